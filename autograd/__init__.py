@@ -1,0 +1,14 @@
+"""A scalar autograd engine: ``Value`` records a computation graph, ``backward()`` runs it back.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0)
+    >>> y = x * x + 2 * x
+    >>> y.backward()
+    >>> x.grad
+    8.0
+"""
+
+from autograd.engine import DomainError, Value, dot, enable_grad, is_grad_enabled, no_grad, sum
+
+__all__ = ["DomainError", "Value", "dot", "enable_grad", "is_grad_enabled", "no_grad", "sum"]
+__version__ = "0.1.0"

@@ -1,0 +1,626 @@
+"""The engine: a scalar ``Value`` that remembers how it was computed, and backpropagation.
+
+Every arithmetic operation on ``Value`` objects records a node in a graph: the result keeps
+its parents (``_prev``), the name of the operation (``_op``) and a *local-gradient rule*
+(``_vjp``). ``backward()`` walks the graph from the output back to the inputs and applies
+the chain rule,
+
+    dL/dparent += dL/dout * dout/dparent,
+
+visiting every node only after all the nodes that use it (reverse topological order).
+
+A local-gradient rule is a vector-Jacobian product: ``rule(g, out, *parents)`` returns, for
+each parent, ``g * d(out)/d(parent)``. The same rule is called with floats (the fast,
+first-order path) and with ``Value`` objects (``create_graph=True``: the gradient is itself a
+graph, so it can be differentiated again). Rules are module-level functions shared by all
+nodes, so a node carries no closure and no reference back to itself: graphs hold no reference
+cycles and are freed by reference counting the moment the last reference goes.
+
+Numerical conventions (IEEE 754, as in PyTorch):
+
+* An input outside an operation's domain raises: ``log`` of x <= 0 and ``sqrt`` of x < 0
+  raise :class:`DomainError`; division by zero and ``0 ** negative`` raise
+  ``ZeroDivisionError``; a negative base to a non-integer power raises :class:`DomainError`
+  (never a complex number).
+* Overflow is never an error: ``exp(1000)``, ``10.0 ** 400`` and ``1e308 * 10`` all give
+  ``inf`` (with the right sign). NaN and infinity flow through like in IEEE arithmetic.
+* Where a derivative is infinite at a point of the domain (``sqrt`` at 0, ``x ** 0.5`` at 0)
+  the first-order gradient is ``inf``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import gc
+import math
+import numbers
+from collections.abc import Iterable, Iterator
+from typing import Callable, Union
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+Grad = Union[float, "Value"]
+#: A local-gradient rule: ``rule(g, out, *parents) -> (g * dout/dparent for each parent)``.
+Vjp = Callable[..., tuple]
+
+_grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "autograd_grad_enabled", default=True
+)
+
+
+class DomainError(ValueError):
+    """An operand lies outside an operation's real domain (``log(-1)``, ``sqrt(-1)``...)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Recording: no_grad and the node constructor
+# --------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Context manager (and decorator) in which operations record no graph.
+
+    Results computed inside are leaves: they have no parents and ``backward()`` stops at
+    them. The flag lives in a ``contextvars.ContextVar``, so threads and asyncio tasks each
+    see their own setting.
+    """
+    token = _grad_enabled.set(False)
+    try:
+        yield
+    finally:
+        _grad_enabled.reset(token)
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Context manager that turns recording back on, e.g. inside a ``no_grad`` block."""
+    token = _grad_enabled.set(True)
+    try:
+        yield
+    finally:
+        _grad_enabled.reset(token)
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations currently record a graph (False inside :func:`no_grad`)."""
+    return _grad_enabled.get()
+
+
+def _node(data: float, parents: tuple[Value, ...], op: str, vjp: Vjp) -> Value:
+    """The result of an operation: a graph node, or a plain leaf under ``no_grad``."""
+    if not _grad_enabled.get():
+        return Value(data)
+    out = Value(data, parents, op)
+    out._vjp = vjp
+    return out
+
+
+def _as_float(x: object, where: str) -> float:
+    """``x`` as a float, or a TypeError that says what ``where`` was given instead."""
+    kind = type(x)
+    if kind is float:
+        return x  # type: ignore[return-value]
+    if kind is int or (isinstance(x, numbers.Real) and not isinstance(x, Value)):
+        return float(x)  # type: ignore[arg-type]
+    raise TypeError(f"{where} expects a real number, got {kind.__name__} {x!r}")
+
+
+def _lift(x: object) -> Value | None:
+    """``x`` as a Value (numbers become constant leaves), or None if it is not a real number."""
+    if isinstance(x, Value):
+        return x
+    kind = type(x)
+    if kind is float or kind is int or isinstance(x, numbers.Real):
+        return Value(float(x))  # type: ignore[arg-type]
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Local-gradient rules. Each is called with floats (first order) or Values (create_graph);
+# the few helpers below pick math.* or the Value method accordingly.
+# --------------------------------------------------------------------------------------------
+
+
+def _sin(x: Grad) -> Grad:
+    return x.sin() if isinstance(x, Value) else math.sin(x)
+
+
+def _cos(x: Grad) -> Grad:
+    return x.cos() if isinstance(x, Value) else math.cos(x)
+
+
+def _log(x: Grad) -> Grad:
+    return x.log() if isinstance(x, Value) else math.log(x)
+
+
+def _sigmoid(x: Grad) -> Grad:
+    return x.sigmoid() if isinstance(x, Value) else _sigmoid_float(x)
+
+
+def _no_rule(g: Grad, out: Grad, *parents: Grad) -> tuple:
+    raise TypeError(
+        "this node has parents but no local-gradient rule, so backward() cannot pass a "
+        "gradient through it; build it from Value operations instead"
+    )
+
+
+def _vjp_add(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:  # d(a+b) = da + db
+    return g, g
+
+
+def _vjp_sub(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:  # d(a-b) = da - db
+    return g, -g
+
+
+def _vjp_mul(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:  # d(ab) = b da + a db
+    return g * b, g * a
+
+
+def _vjp_div(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:  # d(a/b) = da/b - (a/b) db/b
+    return g / b, -g * out / b
+
+
+def _vjp_neg(g: Grad, out: Grad, a: Grad) -> tuple:  # d(-a) = -da
+    return (-g,)
+
+
+def _vjp_pow(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:
+    # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b log a, which is 0 at a == 0 (b >= 0) and
+    # undefined (NaN) for a < 0, as in PyTorch.
+    base = float(a)
+    if base > 0:
+        db = g * out * _log(a)
+    elif base == 0 and float(b) >= 0:
+        db = 0.0
+    else:
+        db = math.nan
+    return g * _pow_derivative(a, b), db
+
+
+def _vjp_exp(g: Grad, out: Grad, a: Grad) -> tuple:  # d e^a = e^a da
+    return (g * out,)
+
+
+def _vjp_log(g: Grad, out: Grad, a: Grad) -> tuple:  # d log a = da / a
+    return (g / a,)
+
+
+def _vjp_sqrt(g: Grad, out: Grad, a: Grad) -> tuple:  # d sqrt(a) = da / (2 sqrt(a))
+    return (g * 0.5 / out,) if float(out) != 0.0 else (g * math.inf,)
+
+
+def _vjp_tanh(g: Grad, out: Grad, a: Grad) -> tuple:  # d tanh a = (1 - tanh^2 a) da
+    return (g * (1.0 - out * out),)
+
+
+def _vjp_sigmoid(g: Grad, out: Grad, a: Grad) -> tuple:  # d s(a) = s(a) (1 - s(a)) da
+    return (g * out * (1.0 - out),)
+
+
+def _vjp_relu(g: Grad, out: Grad, a: Grad) -> tuple:  # step function, 0 at a == 0
+    return (g if float(a) > 0 else 0.0,)
+
+
+def _vjp_softplus(g: Grad, out: Grad, a: Grad) -> tuple:  # d log(1 + e^a) = sigmoid(a) da
+    return (g * _sigmoid(a),)
+
+
+def _vjp_sin(g: Grad, out: Grad, a: Grad) -> tuple:  # d sin a = cos a da
+    return (g * _cos(a),)
+
+
+def _vjp_cos(g: Grad, out: Grad, a: Grad) -> tuple:  # d cos a = -sin a da
+    return (-g * _sin(a),)
+
+
+def _vjp_abs(g: Grad, out: Grad, a: Grad) -> tuple:  # sign(a), 0 at a == 0
+    x = float(a)
+    return (g if x > 0 else -g if x < 0 else 0.0,)
+
+
+def _vjp_sum(g: Grad, out: Grad, *terms: Grad) -> tuple:  # d(sum t_i)/dt_i = 1
+    return (g,) * len(terms)
+
+
+def _vjp_dot(g: Grad, out: Grad, *parents: Grad) -> tuple:
+    # out = b + sum_i w_i x_i with parents (w_0..w_{n-1}, x_0..x_{n-1}, b):
+    # d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
+    n = len(parents) // 2
+    return (*[g * x for x in parents[n:-1]], *[g * w for w in parents[:n]], g)
+
+
+# --------------------------------------------------------------------------------------------
+# Forward helpers with the numerical conventions of the module docstring
+# --------------------------------------------------------------------------------------------
+
+
+def _sigmoid_float(x: float) -> float:
+    """1 / (1 + e^-x), computed without overflow for either sign of x."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _exp_float(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _pow_float(base: float, exponent: float, op: str) -> float:
+    """base ** exponent over the reals; see the module docstring for the error policy."""
+    if base == 0.0 and exponent < 0:
+        raise ZeroDivisionError(f"{op}: 0 raised to the negative power {exponent!r}")
+    is_integer = exponent == exponent and math.isfinite(exponent) and exponent.is_integer()
+    if base < 0 and not is_integer and math.isfinite(exponent):
+        raise DomainError(
+            f"{op}: negative base {base!r} to the non-integer power {exponent!r} "
+            "has no real value"
+        )
+    try:
+        return base**exponent
+    except OverflowError:
+        negative = base < 0 and is_integer and exponent % 2 == 1
+        return -math.inf if negative else math.inf
+
+
+def _pow_derivative(a: Grad, b: Grad) -> Grad:
+    """d(a^b)/da = b a^(b-1); +-inf where that is 0 to a negative power (a singularity)."""
+    if isinstance(a, Value) or isinstance(b, Value):
+        return b * a ** (b - 1.0) if float(b) != 0.0 else 0.0
+    if b == 0.0:
+        return 0.0
+    if a == 0.0 and b < 1.0:
+        return math.copysign(math.inf, b)
+    return b * _pow_float(a, b - 1.0, "**")
+
+
+# --------------------------------------------------------------------------------------------
+# Value
+# --------------------------------------------------------------------------------------------
+
+
+class Value:
+    """A scalar in a computation graph: its value, its gradient and how it was made.
+
+    ``Value(data, label="")`` makes a leaf (an input or a parameter). Arithmetic with
+    Values and plain numbers, on either side, makes new nodes. Attributes:
+
+    * ``data``: the value, a float.
+    * ``grad``: d(output)/d(this node) after ``output.backward()``; 0.0 before.
+    * ``label``: a name for pictures and messages.
+    * ``_prev``: the parent nodes (a tuple); ``_op``: the operation's name ('' for a leaf).
+
+    Drop-in compatible with ``micrograd.engine.Value``.
+    """
+
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_vjp", "__weakref__")
+
+    def __init__(
+        self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = ""
+    ) -> None:
+        self.data: float = data if type(data) is float else _as_float(data, "Value()")
+        self.grad: Grad = 0.0
+        self.label = label
+        self._prev: tuple[Value, ...] = (
+            _children if type(_children) is tuple else tuple(_children)
+        )
+        self._op = _op
+        self._vjp: Vjp = _no_rule
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # -- arithmetic ---------------------------------------------------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        """a + b."""
+        o = _lift(other)
+        if o is None:
+            return NotImplemented
+        return _node(self.data + o.data, (self, o), "+", _vjp_add)
+
+    def __radd__(self, other: Operand) -> Value:
+        o = _lift(other)
+        if o is None:
+            return NotImplemented
+        return _node(o.data + self.data, (o, self), "+", _vjp_add)
+
+    def __sub__(self, other: Operand) -> Value:
+        """a - b."""
+        o = _lift(other)
+        if o is None:
+            return NotImplemented
+        return _node(self.data - o.data, (self, o), "-", _vjp_sub)
+
+    def __rsub__(self, other: Operand) -> Value:
+        o = _lift(other)
+        if o is None:
+            return NotImplemented
+        return _node(o.data - self.data, (o, self), "-", _vjp_sub)
+
+    def __mul__(self, other: Operand) -> Value:
+        """a * b."""
+        o = _lift(other)
+        if o is None:
+            return NotImplemented
+        return _node(self.data * o.data, (self, o), "*", _vjp_mul)
+
+    def __rmul__(self, other: Operand) -> Value:
+        o = _lift(other)
+        if o is None:
+            return NotImplemented
+        return _node(o.data * self.data, (o, self), "*", _vjp_mul)
+
+    def __truediv__(self, other: Operand) -> Value:
+        """a / b; ZeroDivisionError if b == 0."""
+        o = _lift(other)
+        if o is None:
+            return NotImplemented
+        return _divide(self, o)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        o = _lift(other)
+        if o is None:
+            return NotImplemented
+        return _divide(o, self)
+
+    def __pow__(self, other: Operand) -> Value:
+        """a ** b for a number or a Value b (see the module docstring for the domain).
+
+        A number exponent is a constant of the node (micrograd's ``**2``); a Value exponent
+        is a second parent and gets the gradient a^b log a.
+        """
+        if isinstance(other, Value):
+            return _power(self, other)
+        if _lift(other) is None:
+            return NotImplemented
+        c = float(other)  # type: ignore[arg-type]
+
+        def vjp(g: Grad, out: Grad, a: Grad) -> tuple:  # d(a^c) = c a^(c-1) da
+            return (g * _pow_derivative(a, c),)
+
+        return _node(_pow_float(self.data, c, "**"), (self,), f"**{other}", vjp)
+
+    def __rpow__(self, other: Operand) -> Value:
+        o = _lift(other)
+        if o is None:
+            return NotImplemented
+        return _power(o, self)
+
+    def __neg__(self) -> Value:
+        """-a."""
+        return _node(-self.data, (self,), "neg", _vjp_neg)
+
+    def __abs__(self) -> Value:
+        """|a|; its derivative is sign(a), taken as 0 at a == 0."""
+        return _node(abs(self.data), (self,), "abs", _vjp_abs)
+
+    # -- functions ----------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e^a (``inf`` on overflow)."""
+        return _node(_exp_float(self.data), (self,), "exp", _vjp_exp)
+
+    def log(self) -> Value:
+        """Natural logarithm; DomainError unless a > 0."""
+        x = self.data
+        if not x > 0:
+            if x != x:  # NaN propagates
+                return _node(x, (self,), "log", _vjp_log)
+            raise DomainError(f"log: operand must be > 0, got {self!r}")
+        return _node(math.log(x), (self,), "log", _vjp_log)
+
+    def sqrt(self) -> Value:
+        """Square root; DomainError if a < 0."""
+        x = self.data
+        if x < 0:
+            raise DomainError(f"sqrt: operand must be >= 0, got {self!r}")
+        return _node(math.sqrt(x), (self,), "sqrt", _vjp_sqrt)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _node(math.tanh(self.data), (self,), "tanh", _vjp_tanh)
+
+    def sigmoid(self) -> Value:
+        """Logistic function 1 / (1 + e^-a), stable for large |a|."""
+        return _node(_sigmoid_float(self.data), (self,), "sigmoid", _vjp_sigmoid)
+
+    def relu(self) -> Value:
+        """max(a, 0), with derivative 0 at a == 0 (as micrograd and PyTorch)."""
+        x = self.data
+        return _node(0.0 if x < 0 else x, (self,), "ReLU", _vjp_relu)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """a if a > 0 else negative_slope * a."""
+        slope = _as_float(negative_slope, "leaky_relu(negative_slope)")
+
+        def vjp(g: Grad, out: Grad, a: Grad) -> tuple:
+            return (g if float(a) > 0 else g * slope,)
+
+        x = self.data
+        return _node(x if x > 0 else slope * x, (self,), "leaky_relu", vjp)
+
+    def softplus(self) -> Value:
+        """log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) so it never overflows."""
+        x = self.data
+        return _node(max(x, 0.0) + math.log1p(math.exp(-abs(x))), (self,), "softplus",
+                     _vjp_softplus)
+
+    def sin(self) -> Value:
+        """Sine."""
+        return _node(math.sin(self.data), (self,), "sin", _vjp_sin)
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return _node(math.cos(self.data), (self,), "cos", _vjp_cos)
+
+    # -- backpropagation ----------------------------------------------------------------
+
+    def backward(self, grad: Operand = 1.0, *, create_graph: bool = False) -> None:
+        """Fill ``.grad`` of every node this one depends on with d(self)/d(node).
+
+        ``grad`` seeds d(output)/d(self) (1.0 by default). As in PyTorch, leaf gradients
+        *accumulate* across calls until they are zeroed, so calling ``backward()`` twice
+        doubles them. Unlike PyTorch, interior nodes keep their gradient for inspection,
+        and it is recomputed (not accumulated) on every call, so nothing is counted twice.
+        The graph is kept: ``backward()`` may be called again.
+
+        With ``create_graph=True`` leaf gradients are Values with graphs of their own, so
+        they can be differentiated again; interior nodes then keep the float value of
+        their gradient. As in PyTorch, a leaf holding a differentiable gradient forms a
+        reference cycle with it: prefer :func:`autograd.grad` for higher derivatives.
+        """
+        if create_graph:
+            for node, g in _backpropagate(self, grad, create_graph=True).items():
+                if node._prev:
+                    node.grad = float(g)
+                else:
+                    node.grad = node.grad + g
+            return
+        seed = _as_float(grad, "backward(grad)")
+        if not self._prev:
+            self.grad += seed
+            return
+        order = _topological_order(self)
+        with _gc_paused():  # backward makes no cycles; sparing the GC's sweeps is safe
+            for node in order:
+                node.grad = 0.0
+            self.grad = seed
+            for node in reversed(order):
+                parents = node._prev
+                if len(parents) == 2:
+                    a, b = parents
+                    ga, gb = node._vjp(node.grad, node.data, a.data, b.data)
+                    a.grad += ga
+                    b.grad += gb
+                elif len(parents) == 1:
+                    (a,) = parents
+                    (ga,) = node._vjp(node.grad, node.data, a.data)
+                    a.grad += ga
+                else:
+                    local = node._vjp(node.grad, node.data, *[p.data for p in parents])
+                    for p, gp in zip(parents, local):
+                        p.grad += gp
+
+
+# --------------------------------------------------------------------------------------------
+# Binary operations with domain checks, and the fused n-ary operations
+# --------------------------------------------------------------------------------------------
+
+
+def _divide(a: Value, b: Value) -> Value:
+    if b.data == 0.0:
+        raise ZeroDivisionError(f"/: division by zero ({a!r} / {b!r})")
+    return _node(a.data / b.data, (a, b), "/", _vjp_div)
+
+
+def _power(a: Value, b: Value) -> Value:
+    return _node(_pow_float(a.data, b.data, "**"), (a, b), "**", _vjp_pow)
+
+
+def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001 - like torch.sum
+    """``start + v0 + v1 + ...`` as one graph node (left to right, like the builtin ``sum``).
+
+    One node with n parents instead of n binary ``+`` nodes: the same value, the same
+    gradients (1 for every term), less graph.
+    """
+    terms = [_checked(v, "autograd.sum") for v in values]
+    first = _checked(start, "autograd.sum(start)")
+    total = first.data
+    for t in terms:
+        total += t.data
+    return _node(total, (first, *terms), "sum", _vjp_sum)
+
+
+def dot(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand = 0.0) -> Value:
+    """``bias + w0*x0 + w1*x1 + ...`` as one graph node: a neuron's pre-activation.
+
+    The sum runs left to right in exactly micrograd's order, so the value is bitwise the one
+    micrograd's chain of ``*`` and ``+`` nodes gives. The node has ``2n + 1`` parents
+    ``(w_0..w_{n-1}, x_0..x_{n-1}, bias)``; d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1.
+    """
+    ws = [_checked(w, "autograd.dot(weights)") for w in weights]
+    xs = [_checked(x, "autograd.dot(inputs)") for x in inputs]
+    if len(ws) != len(xs):
+        raise ValueError(f"autograd.dot: {len(ws)} weights but {len(xs)} inputs")
+    b = _checked(bias, "autograd.dot(bias)")
+    total = b.data
+    for w, x in zip(ws, xs):
+        total += w.data * x.data
+    return _node(total, (*ws, *xs, b), "dot", _vjp_dot)
+
+
+def _checked(x: object, where: str) -> Value:
+    v = _lift(x)
+    if v is None:
+        raise TypeError(f"{where} expects Values or real numbers, got {type(x).__name__} {x!r}")
+    return v
+
+
+# --------------------------------------------------------------------------------------------
+# Graph traversal
+# --------------------------------------------------------------------------------------------
+
+
+def _topological_order(root: Value) -> list[Value]:
+    """The interior (non-leaf) nodes ``root`` depends on, each after all of its parents.
+
+    Iterative depth-first search, so a graph a million nodes deep needs no recursion.
+    Leaves are left out: they propagate nothing, and skipping them spares a set lookup on
+    every edge from a parameter or an input.
+    """
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in node._prev if p._prev and p not in visited)
+    return order
+
+
+def _backpropagate(root: Value, seed: Operand, *, create_graph: bool) -> dict[Value, Grad]:
+    """d(root)/d(node) for every node ``root`` depends on, without touching ``.grad``.
+
+    With ``create_graph`` the local-gradient rules get Values and build a graph of the
+    gradient; otherwise they get floats.
+    """
+    if not isinstance(seed, Value):
+        seed = _as_float(seed, "backward(grad)")
+    grads: dict[Value, Grad] = {root: seed}
+    if not root._prev:
+        return grads
+    for node in reversed(_topological_order(root)):
+        g = grads[node]
+        parents = node._prev
+        if create_graph:
+            local = node._vjp(g, node, *parents)
+        else:
+            local = node._vjp(g, node.data, *[p.data for p in parents])
+        for p, gp in zip(parents, local):
+            grads[p] = grads[p] + gp if p in grads else gp
+    return grads
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector; restore its state on exit, even on error."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
