@@ -1,0 +1,407 @@
+"""The engine against independent oracles: sympy's symbolic derivatives and finite differences."""
+
+from __future__ import annotations
+
+import contextvars
+import gc
+import math
+import threading
+import weakref
+
+import pytest
+import sympy as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import DomainError, Value, no_grad
+from tests.programs import VALUE, close, programs, sympy_backend
+
+X, Y = sp.symbols("x y", real=True)
+
+# name -> (the engine's op, the same function in sympy, the interval to sample)
+UNARY_OPS = {
+    "neg": (lambda v: -v, lambda s: -s, (-5, 5)),
+    "abs": (abs, sp.Abs, (-5, 5)),
+    "exp": (Value.exp, sp.exp, (-5, 5)),
+    "log": (Value.log, sp.log, (0.05, 20)),
+    "sqrt": (Value.sqrt, sp.sqrt, (0.05, 20)),
+    "tanh": (Value.tanh, sp.tanh, (-4, 4)),
+    "sigmoid": (Value.sigmoid, lambda s: 1 / (1 + sp.exp(-s)), (-8, 8)),
+    "relu": (Value.relu, lambda s: sp.Max(s, 0), (-5, 5)),
+    "leaky_relu": (
+        lambda v: v.leaky_relu(0.1),
+        lambda s: sp.Piecewise((s, s > 0), (sp.Rational(1, 10) * s, True)),
+        (-5, 5),
+    ),
+    "softplus": (Value.softplus, lambda s: sp.log(1 + sp.exp(s)), (-8, 8)),
+    "sin": (Value.sin, sp.sin, (-6, 6)),
+    "cos": (Value.cos, sp.cos, (-6, 6)),
+    "square": (lambda v: v**2, lambda s: s**2, (-5, 5)),
+    "cube": (lambda v: v**3, lambda s: s**3, (-5, 5)),
+    "inverse": (lambda v: v**-1, lambda s: s**-1, (0.2, 5)),
+    "pow_half": (lambda v: v**0.5, lambda s: s**0.5, (0.05, 5)),
+    "rpow": (lambda v: 2.5**v, lambda s: sp.Float(2.5) ** s, (-3, 3)),
+    "radd": (lambda v: 1.5 + v, lambda s: 1.5 + s, (-5, 5)),
+    "rsub": (lambda v: 1.5 - v, lambda s: 1.5 - s, (-5, 5)),
+    "rmul": (lambda v: 1.5 * v, lambda s: 1.5 * s, (-5, 5)),
+    "rdiv": (lambda v: 1.5 / v, lambda s: 1.5 / s, (0.2, 5)),
+}
+
+BINARY_OPS = {
+    "add": (lambda a, b: a + b, (-5, 5), (-5, 5)),
+    "sub": (lambda a, b: a - b, (-5, 5), (-5, 5)),
+    "mul": (lambda a, b: a * b, (-5, 5), (-5, 5)),
+    "div": (lambda a, b: a / b, (-5, 5), (0.2, 5)),
+    "pow": (lambda a, b: a**b, (0.1, 4), (-3, 3)),
+}
+
+
+def central_difference(f, xs: list[float], i: int, h: float = 1e-6) -> float:
+    up, down = list(xs), list(xs)
+    up[i] += h
+    down[i] -= h
+    return (f(*up) - f(*down)) / (2 * h)
+
+
+def kink_free(name: str, x: float) -> bool:
+    """Away from the points where relu, abs and leaky_relu have no derivative."""
+    return name not in ("abs", "relu", "leaky_relu") or abs(x) > 1e-3
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_OPS))
+@settings(max_examples=30, deadline=None)
+@given(u=st.floats(0, 1))
+def test_unary_op_against_sympy_and_finite_differences(name: str, u: float) -> None:
+    op, symbolic, (lo, hi) = UNARY_OPS[name]
+    x = lo + (hi - lo) * u
+    assume(kink_free(name, x))
+    v = Value(x)
+    out = op(v)
+    out.backward()
+
+    expr = symbolic(X)
+    assert close(out.data, float(expr.subs(X, x)), rel=1e-12, abs_=1e-12)
+    assert close(v.grad, float(sp.diff(expr, X).subs(X, x)), rel=1e-10, abs_=1e-12)
+    fd = central_difference(lambda t: op(Value(t)).data, [x], 0)
+    assert close(v.grad, fd, rel=1e-5, abs_=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_OPS))
+@settings(max_examples=30, deadline=None)
+@given(u=st.floats(0, 1), w=st.floats(0, 1))
+def test_binary_op_against_sympy_and_finite_differences(name: str, u: float, w: float) -> None:
+    op, (alo, ahi), (blo, bhi) = BINARY_OPS[name]
+    x, y = alo + (ahi - alo) * u, blo + (bhi - blo) * w
+    a, b = Value(x), Value(y)
+    out = op(a, b)
+    out.backward()
+
+    expr = op(X, Y)
+    at = {X: x, Y: y}
+    assert close(out.data, float(expr.subs(at)), rel=1e-12, abs_=1e-12)
+    assert close(a.grad, float(sp.diff(expr, X).subs(at)), rel=1e-10, abs_=1e-12)
+    assert close(b.grad, float(sp.diff(expr, Y).subs(at)), rel=1e-10, abs_=1e-12)
+    f = lambda s, t: op(Value(s), Value(t)).data  # noqa: E731
+    assert close(a.grad, central_difference(f, [x, y], 0), rel=1e-5, abs_=1e-6)
+    assert close(b.grad, central_difference(f, [x, y], 1), rel=1e-5, abs_=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(-3, 3), min_size=1, max_size=6), st.floats(-3, 3))
+def test_fused_dot_and_sum_against_sympy(values: list[float], bias: float) -> None:
+    n = len(values)
+    ws = [Value(0.5 * (i + 1) - 1.0) for i in range(n)]
+    xs = [Value(v) for v in values]
+    b = Value(bias)
+    out = autograd.sum([autograd.dot(ws, xs, b).tanh(), *xs], start=ws[0])
+    out.backward()
+
+    sw, sx, sb = sp.symbols(f"w:{n}"), sp.symbols(f"x:{n}"), sp.Symbol("b")
+    expr = sp.tanh(sb + sum(w * x for w, x in zip(sw, sx))) + sum(sx) + sw[0]
+    at = {**dict(zip(sw, [w.data for w in ws])), **dict(zip(sx, values)), sb: bias}
+    assert close(out.data, float(expr.subs(at)), rel=1e-12)
+    for sym, node in [*zip(sw, ws), *zip(sx, xs), (sb, b)]:
+        assert close(node.grad, float(sp.diff(expr, sym).subs(at)), rel=1e-10, abs_=1e-12)
+
+
+def test_fused_dot_sums_in_micrograds_order() -> None:
+    ws = [Value(w) for w in (0.1, 0.7, -0.3, 1e-17)]
+    xs = [Value(x) for x in (0.3, 0.2, 0.9, 1.0)]
+    b = Value(1.0)
+    elementwise = b
+    for w, x in zip(ws, xs):
+        elementwise = elementwise + w * x
+    assert autograd.dot(ws, xs, b).data == elementwise.data  # bit for bit
+
+
+def test_fused_dot_rejects_mismatched_lengths() -> None:
+    with pytest.raises(ValueError, match="2 weights but 3 inputs"):
+        autograd.dot([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+@settings(max_examples=150, deadline=None)
+@given(programs())
+def test_random_graphs_with_shared_subexpressions_match_sympy(program) -> None:
+    xs = [Value(x) for x in program.inputs]
+    out = program.run(VALUE, xs)
+    assume(math.isfinite(out.data) and abs(out.data) < 1e6)
+    out.backward()
+
+    symbols = sp.symbols(f"x:{len(xs)}", real=True)
+    expr = program.run(sympy_backend(), list(symbols))
+    at = dict(zip(symbols, program.inputs))
+    assert close(out.data, float(expr.subs(at)), rel=1e-9, abs_=1e-9)
+    for sym, x in zip(symbols, xs):
+        assert close(x.grad, float(sp.diff(expr, sym).subs(at)), rel=1e-7, abs_=1e-9)
+
+
+# -- backward semantics --------------------------------------------------------------------
+
+
+def test_a_node_used_twice_gets_the_sum_of_its_paths() -> None:
+    a = Value(3.0)
+    (a + a).backward()
+    assert a.grad == 2.0
+    b = Value(3.0)
+    shared = b * b
+    (shared * shared + shared).backward()  # d/db (b^4 + b^2) = 4b^3 + 2b
+    assert b.grad == 4 * 27 + 6
+
+
+def test_leaf_gradients_accumulate_and_interior_ones_do_not() -> None:
+    x, w = Value(1.5), Value(-2.0)
+    hidden = (w * x).tanh()
+    out = hidden * hidden + x
+    out.backward()
+    once = (x.grad, w.grad, hidden.grad)
+    out.backward()
+    assert (x.grad, w.grad) == (2 * once[0], 2 * once[1])
+    assert hidden.grad == once[2]  # recomputed, not doubled
+
+
+def test_backward_with_a_seed_scales_every_gradient() -> None:
+    x = Value(2.0)
+    y = x.exp()
+    y.backward(3.0)
+    assert x.grad == 3.0 * math.exp(2.0)
+
+
+def test_backward_on_a_leaf_accumulates_the_seed() -> None:
+    x = Value(2.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+def test_a_million_node_chain_needs_no_recursion() -> None:
+    x = Value(0.5)
+    y = x
+    was_enabled = gc.isenabled()
+    gc.disable()  # building is not what this test measures
+    try:
+        for _ in range(1_000_000):
+            y = -y
+    finally:
+        if was_enabled:
+            gc.enable()
+    y.backward()
+    assert x.grad == 1.0  # (-1) ** 1_000_000
+    assert y.data == 0.5
+
+
+def test_graphs_are_freed_by_reference_counting_alone() -> None:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        x = Value(0.3)
+        hidden = (x * 2.0).tanh()
+        mixed = autograd.dot([hidden, x], [x, hidden], 1.0).sigmoid() ** 2
+        out = mixed.leaky_relu() + hidden
+        out.backward()
+        refs = [weakref.ref(node) for node in (hidden, mixed, out)]
+        del hidden, mixed, out
+        assert [r() for r in refs] == [None, None, None]
+        assert x.grad != 0.0
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_backward_restores_the_garbage_collector_state() -> None:
+    out = Value(1.0) * 2.0
+    assert gc.isenabled()
+    out.backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        out.backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_no_grad_records_no_graph() -> None:
+    x = Value(2.0)
+    with no_grad():
+        assert not autograd.is_grad_enabled()
+        y = x * x + 1
+        with autograd.enable_grad():
+            z = x * x
+    assert autograd.is_grad_enabled()
+    assert y._prev == () and y._op == "" and y.data == 5.0
+    assert len(z._prev) == 2
+    y.backward()
+    assert x.grad == 0.0
+
+
+def test_no_grad_works_as_a_decorator_and_is_per_thread() -> None:
+    @no_grad()
+    def square(v: Value) -> Value:
+        return v * v
+
+    assert square(Value(3.0))._prev == ()
+    seen = []
+    with no_grad():
+        thread = threading.Thread(target=lambda: seen.append(autograd.is_grad_enabled()))
+        thread.start()
+        thread.join()
+        seen.append(contextvars.copy_context().run(autograd.is_grad_enabled))
+    assert seen == [True, False]  # a new thread starts with recording on
+
+
+# -- micrograd compatibility ----------------------------------------------------------------
+
+
+def test_micrograd_attributes_and_repr() -> None:
+    a = Value(2.0, label="a")
+    b = a * 3 + 1
+    assert repr(b) == "Value(data=7.0, grad=0.0)"
+    assert b._op == "+" and len(b._prev) == 2 and a in b._prev[0]._prev
+    assert a.label == "a" and a._op == "" and a._prev == ()
+    assert Value(3)._prev == () and isinstance(Value(3).data, float)
+    assert float(b) == 7.0
+
+
+def test_micrograd_sanity_check() -> None:
+    # micrograd's test_sanity_check; the numbers are what PyTorch gives for this expression.
+    x = Value(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    assert y.data == -20.0
+    assert x.grad == 46.0
+
+
+def test_micrograd_more_ops() -> None:
+    # micrograd's test_more_ops; reference values computed by PyTorch in float64.
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    assert math.isclose(g.data, 24.70408163265306, rel_tol=1e-12)
+    assert math.isclose(a.grad, 138.83381924198252, rel_tol=1e-12)
+    assert math.isclose(b.grad, 645.5772594752186, rel_tol=1e-12)
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["1.0", None, 1 + 2j, [1.0], {"x": 1}, Value(1.0)])
+def test_value_rejects_what_is_not_a_real_number(bad: object) -> None:
+    with pytest.raises(TypeError, match=f"Value\\(\\) expects a real number, got {type(bad).__name__}"):
+        Value(bad)  # type: ignore[arg-type]
+
+
+def test_value_accepts_other_real_numbers() -> None:
+    from fractions import Fraction
+
+    assert Value(Fraction(1, 4)).data == 0.25
+    assert Value(True).data == 1.0
+    assert type(Value(7).data) is float
+
+
+@pytest.mark.parametrize("bad", ["a", None, 1j, [1]])
+def test_arithmetic_with_a_non_number_is_a_type_error(bad: object) -> None:
+    v = Value(1.0)
+    for op in (lambda: v + bad, lambda: bad * v, lambda: v / bad, lambda: v**bad, lambda: bad - v):
+        with pytest.raises(TypeError, match="'Value'"):  # Python's own message names both types
+            op()
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: Value(0.0).log(), DomainError, r"log: operand must be > 0, got Value\(data=0.0"),
+        (lambda: Value(-1.0).log(), DomainError, r"log: operand must be > 0, got Value\(data=-1.0"),
+        (lambda: Value(-1.0).sqrt(), DomainError, r"sqrt: operand must be >= 0, got Value\(data=-1.0"),
+        (lambda: Value(-8.0) ** (1 / 3), DomainError, "negative base -8.0 to the non-integer power"),
+        (lambda: Value(-8.0) ** Value(0.5), DomainError, "negative base -8.0"),
+        (lambda: (-8.0) ** Value(0.5), DomainError, "negative base -8.0"),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError, "0 raised to the negative power -1.0"),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, r"/: division by zero \(Value\(data=1.0"),
+        (lambda: 1.0 / Value(0.0), ZeroDivisionError, "division by zero"),
+    ],
+)
+def test_domain_errors_name_the_op_and_operand(make, error, message) -> None:
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_domain_error_is_a_value_error_and_never_complex() -> None:
+    assert issubclass(DomainError, ValueError)
+    assert isinstance((Value(-8.0) ** 3).data, float)  # integer powers of negatives are fine
+    assert (Value(-8.0) ** 3).data == -512.0
+
+
+def test_overflow_gives_infinity_consistently() -> None:
+    assert Value(1000.0).exp().data == math.inf
+    assert (Value(10.0) ** 400).data == math.inf
+    assert (Value(-10.0) ** 401).data == -math.inf
+    assert (Value(1e308) * 10).data == math.inf
+    assert Value(1000.0).softplus().data == 1000.0
+    assert Value(-1000.0).sigmoid().data == 0.0
+    assert Value(1000.0).sigmoid().data == 1.0
+
+
+def test_nan_flows_through() -> None:
+    assert math.isnan(Value(math.nan).log().data)
+    assert math.isnan(Value(math.nan).sqrt().data)
+
+
+def test_infinite_derivatives_are_infinity() -> None:
+    x = Value(0.0)
+    x.sqrt().backward()
+    assert x.grad == math.inf
+    y = Value(0.0)
+    (y**0.5).backward()
+    assert y.grad == math.inf
+    z = Value(0.0)
+    (z**0).backward()
+    assert z.grad == 0.0
+
+
+def test_pow_with_a_value_exponent_follows_pytorch_at_the_edges() -> None:
+    base, exponent = Value(0.0), Value(2.0)
+    (base**exponent).backward()
+    assert (base.grad, exponent.grad) == (0.0, 0.0)
+    base, exponent = Value(-2.0), Value(3.0)
+    (base**exponent).backward()
+    assert base.grad == 12.0 and math.isnan(exponent.grad)  # d/db (-2)^b is not real
+
+
+def test_hand_made_node_without_a_rule_fails_clearly() -> None:
+    a = Value(1.0)
+    out = Value(2.0, (a,), "custom")
+    with pytest.raises(TypeError, match="no local-gradient rule"):
+        out.backward()
