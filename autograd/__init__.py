@@ -8,7 +8,25 @@
     8.0
 """
 
-from autograd.engine import DomainError, Value, dot, enable_grad, is_grad_enabled, no_grad, sum
+from autograd.engine import (
+    DomainError,
+    Value,
+    backward_steps,
+    dot,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    sum,
+)
 
-__all__ = ["DomainError", "Value", "dot", "enable_grad", "is_grad_enabled", "no_grad", "sum"]
+__all__ = [
+    "DomainError",
+    "Value",
+    "backward_steps",
+    "dot",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "sum",
+]
 __version__ = "0.1.0"

@@ -405,3 +405,21 @@ def test_hand_made_node_without_a_rule_fails_clearly() -> None:
     out = Value(2.0, (a,), "custom")
     with pytest.raises(TypeError, match="no local-gradient rule"):
         out.backward()
+
+
+@settings(max_examples=50, deadline=None)
+@given(programs())
+def test_backward_steps_visit_users_first_and_report_backwards_gradients(program) -> None:
+    xs = [Value(x) for x in program.inputs]
+    out = program.run(VALUE, xs)
+    assume(math.isfinite(out.data) and abs(out.data) < 1e6)
+    steps = list(autograd.backward_steps(out))
+    out.backward()
+
+    position = {node: i for i, (node, _) in enumerate(steps)}
+    assert steps[0][0] is out and len(position) == len(steps)
+    for node, grad in steps:
+        for parent in node._prev:  # every node comes before its parents
+            assert position[parent] > position[node]
+        assert close(grad, node.grad, rel=1e-12, abs_=0.0)
+    assert {id(x) for x in xs} <= {id(node) for node in position}
