@@ -18,15 +18,31 @@ from autograd.engine import (
     no_grad,
     sum,
 )
+from autograd.functional import (
+    GradcheckError,
+    custom_op,
+    grad,
+    gradcheck,
+    gradients,
+    hessian,
+    value_and_grad,
+)
 
 __all__ = [
     "DomainError",
+    "GradcheckError",
     "Value",
     "backward_steps",
+    "custom_op",
     "dot",
     "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradients",
+    "hessian",
     "is_grad_enabled",
     "no_grad",
     "sum",
+    "value_and_grad",
 ]
 __version__ = "0.1.0"

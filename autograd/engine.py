@@ -142,7 +142,7 @@ def _sigmoid(x: Grad) -> Grad:
 def _no_rule(g: Grad, out: Grad, *parents: Grad) -> tuple:
     raise TypeError(
         "this node has parents but no local-gradient rule, so backward() cannot pass a "
-        "gradient through it; build it from Value operations instead"
+        "gradient through it; make new operations with autograd.custom_op"
     )
 
 
@@ -270,10 +270,12 @@ def _pow_float(base: float, exponent: float, op: str) -> float:
 
 def _pow_derivative(a: Grad, b: Grad) -> Grad:
     """d(a^b)/da = b a^(b-1); +-inf where that is 0 to a negative power (a singularity)."""
-    if isinstance(a, Value) or isinstance(b, Value):
-        return b * a ** (b - 1.0) if float(b) != 0.0 else 0.0
-    if b == 0.0:
+    if isinstance(b, Value):
+        return b * a ** (b - 1.0)
+    if b == 0.0:  # a constant exponent 0: a^0 = 1 is flat everywhere, even at a == 0
         return 0.0
+    if isinstance(a, Value):
+        return b * a ** (b - 1.0)
     if a == 0.0 and b < 1.0:
         return math.copysign(math.inf, b)
     return b * _pow_float(a, b - 1.0, "**")

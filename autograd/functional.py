@@ -1,0 +1,299 @@
+"""Gradients as functions: PyTorch's ``autograd.grad`` and JAX's transforms, on scalars.
+
+Two families, as in the libraries users know:
+
+* :func:`gradients` is PyTorch's ``torch.autograd.grad``: d(output)/d(inputs) for Values
+  you already have, without touching ``.grad``.
+* :func:`grad`, :func:`value_and_grad`, :func:`hessian` are JAX's transforms: they turn a
+  plain Python function of numbers into the function that computes its derivative, and they
+  compose: ``grad(grad(f))`` is f''.
+
+Plus :func:`gradcheck`, which compares analytic gradients with finite differences, and
+:func:`custom_op`, which makes a new differentiable operation from a forward function and
+its partial derivatives (first and higher order alike).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Callable, Sequence
+from typing import Union
+
+from autograd.engine import (
+    Grad,
+    Operand,
+    Value,
+    _backward_pass,
+    _checked,
+    _node,
+    is_grad_enabled,
+    no_grad,
+)
+
+ArgNums = Union[int, Sequence[int]]
+
+# How many transforms are running the function they differentiate. Inside one (depth > 0),
+# another transform must return Values with graphs, since the outer one differentiates them,
+# whether it passed them as arguments or the function closes over them (as JAX's levels).
+_transform_depth: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "autograd_transform_depth", default=0
+)
+
+
+class GradcheckError(AssertionError):
+    """Analytic and numerical gradients disagree (raised by :func:`gradcheck`)."""
+
+
+# --------------------------------------------------------------------------------------------
+# PyTorch style: gradients of Values
+# --------------------------------------------------------------------------------------------
+
+
+def gradients(
+    output: Value,
+    inputs: Value | Sequence[Value],
+    grad_output: Operand = 1.0,
+    *,
+    create_graph: bool = False,
+) -> tuple[Grad, ...]:
+    """d(output)/d(input) for each input, as a tuple; ``.grad`` is left untouched.
+
+    Like ``torch.autograd.grad``: ``grad_output`` seeds d(output)/d(output), and with
+    ``create_graph=True`` the gradients are Values with graphs of their own, so they can be
+    differentiated again. Unlike PyTorch, an input the output does not depend on gets 0.0
+    (as in JAX) instead of an error.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    wanted = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    for x in wanted:
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs must be Values, got {type(x).__name__} {x!r}")
+    targets = set(wanted)
+    found: dict[Value, Grad] = {}
+    for node, g in _backward_pass(output, grad_output, create_graph=create_graph):
+        if node in targets:
+            found[node] = g
+    return tuple(found.get(x, 0.0) for x in wanted)
+
+
+# --------------------------------------------------------------------------------------------
+# JAX style: transforms of functions
+# --------------------------------------------------------------------------------------------
+
+
+def _argnums(argnums: ArgNums, n_args: int, where: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in nums:
+        if not -n_args <= i < n_args:
+            raise ValueError(f"{where}: argnums {i} is out of range for {n_args} arguments")
+    return tuple(i % n_args for i in nums)
+
+
+def _variables(args: tuple, nums: tuple[int, ...], where: str) -> tuple[list, list[Value]]:
+    """The call's arguments with the differentiated ones turned into fresh graph nodes.
+
+    A number becomes a leaf. A Value (we are inside an outer transform) becomes a new node
+    depending on it, so the outer transform sees the dependence, while this one
+    differentiates with respect to the argument alone and not to uses of the same Value the
+    function may close over.
+    """
+    call_args = list(args)
+    variables = []
+    for i in nums:
+        a = args[i]
+        if isinstance(a, Value):
+            v = _node(a.data, (a,), "arg", _vjp_identity)
+        else:
+            v = Value(_number(a, where))
+        call_args[i] = v
+        variables.append(v)
+    return call_args, variables
+
+
+def _vjp_identity(g: Grad, out: Grad, a: Grad) -> tuple:
+    return (g,)
+
+
+def _number(x: object, where: str) -> float:
+    try:
+        return _checked(x, where).data
+    except TypeError:
+        raise TypeError(
+            f"{where}: arguments to differentiate must be real numbers, got "
+            f"{type(x).__name__} {x!r}"
+        ) from None
+
+
+def _evaluate(f: Callable, args: tuple, argnums: ArgNums, where: str):
+    """Run ``f`` on graph variables; returns (output, variables, nested, single)."""
+    nums = _argnums(argnums, len(args), where)
+    nested = _transform_depth.get() > 0 and is_grad_enabled()
+    call_args, variables = _variables(args, nums, where)
+    token = _transform_depth.set(_transform_depth.get() + 1)
+    try:
+        out = f(*call_args)
+    finally:
+        _transform_depth.reset(token)
+    if not isinstance(out, Value):
+        out = Value(_number(out, f"{where}: the function's result"))
+    return out, variables, nested, isinstance(argnums, int)
+
+
+def _derivative(out: Value, variables: list[Value], nested: bool, single: bool):
+    grads = gradients(out, variables, create_graph=nested)
+    return grads[0] if single else grads
+
+
+def value_and_grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
+    """The function ``x -> (f(x), f'(x))``, like ``jax.value_and_grad``.
+
+    ``f`` takes numbers and returns one number, computed with Value operations (``x * x``,
+    ``x.sin()``...). ``argnums`` picks the argument(s) to differentiate: an int gives one
+    derivative, a sequence gives a tuple. Called with floats, the result is floats; called
+    with Values (inside another transform) it is Values, which is what makes ``grad(grad(f))``
+    the second derivative.
+    """
+
+    @functools.wraps(f)
+    def value_and_grad_f(*args):
+        out, variables, nested, single = _evaluate(f, args, argnums, "value_and_grad")
+        derivative = _derivative(out, variables, nested, single)
+        return (out if nested else out.data), derivative
+
+    return value_and_grad_f
+
+
+def grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
+    """The function ``x -> f'(x)``, like ``jax.grad``; see :func:`value_and_grad`.
+
+    >>> d2sin = grad(grad(lambda x: x.sin()))
+    >>> round(d2sin(1.0), 12) == round(-math.sin(1.0), 12)
+    True
+    """
+
+    @functools.wraps(f)
+    def grad_f(*args):
+        out, variables, nested, single = _evaluate(f, args, argnums, "grad")
+        return _derivative(out, variables, nested, single)
+
+    return grad_f
+
+
+def hessian(f: Callable[..., Operand], argnums: ArgNums | None = None) -> Callable:
+    """The function returning the matrix of second derivatives ``H[i][j] = d2f/dxi dxj``.
+
+    With ``argnums=None`` every positional argument is differentiated. The result is a list
+    of rows (floats, or Values when nested in another transform). Cost: one backward pass
+    per row, so it is meant for functions of a few variables.
+    """
+
+    def hessian_f(*args):
+        nums = tuple(range(len(args))) if argnums is None else argnums
+        out, variables, nested, _ = _evaluate(f, args, nums, "hessian")
+        first = gradients(out, variables, create_graph=True)
+        return [
+            list(gradients(g, variables, create_graph=nested))
+            if isinstance(g, Value)
+            else [0.0] * len(variables)
+            for g in first
+        ]
+
+    return hessian_f
+
+
+# --------------------------------------------------------------------------------------------
+# Checking gradients, and making new operations
+# --------------------------------------------------------------------------------------------
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    *inputs: float,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Compare f's analytic gradient with central finite differences at ``inputs``.
+
+    For each input i the numerical derivative is (f(x + eps e_i) - f(x - eps e_i)) / 2 eps;
+    it must match the analytic one within ``atol + rtol * |numerical|``. On a mismatch,
+    raises :class:`GradcheckError` naming each input that disagrees, both values and the
+    difference (or returns False with ``raise_exception=False``), as ``torch.autograd.gradcheck``.
+    """
+    point = [_number(x, "gradcheck") for x in inputs]
+    leaves = [Value(x) for x in point]
+    analytic = gradients(_call(f, leaves), leaves)
+
+    def at(shifted: list[float]) -> float:
+        with no_grad():
+            return _call(f, [Value(x) for x in shifted]).data
+
+    problems = []
+    for i, x in enumerate(point):
+        up, down = list(point), list(point)
+        up[i], down[i] = x + eps, x - eps
+        numerical = (at(up) - at(down)) / (2 * eps)
+        a = float(analytic[i])
+        if not abs(a - numerical) <= atol + rtol * abs(numerical):
+            problems.append(
+                f"input {i} (= {x!r}): analytic {a!r}, numerical {numerical!r}, "
+                f"difference {abs(a - numerical):.3g}"
+            )
+    if problems and raise_exception:
+        raise GradcheckError("gradcheck failed:\n  " + "\n  ".join(problems))
+    return not problems
+
+
+def _call(f: Callable[..., Value], args: list[Value]) -> Value:
+    out = f(*args)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    return out
+
+
+def custom_op(
+    name: str, forward: Callable[..., Operand], *derivatives: Callable[..., Operand]
+) -> Callable[..., Value]:
+    """Make a new operation from its forward function and one partial derivative per input.
+
+    Both are written with Value operations and receive Values: ``forward`` runs without
+    recording; ``derivatives[i](*inputs)`` is d(out)/d(input i) and is recorded when a graph
+    of the gradient is being built, so the new operation supports higher-order gradients
+    like the built-in ones. For example, softsign(x) = x / (1 + |x|):
+
+    >>> softsign = custom_op(
+    ...     "softsign",
+    ...     lambda x: x / (1 + abs(x)),
+    ...     lambda x: 1 / (1 + abs(x)) ** 2,
+    ... )
+    >>> x = Value(1.0)
+    >>> softsign(x).backward()
+    >>> x.grad
+    0.25
+    """
+    arity = len(derivatives)
+    if arity == 0:
+        raise TypeError(f"custom_op {name!r}: give one derivative per input, got none")
+
+    def vjp(g: Grad, out: Grad, *xs: Grad) -> tuple:
+        if isinstance(g, Value) or isinstance(xs[0], Value):
+            partials = [d(*xs) for d in derivatives]
+        else:
+            with no_grad():
+                partials = [float(d(*[Value(x) for x in xs])) for d in derivatives]
+        return tuple(g * p for p in partials)
+
+    def op(*args: Operand) -> Value:
+        if len(args) != arity:
+            raise TypeError(f"{name}: takes {arity} argument(s), got {len(args)}")
+        parents = tuple(_checked(a, name) for a in args)
+        with no_grad():
+            value = forward(*[Value(p.data) for p in parents])
+        return _node(float(value), parents, name, vjp)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"The custom operation {name!r} (made by autograd.functional.custom_op)."
+    return op

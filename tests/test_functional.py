@@ -1,0 +1,200 @@
+"""Higher-order gradients and the functional API against sympy and known results."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import (
+    GradcheckError,
+    Value,
+    custom_op,
+    grad,
+    gradcheck,
+    gradients,
+    hessian,
+    no_grad,
+    value_and_grad,
+)
+from tests.programs import VALUE, close, programs, sympy_backend
+from tests.test_engine import BINARY_OPS, UNARY_OPS, X, Y, kink_free
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_OPS))
+@settings(max_examples=15, deadline=None)
+@given(u=st.floats(0.01, 0.99))
+def test_second_and_third_derivatives_of_every_unary_op(name: str, u: float) -> None:
+    op, symbolic, (lo, hi) = UNARY_OPS[name]
+    x = lo + (hi - lo) * u
+    assume(kink_free(name, x))
+    expr = symbolic(X)
+    d1 = grad(op)
+    d2 = grad(d1)
+    d3 = grad(d2)
+    for derivative, order in ((d1, 1), (d2, 2), (d3, 3)):
+        expected = float(sp.diff(expr, X, order).subs(X, x))
+        assert close(derivative(x), expected, rel=1e-9, abs_=1e-10), order
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_OPS))
+@settings(max_examples=15, deadline=None)
+@given(u=st.floats(0.01, 0.99), w=st.floats(0.01, 0.99))
+def test_hessian_of_every_binary_op(name: str, u: float, w: float) -> None:
+    op, (alo, ahi), (blo, bhi) = BINARY_OPS[name]
+    x, y = alo + (ahi - alo) * u, blo + (bhi - blo) * w
+    expr = op(X, Y)
+    at = {X: x, Y: y}
+    h = hessian(op)(x, y)
+    for i, a in enumerate((X, Y)):
+        for j, b in enumerate((X, Y)):
+            assert close(h[i][j], float(sp.diff(expr, a, b).subs(at)), rel=1e-9, abs_=1e-10)
+    # third order: d/dx of d2/dxdy
+    third = grad(lambda s, t: grad(grad(op, 0), 1)(s, t))(x, y)
+    assert close(third, float(sp.diff(expr, X, X, Y).subs(at)), rel=1e-8, abs_=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(programs(max_inputs=2, max_steps=6))
+def test_hessian_of_random_programs_matches_sympy(program) -> None:
+    def f(*xs):
+        return program.run(VALUE, list(xs))
+
+    out = f(*[Value(x) for x in program.inputs])
+    assume(math.isfinite(out.data) and abs(out.data) < 1e4)
+    h = hessian(f)(*program.inputs)
+    symbols = sp.symbols(f"x:{len(program.inputs)}", real=True)
+    expr = program.run(sympy_backend(), list(symbols))
+    at = dict(zip(symbols, program.inputs))
+    for i, a in enumerate(symbols):
+        for j, b in enumerate(symbols):
+            exact = sp.diff(expr, a, b).subs(at)
+            assume(not exact.has(sp.DiracDelta))  # |t| differentiated twice at its kink t = 0
+            assert close(h[i][j], float(exact), rel=1e-7, abs_=1e-8)
+
+
+def test_rosenbrock_hessian_at_its_minimum() -> None:
+    def rosenbrock(x, y):
+        return (1 - x) ** 2 + 100 * (y - x**2) ** 2
+
+    assert hessian(rosenbrock)(1.0, 1.0) == [[802.0, -400.0], [-400.0, 200.0]]
+    assert grad(rosenbrock, (0, 1))(1.0, 1.0) == (0.0, 0.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.integers(-5, 5), min_size=n, max_size=n), min_size=n, max_size=n),
+            st.lists(st.floats(-3, 3), min_size=n, max_size=n),
+        )
+    )
+)
+def test_the_hessian_of_a_quadratic_form_is_its_symmetric_part(case) -> None:
+    a, point = case
+    n = len(point)
+
+    def quadratic(*x):
+        return autograd.sum(a[i][j] * x[i] * x[j] for i in range(n) for j in range(n))
+
+    h = hessian(quadratic)(*point)
+    assert h == [[float(a[i][j] + a[j][i]) for j in range(n)] for i in range(n)]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(-10, 10))
+def test_second_derivative_of_sin_is_minus_sin(x: float) -> None:
+    assert close(grad(grad(Value.sin))(x), -math.sin(x), rel=1e-12, abs_=1e-15)
+
+
+def test_nested_transforms_differentiate_only_their_own_argument() -> None:
+    # d/dx [d/dy (x*y) at y = x] = d/dx x = 1; confusing the two variables would give 2.
+    assert grad(lambda x: grad(lambda y: x * y)(x))(3.0) == 1.0
+
+
+def test_value_and_grad_and_argnums() -> None:
+    def f(x, y, z):
+        return x * y + z.exp()
+
+    value, (dx, dz) = value_and_grad(f, argnums=(0, -1))(2.0, 3.0, 0.0)
+    assert (value, dx, dz) == (7.0, 3.0, 1.0)
+    assert grad(lambda x: 5.0)(1.0) == 0.0  # a constant function
+    with pytest.raises(ValueError, match="argnums 3 is out of range for 3 arguments"):
+        grad(f, 3)(1.0, 2.0, 3.0)
+    with pytest.raises(TypeError, match="must be real numbers, got str"):
+        grad(f)("1", 2.0, 3.0)
+
+
+def test_gradients_leaves_grad_untouched_and_handles_unused_inputs() -> None:
+    x, y, unused = Value(2.0), Value(3.0), Value(4.0)
+    out = x * y + x
+    assert gradients(out, [x, y, unused]) == (4.0, 2.0, 0.0)
+    assert (x.grad, y.grad, out.grad) == (0.0, 0.0, 0.0)
+    assert gradients(out, x, grad_output=2.0) == (8.0,)
+    with pytest.raises(TypeError, match="inputs must be Values, got float"):
+        gradients(out, [1.0])
+
+
+def test_create_graph_gives_differentiable_gradients_like_pytorch() -> None:
+    x = Value(2.0)
+    y = x**3
+    y.backward(create_graph=True)
+    assert isinstance(x.grad, Value) and x.grad.data == 12.0
+    (dx,) = gradients(x.grad, [x])
+    assert dx == 12.0  # d/dx 3x^2 = 6x
+    x.grad.backward()  # accumulates into x.grad as PyTorch does: 12 + 12
+    assert float(x.grad) == 24.0
+
+
+def test_create_graph_under_no_grad_records_nothing_like_pytorch() -> None:
+    x = Value(2.0)
+    y = x**3
+    with no_grad():
+        (g,) = gradients(y, [x], create_graph=True)
+    assert g.data == 12.0 and g._prev == ()  # a value without a graph
+
+
+def test_first_order_gradients_are_floats() -> None:
+    x = Value(2.0)
+    (x * x).backward()
+    assert type(x.grad) is float
+    assert type(grad(Value.exp)(0.0)) is float
+
+
+def test_gradcheck_passes_a_right_op_and_names_the_input_a_wrong_one_gets_wrong() -> None:
+    softsign = custom_op("softsign", lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2)
+    wrong = custom_op("wrong_mul", lambda x, y: x * y, lambda x, y: y, lambda x, y: 2 * x)
+    assert gradcheck(softsign, 0.7)
+    assert gradcheck(lambda x, y: softsign(x * y), -1.3, 0.4)
+    with pytest.raises(GradcheckError, match=r"input 1 \(= 3.0\): analytic 4.0, numerical 2.0"):
+        gradcheck(wrong, 2.0, 3.0)
+    assert gradcheck(wrong, 2.0, 3.0, raise_exception=False) is False
+
+
+def test_custom_ops_have_higher_order_gradients() -> None:
+    softsign = custom_op("softsign", lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2)
+    expr = X / (1 + X)  # softsign for x > 0
+    for x in (0.3, 1.0, 4.0):
+        assert close(grad(softsign)(x), float(sp.diff(expr, X).subs(X, x)), rel=1e-12)
+        assert close(grad(grad(softsign))(x), float(sp.diff(expr, X, 2).subs(X, x)), rel=1e-12)
+    node = softsign(Value(1.0))
+    assert node._op == "softsign" and len(node._prev) == 1
+
+
+def test_custom_op_checks_its_arity() -> None:
+    softsign = custom_op("softsign", lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2)
+    with pytest.raises(TypeError, match="softsign: takes 1 argument"):
+        softsign(1.0, 2.0)
+    with pytest.raises(TypeError, match="give one derivative per input"):
+        custom_op("nothing", lambda x: x)
+
+
+def test_inner_transforms_keep_the_graph_of_closed_over_and_undifferentiated_values() -> None:
+    # d/dx [d/dy x*y] = d/dx x = 1, with x reaching the inner function by closure
+    assert grad(lambda x: grad(lambda y: x * y)(1.0))(3.0) == 1.0
+    # d/dy [d/dx x^y] at y = 0 is 1/x: the inner grad gets y as an argument it keeps fixed
+    assert close(grad(grad(lambda x, y: x**y, 0), 1)(2.0, 0.0), 0.5, rel=1e-15)
