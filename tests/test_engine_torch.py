@@ -99,6 +99,6 @@ def test_second_order_gradients_of_random_graphs_match_torch(program) -> None:
         if not ref_g.requires_grad:  # constant gradient: no second derivative to compare
             continue
         second = gradients(g, xs) if isinstance(g, Value) else (0.0,) * len(xs)
-        ref_second = torch.autograd.grad(ref_g, ts, allow_unused=True)
+        ref_second = torch.autograd.grad(ref_g, ts, allow_unused=True, retain_graph=True)
         for s, ref_s in zip(second, ref_second):
             assert close(s, 0.0 if ref_s is None else ref_s.item(), rel=1e-8, abs_=1e-9)
