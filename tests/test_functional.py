@@ -198,3 +198,10 @@ def test_inner_transforms_keep_the_graph_of_closed_over_and_undifferentiated_val
     assert grad(lambda x: grad(lambda y: x * y)(1.0))(3.0) == 1.0
     # d/dy [d/dx x^y] at y = 0 is 1/x: the inner grad gets y as an argument it keeps fixed
     assert close(grad(grad(lambda x, y: x**y, 0), 1)(2.0, 0.0), 0.5, rel=1e-15)
+
+
+def test_fused_ops_have_second_derivatives() -> None:
+    def f(w, x, b):  # b + w*x + x*w + b*b  (dot, then sum)
+        return autograd.sum([autograd.dot([w, x], [x, w], b), b * b])
+
+    assert hessian(f)(1.5, -2.0, 0.5) == [[0.0, 2.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
