@@ -492,7 +492,7 @@ class Value:
             self.grad += seed
             return
         order = _topological_order(self)
-        with _gc_paused():  # backward makes no cycles; sparing the GC's sweeps is safe
+        with gc_paused():  # backward makes no cycles; sparing the GC's sweeps is safe
             for node in order:
                 node.grad = 0.0
             self.grad = seed
@@ -652,8 +652,18 @@ def _backward_pass(
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector; restore its state on exit, even on error."""
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a block; restore its state on exit.
+
+    Graphs of this engine have no reference cycles, so reference counting frees them and
+    the cyclic collector has nothing to find in them, yet CPython runs it again and again
+    while a big graph is being built, each time walking the whole live graph. Wrapping a
+    training step in ``with autograd.gc_paused():`` skips that work (several times faster
+    for large elementwise graphs). Nothing is leaked: cyclic garbage your own code makes
+    inside the block is collected by the first collection after it, as usual. The
+    collector is switched back on even if the block raises; if it was already off, it
+    stays off. It is process-wide, like ``gc.disable()`` itself.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -241,6 +241,29 @@ def test_backward_restores_the_garbage_collector_state() -> None:
         gc.enable()
 
 
+def test_gc_paused_restores_the_collector_even_on_error_and_collects_later() -> None:
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with autograd.gc_paused():
+            assert not gc.isenabled()
+            garbage = weakref.ref(Cycle())  # unreachable cyclic garbage made in the block
+            raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.collect()
+    assert garbage() is None  # nothing made while paused is leaked
+    gc.disable()
+    try:
+        with autograd.gc_paused():
+            pass
+        assert not gc.isenabled()  # a collector the user switched off stays off
+    finally:
+        gc.enable()
+
+
 def test_no_grad_records_no_graph() -> None:
     x = Value(2.0)
     with no_grad():
