@@ -176,7 +176,7 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba) as in PyTorch, with bias correction and L2 weight decay.
 
-    At step t, with moments m, v (0 before the first step):
+    At step t, with moments m, v (0 before the first step) and weight decay wd (default 0):
 
         g <- g + wd p                                   (L2 penalty in the gradient)
         m <- b1 m + (1 - b1) g
@@ -186,6 +186,7 @@ class Adam(Optimizer):
 
     _HYPER = ("lr", "beta1", "beta2", "eps", "weight_decay")
     _BUFFERS = ("m", "v")
+    _DEFAULT_WEIGHT_DECAY = 0.0
 
     def __init__(
         self,
@@ -194,9 +195,11 @@ class Adam(Optimizer):
         *,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float | None = None,
     ) -> None:
         super().__init__(parameters, lr)
+        if weight_decay is None:
+            weight_decay = self._DEFAULT_WEIGHT_DECAY
         self.beta1, self.beta2 = (float(b) for b in betas)
         for name, beta in (("beta1", self.beta1), ("beta2", self.beta2)):
             if not 0.0 <= beta < 1.0:
@@ -229,16 +232,7 @@ class AdamW(Adam):
     p <- p (1 - lr wd) before Adam's update with the plain gradient. Default wd = 0.01.
     """
 
-    def __init__(
-        self,
-        parameters: Iterable[Value],
-        lr: float = 1e-3,
-        *,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-    ) -> None:
-        super().__init__(parameters, lr, betas=betas, eps=eps, weight_decay=weight_decay)
+    _DEFAULT_WEIGHT_DECAY = 1e-2
 
     def _decay(self, p: float, g: float) -> tuple[float, float]:
         """Decoupled weight decay: (p (1 - lr wd), g)."""
