@@ -45,34 +45,47 @@ def test_same_seed_same_weights_and_outputs_as_micrograd(
         assert close(p.grad, q.grad, rel=1e-12, abs_=1e-300)
 
 
+def demo_run(steps: int, n: int) -> tuple:
+    """micrograd's demo on its first n points for ``steps`` steps: data and its history."""
+    X, y = moons()
+    X, y = X[:n], y[:n]
+    return X, y, micrograd_run(X, y, [16, 16, 1], steps, seed=1337)
+
+
 @pytest.fixture(scope="module")
 def demo_start() -> tuple:
-    """The demo's first 3 steps on a third of its data (keeps micrograd under a second)."""
-    X, y = moons()
-    X, y = X[:30], y[:30]
-    return X, y, micrograd_run(X, y, [16, 16, 1], 3, seed=1337)
+    """The first 3 steps on a third of the data (keeps micrograd's side under a second)."""
+    return demo_run(3, 30)
 
 
-@pytest.mark.parametrize("fused", [True, False])
-def test_micrograd_demo_first_steps_match(demo_start: tuple, fused: bool) -> None:
-    X, y, theirs = demo_start
-    ours = valuegrad_run(X, y, [16, 16, 1], 3, seed=1337, fused=fused)
+@pytest.fixture(scope="module")
+def demo_full() -> tuple:
+    """All 100 steps on all 100 points, as the notebook (about a minute for micrograd)."""
+    return demo_run(100, 100)
+
+
+History = list[tuple[float, float]]
+
+
+def assert_same_history(ours: History, theirs: History) -> None:
+    assert len(ours) == len(theirs)
     assert ours[0] == theirs[0]  # the first loss and accuracy bit for bit
     for (loss, acc), (ref_loss, ref_acc) in zip(ours, theirs):
         assert close(loss, ref_loss, rel=1e-12, abs_=0.0)
         assert acc == ref_acc
 
 
+@pytest.mark.parametrize("fused", [True, False])
+def test_micrograd_demo_first_steps_match(demo_start: tuple, fused: bool) -> None:
+    X, y, theirs = demo_start
+    assert_same_history(valuegrad_run(X, y, [16, 16, 1], 3, seed=1337, fused=fused), theirs)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("fused", [True, False])
-def test_micrograd_demo_all_100_steps_match(fused: bool) -> None:
-    X, y = moons()
-    ours = valuegrad_run(X, y, [16, 16, 1], 100, seed=1337, fused=fused)
-    theirs = micrograd_run(X, y, [16, 16, 1], 100, seed=1337)
-    assert ours[0] == theirs[0]
-    for (loss, acc), (ref_loss, ref_acc) in zip(ours, theirs):
-        assert close(loss, ref_loss, rel=1e-12, abs_=0.0)
-        assert acc == ref_acc
+def test_micrograd_demo_all_100_steps_match(demo_full: tuple, fused: bool) -> None:
+    X, y, theirs = demo_full
+    assert_same_history(valuegrad_run(X, y, [16, 16, 1], 100, seed=1337, fused=fused), theirs)
 
 
 def test_parameter_names_and_order() -> None:
