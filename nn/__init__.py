@@ -1,0 +1,58 @@
+"""Neural networks on top of the ``autograd`` engine: modules, losses, optimizers, data, files.
+
+    >>> import random
+    >>> from nn import MLP, hinge
+    >>> random.seed(1337)
+    >>> model = MLP(2, [16, 16, 1])        # micrograd's network, micrograd's weights
+    >>> len(model.parameters())
+    337
+"""
+
+from nn.data import batches, make_blobs, make_circles, make_moons, make_spirals, make_xor, split
+from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
+from nn.module import MLP, Layer, Module, Neuron
+from nn.optim import (
+    GD,
+    SGD,
+    Adam,
+    AdamW,
+    Constant,
+    CosineDecay,
+    LinearDecay,
+    LRScheduler,
+    Optimizer,
+    StepDecay,
+)
+from nn.serialize import StateError, load, save
+
+__all__ = [
+    "GD",
+    "MLP",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Constant",
+    "CosineDecay",
+    "LRScheduler",
+    "Layer",
+    "LinearDecay",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "StateError",
+    "StepDecay",
+    "batches",
+    "bce_with_logits",
+    "cross_entropy",
+    "hinge",
+    "l2",
+    "load",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_spirals",
+    "make_xor",
+    "mse",
+    "save",
+    "split",
+]

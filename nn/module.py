@@ -1,0 +1,280 @@
+"""Modules: ``Neuron``, ``Layer`` and ``MLP``, micrograd-compatible, with names for parameters.
+
+A neuron computes ``act(b + w_0 x_0 + ... + w_{n-1} x_{n-1})``. A layer is a list of neurons
+that all see the same input; an MLP is a chain of layers.
+
+Parameter names (PyTorch-style, dotted paths of attribute names and list indices):
+
+* a *tensor* is a neuron's weight list ``w`` or its bias ``b``: ``layers.0.neurons.3.w`` and
+  ``layers.0.neurons.3.b``. :meth:`Module.state_dict` maps these names to a list of floats
+  (``w``) or a float (``b``);
+* a *parameter* is one scalar ``Value``: the weights are numbered, ``layers.0.neurons.3.w.1``;
+  the bias keeps its tensor name. :meth:`Module.named_parameters` lists these.
+
+Both list each neuron's weights then its bias, neuron by neuron, layer by layer: micrograd's
+order for ``parameters()``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import ModuleType
+
+import autograd
+from autograd import Value
+from nn.serialize import StateError, check_number, check_numbers
+
+Operand = Value | float | int
+Tensor = Value | list[Value]
+#: A source of random numbers: the ``random`` module itself (micrograd's global state) or a
+#: ``random.Random`` instance.
+RandomSource = random.Random | ModuleType
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": None,
+}
+
+
+def _uniform_bound(init: str, fan_in: int, fan_out: int) -> float:
+    """The a of the weight distribution U(-a, a) for an initialisation scheme.
+
+    * ``uniform``: a = 1 (micrograd);
+    * ``xavier`` (Glorot uniform): a = sqrt(6 / (fan_in + fan_out)), for tanh/sigmoid;
+    * ``he`` (Kaiming uniform): a = sqrt(6 / fan_in), for ReLU.
+    """
+    if init == "uniform":
+        return 1.0
+    if init == "xavier":
+        return math.sqrt(6.0 / (fan_in + fan_out))
+    if init == "he":
+        return math.sqrt(6.0 / fan_in)
+    raise ValueError(f"unknown init {init!r}: choose 'uniform', 'xavier' or 'he'")
+
+
+class Module:
+    """Something with parameters that maps inputs to outputs.
+
+    Subclasses define :meth:`forward` and name their own tensors (:meth:`_own_tensors`) and
+    sub-modules (:meth:`_children`); everything else (``parameters``, ``named_parameters``,
+    ``zero_grad``, ``state_dict``, ``load_state_dict``) follows from those.
+    """
+
+    def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
+        return self.forward(x)
+
+    def _own_tensors(self) -> Iterator[tuple[str, Tensor]]:
+        return iter(())
+
+    def _children(self) -> Iterator[tuple[str, Module]]:
+        return iter(())
+
+    def named_tensors(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """``(name, tensor)`` for every weight list and bias, in parameter order."""
+        for name, tensor in self._own_tensors():
+            yield prefix + name, tensor
+        for name, child in self._children():
+            yield from child.named_tensors(f"{prefix}{name}.")
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``(name, parameter)`` for every scalar parameter, e.g. ``layers.0.neurons.3.w.1``."""
+        named = []
+        for name, tensor in self.named_tensors():
+            if isinstance(tensor, Value):
+                named.append((name, tensor))
+            else:
+                named.extend((f"{name}.{i}", p) for i, p in enumerate(tensor))
+        return named
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in micrograd's order (each neuron's weights, then its bias)."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set the gradient of every parameter to 0 (gradients accumulate until then)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float | list[float]]:
+        """Tensor name -> its value: a list of floats (weights) or a float (bias)."""
+        return {
+            name: t.data if isinstance(t, Value) else [p.data for p in t]
+            for name, t in self.named_tensors()
+        }
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Copy values from ``state`` (as :meth:`state_dict` makes) into the parameters.
+
+        Everything is checked first: the exact set of names, each value's type and length,
+        finite real numbers only. On any problem :class:`nn.StateError` names it and no
+        parameter has been changed.
+        """
+        if not isinstance(state, Mapping):
+            raise StateError(f"load_state_dict: expected a mapping, got {type(state).__name__}")
+        tensors = dict(self.named_tensors())
+        missing = [name for name in tensors if name not in state]
+        unexpected = [name for name in state if name not in tensors]
+        if missing or unexpected:
+            raise StateError(
+                f"load_state_dict: state does not match {type(self).__name__}: "
+                f"missing {missing}, unexpected {unexpected}"
+            )
+        updates: list[tuple[Value, float]] = []
+        for name, tensor in tensors.items():
+            if isinstance(tensor, Value):
+                updates.append((tensor, check_number(state[name], name)))
+            else:
+                updates.extend(zip(tensor, check_numbers(state[name], len(tensor), name)))
+        for p, v in updates:
+            p.data = v
+
+
+class Neuron(Module):
+    """``act(b + sum_i w_i x_i)`` with weights ``w`` (a list of Values) and a bias ``b``.
+
+    * ``activation``: ``'relu'`` (default, as micrograd), ``'tanh'``, ``'sigmoid'``, ``'linear'``.
+    * ``init``: weights drawn from U(-a, a) with a given by ``'uniform'`` (a = 1, micrograd),
+      ``'xavier'`` or ``'he'`` (see :func:`_uniform_bound`; ``fan_out`` is the size of the
+      layer the neuron sits in). The bias starts at 0.
+    * ``rng``: a ``random.Random`` to draw from; by default the ``random`` module's global
+      state, so ``random.seed(s)`` gives exactly micrograd's weights.
+    * ``fused``: build ``b + w.x`` as one :func:`autograd.dot` node (default), or, if False,
+      as micrograd's chain of ``*`` and ``+`` nodes (for teaching and pictures). The forward
+      value is bitwise the same either way.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        *,
+        activation: str = "relu",
+        init: str = "uniform",
+        rng: random.Random | None = None,
+        fused: bool = True,
+        fan_out: int = 1,
+    ) -> None:
+        if not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"Neuron: unknown activation {activation!r}: choose from {sorted(ACTIVATIONS)}"
+            )
+        bound = _uniform_bound(init, nin, fan_out)
+        source: RandomSource = random if rng is None else rng
+        self.w = [Value(source.uniform(-bound, bound)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.activation = activation
+        self.fused = fused
+        self._act = ACTIVATIONS[activation]
+
+    def _own_tensors(self) -> Iterator[tuple[str, Tensor]]:
+        yield "w", self.w
+        yield "b", self.b
+
+    def forward(self, x: Sequence[Operand]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron: expects {len(self.w)} inputs, got {len(x)}")
+        if self.fused:
+            z = autograd.dot(self.w, x, self.b)
+        else:
+            z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return z if self._act is None else self._act(z)
+
+    def __repr__(self) -> str:
+        return f"{self.activation.capitalize()}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all see the same input; options as for :class:`Neuron`.
+
+    Calling it returns a list of ``nout`` Values, or a single Value when ``nout == 1``
+    (as micrograd does).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        *,
+        activation: str = "relu",
+        init: str = "uniform",
+        rng: random.Random | None = None,
+        fused: bool = True,
+    ) -> None:
+        if not isinstance(nout, int) or nout < 1:
+            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        self.neurons = [
+            Neuron(nin, activation=activation, init=init, rng=rng, fused=fused, fan_out=nout)
+            for _ in range(nout)
+        ]
+
+    def _children(self) -> Iterator[tuple[str, Module]]:
+        for i, neuron in enumerate(self.neurons):
+            yield f"neurons.{i}", neuron
+
+    def outputs(self, x: Sequence[Operand]) -> list[Value]:
+        """The output of every neuron, as a list even when ``nout == 1``."""
+        return [n(x) for n in self.neurons]
+
+    def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
+        out = self.outputs(x)
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` maps 2 inputs to 1 output.
+
+    Hidden layers use ``activation`` (ReLU by default), the last layer ``output_activation``
+    (linear by default): micrograd's network. ``init``, ``rng`` and ``fused`` are passed to
+    every neuron; with the defaults and the same ``random.seed`` the weights are micrograd's.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        *,
+        activation: str = "relu",
+        output_activation: str = "linear",
+        init: str = "uniform",
+        rng: random.Random | None = None,
+        fused: bool = True,
+    ) -> None:
+        if not nouts:
+            raise ValueError("MLP: nouts must list at least one layer size")
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation=output_activation if i == last else activation,
+                init=init,
+                rng=rng,
+                fused=fused,
+            )
+            for i in range(len(nouts))
+        ]
+
+    def _children(self) -> Iterator[tuple[str, Module]]:
+        for i, layer in enumerate(self.layers):
+            yield f"layers.{i}", layer
+
+    def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
+        out = self.layers[0].outputs(x)
+        for layer in self.layers[1:]:
+            out = layer.outputs(out)
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
