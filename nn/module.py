@@ -221,6 +221,9 @@ class Layer(Module):
 
     def outputs(self, x: Sequence[Operand]) -> list[Value]:
         """The output of every neuron, as a list even when ``nout == 1``."""
+        # Numbers become Values once here, not once per neuron: one input node each, shared
+        # by every neuron as in micrograd's graph, and the fused dot's fast path.
+        x = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
         return [n(x) for n in self.neurons]
 
     def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
