@@ -1,0 +1,145 @@
+"""Pictures of training (matplotlib, an optional extra: ``pip install valuegrad[plots]``).
+
+* :func:`loss_curves`: several runs' loss (or any recorded metric) on one axes;
+* :func:`decision_boundary`: a 2-D classifier's regions with the data on top;
+* :func:`trajectory`: optimiser paths over a 2-D loss surface (contours), or over a 1-D
+  loss curve: the ball rolling downhill.
+
+Each function draws into ``ax`` (a new figure's axes by default) and returns the axes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import autograd
+from nn.module import Module
+from nn.train import History, predict
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(
+            "nn.plots needs matplotlib: pip install 'valuegrad[plots]' (or matplotlib)"
+        ) from None
+    return plt
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (6.0, 4.0)) -> Axes:
+    if ax is not None:
+        return ax
+    _, ax = _pyplot().subplots(figsize=size)
+    return ax
+
+
+def loss_curves(
+    histories: Mapping[str, History],
+    *,
+    key: str = "loss",
+    ax: Axes | None = None,
+    log: bool = True,
+    title: str | None = None,
+) -> Axes:
+    """One line per run: ``key`` (default the training loss) against the step."""
+    ax = _axes(ax)
+    for (name, history), color in zip(histories.items(), _cycle(COLORS)):
+        points = [(r["step"], r[key]) for r in history.records if key in r]
+        ax.plot([s for s, _ in points], [v for _, v in points], label=name, color=color, lw=1.5)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(key.replace("_", " "))
+    ax.set_title(title or f"{key.replace('_', ' ')} per step")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def decision_boundary(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    *,
+    ax: Axes | None = None,
+    resolution: int = 80,
+    margin: float = 0.5,
+    title: str | None = None,
+) -> Axes:
+    """The classes a 2-input model assigns over the plane, with the data points on top."""
+    if any(len(x) != 2 for x in X):
+        raise ValueError("decision_boundary: needs 2-D inputs")
+    ax = _axes(ax, (5.5, 5.0))
+    xs, ys = [p[0] for p in X], [p[1] for p in X]
+    gx = _grid(min(xs) - margin, max(xs) + margin, resolution)
+    gy = _grid(min(ys) - margin, max(ys) + margin, resolution)
+    with autograd.no_grad():
+        classes = [[predict(model, [a, b]) for a in gx] for b in gy]
+    n_classes = max(max(y), max(max(row) for row in classes)) + 1
+    cmap = "coolwarm" if n_classes <= 2 else "tab10"
+    ax.contourf(gx, gy, classes, levels=[c - 0.5 for c in range(n_classes + 1)], cmap=cmap, alpha=0.35)
+    ax.scatter(xs, ys, c=list(y), cmap=cmap, vmin=0, vmax=max(n_classes - 1, 1), s=22, edgecolors="k", linewidths=0.5)
+    ax.set_title(title or "decision boundary")
+    ax.set_aspect("equal", adjustable="box")
+    return ax
+
+
+def trajectory(
+    f: Callable[..., float],
+    paths: Mapping[str, Sequence[Sequence[float]]],
+    *,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float] | None = None,
+    ax: Axes | None = None,
+    resolution: int = 120,
+    levels: int = 30,
+    title: str | None = None,
+) -> Axes:
+    """Optimiser paths over a loss: contours of f(x, y) with ``ylim``, else the curve f(x).
+
+    ``paths`` maps a name to the points visited, ``[(x, y), ...]`` in 2-D or ``[x, ...]`` /
+    ``[(x,), ...]`` in 1-D. The start is marked with a circle, the end with a star.
+    """
+    ax = _axes(ax)
+    gx = _grid(*xlim, resolution)
+    if ylim is None:
+        ax.plot(gx, [f(a) for a in gx], color="0.3", lw=1.5, label="loss")
+        for (name, path), color in zip(paths.items(), _cycle(COLORS)):
+            px = [p[0] if isinstance(p, Sequence) else p for p in path]
+            py = [f(a) for a in px]
+            _draw_path(ax, px, py, name, color)
+        ax.set_xlabel("parameter")
+        ax.set_ylabel("loss")
+    else:
+        gy = _grid(*ylim, resolution)
+        surface = [[f(a, b) for a in gx] for b in gy]
+        ax.contour(gx, gy, surface, levels=levels, cmap="viridis", linewidths=0.8)
+        for (name, path), color in zip(paths.items(), _cycle(COLORS)):
+            _draw_path(ax, [p[0] for p in path], [p[1] for p in path], name, color)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+    ax.set_title(title or "optimiser trajectories")
+    ax.legend()
+    return ax
+
+
+def _draw_path(ax: Axes, px: list[float], py: list[float], name: str, color: str) -> None:
+    ax.plot(px, py, "-", color=color, lw=1.2, alpha=0.8, label=name)
+    ax.plot(px[0], py[0], "o", color=color, ms=7)
+    ax.plot(px[-1], py[-1], "*", color=color, ms=13, markeredgecolor="k")
+
+
+def _grid(lo: float, hi: float, n: int) -> list[float]:
+    return [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+
+
+def _cycle(items: Sequence[str]):
+    while True:
+        yield from items

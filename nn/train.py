@@ -1,0 +1,362 @@
+"""Training loops: full-batch gradient descent (GD) and mini-batch stochastic gradient descent (SGD).
+
+The difference between GD and SGD lies in the *data* each step sees, not in the update:
+
+* **GD** (``batch_size=None``): every step computes the loss on the whole data set, so the
+  gradient is the true gradient and the path is deterministic.
+* **SGD** (``batch_size=k``): every step computes it on k examples drawn without replacement
+  from a seeded shuffle of the data (a new shuffle every epoch); ``batch_size=1`` is classic
+  SGD. The gradient is a noisy estimate of the true one.
+
+How a gradient becomes a step (plain, momentum, Nesterov, Adam...) is the optimizer's business
+(:mod:`nn.optim`), and it combines freely with either kind of batching.
+
+:class:`Trainer` runs any objective over any list of examples; :func:`fit` is the common case
+of a classifier on ``(X, y)`` with a named loss, L2 regularisation and accuracy.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Union
+
+import autograd
+from autograd import Value
+from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
+from nn.module import Module
+from nn.optim import GD, LRScheduler, Optimizer, Schedule
+
+#: An objective maps a batch of examples to the loss, optionally with float metrics.
+Objective = Callable[[Sequence[Any]], Union[Value, tuple[Value, Mapping[str, float]]]]
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss became NaN or infinite. ``step`` says when; ``history`` holds every step before."""
+
+    def __init__(self, message: str, step: int, history: History) -> None:
+        super().__init__(message)
+        self.step = step
+        self.history = history
+
+
+@dataclass
+class History:
+    """One record per step: ``{"step", "loss", "lr", ...metrics, ...validation metrics}``.
+
+    ``history["loss"]`` is the list of one column (``None`` where a step has no such entry).
+    ``method`` says how batches were drawn; ``stopped`` why training ended early, if it did.
+    """
+
+    method: str
+    records: list[dict[str, float]] = field(default_factory=list)
+    stopped: str | None = None
+    seconds: float = 0.0
+
+    def __getitem__(self, key: str) -> list[float | None]:
+        return [r.get(key) for r in self.records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def last(self) -> dict[str, float]:
+        """The most recent record (empty before the first step)."""
+        return self.records[-1] if self.records else {}
+
+
+class Callback(Protocol):
+    """Called after every step with the history so far; return True to stop training."""
+
+    def __call__(self, history: History) -> bool | None: ...
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` steps."""
+
+    monitor: str = "val_loss"
+    patience: int = 10
+    min_delta: float = 0.0
+
+    def __call__(self, history: History) -> bool:
+        values = [v for v in history[self.monitor] if v is not None]
+        if len(values) <= self.patience:
+            return False
+        best_before = min(values[: -self.patience])
+        recent = min(values[-self.patience :])
+        if recent > best_before - self.min_delta:
+            history.stopped = (
+                f"early stopping: {self.monitor} did not improve by {self.min_delta} "
+                f"in {self.patience} steps"
+            )
+            return True
+        return False
+
+
+class Trainer:
+    """Minimise ``objective`` over ``parameters`` with ``optimizer``, batch by batch.
+
+    * ``schedule``: a callable k -> learning rate (see :mod:`nn.optim`), applied every step.
+    * ``validate``: a callable returning float metrics (e.g. ``{"val_loss": ...}``), run
+      every ``validate_every`` steps and after the last one, without recording a graph.
+    * ``callbacks``: see :class:`Callback`; :class:`EarlyStopping` is one.
+    * ``progress``: show a tqdm bar (terminal or notebook) when tqdm is installed.
+
+    Each step runs with the cyclic garbage collector paused (:func:`autograd.gc_paused`):
+    graphs have no cycles, and sparing the collector its sweeps makes steps much faster.
+    """
+
+    def __init__(
+        self,
+        parameters: Sequence[Value],
+        objective: Objective,
+        optimizer: Optimizer,
+        *,
+        schedule: Schedule | None = None,
+        validate: Callable[[], Mapping[str, float]] | None = None,
+        validate_every: int = 1,
+        callbacks: Sequence[Callback] = (),
+        progress: bool = True,
+    ) -> None:
+        self.parameters = list(parameters)
+        self.objective = objective
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.validate = validate
+        self.validate_every = _positive_int("validate_every", validate_every)
+        self.callbacks = list(callbacks)
+        self.progress = progress
+
+    def run(
+        self,
+        data: Sequence[Any],
+        *,
+        steps: int | None = None,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        seed: int | None = 0,
+    ) -> History:
+        """Train for ``steps`` updates or ``epochs`` passes over ``data``; return the history.
+
+        ``batch_size=None`` is full-batch GD, ``batch_size=k`` mini-batch SGD (see the module
+        docstring); ``seed`` fixes the shuffling. Raises :class:`TrainingDiverged` when the
+        loss stops being finite.
+        """
+        if not data:
+            raise ValueError("Trainer.run: no data")
+        if batch_size is not None:
+            _positive_int("batch_size", batch_size)
+            batch_size = min(batch_size, len(data))
+        per_epoch = 1 if batch_size is None else math.ceil(len(data) / batch_size)
+        total = _step_count(steps, epochs, per_epoch)
+        history = History(_describe(len(data), batch_size, seed))
+        scheduler = LRScheduler(self.optimizer, self.schedule) if self.schedule else None
+        batches = _batches(data, batch_size, random.Random(seed))
+        start = time.perf_counter()
+        try:
+            with _progress_bar(total, history.method, self.progress) as bar:
+                for k in range(total):
+                    with autograd.gc_paused():
+                        record = self._step(k, next(batches), history)
+                    if scheduler is not None:
+                        scheduler.step()
+                    if self.validate is not None and (
+                        (k + 1) % self.validate_every == 0 or k + 1 == total
+                    ):
+                        with autograd.no_grad():
+                            record.update(self.validate())
+                    history.records.append(record)
+                    bar.update(record)
+                    if any(callback(history) for callback in self.callbacks):
+                        break
+        finally:
+            history.seconds = time.perf_counter() - start
+        return history
+
+    def _step(self, k: int, batch: Sequence[Any], history: History) -> dict[str, float]:
+        result = self.objective(batch)
+        loss, metrics = result if isinstance(result, tuple) else (result, {})
+        if not math.isfinite(loss.data):
+            raise TrainingDiverged(
+                f"the loss became {loss.data} at step {k} (lr {self.optimizer.lr:g}); the "
+                f"history keeps the {k} steps before. A smaller learning rate usually helps.",
+                step=k,
+                history=history,
+            )
+        lr = self.optimizer.lr
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return {"step": k, "loss": loss.data, "lr": lr, **metrics}
+
+
+LOSSES = ("hinge", "bce", "mse", "cross_entropy")
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    *,
+    loss: str = "hinge",
+    optimizer: Optimizer | None = None,
+    lr: float = 0.1,
+    schedule: Schedule | None = None,
+    alpha: float = 1e-4,
+    steps: int | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    seed: int | None = 0,
+    val: tuple[Sequence[Sequence[float]], Sequence[int]] | None = None,
+    callbacks: Sequence[Callback] = (),
+    progress: bool = True,
+) -> History:
+    """Train a classifier on inputs ``X`` and integer class labels ``y``; return the history.
+
+    ``loss``: ``"hinge"`` (micrograd's, labels 0/1 mapped to -1/+1, one output),
+    ``"bce"`` (binary cross-entropy on the logit, one output), ``"mse"`` (on 0/1, one output)
+    or ``"cross_entropy"`` (one output per class). ``alpha`` weighs an L2 penalty
+    ``alpha * sum(p^2)`` (micrograd's demo: 1e-4). ``optimizer`` defaults to ``GD(lr)``.
+    Every step records ``loss`` and ``accuracy`` on its batch; with ``val=(X_val, y_val)``
+    also ``val_loss`` and ``val_accuracy``. Batching and stopping are :meth:`Trainer.run`'s.
+    """
+    if len(X) != len(y):
+        raise ValueError(f"fit: {len(X)} inputs but {len(y)} labels")
+    if loss not in LOSSES:
+        raise ValueError(f"fit: unknown loss {loss!r}: choose from {', '.join(LOSSES)}")
+    params = model.parameters()
+    optimizer = optimizer if optimizer is not None else GD(params, lr=lr)
+
+    def evaluate(batch: Sequence[tuple[Sequence[float], int]]) -> tuple[Value, float]:
+        xs = [[Value(v) for v in x] for x, _ in batch]  # lift once, not once per neuron
+        labels = [label for _, label in batch]
+        outputs = [model(x) for x in xs]
+        return _data_loss(loss, outputs, labels), _accuracy(outputs, labels)
+
+    def objective(batch: Sequence[tuple[Sequence[float], int]]):
+        data_loss, accuracy = evaluate(batch)
+        total = data_loss + l2(params, alpha) if alpha else data_loss
+        return total, {"accuracy": accuracy}
+
+    validate = None
+    if val is not None:
+        val_batch = list(zip(*val))
+
+        def validate() -> dict[str, float]:
+            val_loss, val_accuracy = evaluate(val_batch)
+            return {"val_loss": val_loss.data, "val_accuracy": val_accuracy}
+
+    trainer = Trainer(
+        params, objective, optimizer, schedule=schedule, validate=validate,
+        callbacks=callbacks, progress=progress,
+    )
+    return trainer.run(
+        list(zip(X, y)), steps=steps, epochs=epochs, batch_size=batch_size, seed=seed
+    )
+
+
+def predict(model: Module, x: Sequence[float]) -> int:
+    """The class the model assigns to one input (score > 0, or the largest output)."""
+    with autograd.no_grad():
+        return _predicted_class(model(list(x)))
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _data_loss(loss: str, outputs: list, labels: list[int]) -> Value:
+    if loss == "cross_entropy":
+        return cross_entropy([o if isinstance(o, list) else [o] for o in outputs], labels)
+    scores = [_single(o) for o in outputs]
+    if loss == "hinge":
+        return hinge(scores, [2 * label - 1 for label in labels])
+    if loss == "bce":
+        return bce_with_logits(scores, labels)
+    return mse(scores, labels)
+
+
+def _single(output: Value | list[Value]) -> Value:
+    if isinstance(output, list):
+        raise ValueError(
+            f"fit: this loss needs a model with one output, got {len(output)}; "
+            "use loss='cross_entropy' for one output per class"
+        )
+    return output
+
+
+def _predicted_class(output: Value | list[Value]) -> int:
+    if isinstance(output, list):
+        return max(range(len(output)), key=lambda i: output[i].data)
+    return int(output.data > 0)
+
+
+def _accuracy(outputs: list, labels: list[int]) -> float:
+    return sum(_predicted_class(o) == label for o, label in zip(outputs, labels)) / len(labels)
+
+
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+def _step_count(steps: int | None, epochs: int | None, per_epoch: int) -> int:
+    if (steps is None) == (epochs is None):
+        raise ValueError("give exactly one of steps= or epochs=")
+    if steps is not None:
+        return _positive_int("steps", steps)
+    return _positive_int("epochs", epochs) * per_epoch
+
+
+def _describe(n: int, batch_size: int | None, seed: int | None) -> str:
+    if batch_size is None:
+        return f"GD: full batch, all {n} examples every step"
+    return (
+        f"SGD: mini-batches of {batch_size} of {n} examples, reshuffled every epoch "
+        f"(seed {seed})"
+    )
+
+
+def _batches(data: Sequence[Any], batch_size: int | None, rng: random.Random) -> Iterator[list]:
+    """Endless batches: the whole data set each time, or shuffled mini-batches epoch by epoch."""
+    if batch_size is None:
+        whole = list(data)
+        while True:
+            yield whole
+    while True:
+        order = list(range(len(data)))
+        rng.shuffle(order)
+        for start in range(0, len(order), batch_size):
+            yield [data[i] for i in order[start : start + batch_size]]
+
+
+class _progress_bar:
+    """A tqdm bar showing the latest loss and accuracy, or nothing (no tqdm, or turned off)."""
+
+    def __init__(self, total: int, description: str, enabled: bool) -> None:
+        self._bar = None
+        if enabled:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                warnings.warn("progress bar needs tqdm: pip install tqdm", stacklevel=3)
+            else:
+                self._bar = tqdm(total=total, desc=description.split(":")[0], leave=True)
+
+    def __enter__(self) -> _progress_bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def update(self, record: Mapping[str, float]) -> None:
+        if self._bar is not None:
+            shown = {k: f"{v:.4g}" for k, v in record.items() if k not in ("step", "lr")}
+            self._bar.set_postfix(shown, refresh=False)
+            self._bar.update(1)

@@ -1,0 +1,53 @@
+"""Pictures of training, drawn with matplotlib's Agg backend (no screen)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+from nn import MLP, make_moons  # noqa: E402
+from nn.plots import decision_boundary, loss_curves, trajectory  # noqa: E402
+from nn.train import History, fit, predict  # noqa: E402
+
+
+def test_loss_curves_draw_one_labelled_line_per_run() -> None:
+    runs = {
+        "GD": History("GD", [{"step": k, "loss": 1.0 / (k + 1)} for k in range(5)]),
+        "SGD": History("SGD", [{"step": k, "loss": 2.0 / (k + 1)} for k in range(7)]),
+    }
+    ax = loss_curves(runs)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["GD", "SGD"]
+    assert list(lines[1].get_xdata()) == list(range(7))
+    assert list(lines[0].get_ydata()) == [1.0 / (k + 1) for k in range(5)]
+    assert ax.get_yscale() == "log"
+
+
+def test_decision_boundary_colours_the_plane_by_the_models_prediction() -> None:
+    X, y = make_moons(40, noise=0.1, seed=0)
+    random.seed(0)
+    model = MLP(2, [8, 8, 1])
+    fit(model, X, y, lr=0.5, steps=20, progress=False)
+    ax = decision_boundary(model, X, y, resolution=20)
+    (points,) = ax.collections[-1:]
+    assert len(points.get_offsets()) == len(X)
+    assert list(points.get_array()) == y
+    with pytest.raises(ValueError, match="needs 2-D inputs"):
+        decision_boundary(model, [[0.0, 1.0, 2.0]], [0])
+    assert predict(model, X[0]) in (0, 1)
+
+
+def test_trajectory_in_one_and_two_dimensions_marks_start_and_end() -> None:
+    ax = trajectory(lambda t: (t * t - 1) ** 2, {"GD": [1.5, 1.2, 1.0]}, xlim=(-2, 2))
+    path = [line for line in ax.get_lines() if line.get_label() == "GD"][0]
+    assert list(path.get_xdata()) == [1.5, 1.2, 1.0]
+    assert list(path.get_ydata()) == [(t * t - 1) ** 2 for t in (1.5, 1.2, 1.0)]
+    ax = trajectory(lambda a, b: a * a + 3 * b * b, {"momentum": [(1, 1), (0.5, -0.2), (0, 0)]},
+                    xlim=(-1, 1), ylim=(-1, 1), resolution=15)
+    path = [line for line in ax.get_lines() if line.get_label() == "momentum"][0]
+    assert list(path.get_ydata()) == [1, -0.2, 0]
+    assert ax.collections  # the contour lines

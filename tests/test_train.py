@@ -1,0 +1,217 @@
+"""The trainer: GD vs SGD measured over seeded runs, divergence, callbacks, history, fit()."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from autograd import Value
+from nn import GD, MLP, SGD, LinearDecay, make_moons
+from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit, predict
+from tests.micrograd_demo import moons, valuegrad_run
+
+# -- two valleys -------------------------------------------------------------------------------
+# One parameter t and a data set of ten numbers c_i = +-4. Example i's loss is
+#     l_i(t) = (t^2 - 1)^2 + 0.3 t + c_i t,
+# so the full-batch loss (the c_i average to 0) is the tilted double well (t^2 - 1)^2 + 0.3 t:
+# a shallow valley near t = +0.96 and a deeper one near t = -1.04. One example's gradient
+# is the true gradient plus c_i: the noise of a mini-batch.
+VALLEY_DATA = [4.0, -4.0] * 5
+START = 1.5  # on the slope of the shallow valley
+
+
+def valley_loss(batch: list[float], t: Value) -> Value:
+    return sum(((t * t - 1) ** 2 + 0.3 * t + c * t for c in batch), Value(0.0)) * (1 / len(batch))
+
+
+def run_valleys(batch_size: int | None, seed: int, *, momentum: float = 0.0, start: float = START) -> float:
+    t = Value(start)
+    optimizer = SGD([t], lr=0.1, momentum=momentum) if momentum else GD([t], lr=0.1)
+    trainer = Trainer(
+        [t], lambda batch: valley_loss(batch, t), optimizer,
+        schedule=LinearDecay(0.1, 0.09, 300), progress=False,
+    )
+    trainer.run(VALLEY_DATA, steps=300, batch_size=batch_size, seed=seed)
+    return t.data
+
+
+SEEDS = range(40)
+
+
+def test_full_batch_gd_settles_in_the_nearer_shallow_valley_every_time() -> None:
+    ends = {round(run_valleys(None, seed), 12) for seed in SEEDS}
+    assert len(ends) == 1  # no randomness at all: the seed plays no part
+    (end,) = ends
+    assert 0.9 < end < 1.0
+
+
+def test_sgd_noise_carries_most_runs_into_the_deeper_valley() -> None:
+    ends = [run_valleys(1, seed) for seed in SEEDS]
+    deep = sum(end < 0 for end in ends) / len(ends)
+    assert deep >= 0.5, deep  # measured: about 0.75 over 200 seeds
+    assert all(abs(abs(end) - 1) < 0.25 for end in ends)  # and each run ends in a valley
+
+
+def test_sgd_can_also_leave_the_deep_valley_it_does_not_know_which_is_best() -> None:
+    # Started in the deep valley, the same noise throws some runs out of it (fewer, since
+    # its walls are higher): SGD has no knowledge of where the best point is.
+    ends = [run_valleys(1, seed, start=-1.5) for seed in SEEDS]
+    stayed = sum(end < 0 for end in ends) / len(ends)
+    left_shallow = sum(run_valleys(1, seed) > 0 for seed in SEEDS) / len(SEEDS)
+    assert stayed > 1 - left_shallow  # the deep valley holds its runs better
+
+
+def test_momentum_rolls_full_batch_gd_over_the_hill_into_the_deeper_valley() -> None:
+    assert run_valleys(None, 0, momentum=0.9) < 0
+    assert run_valleys(None, 0, momentum=0.5) > 0  # too little velocity to get over
+
+
+# -- the trainer's mechanics -------------------------------------------------------------------
+
+
+def test_each_sgd_epoch_covers_the_data_once_in_a_seeded_order() -> None:
+    seen: list[list[int]] = []
+    w = Value(1.0)
+
+    def objective(batch):
+        seen.append(list(batch))
+        return w * len(batch)
+
+    history = Trainer([w], objective, GD([w], lr=0.0), progress=False).run(
+        list(range(10)), epochs=3, batch_size=4, seed=7
+    )
+    assert len(history) == 9 and [len(b) for b in seen] == [4, 4, 2] * 3
+    epochs = [sum(seen[i : i + 3], []) for i in (0, 3, 6)]
+    assert all(sorted(e) == list(range(10)) for e in epochs)
+    assert epochs[0] != epochs[1]  # reshuffled every epoch
+    assert history.method.startswith("SGD: mini-batches of 4 of 10 examples")
+    again: list[list[int]] = []
+    seen = again
+    Trainer([w], objective, GD([w], lr=0.0), progress=False).run(
+        list(range(10)), epochs=3, batch_size=4, seed=7
+    )
+    assert sum(again, []) == sum(epochs, [])  # the same seed, the same order
+
+
+def test_gd_sees_the_whole_data_set_every_step() -> None:
+    sizes = []
+    w = Value(1.0)
+    history = Trainer(
+        [w], lambda b: sizes.append(len(b)) or w * 1.0, GD([w], lr=0.1), progress=False
+    ).run(list(range(7)), steps=4)
+    assert sizes == [7, 7, 7, 7]
+    assert history.method == "GD: full batch, all 7 examples every step"
+
+
+def test_a_diverging_loss_stops_with_the_step_and_keeps_the_history() -> None:
+    w = Value(1.0)
+    trainer = Trainer([w], lambda batch: w * w, GD([w], lr=10.0), progress=False)
+    with pytest.raises(TrainingDiverged, match=r"the loss became inf at step (\d+)") as info:
+        trainer.run([0], steps=1000)
+    error = info.value
+    assert len(error.history) == error.step > 0
+    assert all(math.isfinite(r["loss"]) for r in error.history.records)
+    assert error.history["step"] == list(range(error.step))
+
+
+def test_callbacks_see_the_history_and_can_stop_training() -> None:
+    w = Value(3.0)
+    calls = []
+
+    def stop_at_five(history: History) -> bool:
+        calls.append(len(history))
+        return history.last["step"] == 5
+
+    history = Trainer([w], lambda b: w * w, GD([w], lr=0.1), callbacks=[stop_at_five],
+                      progress=False).run([0], steps=100)
+    assert calls == [1, 2, 3, 4, 5, 6] and len(history) == 6
+
+
+def test_early_stopping_waits_for_patience_steps_without_improvement() -> None:
+    w = Value(0.0)
+    losses = iter([5.0, 4.0, 3.0, 3.5, 3.2, 3.1, 3.0, 3.0, 2.0])
+
+    def validate():
+        return {"val_loss": next(losses)}
+
+    stop = EarlyStopping(monitor="val_loss", patience=3)
+    history = Trainer([w], lambda b: w * 1.0, GD([w], lr=0.0), validate=validate,
+                      callbacks=[stop], progress=False).run([0], steps=9)
+    assert history["val_loss"] == [5.0, 4.0, 3.0, 3.5, 3.2, 3.1]  # 3 steps without beating 3.0
+    assert "did not improve" in history.stopped
+
+
+def test_schedule_sets_each_steps_learning_rate() -> None:
+    w = Value(1.0)
+    history = Trainer([w], lambda b: w * 1.0, GD([w], lr=1.0),
+                      schedule=LinearDecay(1.0, 0.9, 100), progress=False).run([0], steps=3)
+    assert history["lr"] == [1.0, 1.0 - 0.9 / 100, 1.0 - 0.9 * 2 / 100]
+    assert w.data == 1.0 - sum(history["lr"])
+
+
+def test_progress_bar_shows_on_stderr_and_can_be_turned_off(capsys) -> None:
+    pytest.importorskip("tqdm")
+    w = Value(1.0)
+    Trainer([w], lambda b: w * w, GD([w], lr=0.1), progress=True).run([0], steps=3)
+    assert "3/3" in capsys.readouterr().err
+    Trainer([w], lambda b: w * w, GD([w], lr=0.1), progress=False).run([0], steps=3)
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"steps": 1, "epochs": 1}, "exactly one of steps= or epochs="),
+        ({}, "exactly one of steps= or epochs="),
+        ({"steps": 0}, "steps must be a positive int"),
+        ({"steps": 1, "batch_size": 0}, "batch_size must be a positive int"),
+    ],
+)
+def test_run_rejects_bad_arguments(kwargs, message) -> None:
+    w = Value(1.0)
+    with pytest.raises(ValueError, match=message):
+        Trainer([w], lambda b: w * 1.0, GD([w], lr=0.1), progress=False).run([0], **kwargs)
+
+
+# -- fit ---------------------------------------------------------------------------------------
+
+
+def test_fit_reproduces_micrograds_demo_step_by_step() -> None:
+    X, y = make_moons(100, noise=0.1, seed=1337)
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    history = fit(model, X, y, lr=1.0, schedule=LinearDecay(1.0, 0.9, 100), steps=3,
+                  progress=False)
+    X_pm, y_pm = moons()
+    expected = valuegrad_run(X_pm, y_pm, [16, 16, 1], 3, 1337)  # checked against micrograd
+    assert [(r["loss"], r["accuracy"]) for r in history.records] == expected
+
+
+def test_fit_with_validation_and_each_loss() -> None:
+    X, y = make_moons(60, noise=0.1, seed=3)
+    for loss in ("hinge", "bce", "mse"):
+        random.seed(0)
+        model = MLP(2, [8, 1])
+        history = fit(model, X[:40], y[:40], loss=loss, lr=0.05, steps=30, batch_size=10,
+                      val=(X[40:], y[40:]), progress=False)
+        first, last = history.records[0], history.records[-1]
+        assert {"loss", "accuracy", "val_loss", "val_accuracy", "lr", "step"} <= set(last)
+        assert last["val_loss"] < first["val_loss"], loss
+    random.seed(0)
+    model = MLP(2, [8, 3])
+    X3, y3 = [[0.0, 1.0], [1.0, 0.0], [-1.0, -1.0]] * 4, [0, 1, 2] * 4
+    history = fit(model, X3, y3, loss="cross_entropy", lr=0.1, steps=40, progress=False)
+    assert history.last["accuracy"] == 1.0
+    assert [predict(model, x) for x in X3] == y3
+
+
+def test_fit_rejects_bad_input() -> None:
+    model = MLP(2, [4, 1])
+    with pytest.raises(ValueError, match="fit: 2 inputs but 1 labels"):
+        fit(model, [[0.0, 0.0], [1.0, 1.0]], [0], steps=1, progress=False)
+    with pytest.raises(ValueError, match="unknown loss 'l1'"):
+        fit(model, [[0.0, 0.0]], [0], loss="l1", steps=1, progress=False)
+    with pytest.raises(ValueError, match="needs a model with one output"):
+        fit(MLP(2, [4, 3]), [[0.0, 0.0]], [0], loss="hinge", steps=1, progress=False)
