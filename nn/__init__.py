@@ -24,6 +24,7 @@ from nn.optim import (
     StepDecay,
 )
 from nn.serialize import StateError, load, save
+from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit, predict
 
 __all__ = [
     "GD",
@@ -33,6 +34,8 @@ __all__ = [
     "AdamW",
     "Constant",
     "CosineDecay",
+    "EarlyStopping",
+    "History",
     "LRScheduler",
     "Layer",
     "LinearDecay",
@@ -41,9 +44,12 @@ __all__ = [
     "Optimizer",
     "StateError",
     "StepDecay",
+    "Trainer",
+    "TrainingDiverged",
     "batches",
     "bce_with_logits",
     "cross_entropy",
+    "fit",
     "hinge",
     "l2",
     "load",
@@ -53,6 +59,7 @@ __all__ = [
     "make_spirals",
     "make_xor",
     "mse",
+    "predict",
     "save",
     "split",
 ]
