@@ -18,15 +18,31 @@ from autograd.engine import (
     no_grad,
     sum,
 )
+from autograd.viz import (
+    GraphDrawing,
+    GraphTooLargeError,
+    GraphvizUnavailableError,
+    backward_frames,
+    draw_graph,
+    render_svg,
+    to_svg,
+)
 
 __all__ = [
     "DomainError",
+    "GraphDrawing",
+    "GraphTooLargeError",
+    "GraphvizUnavailableError",
     "Value",
+    "backward_frames",
     "backward_steps",
     "dot",
+    "draw_graph",
     "enable_grad",
     "is_grad_enabled",
     "no_grad",
+    "render_svg",
     "sum",
+    "to_svg",
 ]
 __version__ = "0.1.0"
