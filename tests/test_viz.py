@@ -26,6 +26,7 @@ from autograd import (
     render_svg,
     to_svg,
 )
+from docs.make_example import neuron as readme_neuron
 
 graphviz = pytest.importorskip("graphviz")
 
@@ -100,16 +101,10 @@ def as_lines(text: str) -> list[str]:
 
 
 def neuron() -> tuple[Value, dict[str, Value]]:
-    """micrograd's neuron tanh(x1*w1 + x2*w2 + b) after backward."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    """micrograd's neuron tanh(x1*w1 + x2*w2 + b), the README's, after backward; by label."""
+    o, _ = readme_neuron()
     o.backward()
-    return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b, "n": n}
+    return o, {v.label: v for v, _ in autograd.backward_steps(o) if v.label}
 
 
 # --------------------------------------------------------------------------------------------
