@@ -28,14 +28,28 @@ from autograd.functional import (
     hessian,
     value_and_grad,
 )
+from autograd.viz import (
+    GraphDrawing,
+    GraphTooLargeError,
+    GraphvizUnavailableError,
+    backward_frames,
+    draw_graph,
+    render_svg,
+    to_svg,
+)
 
 __all__ = [
     "DomainError",
     "GradcheckError",
+    "GraphDrawing",
+    "GraphTooLargeError",
+    "GraphvizUnavailableError",
     "Value",
+    "backward_frames",
     "backward_steps",
     "custom_op",
     "dot",
+    "draw_graph",
     "enable_grad",
     "gc_paused",
     "grad",
@@ -44,7 +58,9 @@ __all__ = [
     "hessian",
     "is_grad_enabled",
     "no_grad",
+    "render_svg",
     "sum",
+    "to_svg",
     "value_and_grad",
 ]
 __version__ = "0.1.0"
