@@ -1,5 +1,5 @@
 # Two commands do all the set-up (see README.md):
-#   make demo   train a model and write its pictures (added with the nn package)
+#   make demo   train micrograd's demo model and write its pictures into out/
 #   make test   run the test suite
 # Both create .venv with the Python named by PYTHON and install what they need into it.
 
@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test torch clean
+.PHONY: demo test torch clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ $(BIN)/python:
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[viz,plots,progress]'
+	touch $@
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/python -m nn --out out
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -1,11 +1,11 @@
 """A scalar autograd engine: ``Value`` records a computation graph, ``backward()`` runs it back.
 
-    >>> from autograd import Value
-    >>> x = Value(3.0)
-    >>> y = x * x + 2 * x
-    >>> y.backward()
-    >>> x.grad
-    8.0
+>>> from autograd import Value
+>>> x = Value(3.0)
+>>> y = x * x + 2 * x
+>>> y.backward()
+>>> x.grad
+8.0
 """
 
 from autograd.engine import (

@@ -35,8 +35,8 @@ import contextvars
 import gc
 import math
 import numbers
-from collections.abc import Iterable, Iterator
-from typing import Callable, Union
+from collections.abc import Callable, Iterable, Iterator
+from typing import Union
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -258,8 +258,7 @@ def _pow_float(base: float, exponent: float, op: str) -> float:
     is_integer = exponent == exponent and math.isfinite(exponent) and exponent.is_integer()
     if base < 0 and not is_integer and math.isfinite(exponent):
         raise DomainError(
-            f"{op}: negative base {base!r} to the non-integer power {exponent!r} "
-            "has no real value"
+            f"{op}: negative base {base!r} to the non-integer power {exponent!r} has no real value"
         )
     try:
         return base**exponent
@@ -300,7 +299,7 @@ class Value:
     Drop-in compatible with ``micrograd.engine.Value``.
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_vjp", "__weakref__")
+    __slots__ = ("__weakref__", "_op", "_prev", "_vjp", "data", "grad", "label")
 
     def __init__(
         self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = ""
@@ -308,9 +307,7 @@ class Value:
         self.data: float = data if type(data) is float else _as_float(data, "Value()")
         self.grad: Grad = 0.0
         self.label = label
-        self._prev: tuple[Value, ...] = (
-            _children if type(_children) is tuple else tuple(_children)
-        )
+        self._prev: tuple[Value, ...] = _children if type(_children) is tuple else tuple(_children)
         self._op = _op
         self._vjp: Vjp = _no_rule
 
@@ -453,8 +450,9 @@ class Value:
     def softplus(self) -> Value:
         """log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) so it never overflows."""
         x = self.data
-        return _node(max(x, 0.0) + math.log1p(math.exp(-abs(x))), (self,), "softplus",
-                     _vjp_softplus)
+        return _node(
+            max(x, 0.0) + math.log1p(math.exp(-abs(x))), (self,), "softplus", _vjp_softplus
+        )
 
     def sin(self) -> Value:
         """Sine."""
@@ -538,7 +536,7 @@ def _power(a: Value, b: Value) -> Value:
     return _node(_pow_float(a.data, b.data, "**"), (a, b), "**", _vjp_pow)
 
 
-def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001 - like torch.sum
+def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     """``start + v0 + v1 + ...`` as one graph node (left to right, like the builtin ``sum``).
 
     One node with n parents instead of n binary ``+`` nodes: the same value, the same

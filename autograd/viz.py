@@ -150,8 +150,13 @@ def draw_graph(
     ids = {v: f"v{i}" for i, v in enumerate(values)}
 
     dot = graphviz.Digraph(
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "labelloc": "b",
-                    "nslimit": _NSLIMIT, "nslimit1": _NSLIMIT},
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": "Helvetica",
+            "labelloc": "b",
+            "nslimit": _NSLIMIT,
+            "nslimit1": _NSLIMIT,
+        },
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"arrowsize": "0.7"},
     )
@@ -163,8 +168,15 @@ def draw_graph(
         grad = shown.get(v)
         dot.node(vid, **_value_attrs(v, grad, scale, v in parameters, v in marked))
         if v._prev:
-            dot.node(vid + "op", label=_escape(v._op), shape="ellipse", fontsize="10",
-                     margin="0.02", width="0", height="0")
+            dot.node(
+                vid + "op",
+                label=_escape(v._op),
+                shape="ellipse",
+                fontsize="10",
+                margin="0.02",
+                width="0",
+                height="0",
+            )
             dot.edge(vid + "op", vid)
             for p in v._prev:
                 dot.edge(ids[p], vid + "op")
@@ -299,7 +311,9 @@ def _escape(text: str) -> str:
             out.append("\\n")
         elif ch in _RECORD_SPECIALS:
             out.append("\\" + ch)
-        elif ch < " " or "\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff" or ch in "\ufffe\uffff":
+        elif (
+            ch < " " or "\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff" or ch in "\ufffe\uffff"
+        ):
             out.append(ascii(ch)[1:-1].replace("\\", "\\\\"))
         else:
             out.append(ch)

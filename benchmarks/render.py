@@ -69,8 +69,10 @@ def main() -> None:
     startup = time.perf_counter() - start
     print(f"median of {repeats} renders, seconds")
     print(f"{'graph':<28} {'nodes':>5} {'dot':>7} {'wasm':>7}")
-    for name, root in (("MLP 3-6-5-1, one sample", mlp_sample()),
-                       ("random DAG, long edges", random_dag())):
+    for name, root in (
+        ("MLP 3-6-5-1, one sample", mlp_sample()),
+        ("random DAG, long edges", random_dag()),
+    ):
         root.backward()
         nodes = to_svg(root).count('class="node"')
         dot, wasm = (median_seconds(root, b, repeats) for b in ("dot", "wasm"))

@@ -34,16 +34,29 @@ def main() -> None:
 
     o, params = neuron()
     o.backward()
-    done = render_svg(o, ASSETS / "neuron.svg", params=params, backend=backend,
-                      caption="o = tanh(x1*w1 + x2*w2 + b) after o.backward()", legend=True)
+    done = render_svg(
+        o,
+        ASSETS / "neuron.svg",
+        params=params,
+        backend=backend,
+        caption="o = tanh(x1*w1 + x2*w2 + b) after o.backward()",
+        legend=True,
+    )
     print(f"wrote {done}")
 
     o, params = neuron()
     steps = list(itertools.islice(backward_steps(o), 4))
-    done = render_svg(o, ASSETS / "neuron_step.svg", params=params, backend=backend,
-                      grads=dict(steps), highlight=steps[-1][0],
-                      caption="backward_steps(o): the fourth step")
+    done = render_svg(
+        o,
+        ASSETS / "neuron_step.svg",
+        params=params,
+        backend=backend,
+        grads=dict(steps),
+        highlight=steps[-1][0],
+        caption="backward_steps(o): the fourth step",
+    )
     print(f"wrote {done}")
+
 
 if __name__ == "__main__":
     main()

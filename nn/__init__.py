@@ -1,11 +1,11 @@
 """Neural networks on top of the ``autograd`` engine: modules, losses, optimizers, data, files.
 
-    >>> import random
-    >>> from nn import MLP, hinge
-    >>> random.seed(1337)
-    >>> model = MLP(2, [16, 16, 1])        # micrograd's network, micrograd's weights
-    >>> len(model.parameters())
-    337
+>>> import random
+>>> from nn import MLP, hinge
+>>> random.seed(1337)
+>>> model = MLP(2, [16, 16, 1])        # micrograd's network, micrograd's weights
+>>> len(model.parameters())
+337
 """
 
 from nn.data import batches, make_blobs, make_circles, make_moons, make_spirals, make_xor, split

@@ -57,7 +57,10 @@ def _finish(
 
 
 def make_moons(
-    n_samples: int = 100, *, noise: float = 0.0, seed: int | None = None,
+    n_samples: int = 100,
+    *,
+    noise: float = 0.0,
+    seed: int | None = None,
     rng: random.Random | None = None,
 ) -> tuple[Points, Labels]:
     """Two interleaving half circles, as scikit-learn's ``make_moons``.
@@ -75,8 +78,12 @@ def make_moons(
 
 
 def make_circles(
-    n_samples: int = 100, *, noise: float = 0.0, factor: float = 0.8,
-    seed: int | None = None, rng: random.Random | None = None,
+    n_samples: int = 100,
+    *,
+    noise: float = 0.0,
+    factor: float = 0.8,
+    seed: int | None = None,
+    rng: random.Random | None = None,
 ) -> tuple[Points, Labels]:
     """Two concentric circles, as scikit-learn's ``make_circles``.
 
@@ -90,15 +97,21 @@ def make_circles(
     n_in = n_samples - n_out
 
     def circle(n: int, radius: float) -> Points:
-        return [[radius * math.cos(t), radius * math.sin(t)]
-                for t in _linspace(0.0, 2 * math.pi, n, endpoint=False)]
+        return [
+            [radius * math.cos(t), radius * math.sin(t)]
+            for t in _linspace(0.0, 2 * math.pi, n, endpoint=False)
+        ]
 
-    return _finish(circle(n_out, 1.0) + circle(n_in, factor), [0] * n_out + [1] * n_in,
-                   noise, _rng(seed, rng))
+    return _finish(
+        circle(n_out, 1.0) + circle(n_in, factor), [0] * n_out + [1] * n_in, noise, _rng(seed, rng)
+    )
 
 
 def make_xor(
-    n_samples: int = 100, *, noise: float = 0.0, seed: int | None = None,
+    n_samples: int = 100,
+    *,
+    noise: float = 0.0,
+    seed: int | None = None,
     rng: random.Random | None = None,
 ) -> tuple[Points, Labels]:
     """Points uniform in [-1, 1]^2, label 1 where the coordinates differ in sign (x*y < 0).
@@ -112,8 +125,12 @@ def make_xor(
 
 
 def make_spirals(
-    n_samples: int = 100, *, n_classes: int = 2, noise: float = 0.0,
-    seed: int | None = None, rng: random.Random | None = None,
+    n_samples: int = 100,
+    *,
+    n_classes: int = 2,
+    noise: float = 0.0,
+    seed: int | None = None,
+    rng: random.Random | None = None,
 ) -> tuple[Points, Labels]:
     """Interleaved spiral arms, one per class (the CS231n spiral).
 
@@ -134,9 +151,14 @@ def make_spirals(
 
 
 def make_blobs(
-    n_samples: int = 100, *, centers: int | Sequence[Sequence[float]] = 3,
-    std: float = 1.0, n_features: int = 2, box: tuple[float, float] = (-10.0, 10.0),
-    seed: int | None = None, rng: random.Random | None = None,
+    n_samples: int = 100,
+    *,
+    centers: int | Sequence[Sequence[float]] = 3,
+    std: float = 1.0,
+    n_features: int = 2,
+    box: tuple[float, float] = (-10.0, 10.0),
+    seed: int | None = None,
+    rng: random.Random | None = None,
 ) -> tuple[Points, Labels]:
     """Gaussian blobs, as scikit-learn's ``make_blobs``: label c around center c.
 
@@ -162,8 +184,12 @@ def make_blobs(
 
 
 def split(
-    X: Sequence[T], y: Sequence[int], *, val_fraction: float = 0.2,
-    seed: int | None = None, rng: random.Random | None = None,
+    X: Sequence[T],
+    y: Sequence[int],
+    *,
+    val_fraction: float = 0.2,
+    seed: int | None = None,
+    rng: random.Random | None = None,
 ) -> tuple[list[T], list[int], list[T], list[int]]:
     """Shuffle and split into ``(X_train, y_train, X_val, y_val)``.
 
@@ -181,8 +207,14 @@ def split(
 
 
 def batches(
-    X: Sequence[T], y: Sequence[int], batch_size: int, *, shuffle: bool = True,
-    drop_last: bool = False, seed: int | None = None, rng: random.Random | None = None,
+    X: Sequence[T],
+    y: Sequence[int],
+    batch_size: int,
+    *,
+    shuffle: bool = True,
+    drop_last: bool = False,
+    seed: int | None = None,
+    rng: random.Random | None = None,
 ) -> Iterator[tuple[list[T], list[int]]]:
     """Mini-batches ``(X_b, y_b)`` of ``batch_size`` examples covering the data once (an epoch).
 
@@ -198,5 +230,5 @@ def batches(
         _rng(seed, rng).shuffle(order)
     stop = len(order) - len(order) % batch_size if drop_last else len(order)
     for start in range(0, stop, batch_size):
-        chunk = order[start:start + batch_size]
+        chunk = order[start : start + batch_size]
         yield [X[i] for i in chunk], [y[i] for i in chunk]

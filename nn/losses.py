@@ -24,9 +24,7 @@ def _mean(terms: list[Value]) -> Value:
 
 def _pairs(name: str, predictions: Sequence, targets: Sequence) -> None:
     if len(predictions) != len(targets):
-        raise ValueError(
-            f"{name}: {len(predictions)} predictions but {len(targets)} targets"
-        )
+        raise ValueError(f"{name}: {len(predictions)} predictions but {len(targets)} targets")
     if not predictions:
         raise ValueError(f"{name}: no predictions (empty input)")
 
@@ -89,8 +87,7 @@ def cross_entropy(logits: Sequence[Sequence[Operand]], targets: Sequence[int]) -
             raise ValueError(f"cross_entropy: example {i} has no logits")
         if not isinstance(c, int) or not 0 <= c < len(zs):
             raise ValueError(
-                f"cross_entropy: target {c!r} of example {i} is not a class index in "
-                f"[0, {len(zs)})"
+                f"cross_entropy: target {c!r} of example {i} is not a class index in [0, {len(zs)})"
             )
         m = max(z.data for z in zs)
         terms.append(autograd.sum((z - m).exp() for z in zs).log() - (zs[c] - m))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import autograd
 from nn.module import Module
-from nn.train import History, predict
+from nn.train import History, _predicted_class
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -81,11 +81,32 @@ def decision_boundary(
     gx = _grid(min(xs) - margin, max(xs) + margin, resolution)
     gy = _grid(min(ys) - margin, max(ys) + margin, resolution)
     with autograd.no_grad():
-        classes = [[predict(model, [a, b]) for a in gx] for b in gy]
-    n_classes = max(max(y), max(max(row) for row in classes)) + 1
-    cmap = "coolwarm" if n_classes <= 2 else "tab10"
-    ax.contourf(gx, gy, classes, levels=[c - 0.5 for c in range(n_classes + 1)], cmap=cmap, alpha=0.35)
-    ax.scatter(xs, ys, c=list(y), cmap=cmap, vmin=0, vmax=max(n_classes - 1, 1), s=22, edgecolors="k", linewidths=0.5)
+        outputs = [[model([a, b]) for a in gx] for b in gy]
+    if isinstance(outputs[0][0], list):  # one output per class: colour by the largest
+        n_classes = len(outputs[0][0])
+        surface = [[float(_predicted_class(o)) for o in row] for row in outputs]
+        levels = [c - 0.5 for c in range(n_classes + 1)]
+        cmap = "tab10"
+    else:  # one score: class 1 where it is positive; the boundary is the score's 0 contour
+        n_classes = 2
+        surface = [[o.data for o in row] for row in outputs]
+        low = min(min(row) for row in surface)
+        high = max(max(row) for row in surface)
+        levels = [min(low, -1e-9), 0.0, max(high, 1e-9)]
+        cmap = "coolwarm"
+        ax.contour(gx, gy, surface, levels=[0.0], colors="k", linewidths=1.0)
+    ax.contourf(gx, gy, surface, levels=levels, cmap=cmap, alpha=0.35)
+    ax.scatter(
+        xs,
+        ys,
+        c=list(y),
+        cmap=cmap,
+        vmin=0,
+        vmax=max(n_classes - 1, 1),
+        s=22,
+        edgecolors="k",
+        linewidths=0.5,
+    )
     ax.set_title(title or "decision boundary")
     ax.set_aspect("equal", adjustable="box")
     return ax

@@ -68,8 +68,12 @@ def save(obj: Stateful, path: str | os.PathLike[str]) -> None:
     then replaces ``path`` in one ``os.replace``: a reader sees the old file or the new one,
     never half of one, even if the process dies mid-write.
     """
-    payload = {"format": FORMAT, "version": VERSION, "kind": type(obj).__name__,
-               "state": obj.state_dict()}
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "kind": type(obj).__name__,
+        "state": obj.state_dict(),
+    }
     try:
         text = json.dumps(payload, allow_nan=False)
     except ValueError:
@@ -79,8 +83,7 @@ def save(obj: Stateful, path: str | os.PathLike[str]) -> None:
         ) from None
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.",
-                               suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

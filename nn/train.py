@@ -1,4 +1,4 @@
-"""Training loops: full-batch gradient descent (GD) and mini-batch stochastic gradient descent (SGD).
+"""Training loops: full-batch gradient descent (GD) and mini-batch stochastic gradient descent.
 
 The difference between GD and SGD lies in the *data* each step sees, not in the update:
 
@@ -252,8 +252,13 @@ def fit(
             return {"val_loss": val_loss.data, "val_accuracy": val_accuracy}
 
     trainer = Trainer(
-        params, objective, optimizer, schedule=schedule, validate=validate,
-        callbacks=callbacks, progress=progress,
+        params,
+        objective,
+        optimizer,
+        schedule=schedule,
+        validate=validate,
+        callbacks=callbacks,
+        progress=progress,
     )
     return trainer.run(
         list(zip(X, y)), steps=steps, epochs=epochs, batch_size=batch_size, seed=seed
@@ -317,8 +322,7 @@ def _describe(n: int, batch_size: int | None, seed: int | None) -> str:
     if batch_size is None:
         return f"GD: full batch, all {n} examples every step"
     return (
-        f"SGD: mini-batches of {batch_size} of {n} examples, reshuffled every epoch "
-        f"(seed {seed})"
+        f"SGD: mini-batches of {batch_size} of {n} examples, reshuffled every epoch (seed {seed})"
     )
 
 

@@ -47,8 +47,13 @@ def micrograd_run(
 
 
 def valuegrad_run(
-    X: Sequence[Sequence[float]], y: Sequence[int], sizes: list[int], steps: int, seed: int,
-    *, fused: bool = True,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    sizes: list[int],
+    steps: int,
+    seed: int,
+    *,
+    fused: bool = True,
 ) -> list[tuple[float, float]]:
     """The same training with nn: MLP, hinge, l2, GD and a linear-decay schedule."""
     random.seed(seed)

@@ -9,8 +9,9 @@ evaluated with each backend; their values and gradients must agree.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -33,8 +34,15 @@ class Backend:
 
 
 VALUE = Backend(
-    sin=Value.sin, cos=Value.cos, tanh=Value.tanh, exp=Value.exp, log=Value.log,
-    sqrt=Value.sqrt, sigmoid=Value.sigmoid, softplus=Value.softplus, abs=abs,
+    sin=Value.sin,
+    cos=Value.cos,
+    tanh=Value.tanh,
+    exp=Value.exp,
+    log=Value.log,
+    sqrt=Value.sqrt,
+    sigmoid=Value.sigmoid,
+    softplus=Value.softplus,
+    abs=abs,
 )
 
 
@@ -42,8 +50,14 @@ def sympy_backend() -> Backend:
     import sympy as sp
 
     return Backend(
-        sin=sp.sin, cos=sp.cos, tanh=sp.tanh, exp=sp.exp, log=sp.log, sqrt=sp.sqrt,
-        sigmoid=lambda a: 1 / (1 + sp.exp(-a)), softplus=lambda a: sp.log(1 + sp.exp(a)),
+        sin=sp.sin,
+        cos=sp.cos,
+        tanh=sp.tanh,
+        exp=sp.exp,
+        log=sp.log,
+        sqrt=sp.sqrt,
+        sigmoid=lambda a: 1 / (1 + sp.exp(-a)),
+        softplus=lambda a: sp.log(1 + sp.exp(a)),
         abs=sp.Abs,
     )
 
@@ -52,8 +66,14 @@ def torch_backend() -> Backend:
     import torch
 
     return Backend(
-        sin=torch.sin, cos=torch.cos, tanh=torch.tanh, exp=torch.exp, log=torch.log,
-        sqrt=torch.sqrt, sigmoid=torch.sigmoid, softplus=torch.nn.functional.softplus,
+        sin=torch.sin,
+        cos=torch.cos,
+        tanh=torch.tanh,
+        exp=torch.exp,
+        log=torch.log,
+        sqrt=torch.sqrt,
+        sigmoid=torch.sigmoid,
+        softplus=torch.nn.functional.softplus,
         abs=torch.abs,
     )
 
@@ -142,9 +162,13 @@ def programs(draw: st.DrawFn, max_inputs: int = 3, max_steps: int = 10) -> Progr
         elif kind == "binary":
             steps.append((kind, draw(st.sampled_from(sorted(BINARY))), draw(index), draw(index)))
         elif kind == "const_left":
-            steps.append((kind, draw(st.sampled_from(sorted(CONST_LEFT))), draw(_floats), draw(index)))
+            steps.append(
+                (kind, draw(st.sampled_from(sorted(CONST_LEFT))), draw(_floats), draw(index))
+            )
         else:
-            steps.append((kind, draw(st.sampled_from(sorted(CONST_RIGHT))), draw(index), draw(_floats)))
+            steps.append(
+                (kind, draw(st.sampled_from(sorted(CONST_RIGHT))), draw(index), draw(_floats))
+            )
     return Program(inputs, tuple(steps))
 
 

@@ -93,8 +93,9 @@ def test_split_is_a_partition(n: int, fraction: float, seed: int) -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(0, 30), size=st.integers(1, 8), drop_last=st.booleans(),
-       seed=st.integers(0, 99))
+@given(
+    n=st.integers(0, 30), size=st.integers(1, 8), drop_last=st.booleans(), seed=st.integers(0, 99)
+)
 def test_batches_cover_the_data_once(n: int, size: int, drop_last: bool, seed: int) -> None:
     X = [[float(i)] for i in range(n)]
     y = list(range(n))
@@ -112,13 +113,16 @@ def test_batches_without_shuffle_keep_the_order() -> None:
     assert out == [([[0.0], [1.0]], [0, 1]), ([[2.0]], [2])]
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: make_moons(0), "n_samples must be a positive int"),
-    (lambda: make_moons(10, noise=-1), "noise must be >= 0"),
-    (lambda: make_circles(10, factor=1.5), "factor must lie in"),
-    (lambda: split([[1.0]], [], val_fraction=0.5), "1 inputs but 0 labels"),
-    (lambda: list(batches([[1.0]], [1], 0)), "batch_size must be a positive int"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: make_moons(0), "n_samples must be a positive int"),
+        (lambda: make_moons(10, noise=-1), "noise must be >= 0"),
+        (lambda: make_circles(10, factor=1.5), "factor must lie in"),
+        (lambda: split([[1.0]], [], val_fraction=0.5), "1 inputs but 0 labels"),
+        (lambda: list(batches([[1.0]], [1], 0)), "batch_size must be a positive int"),
+    ],
+)
 def test_bad_arguments_are_errors(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()

@@ -247,11 +247,10 @@ def test_gc_paused_restores_the_collector_even_on_error_and_collects_later() -> 
             self.me = self
 
     assert gc.isenabled()
-    with pytest.raises(RuntimeError):
-        with autograd.gc_paused():
-            assert not gc.isenabled()
-            garbage = weakref.ref(Cycle())  # unreachable cyclic garbage made in the block
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), autograd.gc_paused():
+        assert not gc.isenabled()
+        garbage = weakref.ref(Cycle())  # unreachable cyclic garbage made in the block
+        raise RuntimeError("boom")
     assert gc.isenabled()
     gc.collect()
     assert garbage() is None  # nothing made while paused is leaked
@@ -342,7 +341,9 @@ def test_micrograd_more_ops() -> None:
 
 @pytest.mark.parametrize("bad", ["1.0", None, 1 + 2j, [1.0], {"x": 1}, Value(1.0)])
 def test_value_rejects_what_is_not_a_real_number(bad: object) -> None:
-    with pytest.raises(TypeError, match=f"Value\\(\\) expects a real number, got {type(bad).__name__}"):
+    with pytest.raises(
+        TypeError, match=f"Value\\(\\) expects a real number, got {type(bad).__name__}"
+    ):
         Value(bad)  # type: ignore[arg-type]
 
 
@@ -367,8 +368,16 @@ def test_arithmetic_with_a_non_number_is_a_type_error(bad: object) -> None:
     [
         (lambda: Value(0.0).log(), DomainError, r"log: operand must be > 0, got Value\(data=0.0"),
         (lambda: Value(-1.0).log(), DomainError, r"log: operand must be > 0, got Value\(data=-1.0"),
-        (lambda: Value(-1.0).sqrt(), DomainError, r"sqrt: operand must be >= 0, got Value\(data=-1.0"),
-        (lambda: Value(-8.0) ** (1 / 3), DomainError, "negative base -8.0 to the non-integer power"),
+        (
+            lambda: Value(-1.0).sqrt(),
+            DomainError,
+            r"sqrt: operand must be >= 0, got Value\(data=-1.0",
+        ),
+        (
+            lambda: Value(-8.0) ** (1 / 3),
+            DomainError,
+            "negative base -8.0 to the non-integer power",
+        ),
         (lambda: Value(-8.0) ** Value(0.5), DomainError, "negative base -8.0"),
         (lambda: (-8.0) ** Value(0.5), DomainError, "negative base -8.0"),
         (lambda: Value(0.0) ** -1, ZeroDivisionError, "0 raised to the negative power -1.0"),

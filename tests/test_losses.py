@@ -60,8 +60,13 @@ def check_bce(pairs: list[tuple[float, float]]) -> None:
     def sigmoid(z: float) -> Decimal:  # 40 significant digits: no cancellation in 1 - s
         return 1 / (1 + Decimal(-z).exp())
 
-    expected = float(sum(-(Decimal(y) * sigmoid(z).ln() + (1 - Decimal(y)) * (1 - sigmoid(z)).ln())
-                         for z, y in pairs) / n)
+    expected = float(
+        sum(
+            -(Decimal(y) * sigmoid(z).ln() + (1 - Decimal(y)) * (1 - sigmoid(z)).ln())
+            for z, y in pairs
+        )
+        / n
+    )
     assert close(loss.data, expected, rel=1e-9, abs_=1e-9)
     for z, y in zip(zs, ys):
         assert close(z.grad, float((sigmoid(z.data) - Decimal(y)) / n), rel=1e-9, abs_=1e-12)
@@ -101,15 +106,18 @@ def test_l2_by_hand() -> None:
     assert [p.grad for p in ps] == [1.0, -2.0]  # 2 alpha p
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: mse([1.0, 2.0], [1.0]), "mse: 2 predictions but 1 targets"),
-    (lambda: mse([], []), "mse: no predictions"),
-    (lambda: hinge([1.0], [0]), "hinge: labels must be -1 or \\+1, got 0 at index 0"),
-    (lambda: bce_with_logits([1.0], [2.0]), "targets must lie in \\[0, 1\\], got 2.0"),
-    (lambda: cross_entropy([[1.0, 2.0]], [2]), "target 2 of example 0 is not a class index"),
-    (lambda: cross_entropy([[]], [0]), "example 0 has no logits"),
-    (lambda: cross_entropy([], []), "cross_entropy: no predictions"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: mse([1.0, 2.0], [1.0]), "mse: 2 predictions but 1 targets"),
+        (lambda: mse([], []), "mse: no predictions"),
+        (lambda: hinge([1.0], [0]), "hinge: labels must be -1 or \\+1, got 0 at index 0"),
+        (lambda: bce_with_logits([1.0], [2.0]), "targets must lie in \\[0, 1\\], got 2.0"),
+        (lambda: cross_entropy([[1.0, 2.0]], [2]), "target 2 of example 0 is not a class index"),
+        (lambda: cross_entropy([[]], [0]), "example 0 has no logits"),
+        (lambda: cross_entropy([], []), "cross_entropy: no predictions"),
+    ],
+)
 def test_bad_input_is_a_clear_error(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()

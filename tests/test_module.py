@@ -18,14 +18,14 @@ from tests.programs import close
 
 # micrograd feeds a 1-wide layer's single Value on as if it were a list, so its hidden layers
 # need at least 2 neurons
-sizes = st.builds(lambda hidden, last: [*hidden, last],
-                  st.lists(st.integers(2, 5), max_size=2), st.integers(1, 3))
+sizes = st.builds(
+    lambda hidden, last: [*hidden, last], st.lists(st.integers(2, 5), max_size=2), st.integers(1, 3)
+)
 point = st.lists(st.floats(-3, 3), min_size=3, max_size=3)
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**32), nin=st.integers(1, 3), nouts=sizes, x=point,
-       fused=st.booleans())
+@given(seed=st.integers(0, 2**32), nin=st.integers(1, 3), nouts=sizes, x=point, fused=st.booleans())
 def test_same_seed_same_weights_and_outputs_as_micrograd(
     seed: int, nin: int, nouts: list[int], x: list[float], fused: bool
 ) -> None:
@@ -91,8 +91,12 @@ def test_micrograd_demo_all_100_steps_match(demo_full: tuple, fused: bool) -> No
 def test_parameter_names_and_order() -> None:
     model = MLP(2, [3, 1])
     names = [name for name, _ in model.named_parameters()]
-    assert names[:4] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1",
-                         "layers.0.neurons.0.b", "layers.0.neurons.1.w.0"]
+    assert names[:4] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+        "layers.0.neurons.0.b",
+        "layers.0.neurons.1.w.0",
+    ]
     assert names[-1] == "layers.1.neurons.0.b"
     assert len(names) == len(set(names)) == 3 * 3 + 4
     assert [p for _, p in model.named_parameters()] == model.parameters()
@@ -103,7 +107,10 @@ def test_parameter_names_and_order() -> None:
 def test_layers_use_relu_and_the_output_is_linear() -> None:
     model = MLP(2, [4, 4, 1])
     assert [n.activation for layer in model.layers for n in layer.neurons[:1]] == [
-        "relu", "relu", "linear"]
+        "relu",
+        "relu",
+        "linear",
+    ]
     assert repr(model.layers[2]) == "Layer of [LinearNeuron(4)]"
 
 
@@ -114,10 +121,15 @@ def test_a_one_neuron_layer_returns_a_value_and_wider_layers_a_list() -> None:
     assert isinstance(MLP(2, [1, 2])([0.5, 0.5]), list)  # a 1-wide hidden layer feeds on
 
 
-@pytest.mark.parametrize("activation, f", [
-    ("relu", lambda z: max(z, 0.0)), ("tanh", math.tanh),
-    ("sigmoid", lambda z: 1 / (1 + math.exp(-z))), ("linear", lambda z: z),
-])
+@pytest.mark.parametrize(
+    "activation, f",
+    [
+        ("relu", lambda z: max(z, 0.0)),
+        ("tanh", math.tanh),
+        ("sigmoid", lambda z: 1 / (1 + math.exp(-z))),
+        ("linear", lambda z: z),
+    ],
+)
 def test_activation(activation: str, f) -> None:
     n = Neuron(2, activation=activation, rng=random.Random(0))
     n.b.data = 0.25
@@ -140,8 +152,9 @@ def test_fused_neuron_is_one_dot_node_and_elementwise_is_micrograds_chain() -> N
     assert ops == ["*", "*", "*"] and z is n.b
 
 
-@pytest.mark.parametrize("init, bound", [
-    ("uniform", 1.0), ("xavier", math.sqrt(6 / (8 + 4))), ("he", math.sqrt(6 / 8))])
+@pytest.mark.parametrize(
+    "init, bound", [("uniform", 1.0), ("xavier", math.sqrt(6 / (8 + 4))), ("he", math.sqrt(6 / 8))]
+)
 def test_init_draws_from_the_stated_range(init: str, bound: float) -> None:
     layer = Layer(8, 4, init=init, rng=random.Random(3))
     weights = [w.data for n in layer.neurons for w in n.w]
@@ -181,13 +194,16 @@ def test_wrong_input_length_is_an_error(fused: bool) -> None:
         Neuron(2, fused=fused)([1.0, 2.0, 3.0])
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: Neuron(2, activation="gelu"), "unknown activation 'gelu'"),
-    (lambda: Neuron(2, init="zeros"), "unknown init 'zeros'"),
-    (lambda: Neuron(0), "nin must be a positive int"),
-    (lambda: Layer(2, 0), "nout must be a positive int"),
-    (lambda: MLP(2, []), "at least one layer"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Neuron(2, activation="gelu"), "unknown activation 'gelu'"),
+        (lambda: Neuron(2, init="zeros"), "unknown init 'zeros'"),
+        (lambda: Neuron(0), "nin must be a positive int"),
+        (lambda: Layer(2, 0), "nout must be a positive int"),
+        (lambda: MLP(2, []), "at least one layer"),
+    ],
+)
 def test_bad_construction_is_an_error(make, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make()

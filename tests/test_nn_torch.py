@@ -59,25 +59,35 @@ def test_cross_entropy(n: int, k: int, data) -> None:
 
 
 OPTIMIZERS = {
-    "sgd momentum": (lambda ps: SGD(ps, lr=0.1, momentum=0.9),
-                     lambda ts: torch.optim.SGD(ts, lr=0.1, momentum=0.9)),
+    "sgd momentum": (
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+        lambda ts: torch.optim.SGD(ts, lr=0.1, momentum=0.9),
+    ),
     "sgd nesterov wd": (
         lambda ps: SGD(ps, lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1),
-        lambda ts: torch.optim.SGD(ts, lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1)),
-    "sgd dampening": (lambda ps: SGD(ps, lr=0.1, momentum=0.5, dampening=0.3),
-                      lambda ts: torch.optim.SGD(ts, lr=0.1, momentum=0.5, dampening=0.3)),
-    "adam": (lambda ps: Adam(ps, lr=0.01, weight_decay=0.05),
-             lambda ts: torch.optim.Adam(ts, lr=0.01, weight_decay=0.05)),
-    "adamw": (lambda ps: AdamW(ps, lr=0.01, betas=(0.8, 0.99)),
-              lambda ts: torch.optim.AdamW(ts, lr=0.01, betas=(0.8, 0.99))),
+        lambda ts: torch.optim.SGD(ts, lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1),
+    ),
+    "sgd dampening": (
+        lambda ps: SGD(ps, lr=0.1, momentum=0.5, dampening=0.3),
+        lambda ts: torch.optim.SGD(ts, lr=0.1, momentum=0.5, dampening=0.3),
+    ),
+    "adam": (
+        lambda ps: Adam(ps, lr=0.01, weight_decay=0.05),
+        lambda ts: torch.optim.Adam(ts, lr=0.01, weight_decay=0.05),
+    ),
+    "adamw": (
+        lambda ps: AdamW(ps, lr=0.01, betas=(0.8, 0.99)),
+        lambda ts: torch.optim.AdamW(ts, lr=0.01, betas=(0.8, 0.99)),
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 @settings(max_examples=10, deadline=None)
-@given(start=st.lists(st.floats(-3, 3), min_size=3, max_size=3),
-       grads=st.lists(st.lists(st.floats(-5, 5), min_size=3, max_size=3), min_size=1,
-                      max_size=6))
+@given(
+    start=st.lists(st.floats(-3, 3), min_size=3, max_size=3),
+    grads=st.lists(st.lists(st.floats(-5, 5), min_size=3, max_size=3), min_size=1, max_size=6),
+)
 def test_optimizer_steps_match_torch(
     name: str, start: list[float], grads: list[list[float]]
 ) -> None:

@@ -56,13 +56,15 @@ def test_sgd_momentum_by_hand() -> None:
 def test_sgd_dampening_by_hand() -> None:
     # b1 = g1 = 1 (no dampening on the first step); b2 = 0.9 + 0.5*2 = 1.9; p = 0.9 - 0.19
     assert run(SGD, [1.0, 2.0], lr=0.1, momentum=0.9, dampening=0.5) == pytest.approx(
-        [0.9, 0.71], rel=1e-15)
+        [0.9, 0.71], rel=1e-15
+    )
 
 
 def test_sgd_nesterov_by_hand() -> None:
     # b1 = 1, step g + 0.9 b1 = 1.9 -> p = 0.81;  b2 = 0.9 + 2 = 2.9, step 2 + 2.61 = 4.61
     assert run(SGD, [1.0, 2.0], lr=0.1, momentum=0.9, nesterov=True) == pytest.approx(
-        [0.81, 0.81 - 0.461], rel=1e-15)
+        [0.81, 0.81 - 0.461], rel=1e-15
+    )
 
 
 def test_sgd_weight_decay_by_hand() -> None:
@@ -100,12 +102,15 @@ def test_zero_grad() -> None:
     assert [p.grad for p in ps] == [0.0, 0.0]
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: GD([], lr=0.1), "empty list of parameters"),
-    (lambda: GD([Value(1.0)], lr=-1), "lr must be a number >= 0"),
-    (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
-    (lambda: Adam([Value(1.0)], betas=(0.9, 1.0)), "beta2 must lie in \\[0, 1\\)"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: GD([], lr=0.1), "empty list of parameters"),
+        (lambda: GD([Value(1.0)], lr=-1), "lr must be a number >= 0"),
+        (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
+        (lambda: Adam([Value(1.0)], betas=(0.9, 1.0)), "beta2 must lie in \\[0, 1\\)"),
+    ],
+)
 def test_bad_options_are_errors(make, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make()
@@ -141,11 +146,14 @@ def test_scheduler_sets_the_learning_rate_of_each_step() -> None:
 # -- state -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", [
-    lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
-    lambda ps: Adam(ps, lr=0.05, weight_decay=0.1),
-    lambda ps: AdamW(ps, lr=0.05),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        lambda ps: Adam(ps, lr=0.05, weight_decay=0.1),
+        lambda ps: AdamW(ps, lr=0.05),
+    ],
+)
 def test_resuming_from_a_state_dict_continues_exactly(make) -> None:
     grads = [[0.5, -1.0], [0.25, 2.0], [-0.75, 0.1], [1.5, 0.3]]
 

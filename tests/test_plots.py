@@ -43,11 +43,16 @@ def test_decision_boundary_colours_the_plane_by_the_models_prediction() -> None:
 
 def test_trajectory_in_one_and_two_dimensions_marks_start_and_end() -> None:
     ax = trajectory(lambda t: (t * t - 1) ** 2, {"GD": [1.5, 1.2, 1.0]}, xlim=(-2, 2))
-    path = [line for line in ax.get_lines() if line.get_label() == "GD"][0]
+    path = next(line for line in ax.get_lines() if line.get_label() == "GD")
     assert list(path.get_xdata()) == [1.5, 1.2, 1.0]
     assert list(path.get_ydata()) == [(t * t - 1) ** 2 for t in (1.5, 1.2, 1.0)]
-    ax = trajectory(lambda a, b: a * a + 3 * b * b, {"momentum": [(1, 1), (0.5, -0.2), (0, 0)]},
-                    xlim=(-1, 1), ylim=(-1, 1), resolution=15)
-    path = [line for line in ax.get_lines() if line.get_label() == "momentum"][0]
+    ax = trajectory(
+        lambda a, b: a * a + 3 * b * b,
+        {"momentum": [(1, 1), (0.5, -0.2), (0, 0)]},
+        xlim=(-1, 1),
+        ylim=(-1, 1),
+        resolution=15,
+    )
+    path = next(line for line in ax.get_lines() if line.get_label() == "momentum")
     assert list(path.get_ydata()) == [1, -0.2, 0]
     assert ax.collections  # the contour lines

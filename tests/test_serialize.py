@@ -24,10 +24,16 @@ def values(m: MLP) -> list[float]:
 def test_state_dict_uses_tensor_names_and_plain_values() -> None:
     m = model()
     state = m.state_dict()
-    assert list(state) == ["layers.0.neurons.0.w", "layers.0.neurons.0.b",
-                           "layers.0.neurons.1.w", "layers.0.neurons.1.b",
-                           "layers.0.neurons.2.w", "layers.0.neurons.2.b",
-                           "layers.1.neurons.0.w", "layers.1.neurons.0.b"]
+    assert list(state) == [
+        "layers.0.neurons.0.w",
+        "layers.0.neurons.0.b",
+        "layers.0.neurons.1.w",
+        "layers.0.neurons.1.b",
+        "layers.0.neurons.2.w",
+        "layers.0.neurons.2.b",
+        "layers.1.neurons.0.w",
+        "layers.1.neurons.0.b",
+    ]
     assert state["layers.1.neurons.0.w"] == [w.data for w in m.layers[1].neurons[0].w]
     assert state["layers.0.neurons.0.b"] == 0.0
 
@@ -82,25 +88,38 @@ BAD_FILES = {
     "not json": (lambda: "hello", "not a valid state file"),
     "not utf-8": (lambda: b"\xff\xfe{}", "not a valid state file"),
     "NaN token": (lambda: wrap(good_state()).replace("0.0", "NaN", 1), "token NaN"),
-    "Infinity token": (lambda: wrap(good_state()).replace("0.0", "-Infinity", 1),
-                       "token -Infinity"),
-    "huge float": (lambda: wrap({**good_state(), B: 0}).replace(f'"{B}": 0', f'"{B}": 1e999'),
-                   f"'{B}': expected a finite number"),
+    "Infinity token": (
+        lambda: wrap(good_state()).replace("0.0", "-Infinity", 1),
+        "token -Infinity",
+    ),
+    "huge float": (
+        lambda: wrap({**good_state(), B: 0}).replace(f'"{B}": 0', f'"{B}": 1e999'),
+        f"'{B}': expected a finite number",
+    ),
     "huge int": (lambda: wrap({**good_state(), B: 10**400}), f"'{B}': number too large"),
-    "too many digits": (lambda: wrap({**good_state(), B: 0}).replace(f'"{B}": 0',
-                                                                     f'"{B}": 1{"0" * 5000}'),
-                        "not a valid state file"),
+    "too many digits": (
+        lambda: wrap({**good_state(), B: 0}).replace(f'"{B}": 0', f'"{B}": 1{"0" * 5000}'),
+        "not a valid state file",
+    ),
     "deep nesting": (lambda: "[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    "string weight": (lambda: wrap({**good_state(), W: ["1", 2.0, 3.0]}),
-                      f"'{W}.0': expected a number, got str"),
+    "string weight": (
+        lambda: wrap({**good_state(), W: ["1", 2.0, 3.0]}),
+        f"'{W}.0': expected a number, got str",
+    ),
     "bool bias": (lambda: wrap({**good_state(), B: True}), f"'{B}': expected a number, got bool"),
-    "short weights": (lambda: wrap({**good_state(), W: [1.0, 2.0]}),
-                      f"'{W}': expected a list of 3 numbers, got a list of length 2"),
+    "short weights": (
+        lambda: wrap({**good_state(), W: [1.0, 2.0]}),
+        f"'{W}': expected a list of 3 numbers, got a list of length 2",
+    ),
     "bias as list": (lambda: wrap({**good_state(), B: [0.0]}), f"'{B}': expected a number"),
-    "missing key": (lambda: wrap({k: v for k, v in good_state().items() if k != B}),
-                    f"missing \\['{B}'\\]"),
-    "unexpected key": (lambda: wrap({**good_state(), "layers.2.neurons.0.b": 0.0}),
-                       "unexpected \\['layers.2.neurons.0.b'\\]"),
+    "missing key": (
+        lambda: wrap({k: v for k, v in good_state().items() if k != B}),
+        f"missing \\['{B}'\\]",
+    ),
+    "unexpected key": (
+        lambda: wrap({**good_state(), "layers.2.neurons.0.b": 0.0}),
+        "unexpected \\['layers.2.neurons.0.b'\\]",
+    ),
     "another shape": (lambda: wrap(MLP(2, [4, 1]).state_dict()), "layers.0.neurons.3"),
     "another kind": (lambda: wrap(good_state(), kind="SGD"), "state of a 'SGD', not of a 'MLP'"),
     "not an object": (lambda: "[1, 2]", "expected a JSON object, got list"),

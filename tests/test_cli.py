@@ -1,0 +1,187 @@
+"""The command line end to end, in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from nn.__main__ import main
+
+pytest.importorskip("matplotlib")
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_defaults_reproduce_micrograds_demo_and_write_every_picture(tmp_path, capsys) -> None:
+    code, out, _ = run(capsys, "--out", str(tmp_path), "--no-progress")
+    assert code == 0
+    assert "GD: full batch, all 100 examples every step" in out
+    assert "step 99: loss 0.016340" in out  # micrograd's demo prints the same last loss
+    assert "final: train accuracy 100.0%" in out
+    for name in ("loss.png", "decision_boundary.png", "graph.svg", "history.json"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert (tmp_path / "loss.png").read_bytes()[:4] == b"\x89PNG"
+    svg = ET.parse(tmp_path / "graph.svg").getroot()
+    assert svg.tag.endswith("svg")
+    assert "x = [" in (tmp_path / "graph.svg").read_text()  # the caption names the sample
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert len(history["records"]) == 100 and history["method"].startswith("GD")
+
+
+def test_sgd_with_adam_validation_save_and_load(tmp_path, capsys) -> None:
+    model = tmp_path / "model.json"
+    code, out, _ = run(
+        capsys,
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+        "--steps",
+        "20",
+        "--samples",
+        "40",
+        "--batch-size",
+        "8",
+        "--update",
+        "adam",
+        "--lr",
+        "0.05",
+        "--schedule",
+        "constant",
+        "--val-fraction",
+        "0.25",
+        "--hidden",
+        "8",
+        "--save",
+        str(model),
+    )
+    assert code == 0
+    assert "SGD: mini-batches of 8 of 30 examples" in out
+    assert "validation accuracy" in out and model.exists()
+    trained = out.split("final: ")[1].splitlines()[0]
+    code, out, _ = run(
+        capsys,
+        "--out",
+        str(tmp_path / "again"),
+        "--no-progress",
+        "--samples",
+        "40",
+        "--val-fraction",
+        "0.25",
+        "--hidden",
+        "8",
+        "--load",
+        str(model),
+        "--evaluate",
+    )
+    assert code == 0 and out.split("final: ")[1].splitlines()[0] == trained
+    assert not (tmp_path / "again" / "loss.png").exists()  # nothing trained, no loss curve
+
+
+def test_elementwise_graph_and_other_datasets(tmp_path, capsys) -> None:
+    code, _out, _ = run(
+        capsys,
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+        "--steps",
+        "3",
+        "--samples",
+        "30",
+        "--dataset",
+        "spirals",
+        "--classes",
+        "3",
+        "--hidden",
+        "4",
+        "--elementwise",
+        "--graph-backend",
+        "wasm",
+    )
+    assert code == 0
+    svg = (tmp_path / "graph.svg").read_text()
+    assert svg.count('class="node"') > 30  # micrograd's * and + nodes, one per product
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--steps", "0"], "must be a positive integer"),
+        (["--lr", "-1"], "must be > 0"),
+        (["--hidden", "16,x"], "comma-separated layer sizes"),
+        (["--dataset", "mnist"], "invalid choice: 'mnist'"),
+        (["--evaluate"], "--evaluate needs --load PATH"),
+        (["--early-stopping", "5"], "needs a validation split"),
+        (
+            ["--classes", "3", "--dataset", "blobs", "--loss", "hinge"],
+            "--loss hinge needs 2 classes",
+        ),
+        (["--classes", "3"], "--classes applies to spirals and blobs"),
+    ],
+)
+def test_bad_arguments_are_usage_errors_not_tracebacks(tmp_path, capsys, args, message) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--out", str(tmp_path), *args])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and message in err
+
+
+def test_a_bad_model_file_is_an_error_message_with_exit_code_1(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "valuegrad"')  # truncated
+    code, _, err = run(capsys, "--out", str(tmp_path), "--load", str(bad), "--evaluate")
+    assert code == 1 and err.startswith("error: ") and "Traceback" not in err
+    code, _, err = run(capsys, "--out", str(tmp_path), "--load", str(tmp_path / "missing.json"))
+    assert code == 1 and "missing.json" in err
+
+
+def test_a_diverging_run_says_so_and_exits_1(tmp_path, capsys) -> None:
+    code, _, err = run(
+        capsys,
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+        "--lr",
+        "1e6",
+        "--schedule",
+        "constant",
+        "--steps",
+        "50",
+        "--loss",
+        "mse",
+    )
+    assert code == 1 and "training diverged" in err and "at step" in err
+
+
+def test_python_dash_m_nn_help_documents_every_option() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nn", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
+        check=True,
+    )
+    for option in (
+        "--dataset",
+        "--batch-size",
+        "--update",
+        "--momentum",
+        "--lr",
+        "--schedule",
+        "--steps",
+        "--save",
+        "--load",
+        "--evaluate",
+        "--out",
+        "--graph-backend",
+    ):
+        assert option in result.stdout
