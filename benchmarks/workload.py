@@ -1,0 +1,186 @@
+"""The reference workload, micrograd's demo, in every form the benchmark compares.
+
+Two moons (100 points, noise 0.1), an MLP 2-16-16-1 (ReLU, linear output, 337 parameters),
+hinge loss + 1e-4 L2, full-batch gradient descent with lr = 1.0 - 0.9 k/100. Each ``*_steps``
+function trains a freshly initialised model (micrograd's weights: ``random.seed(1337)``) for
+``steps`` steps and returns the loss at every step, so all forms can be checked against each
+other before their times are compared.
+
+* :func:`floor_steps`: the same forward and backward written by hand on plain floats, with no
+  graph at all: the floor for any pure-Python engine.
+* :func:`user_loop_steps`: the demo notebook's own loop with the imports swapped to this
+  library, plus one documented line (``with autograd.gc_paused():``); fused neurons by
+  default, micrograd's elementwise graph with ``fused=False``.
+* :func:`trainer_steps`: the library's own trainer, :func:`nn.fit`.
+* :func:`micrograd_steps`: micrograd 0.1.0 itself, when installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable
+
+import autograd
+import nn
+
+ALPHA = 1e-4
+SEED = 1337
+SIZES = [16, 16, 1]
+
+
+def data() -> tuple[list[list[float]], list[int]]:
+    """The demo's points and labels in -1/+1, as the notebook's ``y = y*2 - 1``."""
+    X, y = nn.make_moons(100, noise=0.1, seed=SEED)
+    return X, [2 * t - 1 for t in y]
+
+
+def learning_rate(k: int) -> float:
+    return 1.0 - 0.9 * k / 100
+
+
+def user_loop_steps(steps: int, *, fused: bool = True, pause_gc: bool = True) -> list[float]:
+    """micrograd's demo loop with the imports swapped to ``autograd`` and ``nn``.
+
+    ``pause_gc=False`` leaves out the one added line, to show what it is worth.
+    """
+    from autograd import Value
+    from nn import MLP
+
+    X, y = data()
+    random.seed(SEED)
+    model = MLP(2, SIZES, fused=fused)
+    losses = []
+    for k in range(steps):
+        with autograd.gc_paused() if pause_gc else contextlib.nullcontext():  # the added line
+            inputs = [list(map(Value, xrow)) for xrow in X]
+            scores = list(map(model, inputs))
+            losses_k = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+            data_loss = sum(losses_k) * (1.0 / len(losses_k))
+            reg_loss = ALPHA * sum(p * p for p in model.parameters())
+            total_loss = data_loss + reg_loss
+            model.zero_grad()
+            total_loss.backward()
+            for p in model.parameters():
+                p.data -= learning_rate(k) * p.grad
+        losses.append(total_loss.data)
+    return losses
+
+
+def trainer_steps(steps: int) -> list[float]:
+    """The library's trainer: ``nn.fit`` with GD and micrograd's schedule (fused neurons)."""
+    X, y = data()
+    random.seed(SEED)
+    model = nn.MLP(2, SIZES)
+    history = nn.fit(
+        model,
+        X,
+        [(t + 1) // 2 for t in y],
+        loss="hinge",
+        alpha=ALPHA,
+        steps=steps,
+        optimizer=nn.GD(model.parameters(), lr=1.0),
+        schedule=nn.LinearDecay(1.0, 0.9, 100),
+        progress=False,
+    )
+    return history["loss"]
+
+
+def micrograd_steps(steps: int) -> list[float]:
+    """micrograd 0.1.0 running its own demo loop."""
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    X, y = data()
+    random.seed(SEED)
+    model = MLP(2, SIZES)
+    losses = []
+    for k in range(steps):
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses_k = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses_k) * (1.0 / len(losses_k))
+        reg_loss = ALPHA * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        model.zero_grad()
+        total_loss.backward()
+        for p in model.parameters():
+            p.data -= learning_rate(k) * p.grad
+        losses.append(total_loss.data)
+    return losses
+
+
+def floor_steps(steps: int) -> list[float]:
+    """The demo by hand on floats: forward, backward and update with no graph.
+
+    Layers are ``[(weights, bias) per neuron]`` with the weights micrograd draws; sums run
+    in micrograd's order (``b + w0*x0 + w1*x1 + ...``), so the losses match the engine's.
+    """
+    X, y = data()
+    random.seed(SEED)
+    model = nn.MLP(2, SIZES)  # only to draw micrograd's initial weights
+    layers = [
+        [([w.data for w in neuron.w], neuron.b.data) for neuron in layer.neurons]
+        for layer in model.layers
+    ]
+    n = len(X)
+    last = len(layers) - 1
+    losses = []
+    for k in range(steps):
+        grads = [[([0.0] * len(w), [0.0]) for w, _ in layer] for layer in layers]
+        data_loss = 0.0
+        for x, target in zip(X, y):
+            # forward, keeping each layer's input and pre-activation
+            inputs, pre = [], []
+            h = x
+            for i, layer in enumerate(layers):
+                a = []
+                for w, b in layer:
+                    s = b
+                    for wj, hj in zip(w, h):
+                        s += wj * hj
+                    a.append(s)
+                inputs.append(h)
+                pre.append(a)
+                h = a if i == last else [0.0 if v < 0 else v for v in a]
+            margin = 1.0 - target * h[0]
+            data_loss += 0.0 if margin < 0 else margin
+            if margin <= 0:
+                continue  # relu'(margin) = 0: this sample adds no gradient
+            # backward: delta = dL/d(pre-activation), from the last layer to the first
+            delta = [-target / n]
+            for i in range(last, -1, -1):
+                h_in, d_in = inputs[i], [0.0] * len(inputs[i])
+                for (w, _), (gw, gb), d in zip(layers[i], grads[i], delta):
+                    gb[0] += d
+                    for j, hj in enumerate(h_in):
+                        gw[j] += d * hj
+                        d_in[j] += d * w[j]
+                if i:
+                    delta = [dj if a > 0 else 0.0 for dj, a in zip(d_in, pre[i - 1])]
+        reg = 0.0
+        for layer in layers:
+            for w, b in layer:
+                for wj in w:
+                    reg += wj * wj
+                reg += b * b
+        losses.append(data_loss * (1.0 / n) + ALPHA * reg)
+        lr = learning_rate(k)
+        for layer, layer_grads in zip(layers, grads):
+            for j, ((w, b), (gw, gb)) in enumerate(zip(layer, layer_grads)):
+                new_w = [wj - lr * (g + 2 * ALPHA * wj) for wj, g in zip(w, gw)]
+                layer[j] = (new_w, b - lr * (gb[0] + 2 * ALPHA * b))
+    return losses
+
+
+WORKLOADS: dict[str, Callable[[int], list[float]]] = {
+    "floor: hand-written floats, no graph": floor_steps,
+    "valuegrad trainer (nn.fit), fused neurons": trainer_steps,
+    "demo loop, fused neurons": user_loop_steps,
+    "demo loop, elementwise graph": lambda steps: user_loop_steps(steps, fused=False),
+    "demo loop, fused, without gc_paused": lambda steps: user_loop_steps(steps, pause_gc=False),
+    "demo loop, elementwise, without gc_paused": lambda steps: user_loop_steps(
+        steps, fused=False, pause_gc=False
+    ),
+    "micrograd 0.1.0, demo loop": micrograd_steps,
+}
