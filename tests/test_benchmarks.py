@@ -1,0 +1,27 @@
+"""The benchmark's workloads compute the same thing, so its ratios compare like with like.
+
+(No timing here: speed is measured by ``python benchmarks/run.py``, never by a unit test.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from benchmarks import workload
+
+
+def test_the_float_floor_and_every_engine_form_give_the_same_losses() -> None:
+    floor = workload.floor_steps(4)
+    assert floor[0] == workload.trainer_steps(1)[0]  # the first loss, bit for bit
+    for name, run in workload.WORKLOADS.items():
+        if name.startswith("micrograd"):
+            continue
+        losses = run(4)
+        assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(losses, floor)), name
+
+
+def test_the_floor_matches_micrograd_itself() -> None:
+    pytest.importorskip("micrograd")
+    assert workload.micrograd_steps(2) == pytest.approx(workload.floor_steps(2), rel=1e-12)
