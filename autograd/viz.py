@@ -38,11 +38,11 @@ import importlib.util
 import math
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autograd._files import write_text_atomic
 from autograd.engine import Value, backward_steps
 
 if TYPE_CHECKING:
@@ -194,20 +194,7 @@ def render_svg(root: Value, path: str | os.PathLike[str], **options: Any) -> Pat
     The SVG goes to a temporary file in the same directory, which then replaces ``path``
     in one step: a reader sees the old file or the new one, never half of one.
     """
-    target = Path(path)
-    svg = to_svg(root, **options)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(svg)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return target
+    return write_text_atomic(path, to_svg(root, **options))
 
 
 def backward_frames(root: Value, **options: Any) -> Iterator[tuple[Value, float, GraphDrawing]]:

@@ -8,9 +8,9 @@ other before their times are compared.
 
 * :func:`floor_steps`: the same forward and backward written by hand on plain floats, with no
   graph at all: the floor for any pure-Python engine.
-* :func:`user_loop_steps`: the demo notebook's own loop with the imports swapped to this
-  library, plus one documented line (``with autograd.gc_paused():``); fused neurons by
-  default, micrograd's elementwise graph with ``fused=False``.
+* :func:`user_loop_steps`: the demo notebook's own loop (:func:`demo_loop`) with the imports
+  swapped to this library, plus one documented line (``with autograd.gc_paused():``); fused
+  neurons by default, micrograd's elementwise graph with ``fused=False``.
 * :func:`trainer_steps`: the library's own trainer, :func:`nn.fit`.
 * :func:`micrograd_steps`: micrograd 0.1.0 itself, when installed.
 """
@@ -18,6 +18,7 @@ other before their times are compared.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 from collections.abc import Callable
 
@@ -39,21 +40,19 @@ def learning_rate(k: int) -> float:
     return 1.0 - 0.9 * k / 100
 
 
-def user_loop_steps(steps: int, *, fused: bool = True, pause_gc: bool = True) -> list[float]:
-    """micrograd's demo loop with the imports swapped to ``autograd`` and ``nn``.
+def demo_loop(value: type, mlp: type, steps: int, *, pause_gc: bool = False) -> list[float]:
+    """micrograd's demo notebook loop, with the library's ``Value`` and ``MLP`` classes.
 
-    ``pause_gc=False`` leaves out the one added line, to show what it is worth.
+    ``pause_gc`` adds the one line this library documents for speed: each step runs inside
+    ``with autograd.gc_paused():``.
     """
-    from autograd import Value
-    from nn import MLP
-
     X, y = data()
     random.seed(SEED)
-    model = MLP(2, SIZES, fused=fused)
+    model = mlp(2, SIZES)
     losses = []
     for k in range(steps):
-        with autograd.gc_paused() if pause_gc else contextlib.nullcontext():  # the added line
-            inputs = [list(map(Value, xrow)) for xrow in X]
+        with autograd.gc_paused() if pause_gc else contextlib.nullcontext():
+            inputs = [list(map(value, xrow)) for xrow in X]
             scores = list(map(model, inputs))
             losses_k = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
             data_loss = sum(losses_k) * (1.0 / len(losses_k))
@@ -65,6 +64,14 @@ def user_loop_steps(steps: int, *, fused: bool = True, pause_gc: bool = True) ->
                 p.data -= learning_rate(k) * p.grad
         losses.append(total_loss.data)
     return losses
+
+
+def user_loop_steps(steps: int, *, fused: bool = True, pause_gc: bool = True) -> list[float]:
+    """The demo loop with the imports swapped (``from autograd import Value``, ``from nn
+    import MLP``) and, unless ``pause_gc=False``, the ``gc_paused`` line."""
+    return demo_loop(
+        autograd.Value, functools.partial(nn.MLP, fused=fused), steps, pause_gc=pause_gc
+    )
 
 
 def trainer_steps(steps: int) -> list[float]:
@@ -91,23 +98,7 @@ def micrograd_steps(steps: int) -> list[float]:
     from micrograd.engine import Value
     from micrograd.nn import MLP
 
-    X, y = data()
-    random.seed(SEED)
-    model = MLP(2, SIZES)
-    losses = []
-    for k in range(steps):
-        inputs = [list(map(Value, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
-        losses_k = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-        data_loss = sum(losses_k) * (1.0 / len(losses_k))
-        reg_loss = ALPHA * sum(p * p for p in model.parameters())
-        total_loss = data_loss + reg_loss
-        model.zero_grad()
-        total_loss.backward()
-        for p in model.parameters():
-            p.data -= learning_rate(k) * p.grad
-        losses.append(total_loss.data)
-    return losses
+    return demo_loop(Value, MLP, steps)
 
 
 def floor_steps(steps: int) -> list[float]:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import autograd
 import nn
 from autograd import GraphTooLargeError, GraphvizUnavailableError, Value, render_svg
+from autograd._files import write_text_atomic
 from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
 from nn.module import MLP, Module
 from nn.optim import GD, SGD, Adam, Constant, CosineDecay, LinearDecay, Optimizer, StepDecay
@@ -279,8 +280,8 @@ def _write_outputs(
         plt.close(ax.figure)
         written.append(path)
         path = os.path.join(args.out, "history.json")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump({"method": history.method, "records": history.records}, f, indent=1)
+        record = {"method": history.method, "records": history.records}
+        write_text_atomic(path, json.dumps(record, indent=1))
         written.append(path)
     path = os.path.join(args.out, "decision_boundary.png")
     ax = plots.decision_boundary(model, X, y)

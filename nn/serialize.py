@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
+
+from autograd._files import write_text_atomic
 
 FORMAT = "valuegrad"
 VERSION = 1
@@ -81,34 +82,7 @@ def save(obj: Stateful, path: str | os.PathLike[str]) -> None:
             f"save: the state of {type(obj).__name__} holds NaN or infinity, "
             "which a state file may not contain"
         ) from None
-    target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    write_text_atomic(path, text)
 
 
 def load(obj: S, path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> S:
