@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import sys
 from collections.abc import Sequence
 
-import autograd
 import nn
 from autograd import GraphTooLargeError, GraphvizUnavailableError, Value, render_svg
 from autograd._files import write_text_atomic
@@ -26,7 +26,15 @@ from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor
 from nn.module import MLP, Module
 from nn.optim import GD, SGD, Adam, Constant, CosineDecay, LinearDecay, Optimizer, StepDecay
 from nn.serialize import StateError
-from nn.train import LOSSES, EarlyStopping, History, TrainingDiverged, fit, predict
+from nn.train import (
+    LOSSES,
+    EarlyStopping,
+    History,
+    TrainingDiverged,
+    classification_loss,
+    fit,
+    predict,
+)
 
 DATASETS = {
     "moons": lambda n, noise, classes, seed: make_moons(n, noise=noise, seed=seed),
@@ -45,46 +53,57 @@ GRAPH_MAX_NODES = 2500
 SCHEDULES = ("linear", "constant", "step", "cosine")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; ``prog`` is the name shown in usage lines."""
     p = argparse.ArgumentParser(
-        prog="python -m nn",
+        prog=prog or _program_name(),
         description=(
             "Train a multi-layer perceptron on a toy 2-D data set with gradient descent and "
             "write its loss curve, decision boundary and computation graph. The defaults "
             "reproduce micrograd's demo."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     data = p.add_argument_group("data")
     data.add_argument(
-        "--dataset", choices=sorted(DATASETS), default="moons", help="the toy data set"
+        "--dataset",
+        choices=sorted(DATASETS),
+        default="moons",
+        help="the toy data set (default: %(default)s)",
     )
-    data.add_argument("--samples", type=_positive_int, default=100, help="number of points")
+    data.add_argument(
+        "--samples", type=positive_int, default=100, help="number of points (default: %(default)s)"
+    )
     data.add_argument(
         "--noise",
-        type=_non_negative_float,
+        type=non_negative_number,
         default=0.1,
-        help="Gaussian noise (std) added to the points",
+        help="std of the Gaussian noise added to the points (default: %(default)s)",
     )
     data.add_argument(
-        "--classes", type=_positive_int, default=2, help="classes, for spirals and blobs"
+        "--classes",
+        type=positive_int,
+        default=2,
+        help="number of classes, for spirals and blobs (default: %(default)s)",
     )
     data.add_argument(
         "--val-fraction",
-        type=_fraction,
+        type=fraction,
         default=0.0,
-        help="share of the points held out for validation",
+        help="share of the points held out for validation (default: none)",
     )
 
     model = p.add_argument_group("model")
     model.add_argument(
-        "--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes, comma-separated"
+        "--hidden",
+        type=layer_sizes,
+        default="16,16",
+        help="hidden layer sizes, comma-separated (default: %(default)s)",
     )
     model.add_argument(
         "--activation",
         choices=["relu", "tanh", "sigmoid"],
         default="relu",
-        help="hidden activation",
+        help="activation of the hidden layers (default: %(default)s)",
     )
     model.add_argument(
         "--elementwise",
@@ -96,61 +115,89 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--loss",
         choices=LOSSES,
-        default=None,
-        help="loss (default: hinge for 2 classes, cross_entropy for more)",
+        help="the loss (default: hinge for 2 classes, cross_entropy for more)",
     )
-    train.add_argument("--alpha", type=_non_negative_float, default=1e-4, help="L2 penalty weight")
-    train.add_argument("--steps", type=_positive_int, default=100, help="number of updates")
+    train.add_argument(
+        "--alpha",
+        type=non_negative_number,
+        default=1e-4,
+        help="weight of the L2 penalty (default: %(default)s)",
+    )
+    train.add_argument(
+        "--steps", type=positive_int, default=100, help="number of updates (default: %(default)s)"
+    )
     train.add_argument(
         "--batch-size",
-        type=_positive_int,
-        default=None,
-        help="mini-batch size (SGD); default: the whole data set (GD)",
+        type=positive_int,
+        help="mini-batch size: SGD (default: the whole data set every step: GD)",
     )
     train.add_argument(
-        "--update", choices=UPDATES, default="plain", help="how a gradient becomes a step"
+        "--update",
+        choices=UPDATES,
+        default="plain",
+        help="how a gradient becomes a step (default: %(default)s)",
     )
     train.add_argument(
         "--momentum",
-        type=_non_negative_float,
+        type=fraction,
         default=0.9,
-        help="momentum for --update momentum/nesterov",
+        help="momentum in [0, 1) for --update momentum or nesterov (default: %(default)s)",
     )
-    train.add_argument("--lr", type=_positive_float, default=1.0, help="(initial) learning rate")
+    train.add_argument(
+        "--lr",
+        type=positive_number,
+        default=1.0,
+        help="(initial) learning rate (default: %(default)s)",
+    )
     train.add_argument(
         "--schedule",
         choices=SCHEDULES,
         default="linear",
-        help="learning-rate schedule; linear: lr * (1 - 0.9 k/steps), micrograd's",
+        help="learning-rate schedule; linear is micrograd's lr * (1 - 0.9 k/steps) "
+        "(default: %(default)s)",
     )
     train.add_argument(
         "--early-stopping",
-        type=_positive_int,
-        default=None,
+        type=positive_int,
         metavar="PATIENCE",
-        help="stop when the validation loss has not improved for this many steps",
+        help="stop when the validation loss has not improved for PATIENCE steps",
     )
     train.add_argument(
-        "--seed", type=int, default=1337, help="seed for data, weights and shuffling"
+        "--seed",
+        type=int,
+        default=1337,
+        help="seed for the data, the weights and the shuffling (default: %(default)s)",
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     files = p.add_argument_group("files")
-    files.add_argument("--out", default="out", help="folder for the pictures and the history")
-    files.add_argument("--save", metavar="PATH", help="save the trained model (JSON)")
     files.add_argument(
-        "--load", metavar="PATH", help="start from a saved model (same --hidden and --activation)"
+        "--out",
+        default="out",
+        help="folder for the pictures and the history (default: %(default)s)",
+    )
+    files.add_argument("--save", metavar="PATH", help="save the trained model as JSON")
+    files.add_argument(
+        "--load",
+        metavar="PATH",
+        help="start from a saved model (give the same --hidden and --activation)",
     )
     files.add_argument(
-        "--evaluate", action="store_true", help="with --load: only evaluate, do not train"
+        "--evaluate", action="store_true", help="with --load: only evaluate the model, do not train"
     )
     files.add_argument(
         "--graph-backend",
         choices=["auto", "dot", "wasm"],
         default="auto",
-        help="renderer for graph.svg",
+        help="renderer for graph.svg; auto: dot if installed, else WebAssembly "
+        "(default: %(default)s)",
     )
     return p
+
+
+def _program_name() -> str:
+    name = os.path.basename(sys.argv[0])
+    return "python -m nn" if name in ("__main__.py", "") else name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,6 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     y_val: list = []
     if args.val_fraction:
         X, y, X_val, y_val = split(X, y, val_fraction=args.val_fraction, seed=args.seed)
+        if not X or not X_val:
+            parser.error(
+                f"--val-fraction {args.val_fraction} of {args.samples} samples leaves "
+                f"{len(X)} for training and {len(X_val)} for validation; both need at least 1"
+            )
     random.seed(args.seed)  # micrograd's demo draws its weights from the global generator
     outputs = args.classes if loss == "cross_entropy" else 1
     model = MLP(2, [*args.hidden, outputs], activation=args.activation, fused=not args.elementwise)
@@ -191,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
         _report(model, X, y, X_val, y_val, history)
-        written = _write_outputs(args, model, X, y, history)
+        written = _write_outputs(args, model, X, y, history, loss)
         if args.save:
             nn.save(model, args.save)
             written.append(args.save)
@@ -209,6 +261,8 @@ def _checked_loss(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     """The loss to use; a usage error (exit 2) for options that do not fit together."""
     if args.evaluate and not args.load:
         parser.error("--evaluate needs --load PATH")
+    if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):
+        parser.error(f"--save {args.save}: the folder {os.path.dirname(args.save)} does not exist")
     if args.early_stopping and not args.val_fraction:
         parser.error("--early-stopping needs a validation split (--val-fraction)")
     if args.classes != 2 and args.dataset not in ("spirals", "blobs"):
@@ -261,7 +315,7 @@ def _report(
 
 
 def _write_outputs(
-    args: argparse.Namespace, model: Module, X: list, y: list, history: History | None
+    args: argparse.Namespace, model: Module, X: list, y: list, history: History | None, loss: str
 ) -> list[str]:
     """Write the pictures and the history into ``args.out``; returns the paths written."""
     os.makedirs(args.out, exist_ok=True)
@@ -289,58 +343,91 @@ def _write_outputs(
     plt.close(ax.figure)
     written.append(path)
     path = os.path.join(args.out, "graph.svg")
-    score = model([Value(v, label=f"x{i}") for i, v in enumerate(X[0])])
-    drawing_of = score if isinstance(score, Value) else autograd.sum(score)
-    drawing_of.label = "score" if isinstance(score, Value) else "sum of scores"
-    render_svg(
-        drawing_of,
-        path,
-        params=model.parameters(),
-        backend=args.graph_backend,
-        max_nodes=GRAPH_MAX_NODES,
-        caption=f"the forward pass of one sample, x = {X[0]}",
-    )
-    written.append(path)
+    try:
+        _draw_one_sample(model, X[0], y[0], loss, path, args.graph_backend)
+        written.append(path)
+    except GraphvizUnavailableError as exc:
+        if args.graph_backend != "auto":
+            raise
+        print(f"warning: graph.svg not written: {exc}", file=sys.stderr)
     return written
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
+def _draw_one_sample(
+    model: Module, x: list[float], label: int, loss: str, path: str, backend: str
+) -> None:
+    """The graph of one sample's loss after backward: every node shows its gradient."""
+    inputs = [Value(v, label=f"x{i}") for i, v in enumerate(x)]
+    sample_loss = classification_loss(loss, [model(inputs)], [label])
+    sample_loss.label = "loss"
+    model.zero_grad()
+    sample_loss.backward()
+    shown = ", ".join(f"{v:.4g}" for v in x)
+    render_svg(
+        sample_loss,
+        path,
+        params=model.parameters(),
+        backend=backend,
+        max_nodes=GRAPH_MAX_NODES,
+        legend=True,
+        caption=f"one sample's {loss} loss after backward: x = ({shown}), class {label}",
+    )
+    model.zero_grad()
+
+
+# Argument types: each turns the text into a value or says what was expected.
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
+def positive_number(text: str) -> float:
+    value = _number(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
 
 
-def _non_negative_float(text: str) -> float:
-    value = float(text)
+def non_negative_number(text: str) -> float:
+    value = _number(text)
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
 
 
-def _fraction(text: str) -> float:
-    value = float(text)
+def fraction(text: str) -> float:
+    value = _number(text)
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {text}")
     return value
 
 
-def _sizes(text: str) -> list[int]:
+def layer_sizes(text: str) -> list[int]:
     try:
         sizes = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated layer sizes like 16,16, got {text!r}"
-        ) from None
+        sizes = []
     if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected positive layer sizes separated by commas, like 16,16; got {text!r}"
+        )
     return sizes
 
 

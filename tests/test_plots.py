@@ -21,7 +21,7 @@ def test_loss_curves_draw_one_labelled_line_per_run() -> None:
     }
     ax = loss_curves(runs)
     lines = ax.get_lines()
-    assert [line.get_label() for line in lines] == ["GD", "SGD"]
+    assert [line.get_label() for line in lines] == ["GD (last 0.2)", "SGD (last 0.2857)"]
     assert list(lines[1].get_xdata()) == list(range(7))
     assert list(lines[0].get_ydata()) == [1.0 / (k + 1) for k in range(5)]
     assert ax.get_yscale() == "log"
@@ -33,9 +33,10 @@ def test_decision_boundary_colours_the_plane_by_the_models_prediction() -> None:
     model = MLP(2, [8, 8, 1])
     fit(model, X, y, lr=0.5, steps=20, progress=False)
     ax = decision_boundary(model, X, y, resolution=20)
-    (points,) = ax.collections[-1:]
-    assert len(points.get_offsets()) == len(X)
-    assert list(points.get_array()) == y
+    points = ax.collections[-2:]  # one scatter per class, drawn last
+    assert [p.get_label() for p in points] == ["class 0", "class 1"]
+    assert sum(len(p.get_offsets()) for p in points) == len(X)
+    assert len(points[1].get_offsets()) == sum(y)
     with pytest.raises(ValueError, match="needs 2-D inputs"):
         decision_boundary(model, [[0.0, 1.0, 2.0]], [0])
     assert predict(model, X[0]) in (0, 1)
