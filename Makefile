@@ -1,13 +1,14 @@
 # Two commands do all the set-up (see README.md):
 #   make demo   train micrograd's demo model and write its pictures into out/
 #   make test   run the test suite
+#   make notebooks   re-execute notebooks/*.ipynb in place (their committed outputs)
 # Both create .venv with the Python named by PYTHON and install what they need into it.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test torch clean
+.PHONY: demo test notebooks torch clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +22,19 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[viz,plots,progress]'
 	touch $@
 
+$(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	touch $@
+
 demo: $(VENV)/.installed-demo
 	$(BIN)/python -m nn --out out
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# Runs every notebook top to bottom in a fresh kernel and writes the outputs back.
+notebooks: $(VENV)/.installed-notebooks
+	$(BIN)/python notebooks/run.py
 
 # Optional: PyTorch as an extra oracle in the tests (CPU build, pinned; see README).
 torch: | $(BIN)/python

@@ -1,0 +1,83 @@
+"""Execute the notebooks in this folder top to bottom, each in a fresh kernel.
+
+    python notebooks/run.py                 # every notebook, outputs written back in place
+    python notebooks/run.py 04_*.ipynb      # some of them
+    python notebooks/run.py --check         # execute, write nothing (what the tests do)
+
+``make notebooks`` runs the first form. Each notebook gets a new "python3" kernel (from
+ipykernel, installed by the ``notebooks`` extra) with this folder as its working directory.
+A cell that raises stops the run with the error. Outputs keep no execution timings, so
+re-running an unchanged notebook changes only what its code prints or draws.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = Path(__file__).resolve().parent
+CELL_TIMEOUT = 120  # seconds; a cell running longer is an error
+
+
+def notebooks() -> list[Path]:
+    """The notebooks of this folder in reading order (01_..., 02_..., ...)."""
+    return sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
+
+
+def execute(path: Path, cwd: Path | None = None, timeout: int = CELL_TIMEOUT):
+    """Run the notebook at ``path`` in a fresh kernel; return the executed notebook.
+
+    Raises nbclient's ``CellExecutionError`` on the first cell that fails.
+    """
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(cwd or path.parent)}},
+    )
+    client.execute()
+    return nb
+
+
+def problems(nb) -> list[str]:
+    """Error outputs and stderr text in an executed notebook (there should be none)."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                found.append(f"cell {i}: {out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr":
+                found.append(f"cell {i}: stderr: {out.text.strip()[:200]}")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("names", nargs="*", help="notebook files (default: all in this folder)")
+    parser.add_argument("--check", action="store_true", help="execute but do not write")
+    args = parser.parse_args(argv)
+    paths = [HERE / Path(n).name for n in args.names] if args.names else notebooks()
+    status = 0
+    for path in paths:
+        start = time.perf_counter()
+        nb = execute(path)
+        seconds = time.perf_counter() - start
+        found = problems(nb)
+        if found:
+            status = 1
+            print(f"{path.name}: {len(found)} problem(s)", *found, sep="\n  ")
+        elif not args.check:
+            nbformat.write(nb, path)
+        print(f"{path.name}: {seconds:.1f} s")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
