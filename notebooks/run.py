@@ -5,7 +5,8 @@
     python notebooks/run.py --check         # execute, write nothing (what the tests do)
 
 ``make notebooks`` runs the first form. Each notebook gets a new "python3" kernel (from
-ipykernel, installed by the ``notebooks`` extra) with this folder as its working directory.
+ipykernel, installed by the ``notebooks`` extra) with this folder as its working directory
+and this checkout's packages first on its path.
 A cell that raises stops the run with the error. Outputs keep no execution timings, so
 re-running an unchanged notebook changes only what its code prints or draws.
 """
@@ -13,6 +14,7 @@ re-running an unchanged notebook changes only what its code prints or draws.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,6 +23,7 @@ import nbformat
 from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 CELL_TIMEOUT = 120  # seconds; a cell running longer is an error
 
 
@@ -42,7 +45,9 @@ def execute(path: Path, cwd: Path | None = None, timeout: int = CELL_TIMEOUT):
         record_timing=False,
         resources={"metadata": {"path": str(cwd or path.parent)}},
     )
-    client.execute()
+    # The kernel imports this checkout's autograd and nn, installed or not.
+    path_list = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    client.execute(env={**os.environ, "PYTHONPATH": os.pathsep.join(path_list)})
     return nb
 
 
