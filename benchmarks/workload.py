@@ -105,7 +105,8 @@ def floor_steps(steps: int) -> list[float]:
     """The demo by hand on floats: forward, backward and update with no graph.
 
     Layers are ``[(weights, bias) per neuron]`` with the weights micrograd draws; sums run
-    in micrograd's order (``b + w0*x0 + w1*x1 + ...``), so the losses match the engine's.
+    in micrograd's order (``b + w0*x0 + w1*x1 + ...``), so the losses match the engine's. It
+    does the engine's work and no less: no shortcut for samples whose gradient is zero.
     """
     X, y = data()
     random.seed(SEED)
@@ -136,10 +137,9 @@ def floor_steps(steps: int) -> list[float]:
                 h = a if i == last else [0.0 if v < 0 else v for v in a]
             margin = 1.0 - target * h[0]
             data_loss += 0.0 if margin < 0 else margin
-            if margin <= 0:
-                continue  # relu'(margin) = 0: this sample adds no gradient
-            # backward: delta = dL/d(pre-activation), from the last layer to the first
-            delta = [-target / n]
+            # backward: delta = dL/d(pre-activation), from the last layer to the first. Like
+            # the engine, it runs for every sample, also when relu'(margin) = 0 makes it all 0.
+            delta = [-target / n if margin > 0 else 0.0]
             for i in range(last, -1, -1):
                 h_in, d_in = inputs[i], [0.0] * len(inputs[i])
                 for (w, _), (gw, gb), d in zip(layers[i], grads[i], delta):
