@@ -36,7 +36,7 @@ import gc
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator
-from typing import Union
+from typing import Any, Union
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -44,9 +44,12 @@ Grad = Union[float, "Value"]
 #: A local-gradient rule: ``rule(g, out, *parents) -> (g * dout/dparent for each parent)``.
 Vjp = Callable[..., tuple]
 
-_grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "autograd_grad_enabled", default=True
-)
+# How operations record, read once per node: False (no_grad), True (record), or an anomaly
+# detector (record, and let it check every node: see autograd.anomaly).
+_recording: contextvars.ContextVar[Any] = contextvars.ContextVar("autograd_recording", default=True)
+# The active anomaly detector, kept apart so that enable_grad() inside no_grad() inside
+# detect_anomaly() records with the detector again.
+_anomaly: contextvars.ContextVar[Any] = contextvars.ContextVar("autograd_anomaly", default=None)
 
 
 class DomainError(ValueError):
@@ -66,34 +69,37 @@ def no_grad() -> Iterator[None]:
     them. The flag lives in a ``contextvars.ContextVar``, so threads and asyncio tasks each
     see their own setting.
     """
-    token = _grad_enabled.set(False)
+    token = _recording.set(False)
     try:
         yield
     finally:
-        _grad_enabled.reset(token)
+        _recording.reset(token)
 
 
 @contextlib.contextmanager
 def enable_grad() -> Iterator[None]:
     """Context manager that turns recording back on, e.g. inside a ``no_grad`` block."""
-    token = _grad_enabled.set(True)
+    token = _recording.set(_anomaly.get() or True)
     try:
         yield
     finally:
-        _grad_enabled.reset(token)
+        _recording.reset(token)
 
 
 def is_grad_enabled() -> bool:
     """Whether operations currently record a graph (False inside :func:`no_grad`)."""
-    return _grad_enabled.get()
+    return _recording.get() is not False
 
 
 def _node(data: float, parents: tuple[Value, ...], op: str, vjp: Vjp) -> Value:
     """The result of an operation: a graph node, or a plain leaf under ``no_grad``."""
-    if not _grad_enabled.get():
+    mode = _recording.get()
+    if mode is False:
         return Value(data)
     out = Value(data, parents, op)
     out._vjp = vjp
+    if mode is not True:  # an anomaly detector
+        mode.created(out)
     return out
 
 
@@ -476,10 +482,12 @@ class Value:
         With ``create_graph=True`` leaf gradients are Values with graphs of their own, so
         they can be differentiated again; interior nodes then keep the float value of
         their gradient. As in PyTorch, a leaf holding a differentiable gradient forms a
-        reference cycle with it: prefer :func:`autograd.grad` for higher derivatives.
+        reference cycle with it: prefer :func:`autograd.gradients` for higher derivatives.
+
+        Under :func:`autograd.detect_anomaly` every local gradient is checked on the way.
         """
-        if create_graph:
-            for node, g in _backward_pass(self, grad, create_graph=True):
+        if create_graph or _anomaly.get() is not None:
+            for node, g in _backward_pass(self, grad, create_graph=create_graph):
                 if node._prev:
                     node.grad = float(g)
                 else:
@@ -489,10 +497,16 @@ class Value:
         if not self._prev:
             self.grad += seed
             return
-        order = _topological_order(self)
+        leaves: set[Value] = set()
+        order = _topological_order(self, leaf_set=leaves)
         with gc_paused():  # backward makes no cycles; sparing the GC's sweeps is safe
+            # Every node's .grad collects this pass's gradient from 0; a leaf's earlier value
+            # is added back once at the end, so two calls give exactly twice one call.
+            earlier = [(leaf, leaf.grad) for leaf in leaves]
             for node in order:
                 node.grad = 0.0
+            for leaf in leaves:
+                leaf.grad = 0.0
             self.grad = seed
             for node in reversed(order):
                 parents = node._prev
@@ -519,6 +533,8 @@ class Value:
                     local = node._vjp(node.grad, node.data, *[p.data for p in parents])
                     for p, gp in zip(parents, local):
                         p.grad += gp
+            for leaf, grad_before in earlier:
+                leaf.grad = grad_before + leaf.grad
 
 
 # --------------------------------------------------------------------------------------------
@@ -586,14 +602,17 @@ def _checked(x: object, where: str) -> Value:
 # --------------------------------------------------------------------------------------------
 
 
-def _topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
+def _topological_order(
+    root: Value, *, leaves: bool = False, leaf_set: set[Value] | None = None
+) -> list[Value]:
     """The nodes ``root`` depends on (itself included), each after all of its parents.
 
     Iterative depth-first search, so a graph a million nodes deep needs no recursion. A node
     is pushed, expanded (its parents pushed above a ``None`` marker) and, when the marker
-    comes back up, appended: by then all its parents are. Leaves are left out unless asked
-    for: they propagate nothing, and skipping them spares a set lookup on every edge from a
-    parameter or an input (the work in this loop is per edge: keep it small).
+    comes back up, appended: by then all its parents are. Leaves are left out of the order
+    unless ``leaves`` is true (they propagate nothing, and skipping them spares the stack
+    work on every edge from a parameter or an input: the work in this loop is per edge, so
+    keep it small); ``leaf_set``, if given, collects them instead.
     """
     order: list[Value] = []
     visited: set[Value] = set()
@@ -607,8 +626,11 @@ def _topological_order(root: Value, *, leaves: bool = False) -> list[Value]:
             stack.append(node)
             stack.append(None)
             for p in node._prev:
-                if (leaves or p._prev) and p not in visited:
-                    stack.append(p)
+                if leaves or p._prev:
+                    if p not in visited:
+                        stack.append(p)
+                elif leaf_set is not None:
+                    leaf_set.add(p)
     return order
 
 
@@ -630,11 +652,13 @@ def _backward_pass(
     """The chain rule, node by node: yields each node with its complete gradient.
 
     With ``create_graph`` the local-gradient rules get Values and build a graph of the
-    gradient; otherwise they get floats. (``Value.backward`` has its own float loop that
-    writes straight into ``.grad``: about four times faster than this dictionary.)
+    gradient; otherwise they get floats. An active anomaly detector checks each node's
+    local gradients. (``Value.backward`` has its own float loop that writes straight into
+    ``.grad``: about four times faster than this dictionary.)
     """
     if not isinstance(seed, Value):
         seed = _as_float(seed, "backward(grad)")
+    detector = _anomaly.get()
     grads: dict[Value, Grad] = {root: seed}
     for node in reversed(_topological_order(root, leaves=True)):
         g = grads[node]
@@ -646,6 +670,8 @@ def _backward_pass(
             local = node._vjp(g, node, *parents)
         else:
             local = node._vjp(g, node.data, *[p.data for p in parents])
+        if detector is not None:
+            detector.check_gradients(node, g, local)
         for p, gp in zip(parents, local):
             grads[p] = grads[p] + gp if p in grads else gp
 

@@ -180,6 +180,17 @@ def test_leaf_gradients_accumulate_and_interior_ones_do_not() -> None:
     assert hidden.grad == once[2]  # recomputed, not doubled
 
 
+def test_two_backward_calls_give_exactly_twice_when_a_leaf_has_several_paths() -> None:
+    # Found by the fuzzer: adding each path's share to .grad one by one on the second call
+    # rounds differently from adding the first call's total once.
+    x = Value(1.0)
+    out = x + abs(x) + x.cos()
+    out.backward()
+    once = x.grad
+    out.backward()
+    assert x.grad == 2 * once  # exactly, as PyTorch
+
+
 def test_backward_with_a_seed_scales_every_gradient() -> None:
     x = Value(2.0)
     y = x.exp()
