@@ -8,6 +8,7 @@
 8.0
 """
 
+from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.engine import (
     DomainError,
     Value,
@@ -39,6 +40,7 @@ from autograd.viz import (
 )
 
 __all__ = [
+    "AnomalyError",
     "DomainError",
     "GradcheckError",
     "GraphDrawing",
@@ -48,6 +50,7 @@ __all__ = [
     "backward_frames",
     "backward_steps",
     "custom_op",
+    "detect_anomaly",
     "dot",
     "draw_graph",
     "enable_grad",

@@ -1,0 +1,77 @@
+"""Anomaly mode: the first NaN or infinity made from finite numbers stops with its op and line."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import autograd
+from autograd import AnomalyError, Value, detect_anomaly, gradients, no_grad
+
+
+def test_forward_overflow_names_the_op_its_input_and_the_line() -> None:
+    x = Value(1000.0)
+    with detect_anomaly(), pytest.raises(AnomalyError) as info:
+        x.exp()  # the line the message quotes
+    message = str(info.value)
+    assert message.startswith("exp produced inf from finite inputs (1000.0), at ")
+    assert "test_anomaly.py:" in message and "x.exp()  # the line the message quotes" in message
+
+
+def test_infinite_inputs_are_not_reported_again() -> None:
+    with detect_anomaly():
+        y = Value(math.inf) * 2.0 + 1.0  # not produced here: it came in
+    assert y.data == math.inf
+
+
+def test_backward_reports_the_op_whose_local_gradient_is_infinite() -> None:
+    x = Value(0.0)
+    with detect_anomaly():
+        root = x.sqrt()  # d sqrt(x)/dx is infinite at 0
+        out = root * 3.0
+        with pytest.raises(AnomalyError) as info:
+            out.backward()
+        with pytest.raises(AnomalyError, match="backward of sqrt"):
+            gradients(out, [x])
+    message = str(info.value)
+    assert message.startswith("backward of sqrt: the gradient for its input 0 is inf")
+    assert "(incoming gradient 3.0)" in message and "root = x.sqrt()" in message
+
+
+def test_without_the_block_nothing_is_checked_and_backward_gives_inf() -> None:
+    x = Value(0.0)
+    x.sqrt().backward()
+    assert x.grad == math.inf
+    assert Value(1000.0).exp().data == math.inf
+
+
+def test_nodes_made_before_the_block_have_no_line() -> None:
+    x = Value(0.0)
+    out = x.sqrt()
+    with detect_anomaly(), pytest.raises(AnomalyError, match="made outside detect_anomaly"):
+        out.backward()
+
+
+def test_no_grad_inside_records_and_checks_nothing_and_enable_grad_restores_checks() -> None:
+    with detect_anomaly():
+        with no_grad():
+            assert not autograd.is_grad_enabled()
+            assert Value(1000.0).exp().data == math.inf  # not recorded, not checked
+            with autograd.enable_grad(), pytest.raises(AnomalyError):
+                Value(1000.0).exp()
+        assert autograd.is_grad_enabled()
+    assert Value(1000.0).exp().data == math.inf  # the block is over
+
+
+def test_a_finite_run_gives_the_same_gradients_as_without_the_block() -> None:
+    def loss(a: Value, b: Value) -> Value:
+        return ((a * b).tanh() + a.exp() / (1 + b * b)).log()
+
+    a, b = Value(0.3), Value(-1.2)
+    loss(a, b).backward()
+    expected = (a.grad, b.grad)
+    c, d = Value(0.3), Value(-1.2)
+    with detect_anomaly():
+        loss(c, d).backward()
+    assert (c.grad, d.grad) == expected
