@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+import autograd
 from autograd import Value
 
 
@@ -31,6 +32,10 @@ class Backend:
     sigmoid: Callable[[Any], Any]
     softplus: Callable[[Any], Any]
     abs: Callable[[Any], Any]
+    relu: Callable[[Any], Any]
+    leaky_relu: Callable[[Any], Any]  # negative slope 0.1
+    dot: Callable[[list, list, Any], Any]  # b + w0*x0 + w1*x1 + ...
+    sum: Callable[[list], Any]
 
 
 VALUE = Backend(
@@ -43,7 +48,25 @@ VALUE = Backend(
     sigmoid=Value.sigmoid,
     softplus=Value.softplus,
     abs=abs,
+    relu=Value.relu,
+    leaky_relu=lambda a: a.leaky_relu(0.1),
+    dot=autograd.dot,
+    sum=autograd.sum,
 )
+
+
+def _dot(ws: list, xs: list, b: Any) -> Any:
+    total = b
+    for w, x in zip(ws, xs):
+        total = total + w * x
+    return total
+
+
+def _sum(terms: list) -> Any:
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
 
 
 def sympy_backend() -> Backend:
@@ -59,6 +82,12 @@ def sympy_backend() -> Backend:
         sigmoid=lambda a: 1 / (1 + sp.exp(-a)),
         softplus=lambda a: sp.log(1 + sp.exp(a)),
         abs=sp.Abs,
+        # Piecewise, not Max: at the kink its derivative is the one-sided value this engine
+        # and PyTorch use (relu'(0) = 0, leaky_relu'(0) = 0.1); sympy's Heaviside(0) is 1/2.
+        relu=lambda a: sp.Piecewise((a, a > 0), (0, True)),
+        leaky_relu=lambda a: sp.Piecewise((a, a > 0), (sp.Rational(1, 10) * a, True)),
+        dot=_dot,
+        sum=_sum,
     )
 
 
@@ -75,6 +104,10 @@ def torch_backend() -> Backend:
         sigmoid=torch.sigmoid,
         softplus=torch.nn.functional.softplus,
         abs=torch.abs,
+        relu=torch.relu,
+        leaky_relu=lambda a: torch.nn.functional.leaky_relu(a, 0.1),
+        dot=_dot,
+        sum=_sum,
     )
 
 
@@ -93,6 +126,8 @@ UNARY: dict[str, Callable[[Backend, Any], Any]] = {
     "square": lambda m, a: a**2,
     "cube": lambda m, a: a**3,
     "abs": lambda m, a: m.abs(a),
+    "relu": lambda m, a: m.relu(a),
+    "leaky_relu": lambda m, a: m.leaky_relu(a),
 }
 BINARY: dict[str, Callable[[Backend, Any, Any], Any]] = {
     "add": lambda m, a, b: a + b,
@@ -101,6 +136,11 @@ BINARY: dict[str, Callable[[Backend, Any, Any], Any]] = {
     "div": lambda m, a, b: a / (1 + b * b),
     "rdiv": lambda m, a, b: (1 + b * b) / (2 + m.sin(a)),
     "pow": lambda m, a, b: (1 + a * a) ** m.tanh(b),
+}
+# The fused n-ary operations, on three nodes.
+FUSED: dict[str, Callable[[Backend, Any, Any, Any], Any]] = {
+    "dot": lambda m, a, b, c: m.dot([a, b], [c, a], b),
+    "sum": lambda m, a, b, c: m.sum([a, b, c, a]),
 }
 # A plain number c on one side of a binary operation.
 CONST_LEFT: dict[str, Callable[[Backend, float, Any], Any]] = {
@@ -133,6 +173,8 @@ class Program:
                 nodes.append(UNARY[name](m, nodes[args[0]]))
             elif kind == "binary":
                 nodes.append(BINARY[name](m, nodes[args[0]], nodes[args[1]]))
+            elif kind == "fused":
+                nodes.append(FUSED[name](m, *(nodes[i] for i in args)))
             elif kind == "const_left":
                 c, i = args
                 nodes.append(CONST_LEFT[name](m, c, nodes[i]))
@@ -156,11 +198,14 @@ def programs(draw: st.DrawFn, max_inputs: int = 3, max_steps: int = 10) -> Progr
     for k in range(draw(st.integers(1, max_steps))):
         n = n_inputs + k
         index = st.integers(0, n - 1)
-        kind = draw(st.sampled_from(["unary", "binary", "const_left", "const_right"]))
+        kind = draw(st.sampled_from(["unary", "binary", "fused", "const_left", "const_right"]))
         if kind == "unary":
             steps.append((kind, draw(st.sampled_from(sorted(UNARY))), draw(index)))
         elif kind == "binary":
             steps.append((kind, draw(st.sampled_from(sorted(BINARY))), draw(index), draw(index)))
+        elif kind == "fused":
+            name = draw(st.sampled_from(sorted(FUSED)))
+            steps.append((kind, name, draw(index), draw(index), draw(index)))
         elif kind == "const_left":
             steps.append(
                 (kind, draw(st.sampled_from(sorted(CONST_LEFT))), draw(_floats), draw(index))

@@ -1,0 +1,129 @@
+"""Fuzzing the engine against oracles: random graphs, first and second order.
+
+Every operation (fused ones and kinks included), shared subexpressions, constants on both
+sides, wide graphs (many inputs) and deep ones (long chains). The number of examples comes
+from the hypothesis profile: ``ci`` (the default, bounded so the suite stays fast) or
+``fuzz`` for a long run on demand::
+
+    HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_fuzz.py   # or: make fuzz
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value, gradients
+from tests.programs import UNARY, VALUE, Program, close, programs, sympy_backend
+
+wide = programs(max_inputs=6, max_steps=8)
+deep = programs(max_inputs=2, max_steps=25)
+
+
+def engine_gradients(program: Program) -> tuple[Value, list[Value]]:
+    xs = [Value(x) for x in program.inputs]
+    out = program.run(VALUE, xs)
+    assume(math.isfinite(out.data) and abs(out.data) < 1e6)
+    out.backward()
+    return out, xs
+
+
+def sympy_of(program: Program) -> tuple[sp.Expr, tuple[sp.Symbol, ...], dict]:
+    symbols = sp.symbols(f"x:{len(program.inputs)}", real=True)
+    return program.run(sympy_backend(), list(symbols)), symbols, dict(zip(symbols, program.inputs))
+
+
+@settings(deadline=None)
+@given(st.one_of(wide, deep))
+def test_first_order_matches_sympy(program: Program) -> None:
+    out, xs = engine_gradients(program)
+    expr, symbols, at = sympy_of(program)
+    assert close(out.data, float(expr.subs(at)), rel=1e-9, abs_=1e-9)
+    for sym, x in zip(symbols, xs):
+        assert close(x.grad, float(sp.diff(expr, sym).subs(at)), rel=1e-7, abs_=1e-9)
+
+
+@settings(deadline=None)
+@given(programs(max_inputs=2, max_steps=6))
+def test_second_order_matches_sympy(program: Program) -> None:
+    xs = [Value(x) for x in program.inputs]
+    out = program.run(VALUE, xs)
+    assume(math.isfinite(out.data) and abs(out.data) < 1e4)
+    first = gradients(out, xs, create_graph=True)
+    expr, symbols, at = sympy_of(program)
+    for i, g in enumerate(first):
+        second = gradients(g, xs) if isinstance(g, Value) else (0.0,) * len(xs)
+        for j, s in enumerate(second):
+            exact = sp.diff(expr, symbols[i], symbols[j]).subs(at)
+            assume(not exact.has(sp.DiracDelta))  # |t| twice at its kink
+            assert close(s, float(exact), rel=1e-7, abs_=1e-8)
+
+
+@settings(deadline=None)
+@given(st.one_of(wide, deep))
+def test_first_order_matches_torch(program: Program) -> None:
+    torch = pytest.importorskip("torch")
+    from tests.programs import torch_backend
+
+    out, xs = engine_gradients(program)
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in program.inputs]
+    ref = program.run(torch_backend(), ts)
+    ref.backward()
+    assert close(out.data, ref.item(), rel=1e-10, abs_=1e-10)
+    for x, t in zip(xs, ts):
+        assert close(x.grad, t.grad.item(), rel=1e-9, abs_=1e-10)
+
+
+@settings(deadline=None)
+@given(st.one_of(wide, deep))
+def test_every_way_of_differentiating_agrees(program: Program) -> None:
+    # backward() twice doubles the leaves; gradients(), create_graph=True and the
+    # step-through all give what one backward() gives, and no interior node double-counts.
+    out, xs = engine_gradients(program)
+    once = [x.grad for x in xs]
+    interior = {id(n): n.grad for n, _ in autograd.backward_steps(out) if n._prev}
+    out.backward()
+    assert [x.grad for x in xs] == [2 * g for g in once]
+    assert all(n.grad == interior[id(n)] for n, _ in autograd.backward_steps(out) if n._prev)
+    assert list(gradients(out, xs)) == pytest.approx(once, rel=1e-12, abs=1e-15)
+    with_graph = gradients(out, xs, create_graph=True)
+    assert [float(g) for g in with_graph] == pytest.approx(once, rel=1e-12, abs=1e-15)
+    steps = dict((id(n), g) for n, g in autograd.backward_steps(out))
+    assert [steps.get(id(x), 0.0) for x in xs] == pytest.approx(once, rel=1e-12, abs=1e-15)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.sampled_from(sorted(UNARY)), min_size=50, max_size=400),
+    st.floats(-1.0, 1.0),
+)
+def test_long_chains_match_finite_differences(names: list[str], x0: float) -> None:
+    # Deep graphs: a chain of hundreds of unary ops, squashed by tanh so it stays finite.
+    def f(x):
+        for name in names:
+            x = UNARY[name](VALUE, x).tanh()
+        return x
+
+    x = Value(x0)
+    out = f(x)
+    out.backward()
+    h = 1e-6
+    numerical = (f(Value(x0 + h)).data - f(Value(x0 - h)).data) / (2 * h)
+    assume(all(abs(a) > 1e-4 for a in _kink_arguments(names, x0)))
+    assert close(x.grad, numerical, rel=1e-4, abs_=1e-7)
+
+
+def _kink_arguments(names: list[str], x0: float) -> list[float]:
+    """The arguments of abs, relu and leaky_relu along the chain (finite differences across
+    a kink measure an average of the two one-sided slopes)."""
+    found, x = [], Value(x0)
+    for name in names:
+        if name in ("abs", "relu", "leaky_relu"):
+            found.append(x.data)
+        x = UNARY[name](VALUE, x).tanh()
+    return found
