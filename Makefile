@@ -1,14 +1,18 @@
 # Two commands do all the set-up (see README.md):
-#   make demo   train micrograd's demo model and write its pictures into out/
-#   make test   run the test suite
+#   make demo        train micrograd's demo model and write its pictures into out/
+#   make test        run the test suite
+# and, on demand:
 #   make notebooks   re-execute notebooks/*.ipynb in place (their committed outputs)
-# Both create .venv with the Python named by PYTHON and install what they need into it.
+#   make fuzz        the long fuzzing profile
+#   make bench       the performance table
+#   make torch       PyTorch as an extra oracle for the tests
+# Each creates $(VENV) with the Python named by PYTHON and installs what it needs into it.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test notebooks torch clean
+.PHONY: demo test notebooks fuzz bench torch clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +39,14 @@ test: $(VENV)/.installed-test
 # Runs every notebook top to bottom in a fresh kernel and writes the outputs back.
 notebooks: $(VENV)/.installed-notebooks
 	$(BIN)/python notebooks/run.py
+
+# On demand: the long fuzzing profile (about 3,000 random graphs per property).
+fuzz: $(VENV)/.installed-test
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py --hypothesis-show-statistics
+
+# On demand: the performance table (see README, Performance).
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
 
 # Optional: PyTorch as an extra oracle in the tests (CPU build, pinned; see README).
 torch: | $(BIN)/python

@@ -1,0 +1,82 @@
+"""Resource guards: memory stays bounded across steps and calls, and nothing hangs."""
+
+from __future__ import annotations
+
+import gc
+import os
+import random
+import time
+import tracemalloc
+
+import pytest
+
+import autograd
+from autograd import GraphTooLargeError, Value, draw_graph
+from nn import GD, MLP, Trainer, hinge, l2, make_moons
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_ten_thousand_backward_calls_on_one_graph_hold_no_memory() -> None:
+    x, w = Value(0.5), Value(-1.5)
+    out = ((x * w).tanh() + (x - w).exp().log() + autograd.dot([x, w], [w, x], 1.0)).relu()
+    out.backward()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(10_000):
+        out.backward()
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert grown < 4096, grown  # a few floats, not one allocation per call
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads RSS from /proc")
+def test_rss_stays_flat_over_a_thousand_training_steps() -> None:
+    X, y = make_moons(20, noise=0.1, seed=0)
+    labels = [2 * t - 1 for t in y]
+    random.seed(0)
+    model = MLP(2, [8, 1])
+    params = model.parameters()
+    rss = {}
+
+    def objective(batch):
+        return hinge([model(x) for x, _ in batch], [t for _, t in batch]) + l2(params, 1e-4)
+
+    def measure(history) -> None:
+        if len(history) in (200, 1000):
+            gc.collect()
+            rss[len(history)] = rss_bytes()
+
+    Trainer(params, objective, GD(params, lr=0.05), callbacks=[measure], progress=False).run(
+        list(zip(X, labels)), steps=1000
+    )
+    # The history's 800 new records take ~0.2 MiB; a graph leaked per step, ~60 MiB.
+    assert rss[1000] - rss[200] < 2 * 2**20, (rss[1000] - rss[200]) / 2**20
+
+
+def test_drawing_a_million_node_graph_is_refused_at_once() -> None:
+    y = Value(1.0)
+    with autograd.gc_paused():
+        for _ in range(1_000_000):
+            y = -y
+    start = time.perf_counter()
+    with pytest.raises(GraphTooLargeError, match="more than max_nodes=500"):
+        draw_graph(y)
+    assert time.perf_counter() - start < 1.0  # it stops counting at the limit
+
+
+@pytest.mark.slow
+def test_a_ten_million_node_chain_backpropagates_in_bounded_memory() -> None:
+    x = Value(0.5)
+    y = x
+    with autograd.gc_paused():
+        for _ in range(10_000_000):
+            y = -y
+    before = rss_bytes()
+    y.backward()
+    assert x.grad == 1.0
+    assert rss_bytes() - before < 1.5 * before  # backward's own memory is below the graph's
