@@ -99,7 +99,10 @@ class EarlyStopping:
 
 
 class Trainer:
-    """Minimise ``objective`` over ``parameters`` with ``optimizer``, batch by batch.
+    """Minimise ``objective`` by updating the optimizer's parameters, batch by batch.
+
+    ``objective(batch)`` returns the loss on a list of examples (a Value), optionally with
+    float metrics to record: ``(loss, {"accuracy": ...})``.
 
     * ``schedule``: a callable k -> learning rate (see :mod:`nn.optim`), applied every step.
     * ``validate``: a callable returning float metrics (e.g. ``{"val_loss": ...}``), run
@@ -113,7 +116,6 @@ class Trainer:
 
     def __init__(
         self,
-        parameters: Sequence[Value],
         objective: Objective,
         optimizer: Optimizer,
         *,
@@ -123,7 +125,6 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         progress: bool = True,
     ) -> None:
-        self.parameters = list(parameters)
         self.objective = objective
         self.optimizer = optimizer
         self.schedule = schedule
@@ -159,7 +160,7 @@ class Trainer:
         batches = _batches(data, batch_size, random.Random(seed))
         start = time.perf_counter()
         try:
-            with _progress_bar(total, history.method, self.progress) as bar:
+            with _ProgressBar(total, history.method, self.progress) as bar:
                 for k in range(total):
                     with autograd.gc_paused():
                         record = self._step(k, next(batches), history)
@@ -252,7 +253,6 @@ def fit(
             return {"val_loss": val_loss.data, "val_accuracy": val_accuracy}
 
     trainer = Trainer(
-        params,
         objective,
         optimizer,
         schedule=schedule,
@@ -340,7 +340,7 @@ def _batches(data: Sequence[Any], batch_size: int | None, rng: random.Random) ->
             yield [data[i] for i in order[start : start + batch_size]]
 
 
-class _progress_bar:
+class _ProgressBar:
     """A tqdm bar showing the latest loss and accuracy, or nothing (no tqdm, or turned off)."""
 
     def __init__(self, total: int, description: str, enabled: bool) -> None:
@@ -353,7 +353,7 @@ class _progress_bar:
             else:
                 self._bar = tqdm(total=total, desc=description.split(":")[0], leave=True)
 
-    def __enter__(self) -> _progress_bar:
+    def __enter__(self) -> _ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -51,7 +51,7 @@ def test_rss_stays_flat_over_a_thousand_training_steps() -> None:
             gc.collect()
             rss[len(history)] = rss_bytes()
 
-    Trainer(params, objective, GD(params, lr=0.05), callbacks=[measure], progress=False).run(
+    Trainer(objective, GD(params, lr=0.05), callbacks=[measure], progress=False).run(
         list(zip(X, labels)), steps=1000
     )
     # The history's 800 new records take ~0.2 MiB; a graph leaked per step, ~60 MiB.

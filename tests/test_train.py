@@ -33,7 +33,6 @@ def run_valleys(
     t = Value(start)
     optimizer = SGD([t], lr=0.1, momentum=momentum) if momentum else GD([t], lr=0.1)
     trainer = Trainer(
-        [t],
         lambda batch: valley_loss(batch, t),
         optimizer,
         schedule=LinearDecay(0.1, 0.09, 300),
@@ -86,7 +85,7 @@ def sgd_batches(seed: int) -> tuple[History, list[list[int]]]:
         seen.append(list(batch))
         return w * len(batch)
 
-    history = Trainer([w], objective, GD([w], lr=0.0), progress=False).run(
+    history = Trainer(objective, GD([w], lr=0.0), progress=False).run(
         list(range(10)), epochs=3, batch_size=4, seed=seed
     )
     return history, seen
@@ -107,7 +106,7 @@ def test_gd_sees_the_whole_data_set_every_step() -> None:
     sizes = []
     w = Value(1.0)
     history = Trainer(
-        [w], lambda b: sizes.append(len(b)) or w * 1.0, GD([w], lr=0.1), progress=False
+        lambda b: sizes.append(len(b)) or w * 1.0, GD([w], lr=0.1), progress=False
     ).run(list(range(7)), steps=4)
     assert sizes == [7, 7, 7, 7]
     assert history.method == "GD: full batch, all 7 examples every step"
@@ -115,7 +114,7 @@ def test_gd_sees_the_whole_data_set_every_step() -> None:
 
 def test_a_diverging_loss_stops_with_the_step_and_keeps_the_history() -> None:
     w = Value(1.0)
-    trainer = Trainer([w], lambda batch: w * w, GD([w], lr=10.0), progress=False)
+    trainer = Trainer(lambda batch: w * w, GD([w], lr=10.0), progress=False)
     with pytest.raises(TrainingDiverged, match=r"the loss became inf at step (\d+)") as info:
         trainer.run([0], steps=1000)
     error = info.value
@@ -133,7 +132,7 @@ def test_callbacks_see_the_history_and_can_stop_training() -> None:
         return history.last["step"] == 5
 
     history = Trainer(
-        [w], lambda b: w * w, GD([w], lr=0.1), callbacks=[stop_at_five], progress=False
+        lambda b: w * w, GD([w], lr=0.1), callbacks=[stop_at_five], progress=False
     ).run([0], steps=100)
     assert calls == [1, 2, 3, 4, 5, 6] and len(history) == 6
 
@@ -147,7 +146,7 @@ def test_early_stopping_waits_for_patience_steps_without_improvement() -> None:
 
     stop = EarlyStopping(monitor="val_loss", patience=3)
     history = Trainer(
-        [w], lambda b: w * 1.0, GD([w], lr=0.0), validate=validate, callbacks=[stop], progress=False
+        lambda b: w * 1.0, GD([w], lr=0.0), validate=validate, callbacks=[stop], progress=False
     ).run([0], steps=9)
     assert history["val_loss"] == [5.0, 4.0, 3.0, 3.5, 3.2, 3.1]  # 3 steps without beating 3.0
     assert "did not improve" in history.stopped
@@ -156,7 +155,7 @@ def test_early_stopping_waits_for_patience_steps_without_improvement() -> None:
 def test_schedule_sets_each_steps_learning_rate() -> None:
     w = Value(1.0)
     history = Trainer(
-        [w], lambda b: w * 1.0, GD([w], lr=1.0), schedule=LinearDecay(1.0, 0.9, 100), progress=False
+        lambda b: w * 1.0, GD([w], lr=1.0), schedule=LinearDecay(1.0, 0.9, 100), progress=False
     ).run([0], steps=3)
     assert history["lr"] == [1.0, 1.0 - 0.9 / 100, 1.0 - 0.9 * 2 / 100]
     assert w.data == 1.0 - sum(history["lr"])
@@ -165,9 +164,9 @@ def test_schedule_sets_each_steps_learning_rate() -> None:
 def test_progress_bar_shows_on_stderr_and_can_be_turned_off(capsys) -> None:
     pytest.importorskip("tqdm")
     w = Value(1.0)
-    Trainer([w], lambda b: w * w, GD([w], lr=0.1), progress=True).run([0], steps=3)
+    Trainer(lambda b: w * w, GD([w], lr=0.1), progress=True).run([0], steps=3)
     assert "3/3" in capsys.readouterr().err
-    Trainer([w], lambda b: w * w, GD([w], lr=0.1), progress=False).run([0], steps=3)
+    Trainer(lambda b: w * w, GD([w], lr=0.1), progress=False).run([0], steps=3)
     assert capsys.readouterr().err == ""
 
 
@@ -183,7 +182,7 @@ def test_progress_bar_shows_on_stderr_and_can_be_turned_off(capsys) -> None:
 def test_run_rejects_bad_arguments(kwargs, message) -> None:
     w = Value(1.0)
     with pytest.raises(ValueError, match=message):
-        Trainer([w], lambda b: w * 1.0, GD([w], lr=0.1), progress=False).run([0], **kwargs)
+        Trainer(lambda b: w * 1.0, GD([w], lr=0.1), progress=False).run([0], **kwargs)
 
 
 # -- fit ---------------------------------------------------------------------------------------
