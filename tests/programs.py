@@ -187,7 +187,9 @@ class Program:
         return out
 
 
-_floats = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
+# No subnormal inputs: halving 5e-324 underflows to 0.0, where |t| has its kink, so the
+# engine (and PyTorch, identically) differentiates a different point than sympy's exact one.
+_floats = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
 @st.composite
