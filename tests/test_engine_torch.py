@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
-from hypothesis import assume, given, settings
 
 from autograd import Value
-from tests.programs import VALUE, close, programs, torch_backend
+from tests.programs import close
 from tests.test_engine import BINARY_OPS, UNARY_OPS, kink_free
 
 torch = pytest.importorskip("torch")
@@ -66,39 +63,3 @@ def test_binary_op_against_torch(name: str, u: float) -> None:
     assert close(out.data, ref.item(), rel=1e-12, abs_=1e-14)
     assert close(a.grad, ta.grad.item(), rel=1e-11, abs_=1e-14)
     assert close(b.grad, tb.grad.item(), rel=1e-11, abs_=1e-14)
-
-
-@settings(max_examples=150, deadline=None)
-@given(programs())
-def test_random_graphs_match_torch(program) -> None:
-    xs = [Value(x) for x in program.inputs]
-    out = program.run(VALUE, xs)
-    assume(math.isfinite(out.data) and abs(out.data) < 1e6)
-    out.backward()
-    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in program.inputs]
-    ref = program.run(torch_backend(), ts)
-    ref.backward()
-    assert close(out.data, ref.item(), rel=1e-10, abs_=1e-10)
-    for x, t in zip(xs, ts):
-        assert close(x.grad, t.grad.item(), rel=1e-9, abs_=1e-10)
-
-
-@settings(max_examples=60, deadline=None)
-@given(programs(max_inputs=2, max_steps=6))
-def test_second_order_gradients_of_random_graphs_match_torch(program) -> None:
-    from autograd import gradients
-
-    xs = [Value(x) for x in program.inputs]
-    out = program.run(VALUE, xs)
-    assume(math.isfinite(out.data) and abs(out.data) < 1e4)
-    first = gradients(out, xs, create_graph=True)
-    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in program.inputs]
-    ref_first = torch.autograd.grad(program.run(torch_backend(), ts), ts, create_graph=True)
-    for g, ref_g in zip(first, ref_first):
-        assert close(float(g), ref_g.item(), rel=1e-9, abs_=1e-10)
-        if not ref_g.requires_grad:  # constant gradient: no second derivative to compare
-            continue
-        second = gradients(g, xs) if isinstance(g, Value) else (0.0,) * len(xs)
-        ref_second = torch.autograd.grad(ref_g, ts, allow_unused=True, retain_graph=True)
-        for s, ref_s in zip(second, ref_second):
-            assert close(s, 0.0 if ref_s is None else ref_s.item(), rel=1e-8, abs_=1e-9)

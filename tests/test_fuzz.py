@@ -80,6 +80,28 @@ def test_first_order_matches_torch(program: Program) -> None:
 
 
 @settings(deadline=None)
+@given(programs(max_inputs=2, max_steps=6))
+def test_second_order_matches_torch(program: Program) -> None:
+    torch = pytest.importorskip("torch")
+    from tests.programs import torch_backend
+
+    xs = [Value(x) for x in program.inputs]
+    out = program.run(VALUE, xs)
+    assume(math.isfinite(out.data) and abs(out.data) < 1e4)
+    first = gradients(out, xs, create_graph=True)
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in program.inputs]
+    ref_first = torch.autograd.grad(program.run(torch_backend(), ts), ts, create_graph=True)
+    for g, ref_g in zip(first, ref_first):
+        assert close(float(g), ref_g.item(), rel=1e-9, abs_=1e-10)
+        if not ref_g.requires_grad:  # a constant gradient: no second derivative to compare
+            continue
+        second = gradients(g, xs) if isinstance(g, Value) else (0.0,) * len(xs)
+        ref_second = torch.autograd.grad(ref_g, ts, allow_unused=True, retain_graph=True)
+        for s, ref_s in zip(second, ref_second):
+            assert close(s, 0.0 if ref_s is None else ref_s.item(), rel=1e-8, abs_=1e-9)
+
+
+@settings(deadline=None)
 @given(st.one_of(wide, deep))
 def test_every_way_of_differentiating_agrees(program: Program) -> None:
     # backward() twice doubles the leaves; gradients(), create_graph=True and the
