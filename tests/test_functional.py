@@ -186,3 +186,8 @@ def test_fused_ops_have_second_derivatives() -> None:
         return autograd.sum([autograd.dot([w, x], [x, w], b), b * b])
 
     assert hessian(f)(1.5, -2.0, 0.5) == [[0.0, 2.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
+
+
+def test_mixed_second_derivative_of_a_power_at_exponent_zero() -> None:
+    # d/db d/da a^b = a^(b-1) (1 + b log a), 0.5 at a = 2, b = 0. (PyTorch 2.13 gives 0 here.)
+    assert grad(grad(lambda a, b: a**b, 0), 1)(2.0, 0.0) == 0.5

@@ -10,6 +10,7 @@ from the hypothesis profile: ``ci`` (the default, bounded so the suite stays fas
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -33,6 +34,32 @@ def engine_gradients(program: Program) -> tuple[Value, list[Value]]:
     return out, xs
 
 
+def arguments_of(program: Program, names: tuple[str, ...]) -> list[float]:
+    """The arguments the program gives the named backend functions, as the engine runs it."""
+    seen: list[float] = []
+
+    def recorded(f):
+        def g(a):
+            seen.append(a.data)
+            return f(a)
+
+        return g
+
+    spy = {name: recorded(getattr(VALUE, name)) for name in names}
+    program.run(dataclasses.replace(VALUE, **spy), [Value(x) for x in program.inputs])
+    return seen
+
+
+def away_from_kinks(program: Program) -> None:
+    """Skip programs that evaluate abs, relu or leaky_relu within 1e-9 of their kink.
+
+    There, rounding decides the side: x + (1 + x^2) / (2 + sin x) - 0.5 is exactly 0.0 in
+    floats at x = 1e-57 but positive in sympy's exact arithmetic, so the engine (and PyTorch,
+    identically) takes the kink's one-sided slope 0 where sympy takes 1.
+    """
+    assume(all(abs(a) > 1e-9 for a in arguments_of(program, ("abs", "relu", "leaky_relu"))))
+
+
 def sympy_of(program: Program) -> tuple[sp.Expr, tuple[sp.Symbol, ...], dict]:
     symbols = sp.symbols(f"x:{len(program.inputs)}", real=True)
     return program.run(sympy_backend(), list(symbols)), symbols, dict(zip(symbols, program.inputs))
@@ -42,6 +69,7 @@ def sympy_of(program: Program) -> tuple[sp.Expr, tuple[sp.Symbol, ...], dict]:
 @given(st.one_of(wide, deep))
 def test_first_order_matches_sympy(program: Program) -> None:
     out, xs = engine_gradients(program)
+    away_from_kinks(program)
     expr, symbols, at = sympy_of(program)
     assert close(out.data, float(expr.subs(at)), rel=1e-9, abs_=1e-9)
     for sym, x in zip(symbols, xs):
@@ -54,14 +82,24 @@ def test_second_order_matches_sympy(program: Program) -> None:
     xs = [Value(x) for x in program.inputs]
     out = program.run(VALUE, xs)
     assume(math.isfinite(out.data) and abs(out.data) < 1e4)
+    away_from_kinks(program)
     first = gradients(out, xs, create_graph=True)
     expr, symbols, at = sympy_of(program)
     for i, g in enumerate(first):
         second = gradients(g, xs) if isinstance(g, Value) else (0.0,) * len(xs)
         for j, s in enumerate(second):
-            exact = sp.diff(expr, symbols[i], symbols[j]).subs(at)
-            assume(not exact.has(sp.DiracDelta))  # |t| twice at its kink
+            exact = _smooth(sp.diff(expr, symbols[i], symbols[j])).subs(at)
             assert close(s, float(exact), rel=1e-7, abs_=1e-8)
+
+
+def _smooth(derivative: sp.Expr) -> sp.Expr:
+    """A derivative of sympy's Abs away from its kink (see away_from_kinks): the Dirac deltas
+    and the derivatives of sign() it leaves are 0 there, which sympy does not always see."""
+    derivative = derivative.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
+    return derivative.replace(
+        lambda e: isinstance(e, sp.Derivative) and e.expr.func == sp.sign,
+        lambda e: sp.Integer(0),
+    )
 
 
 @settings(deadline=None)
@@ -85,6 +123,10 @@ def test_second_order_matches_torch(program: Program) -> None:
     torch = pytest.importorskip("torch")
     from tests.programs import torch_backend
 
+    # PyTorch 2.13 zeroes d(a^b)/da where b == 0 (torch.where(exponent == 0, 0, ...)), so
+    # its second derivative drops d/db d/da a^b = a^(b-1) there (sympy agrees with us); the
+    # programs' Value exponents are tanh(t), 0 exactly when t is.
+    assume(0.0 not in arguments_of(program, ("tanh",)))
     xs = [Value(x) for x in program.inputs]
     out = program.run(VALUE, xs)
     assume(math.isfinite(out.data) and abs(out.data) < 1e4)
