@@ -95,6 +95,7 @@ def test_sgd_with_adam_validation_save_and_load(tmp_path, capsys) -> None:
     assert not (tmp_path / "again" / "loss.png").exists()  # nothing trained, no loss curve
 
 
+@needs_a_renderer
 def test_elementwise_graph_and_other_datasets(tmp_path, capsys) -> None:
     code, _out, _ = run(
         capsys,
@@ -112,8 +113,6 @@ def test_elementwise_graph_and_other_datasets(tmp_path, capsys) -> None:
         "--hidden",
         "4",
         "--elementwise",
-        "--graph-backend",
-        "wasm",
     )
     assert code == 0
     svg = (tmp_path / "graph.svg").read_text()
