@@ -14,10 +14,11 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     The text goes to a temporary file in the same directory, is flushed and fsync'ed, and
     then replaces ``path`` in one ``os.replace``; the directory is fsync'ed so the rename
     survives a crash. On any error the temporary file is removed and ``path`` is untouched.
-    A new file gets mode 0o644; an existing one keeps its mode.
+    A new file gets mode 0o644; an existing one keeps its mode. A symlink is followed: the
+    file it points to is replaced and the link stays. Returns the path written.
     """
-    target = Path(path)
-    directory = target.resolve().parent
+    target = Path(os.path.realpath(path))  # through a symlink: replace the file it names
+    directory = target.parent
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:

@@ -12,9 +12,10 @@ visiting every node only after all the nodes that use it (reverse topological or
 A local-gradient rule is a vector-Jacobian product: ``rule(g, out, *parents)`` returns, for
 each parent, ``g * d(out)/d(parent)``. The same rule is called with floats (the fast,
 first-order path) and with ``Value`` objects (``create_graph=True``: the gradient is itself a
-graph, so it can be differentiated again). Rules are module-level functions shared by all
-nodes, so a node carries no closure and no reference back to itself: graphs hold no reference
-cycles and are freed by reference counting the moment the last reference goes.
+graph, so it can be differentiated again). Most rules are module-level functions shared by
+all nodes; the few with a constant (``x ** 3``, ``leaky_relu``) close over that number only.
+No node refers back to itself, so graphs hold no reference cycles and are freed by reference
+counting the moment the last reference goes.
 
 Numerical conventions (IEEE 754, as in PyTorch):
 
@@ -25,7 +26,8 @@ Numerical conventions (IEEE 754, as in PyTorch):
 * Overflow is never an error: ``exp(1000)``, ``10.0 ** 400`` and ``1e308 * 10`` all give
   ``inf`` (with the right sign). NaN and infinity flow through like in IEEE arithmetic.
 * Where a derivative is infinite at a point of the domain (``sqrt`` at 0, ``x ** 0.5`` at 0)
-  the first-order gradient is ``inf``.
+  the first-order gradient is ``inf``; higher-order gradients there are not defined and
+  raise :class:`DomainError`.
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def _as_float(x: object, where: str) -> float:
     kind = type(x)
     if kind is float:
         return x  # type: ignore[return-value]
-    if kind is int or (isinstance(x, numbers.Real) and not isinstance(x, Value)):
+    if kind is int or isinstance(x, numbers.Real):
         return float(x)  # type: ignore[arg-type]
     raise TypeError(f"{where} expects a real number, got {kind.__name__} {x!r}")
 
@@ -172,17 +174,16 @@ def _vjp_neg(g: Grad, out: Grad, a: Grad) -> tuple:  # d(-a) = -da
     return (-g,)
 
 
-def _vjp_pow(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:
-    # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b log a, which is 0 at a == 0 (b >= 0) and
-    # undefined (NaN) for a < 0, as in PyTorch.
+def _vjp_pow(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:  # d(a^b) = b a^(b-1) da + ...
+    return g * _pow_derivative(a, b), _pow_exponent_gradient(g, out, a)
+
+
+def _pow_exponent_gradient(g: Grad, out: Grad, a: Grad) -> Grad:
+    # d(a^b)/db = a^b log a; 0 at a == 0 (where b >= 0), undefined (NaN) for a < 0, as PyTorch.
     base = float(a)
     if base > 0:
-        db = g * out * _log(a)
-    elif base == 0 and float(b) >= 0:
-        db = 0.0
-    else:
-        db = math.nan
-    return g * _pow_derivative(a, b), db
+        return g * out * _log(a)
+    return 0.0 if base == 0 else math.nan
 
 
 def _vjp_exp(g: Grad, out: Grad, a: Grad) -> tuple:  # d e^a = e^a da
@@ -194,7 +195,10 @@ def _vjp_log(g: Grad, out: Grad, a: Grad) -> tuple:  # d log a = da / a
 
 
 def _vjp_sqrt(g: Grad, out: Grad, a: Grad) -> tuple:  # d sqrt(a) = da / (2 sqrt(a))
-    return (g * 0.5 / out,) if float(out) != 0.0 else (g * math.inf,)
+    if float(out) != 0.0:
+        return (g * 0.5 / out,)
+    _no_higher_order_at_singularity("sqrt", out)
+    return (g * math.inf,)
 
 
 def _vjp_tanh(g: Grad, out: Grad, a: Grad) -> tuple:  # d tanh a = (1 - tanh^2 a) da
@@ -274,16 +278,27 @@ def _pow_float(base: float, exponent: float, op: str) -> float:
 
 
 def _pow_derivative(a: Grad, b: Grad) -> Grad:
-    """d(a^b)/da = b a^(b-1); +-inf where that is 0 to a negative power (a singularity)."""
-    if isinstance(b, Value):
-        return b * a ** (b - 1.0)
-    if b == 0.0:  # a constant exponent 0: a^0 = 1 is flat everywhere, even at a == 0
+    """d(a^b)/da = b a^(b-1); at a == 0: 0 for b == 0 (as PyTorch), +-inf for b < 1."""
+    exponent = float(b)
+    if float(a) == 0.0 and exponent < 1.0:
+        if exponent == 0.0:
+            return 0.0
+        _no_higher_order_at_singularity("**", a, b)
+        return math.copysign(math.inf, exponent)
+    if not isinstance(b, Value) and exponent == 0.0:  # a fixed exponent 0: a^0 is flat
         return 0.0
-    if isinstance(a, Value):
+    if isinstance(a, Value) or isinstance(b, Value):
         return b * a ** (b - 1.0)
-    if a == 0.0 and b < 1.0:
-        return math.copysign(math.inf, b)
     return b * _pow_float(a, b - 1.0, "**")
+
+
+def _no_higher_order_at_singularity(op: str, *operands: Grad) -> None:
+    """Raise if a gradient graph is being built through an infinite derivative."""
+    if any(isinstance(x, Value) for x in operands):
+        raise DomainError(
+            f"{op}: its derivative is infinite at {tuple(float(x) for x in operands)}, so "
+            "higher-order gradients there are not defined"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,7 +313,8 @@ class Value:
     Values and plain numbers, on either side, makes new nodes. Attributes:
 
     * ``data``: the value, a float.
-    * ``grad``: d(output)/d(this node) after ``output.backward()``; 0.0 before.
+    * ``grad``: d(output)/d(this node) after ``output.backward()``, a float (for a leaf, a
+      Value after ``backward(create_graph=True)``); 0.0 before.
     * ``label``: a name for pictures and messages.
     * ``_prev``: the parent nodes (a tuple); ``_op``: the operation's name ('' for a leaf).
 
@@ -395,10 +411,15 @@ class Value:
         return _node(_pow_float(self.data, c, "**"), (self,), f"**{other}", vjp)
 
     def __rpow__(self, other: Operand) -> Value:
-        o = _lift(other)
-        if o is None:
+        """c ** a for a number c: a node with one parent, a; c is a constant of it."""
+        if _lift(other) is None:
             return NotImplemented
-        return _power(o, self)
+        c = float(other)  # type: ignore[arg-type]
+
+        def vjp(g: Grad, out: Grad, a: Grad) -> tuple:  # d(c^a) = c^a log c da
+            return (_pow_exponent_gradient(g, out, c),)
+
+        return _node(_pow_float(c, self.data, "**"), (self,), f"{other}**", vjp)
 
     def __neg__(self) -> Value:
         """-a."""
@@ -487,54 +508,73 @@ class Value:
         Under :func:`autograd.detect_anomaly` every local gradient is checked on the way.
         """
         if create_graph or _anomaly.get() is not None:
-            for node, g in _backward_pass(self, grad, create_graph=create_graph):
-                if node._prev:
-                    node.grad = float(g)
-                else:
-                    node.grad = node.grad + g
+            # Compute everything first, so that an error leaves every .grad as it was.
+            results = list(_backward_pass(self, grad, create_graph=create_graph))
+            with enable_grad() if create_graph else contextlib.nullcontext():
+                for node, g in results:
+                    if node._prev:
+                        node.grad = float(g)
+                    else:
+                        node.grad = node.grad + g  # recorded, so it stays differentiable
             return
-        seed = _as_float(grad, "backward(grad)")
+        seed = float(grad) if isinstance(grad, Value) else _as_float(grad, "backward(grad)")
         if not self._prev:
             self.grad += seed
             return
         leaves: set[Value] = set()
         order = _topological_order(self, leaf_set=leaves)
-        with gc_paused():  # backward makes no cycles; sparing the GC's sweeps is safe
-            # Every node's .grad collects this pass's gradient from 0; a leaf's earlier value
-            # is added back once at the end, so two calls give exactly twice one call.
-            earlier = [(leaf, leaf.grad) for leaf in leaves]
-            for node in order:
-                node.grad = 0.0
-            for leaf in leaves:
-                leaf.grad = 0.0
-            self.grad = seed
-            for node in reversed(order):
-                parents = node._prev
-                if len(parents) == 2:
-                    a, b = parents
-                    ga, gb = node._vjp(node.grad, node.data, a.data, b.data)
-                    a.grad += ga
-                    b.grad += gb
-                elif len(parents) == 1:
-                    (a,) = parents
-                    (ga,) = node._vjp(node.grad, node.data, a.data)
-                    a.grad += ga
-                elif node._vjp is _vjp_dot:
-                    # Every neuron is a dot node: accumulating its 2n + 1 gradients in place
-                    # (the same math as _vjp_dot) skips three temporary sequences and makes
-                    # first-order training ~30% faster.
-                    g = node.grad
-                    n = len(parents) // 2
-                    for w, x in zip(parents[:n], parents[n:-1]):
-                        w.grad += g * x.data
-                        x.grad += g * w.data
-                    parents[-1].grad += g
-                else:
-                    local = node._vjp(node.grad, node.data, *[p.data for p in parents])
-                    for p, gp in zip(parents, local):
-                        p.grad += gp
+        # Every node's .grad collects this pass's gradient from 0; a leaf's earlier value is
+        # added back once at the end, so two calls give exactly twice one call, and restored
+        # if the pass fails.
+        earlier = [(leaf, leaf.grad) for leaf in leaves]
+        for leaf in leaves:
+            leaf.grad = 0.0
+        try:
+            with gc_paused():  # backward makes no cycles; sparing the GC's sweeps is safe
+                _accumulate_gradients(order, seed)
+        except BaseException:
             for leaf, grad_before in earlier:
-                leaf.grad = grad_before + leaf.grad
+                leaf.grad = grad_before
+            raise
+        for leaf, grad_before in earlier:
+            leaf.grad = grad_before + leaf.grad
+
+
+def _accumulate_gradients(order: list[Value], seed: float) -> None:
+    """The first-order chain rule over ``order`` (interior nodes, parents first), in floats.
+
+    Each node's ``.grad`` must start at 0; the root's is set to ``seed``. Visiting nodes in
+    reverse order, each node's rule gets its complete gradient and the parents' values and
+    adds ``g * dout/dparent`` into every parent's ``.grad``.
+    """
+    for node in order:
+        node.grad = 0.0
+    order[-1].grad = seed
+    for node in reversed(order):
+        parents = node._prev
+        if len(parents) == 2:
+            a, b = parents
+            ga, gb = node._vjp(node.grad, node.data, a.data, b.data)
+            a.grad += ga
+            b.grad += gb
+        elif len(parents) == 1:
+            (a,) = parents
+            (ga,) = node._vjp(node.grad, node.data, a.data)
+            a.grad += ga
+        elif node._vjp is _vjp_dot:
+            # Every neuron is a dot node: accumulating its 2n + 1 gradients in place (the
+            # same math as _vjp_dot) skips three temporary sequences and makes first-order
+            # training ~30% faster.
+            g = node.grad
+            n = len(parents) // 2
+            for w, x in zip(parents[:n], parents[n:-1]):
+                w.grad += g * x.data
+                x.grad += g * w.data
+            parents[-1].grad += g
+        else:
+            local = node._vjp(node.grad, node.data, *[p.data for p in parents])
+            for p, gp in zip(parents, local):
+                p.grad += gp
 
 
 # --------------------------------------------------------------------------------------------
@@ -603,14 +643,14 @@ def _checked(x: object, where: str) -> Value:
 
 
 def _topological_order(
-    root: Value, *, leaves: bool = False, leaf_set: set[Value] | None = None
+    root: Value, *, include_leaves: bool = False, leaf_set: set[Value] | None = None
 ) -> list[Value]:
     """The nodes ``root`` depends on (itself included), each after all of its parents.
 
     Iterative depth-first search, so a graph a million nodes deep needs no recursion. A node
     is pushed, expanded (its parents pushed above a ``None`` marker) and, when the marker
     comes back up, appended: by then all its parents are. Leaves are left out of the order
-    unless ``leaves`` is true (they propagate nothing, and skipping them spares the stack
+    unless ``include_leaves`` is true (they propagate nothing, and skipping them spares the stack
     work on every edge from a parameter or an input: the work in this loop is per edge, so
     keep it small); ``leaf_set``, if given, collects them instead.
     """
@@ -626,7 +666,7 @@ def _topological_order(
             stack.append(node)
             stack.append(None)
             for p in node._prev:
-                if leaves or p._prev:
+                if include_leaves or p._prev:
                     if p not in visited:
                         stack.append(p)
                 elif leaf_set is not None:
@@ -652,28 +692,35 @@ def _backward_pass(
     """The chain rule, node by node: yields each node with its complete gradient.
 
     With ``create_graph`` the local-gradient rules get Values and build a graph of the
-    gradient; otherwise they get floats. An active anomaly detector checks each node's
+    gradient, recorded even under ``no_grad`` (as PyTorch does); otherwise they get floats
+    (a Value seed is taken by its value). An active anomaly detector checks each node's
     local gradients. (``Value.backward`` has its own float loop that writes straight into
     ``.grad``: about four times faster than this dictionary.)
     """
-    if not isinstance(seed, Value):
-        seed = _as_float(seed, "backward(grad)")
+    if not (create_graph and isinstance(seed, Value)):
+        seed = float(seed) if isinstance(seed, Value) else _as_float(seed, "backward(grad)")
     detector = _anomaly.get()
     grads: dict[Value, Grad] = {root: seed}
-    for node in reversed(_topological_order(root, leaves=True)):
+    for node in reversed(_topological_order(root, include_leaves=True)):
         g = grads[node]
         yield node, g
         parents = node._prev
         if not parents:
             continue
         if create_graph:
-            local = node._vjp(g, node, *parents)
+            with enable_grad():  # not across the yield: a generator shares its caller's context
+                _propagate(node, g, node._vjp(g, node, *parents), grads, detector)
         else:
             local = node._vjp(g, node.data, *[p.data for p in parents])
-        if detector is not None:
-            detector.check_gradients(node, g, local)
-        for p, gp in zip(parents, local):
-            grads[p] = grads[p] + gp if p in grads else gp
+            _propagate(node, g, local, grads, detector)
+
+
+def _propagate(node: Value, g: Grad, local: tuple, grads: dict[Value, Grad], detector: Any) -> None:
+    """Add a node's local gradients to its parents' (after the anomaly check, if any)."""
+    if detector is not None:
+        detector.check_gradients(node, g, local)
+    for p, gp in zip(node._prev, local):
+        grads[p] = grads[p] + gp if p in grads else gp
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ from autograd.engine import (
     _backward_pass,
     _checked,
     _node,
-    is_grad_enabled,
+    enable_grad,
     no_grad,
 )
 
@@ -127,13 +127,17 @@ def _number(x: object, where: str) -> float:
 
 
 def _evaluate(f: Callable, args: tuple, argnums: ArgNums, where: str):
-    """Run ``f`` on graph variables; returns (output, variables, nested, single)."""
+    """Run ``f`` on graph variables; returns (output, variables, nested, single).
+
+    As ``torch.func.grad``, a transform records ``f`` even under ``no_grad``.
+    """
     nums = _argnums(argnums, len(args), where)
-    nested = _transform_depth.get() > 0 and is_grad_enabled()
-    call_args, variables = _variables(args, nums, where)
+    nested = _transform_depth.get() > 0
     token = _transform_depth.set(_transform_depth.get() + 1)
     try:
-        out = f(*call_args)
+        with enable_grad():  # a transform differentiates f even when called under no_grad
+            call_args, variables = _variables(args, nums, where)
+            out = f(*call_args)
     finally:
         _transform_depth.reset(token)
     if not isinstance(out, Value):

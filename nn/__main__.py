@@ -243,14 +243,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
         _report(model, X, y, X_val, y_val, history)
-        written = _write_outputs(args, model, X, y, history, loss)
-        if args.save:
+        written = []
+        if args.save:  # first: a picture that cannot be drawn must not cost the model
             nn.save(model, args.save)
             written.append(args.save)
+        written += _write_outputs(args, model, X, y, history, loss)
     except TrainingDiverged as exc:
         print(f"error: training diverged: {exc}", file=sys.stderr)
         return 1
-    except (StateError, OSError, ImportError, GraphvizUnavailableError, GraphTooLargeError) as exc:
+    except (StateError, OSError, ImportError, GraphvizUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print("wrote " + ", ".join(written))
@@ -263,6 +264,8 @@ def _checked_loss(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error("--evaluate needs --load PATH")
     if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):
         parser.error(f"--save {args.save}: the folder {os.path.dirname(args.save)} does not exist")
+    if args.update == "nesterov" and args.momentum == 0:
+        parser.error("--update nesterov needs --momentum > 0")
     if args.early_stopping and not args.val_fraction:
         parser.error("--early-stopping needs a validation split (--val-fraction)")
     if args.classes != 2 and args.dataset not in ("spirals", "blobs"):
@@ -350,6 +353,12 @@ def _write_outputs(
         if args.graph_backend != "auto":
             raise
         print(f"warning: graph.svg not written: {exc}", file=sys.stderr)
+    except GraphTooLargeError:
+        print(
+            f"warning: graph.svg not written: one sample's graph has more than "
+            f"{GRAPH_MAX_NODES} nodes; use smaller --hidden layers to draw it",
+            file=sys.stderr,
+        )
     return written
 
 

@@ -38,7 +38,8 @@ class Optimizer:
     """The common part: parameters, ``lr``, ``zero_grad``, the step count and the state.
 
     Subclasses name their hyperparameters (``_HYPER``) and per-parameter buffers
-    (``_BUFFERS``), and define :meth:`_update`, the new value of one parameter.
+    (``_BUFFERS``), check them in :meth:`_check` (run by the constructor and by
+    :meth:`load_state_dict` alike), and define :meth:`_update`, the new value of one parameter.
     State dicts are plain JSON-able data::
 
         {"step": k, "hyper": {"lr": ..., ...}, "buffers": {name: [float or None, ...]}}
@@ -73,6 +74,10 @@ class Optimizer:
     def _update(self, i: int, p: float, g: float) -> float:
         raise NotImplementedError
 
+    def _check(self) -> None:
+        """Raise ValueError if a hyperparameter is out of range."""
+        _non_negative("lr", self.lr)
+
     def state_dict(self) -> dict[str, Any]:
         """Step count, hyperparameters and buffers as plain JSON-able data."""
         return {
@@ -95,7 +100,7 @@ class Optimizer:
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
             raise StateError(f"'step': expected an int >= 0, got {steps!r}")
         hyper = _exact_keys(state["hyper"], self._HYPER, "hyper")
-        values = {name: check_number(hyper[name], f"hyper.{name}") for name in self._HYPER}
+        values = {name: self._hyper_value(name, hyper[name]) for name in self._HYPER}
         buffers = _exact_keys(state["buffers"], self._BUFFERS, "buffers")
         n = len(self.params)
         loaded = {}
@@ -107,10 +112,21 @@ class Optimizer:
                 None if v is None else check_number(v, f"buffers.{name}.{i}")
                 for i, v in enumerate(entries)
             ]
-        self.steps = steps
+        before = {name: getattr(self, name) for name in self._HYPER}
         for name, value in values.items():
             setattr(self, name, value)
+        try:
+            self._check()
+        except ValueError as exc:
+            for name, value in before.items():
+                setattr(self, name, value)
+            raise StateError(f"'hyper': {exc}") from None
+        self.steps = steps
         self.buffers = loaded
+
+    def _hyper_value(self, name: str, value: object) -> Any:
+        """A hyperparameter read from a state dict: a finite number."""
+        return check_number(value, f"hyper.{name}")
 
 
 def _exact_keys(value: object, names: tuple[str, ...], key: str) -> Mapping[str, Any]:
@@ -141,7 +157,7 @@ class SGD(Optimizer):
     Without momentum and weight decay this is exactly :class:`GD`'s update.
     """
 
-    _HYPER = ("lr", "momentum", "dampening", "weight_decay")
+    _HYPER = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
     _BUFFERS = ("momentum",)
 
     def __init__(
@@ -158,9 +174,22 @@ class SGD(Optimizer):
         self.momentum = _non_negative("momentum", momentum)
         self.dampening = _non_negative("dampening", dampening)
         self.weight_decay = _non_negative("weight_decay", weight_decay)
-        if nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
+        self.nesterov = bool(nesterov)
+        self._check()
+
+    def _check(self) -> None:
+        super()._check()
+        for name in ("momentum", "dampening", "weight_decay"):
+            _non_negative(name, getattr(self, name))
+        if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening 0")
-        self.nesterov = nesterov
+
+    def _hyper_value(self, name: str, value: object) -> Any:
+        if name != "nesterov":
+            return super()._hyper_value(name, value)
+        if not isinstance(value, bool):
+            raise StateError(f"'hyper.nesterov': expected true or false, got {value!r}")
+        return value
 
     def _update(self, i: int, p: float, g: float) -> float:
         if self.weight_decay:
@@ -201,11 +230,18 @@ class Adam(Optimizer):
         if weight_decay is None:
             weight_decay = self._DEFAULT_WEIGHT_DECAY
         self.beta1, self.beta2 = (float(b) for b in betas)
-        for name, beta in (("beta1", self.beta1), ("beta2", self.beta2)):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{type(self).__name__}: {name} must lie in [0, 1), got {beta!r}")
         self.eps = _non_negative("eps", eps)
         self.weight_decay = _non_negative("weight_decay", weight_decay)
+        self._check()
+
+    def _check(self) -> None:
+        super()._check()
+        for name in ("beta1", "beta2"):
+            beta = getattr(self, name)
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"{type(self).__name__}: {name} must lie in [0, 1), got {beta!r}")
+        _non_negative("eps", self.eps)
+        _non_negative("weight_decay", self.weight_decay)
 
     def _decay(self, p: float, g: float) -> tuple[float, float]:
         """Weight decay as an L2 term in the gradient: (p, g + wd p)."""

@@ -77,22 +77,34 @@ class Callback(Protocol):
 
 @dataclass
 class EarlyStopping:
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` steps."""
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` in its last
+    ``patience`` recorded values (one per step, or per validation with ``validate_every``).
+
+    ``mode`` is ``"min"`` for losses and ``"max"`` for accuracies. A plateau (a loss stuck
+    at its best, e.g. a hinge loss at 0) is no improvement and stops training.
+    """
 
     monitor: str = "val_loss"
     patience: int = 10
     min_delta: float = 0.0
+    mode: str = "min"
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {self.mode!r}")
+        _positive_int("EarlyStopping: patience", self.patience)
 
     def __call__(self, history: History) -> bool:
-        values = [v for v in history[self.monitor] if v is not None]
+        sign = 1.0 if self.mode == "min" else -1.0
+        values = [sign * v for v in history[self.monitor] if v is not None]
         if len(values) <= self.patience:
             return False
         best_before = min(values[: -self.patience])
         recent = min(values[-self.patience :])
-        if recent > best_before - self.min_delta:
+        if recent >= best_before - self.min_delta:
             history.stopped = (
-                f"early stopping: {self.monitor} did not improve by {self.min_delta} "
-                f"in {self.patience} steps"
+                f"early stopping: {self.monitor} did not improve by more than "
+                f"{self.min_delta} in {self.patience} steps"
             )
             return True
         return False
@@ -220,7 +232,7 @@ def fit(
     """Train a classifier on inputs ``X`` and integer class labels ``y``; return the history.
 
     ``loss``: ``"hinge"`` (micrograd's, labels 0/1 mapped to -1/+1, one output),
-    ``"bce"`` (binary cross-entropy on the logit, one output), ``"mse"`` (on 0/1, one output)
+    ``"bce"`` (binary cross-entropy on the logit, one output), ``"mse"`` (on -1/+1, one output)
     or ``"cross_entropy"`` (one output per class). ``alpha`` weighs an L2 penalty
     ``alpha * sum(p^2)`` (micrograd's demo: 1e-4). ``optimizer`` defaults to ``GD(lr)``.
     Every step records ``loss`` and ``accuracy`` on its batch; with ``val=(X_val, y_val)``
@@ -283,7 +295,7 @@ def classification_loss(loss: str, outputs: list, labels: list[int]) -> Value:
         return hinge(scores, [2 * label - 1 for label in labels])
     if loss == "bce":
         return bce_with_logits(scores, labels)
-    return mse(scores, labels)
+    return mse(scores, [2.0 * label - 1.0 for label in labels])  # -1/+1: class 1 if score > 0
 
 
 def _single(output: Value | list[Value]) -> Value:

@@ -130,6 +130,7 @@ def test_elementwise_graph_and_other_datasets(tmp_path, capsys) -> None:
         (["--momentum", "5"], "must lie in [0, 1)"),
         (["--val-fraction", "0.99", "--samples", "10"], "leaves 0 for training"),
         (["--save", "/nonexistent/dir/m.json"], "does not exist"),
+        (["--update", "nesterov", "--momentum", "0"], "--update nesterov needs --momentum > 0"),
         (["--dataset", "mnist"], "invalid choice: 'mnist'"),
         (["--evaluate"], "--evaluate needs --load PATH"),
         (["--early-stopping", "5"], "needs a validation split"),
@@ -158,6 +159,25 @@ def test_without_a_renderer_the_graph_is_skipped_with_a_warning(tmp_path, capsys
         capsys, "--out", str(tmp_path), "--no-progress", "--steps", "2", "--graph-backend", "dot"
     )
     assert code == 1 and err.startswith("error: backend='dot' needs")  # asked for, so an error
+
+
+def test_a_graph_too_big_to_draw_is_skipped_and_the_model_still_saved(tmp_path, capsys) -> None:
+    model = tmp_path / "big.json"
+    code, out, err = run(
+        capsys,
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+        "--steps",
+        "1",
+        "--hidden",
+        "64,64",
+        "--save",
+        str(model),
+    )
+    assert code == 0 and model.exists() and "wrote " + str(model) in out
+    assert "warning: graph.svg not written" in err and "use smaller --hidden" in err
+    assert not (tmp_path / "graph.svg").exists()
 
 
 def test_a_bad_model_file_is_an_error_message_with_exit_code_1(tmp_path, capsys) -> None:

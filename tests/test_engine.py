@@ -182,6 +182,36 @@ def test_backward_with_a_seed_scales_every_gradient() -> None:
     assert x.grad == 3.0 * math.exp(2.0)
 
 
+def test_a_failing_backward_leaves_every_leaf_gradient_as_it_was() -> None:
+    x = Value(2.0)
+    (x * x).backward()
+    broken = Value(1.0, (x,), "op")  # made by hand, without a rule
+    with pytest.raises(TypeError, match="no local-gradient rule"):
+        (broken * x + x).backward()
+    assert x.grad == 4.0
+    with autograd.detect_anomaly(), pytest.raises(TypeError):
+        (broken * x).backward()
+    assert x.grad == 4.0
+
+
+def test_a_value_seed_is_taken_by_its_value() -> None:
+    x = Value(2.0)
+    (x * x).backward(Value(3.0))
+    assert x.grad == 12.0
+
+
+def test_a_number_base_is_a_constant_of_the_node() -> None:
+    x = Value(0.5)
+    y = 0**x
+    assert y._prev == (x,) and y.data == 0.0
+    with autograd.detect_anomaly():
+        y.backward()  # no gradient for the constant 0, so no infinite one to report
+    assert x.grad == 0.0
+    z = Value(2.0)
+    (3.0**z).backward()
+    assert z.grad == 9.0 * math.log(3.0)
+
+
 def test_backward_on_a_leaf_accumulates_the_seed() -> None:
     x = Value(2.0)
     x.backward()

@@ -32,3 +32,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     with pytest.raises(OSError, match="disk full"):
         write_text_atomic(target, "new")
     assert target.read_text() == "old" and os.listdir(tmp_path) == ["f.txt"]
+
+
+def test_a_symlink_is_followed_and_kept(tmp_path) -> None:
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "model.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_text_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+    assert sorted(os.listdir(tmp_path / "real")) == ["model.json"]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import (
+    DomainError,
     GradcheckError,
     Value,
     custom_op,
@@ -131,12 +132,33 @@ def test_create_graph_gives_differentiable_gradients_like_pytorch() -> None:
     assert float(x.grad) == 24.0
 
 
-def test_create_graph_under_no_grad_records_nothing_like_pytorch() -> None:
+def test_create_graph_under_no_grad_still_records_the_gradient_like_pytorch() -> None:
     x = Value(2.0)
     y = x**3
     with no_grad():
         (g,) = gradients(y, [x], create_graph=True)
-    assert g.data == 12.0 and g._prev == ()  # a value without a graph
+        y.backward(create_graph=True)
+    assert g.data == 12.0 and gradients(g, [x]) == (12.0,)  # 6x, through g's graph
+    assert gradients(x.grad, [x]) == (12.0,)
+
+
+def test_transforms_differentiate_under_no_grad_like_torch_func() -> None:
+    with no_grad():
+        assert grad(lambda x: x * x)(3.0) == 6.0
+        assert value_and_grad(lambda x: x * x)(3.0) == (9.0, 6.0)
+        assert hessian(lambda x, y: x * x * y)(3.0, 2.0) == [[4.0, 6.0], [6.0, 0.0]]
+        assert Value(1.0)._prev == () and (Value(1.0) * 2)._prev == ()  # still off outside
+
+
+def test_higher_order_through_an_infinite_derivative_is_an_error() -> None:
+    assert grad(Value.sqrt)(0.0) == math.inf  # first order: the limit
+    with pytest.raises(DomainError, match="sqrt: its derivative is infinite at"):
+        grad(grad(Value.sqrt))(0.0)
+    with pytest.raises(DomainError, match=r"\*\*: its derivative is infinite at \(0.0, 0.5\)"):
+        grad(grad(lambda x: x**0.5))(0.0)
+    x, n = Value(0.0), Value(0.0)
+    (x**n).backward(create_graph=True)  # 0 ** n at n = 0: flat in x, as PyTorch
+    assert (float(x.grad), float(n.grad)) == (0.0, 0.0)
 
 
 def test_first_order_gradients_are_floats() -> None:

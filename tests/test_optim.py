@@ -197,3 +197,31 @@ def test_a_bad_optimizer_state_is_refused_and_changes_nothing() -> None:
         assert opt.state_dict() == before
     opt.load_state_dict(good)
     assert opt.state_dict() == good
+
+
+def test_a_state_with_out_of_range_hyperparameters_is_refused_and_changes_nothing() -> None:
+    from nn import StateError
+
+    p = Value(1.0)
+    adam = Adam([p], lr=0.1)
+    state = adam.state_dict()
+    state["hyper"].update(beta1=1.0, lr=-5.0)
+    with pytest.raises(StateError, match=r"'hyper': .*must"):
+        adam.load_state_dict(state)
+    assert (adam.lr, adam.beta1) == (0.1, 0.9)
+    plain = SGD([p], lr=0.1, momentum=0.9, nesterov=True).state_dict()
+    plain["hyper"]["momentum"] = 0.0
+    with pytest.raises(StateError, match="Nesterov momentum needs momentum > 0"):
+        SGD([p], lr=0.1, momentum=0.9, nesterov=True).load_state_dict(plain)
+
+
+def test_nesterov_is_part_of_the_state() -> None:
+    p = Value(1.0)
+    state = SGD([p], lr=0.1, momentum=0.9, nesterov=True).state_dict()
+    assert state["hyper"]["nesterov"] is True
+    other = SGD([p], lr=0.1, momentum=0.9)
+    other.load_state_dict(state)
+    assert other.nesterov is True
+    state["hyper"]["nesterov"] = 1
+    with pytest.raises(Exception, match="expected true or false"):
+        other.load_state_dict(state)

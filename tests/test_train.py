@@ -152,6 +152,17 @@ def test_early_stopping_waits_for_patience_steps_without_improvement() -> None:
     assert "did not improve" in history.stopped
 
 
+def test_early_stopping_stops_on_a_plateau_and_can_maximise() -> None:
+    plateau = History("GD", [{"step": k, "val_loss": 0.0} for k in range(6)])
+    assert EarlyStopping(patience=5)(plateau)  # stuck at its best: no improvement
+    rising = History("GD", [{"step": k, "val_accuracy": k / 10} for k in range(8)])
+    assert not EarlyStopping("val_accuracy", patience=3, mode="max")(rising)
+    rising.records += [{"step": 8, "val_accuracy": 0.7}] * 3
+    assert EarlyStopping("val_accuracy", patience=3, mode="max")(rising)
+    with pytest.raises(ValueError, match="mode must be 'min' or 'max'"):
+        EarlyStopping(mode="up")
+
+
 def test_schedule_sets_each_steps_learning_rate() -> None:
     w = Value(1.0)
     history = Trainer(
@@ -223,6 +234,25 @@ def test_fit_with_validation_and_each_loss() -> None:
     history = fit(model, X3, y3, loss="cross_entropy", lr=0.1, steps=40, progress=False)
     assert history.last["accuracy"] == 1.0
     assert [predict(model, x) for x in X3] == y3
+
+
+def test_mse_trains_on_plus_minus_one_so_its_accuracy_and_predict_agree() -> None:
+    from nn import Adam
+
+    X, y = make_moons(40, noise=0.1, seed=5)
+    random.seed(1)
+    model = MLP(2, [8, 8, 1])
+    history = fit(
+        model,
+        X,
+        y,
+        loss="mse",
+        optimizer=Adam(model.parameters(), lr=0.02),
+        steps=150,
+        progress=False,
+    )
+    assert history.last["accuracy"] >= 0.95
+    assert sum(predict(model, x) == t for x, t in zip(X, y)) / len(y) >= 0.95
 
 
 def test_fit_rejects_bad_input() -> None:
