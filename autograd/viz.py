@@ -90,9 +90,13 @@ class GraphDrawing:
     ``graphviz.Digraph`` itself, for its DOT ``source`` or anything else graphviz offers.
     """
 
-    def __init__(self, digraph: graphviz.Digraph, backend: str) -> None:
+    def __init__(self, digraph: graphviz.Digraph, backend: str, values: int) -> None:
         self.digraph = digraph
         self.backend = backend
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"<GraphDrawing of {self.values} Values, backend={self.backend!r}>"
 
     @property
     def source(self) -> str:
@@ -180,7 +184,7 @@ def draw_graph(
             dot.edge(vid + "op", vid)
             for p in v._prev:
                 dot.edge(ids[p], vid + "op")
-    return GraphDrawing(dot, backend)
+    return GraphDrawing(dot, backend, len(values))
 
 
 def to_svg(root: Value, **options: Any) -> str:
