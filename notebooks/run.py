@@ -48,7 +48,28 @@ def execute(path: Path, cwd: Path | None = None, timeout: int = CELL_TIMEOUT):
     # The kernel imports this checkout's autograd and nn, installed or not.
     path_list = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     client.execute(env={**os.environ, "PYTHONPATH": os.pathsep.join(path_list)})
+    coalesce_streams(nb)
     return nb
+
+
+def coalesce_streams(nb) -> None:
+    """Merge each cell's consecutive stdout (or stderr) outputs into one, as Jupyter shows
+    them: how the kernel happened to chunk the text must not change the file."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (
+                out.output_type == "stream"
+                and last is not None
+                and last.output_type == "stream"
+                and last.name == out.name
+            ):
+                last.text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
 
 
 def problems(nb) -> list[str]:
