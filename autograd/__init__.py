@@ -11,6 +11,7 @@
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.engine import (
     DomainError,
+    StaleGraphError,
     Value,
     backward_steps,
     dot,
@@ -46,6 +47,7 @@ __all__ = [
     "GraphDrawing",
     "GraphTooLargeError",
     "GraphvizUnavailableError",
+    "StaleGraphError",
     "Value",
     "backward_frames",
     "backward_steps",

@@ -15,7 +15,14 @@ be switched on while hunting a NaN. Inside the block:
   a large number, ``inf - inf`` cannot happen without an earlier infinity) raises;
 * **backward** (``backward()``, :func:`autograd.gradients` and the transforms): a local
   gradient that is not finite although the incoming gradient is raises, naming the
-  operation, its inputs and the line of user code where its node was created.
+  operation, its inputs and the line of user code where its node was created;
+* **stale graphs**: a node whose inputs' ``.data`` changed after it was made (``x.data = 3``
+  or an optimizer step between the forward pass and ``backward()``) raises in backward,
+  naming the node, the input and both values, since its gradient would mix old and new
+  values.
+
+"The line of user code" is the innermost frame outside this distribution's packages
+(``autograd`` and ``nn``), so a node made inside ``nn.MLP`` names the line that called it.
 
 Values made outside the block have no recorded line; the error says so.
 """
@@ -23,17 +30,17 @@ Values made outside the block have no recorded line; the error says so.
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.metadata
 import linecache
 import math
-import os
 import sys
+import types
 import weakref
 from collections.abc import Iterator, Sequence
 
 from autograd import engine
 from autograd.engine import Grad, Value
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class AnomalyError(FloatingPointError):
@@ -58,17 +65,19 @@ def detect_anomaly() -> Iterator[None]:
 
 
 class _Detector:
-    """Remembers where each node was created and checks values and local gradients."""
+    """Remembers where each node was created and from what, and checks values and gradients."""
 
     def __init__(self) -> None:
-        self._sites: weakref.WeakKeyDictionary[Value, tuple[str, int, str]] = (
-            weakref.WeakKeyDictionary()
-        )
+        # node -> ((file, line, function), the parents' data when the node was made)
+        self._records: weakref.WeakKeyDictionary[
+            Value, tuple[tuple[str, int, str], tuple[float, ...]]
+        ] = weakref.WeakKeyDictionary()
 
     def created(self, out: Value) -> None:
         """Called for every node made inside the block, right after it is made."""
-        self._sites[out] = _user_frame()
-        if not math.isfinite(out.data) and all(math.isfinite(p.data) for p in out._prev):
+        inputs = tuple(p.data for p in out._prev)
+        self._records[out] = (_user_frame(), inputs)
+        if not math.isfinite(out.data) and all(math.isfinite(x) for x in inputs):
             raise AnomalyError(
                 f"{out._op} produced {out.data} from finite inputs {_values(out._prev)}, "
                 f"at {self._where(out)}"
@@ -76,6 +85,7 @@ class _Detector:
 
     def check_gradients(self, node: Value, g: Grad, local: Sequence[Grad]) -> None:
         """Called in backward with each node's incoming gradient and its local gradients."""
+        self._check_inputs_unchanged(node)
         if not math.isfinite(float(g)):
             return  # already non-finite upstream: that node was reported
         for i, gp in enumerate(local):
@@ -86,28 +96,59 @@ class _Detector:
                     f"and its result {node.data}; the node was created at {self._where(node)}"
                 )
 
+    def _check_inputs_unchanged(self, node: Value) -> None:
+        record = self._records.get(node)
+        if record is None:
+            return
+        for i, (p, before) in enumerate(zip(node._prev, record[1])):
+            now = p.data
+            if now != before and not (now != now and before != before):  # NaN equals NaN
+                raise AnomalyError(
+                    f"backward of {node._op}: its input {i} had data {before!r} when the node "
+                    f"was made and has {now!r} now (changed by .data = ... or an optimizer "
+                    f"step), so the graph is stale; the node was created at "
+                    f"{self._where(node)}. Run the forward pass again after changing data."
+                )
+
     def _where(self, node: Value) -> str:
-        site = self._sites.get(node)
-        if site is None:
+        record = self._records.get(node)
+        if record is None:
             return "an unknown place (it was made outside detect_anomaly())"
-        filename, lineno, function = site
+        filename, lineno, function = record[0]
         code = linecache.getline(filename, lineno).strip()
         return f"{filename}:{lineno} in {function}" + (f": {code}" if code else "")
 
 
 def _user_frame() -> tuple[str, int, str]:
-    """(file, line, function) of the innermost caller outside this package."""
+    """(file, line, function) of the innermost caller outside this distribution's packages."""
     frame = sys._getframe(2)
-    while frame is not None and _in_package(frame.f_code.co_filename):
+    library = _library_packages()
+    while frame is not None and _module_package(frame) in library:
         frame = frame.f_back
     if frame is None:
         return ("<unknown>", 0, "?")
     return (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
 
 
-def _in_package(filename: str) -> bool:
-    return os.path.dirname(os.path.abspath(filename)) == _PACKAGE_DIR
+def _module_package(frame: types.FrameType) -> str:
+    return str(frame.f_globals.get("__name__", "")).partition(".")[0]
+
+
+@functools.cache
+def _library_packages() -> frozenset[str]:
+    """The top-level packages installed with this one (``autograd``, ``nn``): not user code.
+
+    Read from the installed distribution's metadata, so ``autograd`` needs no knowledge of
+    the packages built on it; when it is run from a source tree without being installed,
+    only ``autograd`` itself.
+    """
+    own = __name__.partition(".")[0]
+    try:
+        names = importlib.metadata.distribution("valuegrad").read_text("top_level.txt") or ""
+    except importlib.metadata.PackageNotFoundError:
+        names = ""
+    return frozenset(names.split()) | {own}
 
 
 def _values(nodes: Sequence[Value]) -> str:
-    return "(" + ", ".join(repr(p.data) for p in nodes) + ")"
+    return repr(tuple(p.data for p in nodes))

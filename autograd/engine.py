@@ -34,9 +34,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import gc
+import inspect
 import math
 import numbers
+import operator
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Union
 
@@ -58,34 +62,91 @@ class DomainError(ValueError):
     """An operand lies outside an operation's real domain (``log(-1)``, ``sqrt(-1)``...)."""
 
 
+class StaleGraphError(RuntimeError):
+    """``backward()`` on a graph whose leaves' data changed since the graph last ran it."""
+
+
 # --------------------------------------------------------------------------------------------
 # Recording: no_grad and the node constructor
 # --------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
+class _GradMode:
+    """A context manager and decorator that sets whether operations record a graph.
+
+    As a decorator it also covers generator and coroutine functions: the mode holds each
+    time the generator or coroutine runs, not only while it is being created (the mistake
+    of a plain ``contextlib`` decorator, which would leave a ``@no_grad()`` generator
+    recording). The flag lives in a ``contextvars.ContextVar``, so threads and asyncio
+    tasks each see their own setting.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._tokens: list[contextvars.Token[Any]] = []
+
+    def __enter__(self) -> None:
+        mode = (_anomaly.get() or True) if self._enabled else False
+        self._tokens.append(_recording.set(mode))
+
+    def __exit__(self, *exc: object) -> None:
+        _recording.reset(self._tokens.pop())
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        enabled = self._enabled
+        if inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                gen = fn(*args, **kwargs)
+                resume: Callable[[Any], Any] = gen.send
+                received: Any = None
+                while True:
+                    try:
+                        with _GradMode(enabled):
+                            sent = resume(received)
+                    except StopIteration as stop:
+                        return stop.value
+                    try:
+                        received = yield sent
+                        resume = gen.send
+                    except GeneratorExit:
+                        gen.close()
+                        raise
+                    except BaseException as error:  # thrown in: pass it on, in the mode
+                        received, resume = error, gen.throw
+
+            return generator
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def coroutine(*args: Any, **kwargs: Any) -> Any:
+                with _GradMode(enabled):
+                    return await fn(*args, **kwargs)
+
+            return coroutine
+
+        @functools.wraps(fn)
+        def function(*args: Any, **kwargs: Any) -> Any:
+            with _GradMode(enabled):
+                return fn(*args, **kwargs)
+
+        return function
+
+
+def no_grad() -> _GradMode:
     """Context manager (and decorator) in which operations record no graph.
 
     Results computed inside are leaves: they have no parents and ``backward()`` stops at
-    them. The flag lives in a ``contextvars.ContextVar``, so threads and asyncio tasks each
-    see their own setting.
+    them. Per thread and per asyncio task; as a decorator it covers functions, generator
+    functions and coroutine functions alike (as ``torch.no_grad``).
     """
-    token = _recording.set(False)
-    try:
-        yield
-    finally:
-        _recording.reset(token)
+    return _GradMode(False)
 
 
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
-    """Context manager that turns recording back on, e.g. inside a ``no_grad`` block."""
-    token = _recording.set(_anomaly.get() or True)
-    try:
-        yield
-    finally:
-        _recording.reset(token)
+def enable_grad() -> _GradMode:
+    """Context manager (and decorator) that turns recording back on, e.g. inside ``no_grad``."""
+    return _GradMode(True)
 
 
 def is_grad_enabled() -> bool:
@@ -106,22 +167,34 @@ def _node(data: float, parents: tuple[Value, ...], op: str, vjp: Vjp) -> Value:
 
 
 def _as_float(x: object, where: str) -> float:
-    """``x`` as a float, or a TypeError that says what ``where`` was given instead."""
+    """``x`` as a float, or a TypeError that says what ``where`` was given instead.
+
+    An integer beyond the float range (``10 ** 400``) is an OverflowError naming ``where``.
+    """
     kind = type(x)
     if kind is float:
         return x  # type: ignore[return-value]
     if kind is int or isinstance(x, numbers.Real):
-        return float(x)  # type: ignore[arg-type]
+        try:
+            return float(x)  # type: ignore[arg-type]
+        except OverflowError:
+            digits = int(abs(int(x)).bit_length() * math.log10(2)) + 1  # type: ignore[call-overload]
+            raise OverflowError(
+                f"{where}: an integer of about {digits} digits is beyond the range of a float "
+                "(about 1.8e308)"
+            ) from None
     raise TypeError(f"{where} expects a real number, got {kind.__name__} {x!r}")
 
 
-def _lift(x: object) -> Value | None:
+def _lift(x: object, where: str) -> Value | None:
     """``x`` as a Value (numbers become constant leaves), or None if it is not a real number."""
     if isinstance(x, Value):
         return x
     kind = type(x)
-    if kind is float or kind is int or isinstance(x, numbers.Real):
-        return Value(float(x))  # type: ignore[arg-type]
+    if kind is float:
+        return Value(x)  # type: ignore[arg-type]
+    if kind is int or isinstance(x, numbers.Real):
+        return Value(_as_float(x, where))
     return None
 
 
@@ -132,11 +205,11 @@ def _lift(x: object) -> Value | None:
 
 
 def _sin(x: Grad) -> Grad:
-    return x.sin() if isinstance(x, Value) else math.sin(x)
+    return x.sin() if isinstance(x, Value) else _sin_float(x)
 
 
 def _cos(x: Grad) -> Grad:
-    return x.cos() if isinstance(x, Value) else math.cos(x)
+    return x.cos() if isinstance(x, Value) else _cos_float(x)
 
 
 def _log(x: Grad) -> Grad:
@@ -254,6 +327,16 @@ def _sigmoid_float(x: float) -> float:
     return z / (1.0 + z)
 
 
+def _sin_float(x: float) -> float:
+    """sin x; NaN at +-inf (IEEE 754 and PyTorch; ``math.sin`` raises ValueError there)."""
+    return math.sin(x) if math.isfinite(x) else math.nan
+
+
+def _cos_float(x: float) -> float:
+    """cos x; NaN at +-inf, as :func:`_sin_float`."""
+    return math.cos(x) if math.isfinite(x) else math.nan
+
+
 def _exp_float(x: float) -> float:
     try:
         return math.exp(x)
@@ -321,7 +404,7 @@ class Value:
     Drop-in compatible with ``micrograd.engine.Value``.
     """
 
-    __slots__ = ("__weakref__", "_op", "_prev", "_vjp", "data", "grad", "label")
+    __slots__ = ("__weakref__", "_op", "_prev", "_seen", "_vjp", "data", "grad", "label")
 
     def __init__(
         self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = ""
@@ -343,52 +426,52 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:
         """a + b."""
-        o = _lift(other)
+        o = _lift(other, "+")
         if o is None:
             return NotImplemented
         return _node(self.data + o.data, (self, o), "+", _vjp_add)
 
     def __radd__(self, other: Operand) -> Value:
-        o = _lift(other)
+        o = _lift(other, "+")
         if o is None:
             return NotImplemented
         return _node(o.data + self.data, (o, self), "+", _vjp_add)
 
     def __sub__(self, other: Operand) -> Value:
         """a - b."""
-        o = _lift(other)
+        o = _lift(other, "-")
         if o is None:
             return NotImplemented
         return _node(self.data - o.data, (self, o), "-", _vjp_sub)
 
     def __rsub__(self, other: Operand) -> Value:
-        o = _lift(other)
+        o = _lift(other, "-")
         if o is None:
             return NotImplemented
         return _node(o.data - self.data, (o, self), "-", _vjp_sub)
 
     def __mul__(self, other: Operand) -> Value:
         """a * b."""
-        o = _lift(other)
+        o = _lift(other, "*")
         if o is None:
             return NotImplemented
         return _node(self.data * o.data, (self, o), "*", _vjp_mul)
 
     def __rmul__(self, other: Operand) -> Value:
-        o = _lift(other)
+        o = _lift(other, "*")
         if o is None:
             return NotImplemented
         return _node(o.data * self.data, (o, self), "*", _vjp_mul)
 
     def __truediv__(self, other: Operand) -> Value:
         """a / b; ZeroDivisionError if b == 0."""
-        o = _lift(other)
+        o = _lift(other, "/")
         if o is None:
             return NotImplemented
         return _divide(self, o)
 
     def __rtruediv__(self, other: Operand) -> Value:
-        o = _lift(other)
+        o = _lift(other, "/")
         if o is None:
             return NotImplemented
         return _divide(o, self)
@@ -401,9 +484,10 @@ class Value:
         """
         if isinstance(other, Value):
             return _power(self, other)
-        if _lift(other) is None:
+        constant = _lift(other, "**")
+        if constant is None:
             return NotImplemented
-        c = float(other)  # type: ignore[arg-type]
+        c = constant.data
 
         def vjp(g: Grad, out: Grad, a: Grad) -> tuple:  # d(a^c) = c a^(c-1) da
             return (g * _pow_derivative(a, c),)
@@ -412,9 +496,10 @@ class Value:
 
     def __rpow__(self, other: Operand) -> Value:
         """c ** a for a number c: a node with one parent, a; c is a constant of it."""
-        if _lift(other) is None:
+        constant = _lift(other, "**")
+        if constant is None:
             return NotImplemented
-        c = float(other)  # type: ignore[arg-type]
+        c = constant.data
 
         def vjp(g: Grad, out: Grad, a: Grad) -> tuple:  # d(c^a) = c^a log c da
             return (_pow_exponent_gradient(g, out, c),)
@@ -483,11 +568,11 @@ class Value:
 
     def sin(self) -> Value:
         """Sine."""
-        return _node(math.sin(self.data), (self,), "sin", _vjp_sin)
+        return _node(_sin_float(self.data), (self,), "sin", _vjp_sin)
 
     def cos(self) -> Value:
         """Cosine."""
-        return _node(math.cos(self.data), (self,), "cos", _vjp_cos)
+        return _node(_cos_float(self.data), (self,), "cos", _vjp_cos)
 
     # -- backpropagation ----------------------------------------------------------------
 
@@ -507,37 +592,129 @@ class Value:
 
         Under :func:`autograd.detect_anomaly` every local gradient is checked on the way.
         """
-        if create_graph or _anomaly.get() is not None:
-            # Compute everything first, so that an error leaves every .grad as it was.
-            results = list(_backward_pass(self, grad, create_graph=create_graph))
-            with enable_grad() if create_graph else contextlib.nullcontext():
-                for node, g in results:
-                    if node._prev:
-                        node.grad = float(g)
-                    else:
-                        node.grad = node.grad + g  # recorded, so it stays differentiable
-            return
+        with _backward_lock:
+            if create_graph or _anomaly.get() is not None:
+                self._backward_recorded(grad, create_graph)
+            else:
+                self._backward_floats(grad)
+
+    def _backward_floats(self, grad: Operand) -> None:
+        """First-order backward in floats, straight into ``.grad`` (the fast path)."""
         seed = float(grad) if isinstance(grad, Value) else _as_float(grad, "backward(grad)")
         if not self._prev:
-            self.grad += seed
+            self.grad = _grad_before(self) + seed
             return
-        leaves: set[Value] = set()
-        order = _topological_order(self, leaf_set=leaves)
+        leaf_set: set[Value] = set()
+        order = _topological_order(self, leaf_set=leaf_set)
+        leaves = _check_not_stale(self, leaf_set)
+        earlier = list(map(_grad_of, leaves))
+        if set(map(type, earlier)) != {float} or set(map(type, leaves)) != {Value}:
+            earlier = [_grad_before(leaf) for leaf in leaves]  # check each (None counts as 0)
         # Every node's .grad collects this pass's gradient from 0; a leaf's earlier value is
         # added back once at the end, so two calls give exactly twice one call, and restored
         # if the pass fails.
-        earlier = [(leaf, leaf.grad) for leaf in leaves]
         for leaf in leaves:
             leaf.grad = 0.0
         try:
             with gc_paused():  # backward makes no cycles; sparing the GC's sweeps is safe
                 _accumulate_gradients(order, seed)
-        except BaseException:
-            for leaf, grad_before in earlier:
+        except BaseException as error:
+            for leaf, grad_before in zip(leaves, earlier):
                 leaf.grad = grad_before
+            if isinstance(error, AttributeError):
+                _refuse_foreign(order)
             raise
-        for leaf, grad_before in earlier:
+        for leaf, grad_before in zip(leaves, earlier):
             leaf.grad = grad_before + leaf.grad
+
+    def _backward_recorded(self, grad: Operand, create_graph: bool) -> None:
+        """Backward through the node-by-node pass: for ``create_graph`` and anomaly mode."""
+        # Compute everything first, so that an error leaves every .grad as it was.
+        results = list(_backward_pass(self, grad, create_graph=create_graph))
+        leaves = _check_not_stale(self, {node for node, _ in results if not node._prev})
+        for leaf in leaves:
+            _grad_before(leaf)  # refuses a foreign object or a bad .grad before writing any
+        with enable_grad() if create_graph else contextlib.nullcontext():
+            for node, g in results:
+                if node._prev:
+                    node.grad = float(g)
+                else:
+                    node.grad = _grad_before(node) + g  # recorded: it stays differentiable
+
+
+# backward() writes .grad of nodes that other threads' graphs may share (parameters, inputs),
+# so passes take turns: each one's gradients are added exactly. Under the GIL threads never
+# ran backward in parallel anyway; this costs one uncontended acquire per call.
+_backward_lock = threading.RLock()
+
+
+def _grad_before(leaf: Value) -> Grad:
+    """A leaf's gradient before a pass: ``None`` (PyTorch's "no gradient yet") counts as 0.
+
+    Refuses, before any gradient is written, a gradient that is not a number or a Value,
+    and a leaf that is not a Value at all (an object with ``.data`` handed to
+    :func:`autograd.dot`, such as another library's Value).
+    """
+    _refuse_foreign((leaf,))
+    g = leaf.grad
+    if g is None:
+        return 0.0
+    if type(g) is float or isinstance(g, (Value, numbers.Real)) and not isinstance(g, bool):
+        return g
+    raise TypeError(
+        f"backward: a leaf holds grad {g!r} of type {type(g).__name__}; a gradient must be "
+        "a number, a Value or None (nothing was changed)"
+    )
+
+
+def _refuse_foreign(nodes: Iterable[object]) -> None:
+    """TypeError if any of ``nodes`` is not a Value (another library's object in the graph)."""
+    for node in nodes:
+        if not isinstance(node, Value):
+            kind = type(node)
+            raise TypeError(
+                f"backward: the graph holds a {kind.__module__}.{kind.__qualname__} object, "
+                "not an autograd.Value (an object with .data passed to autograd.dot?), so no "
+                "gradient can be written to it; nothing was changed"
+            )
+
+
+def _check_not_stale(root: Value, leaves: set[Value]) -> tuple[Value, ...]:
+    """Refuse to run backward again on a graph whose leaves' data changed since its last run.
+
+    The graph's nodes hold values computed from the leaves' data at the time of the forward
+    pass; after ``x.data = ...`` or an optimizer step they no longer match, and a backward
+    pass would mix old and new values (PyTorch refuses such a pass with its version
+    counters). The root remembers the leaves' data at each backward; this cheap check
+    catches the usual trap, ``backward()``, ``step()``, ``backward()`` on the old graph. A
+    change made between the forward pass and the *first* backward is caught only by
+    :func:`autograd.detect_anomaly`.
+    """
+    seen = getattr(root, "_seen", None)
+    if seen is not None:
+        nodes, data = seen
+        if all(map(operator.eq, map(_data_of, nodes), data)):
+            return nodes  # the graph is unchanged (and so are its leaves)
+        for node, before in zip(nodes, data):
+            now = node.data
+            if now != before and not (now != now and before != before):  # NaN equals NaN
+                raise StaleGraphError(
+                    f"backward: {_describe(node)} had data {before!r} when this graph last "
+                    f"ran backward and has {now!r} now (changed by .data = ... or an "
+                    "optimizer step), so the graph's values are stale; run the forward "
+                    "pass again to build a new graph"
+                )
+    nodes = tuple(leaves)
+    root._seen = (nodes, list(map(_data_of, nodes)))
+    return nodes
+
+
+def _describe(node: Value) -> str:
+    return f"the leaf {node.label!r}" if node.label else f"a leaf {node!r}"
+
+
+_data_of = operator.attrgetter("data")
+_grad_of = operator.attrgetter("grad")
 
 
 def _accumulate_gradients(order: list[Value], seed: float) -> None:
@@ -631,7 +808,7 @@ def dot(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand = 0
 
 
 def _checked(x: object, where: str) -> Value:
-    v = _lift(x)
+    v = _lift(x, where)
     if v is None:
         raise TypeError(f"{where} expects Values or real numbers, got {type(x).__name__} {x!r}")
     return v

@@ -100,16 +100,15 @@ def _variables(args: tuple, nums: tuple[int, ...], where: str) -> tuple[list, li
     function may close over.
     """
     call_args = list(args)
-    variables = []
-    for i in nums:
+    made: dict[int, Value] = {}
+    for i in dict.fromkeys(nums):  # each position once: argnums=(0, 0) differentiates x twice
         a = args[i]
         if isinstance(a, Value):
-            v = _node(a.data, (a,), "arg", _vjp_identity)
+            made[i] = _node(a.data, (a,), "arg", _vjp_identity)
         else:
-            v = Value(_number(a, where))
-        call_args[i] = v
-        variables.append(v)
-    return call_args, variables
+            made[i] = Value(_number(a, where))
+        call_args[i] = made[i]
+    return call_args, [made[i] for i in nums]
 
 
 def _vjp_identity(g: Grad, out: Grad, a: Grad) -> tuple:
@@ -229,7 +228,8 @@ def gradcheck(
     """
     point = [_number(x, "gradcheck") for x in inputs]
     leaves = [Value(x) for x in point]
-    analytic = gradients(_call(f, leaves), leaves)
+    with enable_grad():  # as the transforms: check f even when called under no_grad
+        analytic = gradients(_call(f, leaves), leaves)
 
     def at(shifted: list[float]) -> float:
         with no_grad():
@@ -284,11 +284,23 @@ def custom_op(
 
     def vjp(g: Grad, out: Grad, *xs: Grad) -> tuple:
         if isinstance(g, Value) or isinstance(xs[0], Value):
-            partials = [d(*xs) for d in derivatives]
+            partials = [_recorded(d(*xs), i) for i, d in enumerate(derivatives)]
         else:
             with no_grad():
                 partials = [float(d(*[Value(x) for x in xs])) for d in derivatives]
         return tuple(g * p for p in partials)
+
+    def _recorded(partial: object, i: int) -> Value:
+        # A derivative that returns a plain number when given Values (math.cos(x.data))
+        # is right at first order but has no graph, so its own derivative would be 0.
+        if isinstance(partial, Value):
+            return partial
+        raise TypeError(
+            f"custom_op {name!r}: derivative {i} returned {type(partial).__name__} "
+            f"{partial!r} when given Values, so a gradient of this gradient would be "
+            "silently 0; write it with Value operations (x.cos(), not math.cos(x.data)), "
+            "or return a constant c as autograd.Value(c)"
+        )
 
     def op(*args: Operand) -> Value:
         if len(args) != arity:

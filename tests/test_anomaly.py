@@ -15,7 +15,7 @@ def test_forward_overflow_names_the_op_its_input_and_the_line() -> None:
     with detect_anomaly(), pytest.raises(AnomalyError) as info:
         x.exp()  # the line the message quotes
     message = str(info.value)
-    assert message.startswith("exp produced inf from finite inputs (1000.0), at ")
+    assert message.startswith("exp produced inf from finite inputs (1000.0,), at ")
     assert "test_anomaly.py:" in message and "x.exp()  # the line the message quotes" in message
 
 
