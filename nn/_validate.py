@@ -80,18 +80,25 @@ ANY = Range()
 MAX_STEP = 2**53
 
 
+def finite_in(value: object, allowed: Range = ANY) -> float | None:
+    """``value`` as a float if it is a finite real number (not a bool) in ``allowed``, else None."""
+    if not is_real(value):
+        return None
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return None
+    return x if math.isfinite(x) and x in allowed else None
+
+
 def number(op: str, name: str, value: object, allowed: Range = ANY) -> float:
     """``value`` as a float if it is a finite real number (not a bool) in ``allowed``.
 
     Else ``ValueError: {op}: {name} must be a finite number {allowed}, got {value}``.
     """
-    if is_real(value):
-        try:
-            x = float(value)  # type: ignore[arg-type]
-        except OverflowError:
-            x = math.inf
-        if math.isfinite(x) and x in allowed:
-            return x
+    x = finite_in(value, allowed)
+    if x is not None:
+        return x
     where = "" if allowed == ANY else f" {allowed}"
     raise ValueError(f"{op}: {name} must be a finite number{where}, got {shorten(value)}")
 
