@@ -157,9 +157,15 @@ class Optimizer:
 
 
 def _exact_keys(value: object, names: tuple[str, ...], key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping) or set(value) != set(names):
-        got = first(sorted(map(str, value))) if isinstance(value, Mapping) else type(value).__name__
-        raise StateError(f"{key!r}: expected the keys {sorted(names)}, got {got}")
+    if not isinstance(value, Mapping):
+        raise StateError(f"{key!r}: expected an object, got {type(value).__name__}")
+    if set(value) != set(names):
+        missing = [name for name in names if name not in value]
+        unexpected = [str(name) for name in value if name not in names]
+        raise StateError(
+            f"{key!r}: expected the keys {sorted(names)}: "
+            f"missing {first(missing)}, unexpected {first(unexpected)}"
+        )
     return value
 
 
