@@ -15,8 +15,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     then replaces ``path`` in one ``os.replace``; the directory is fsync'ed so the rename
     survives a crash. On any error the temporary file is removed and ``path`` is untouched;
     an ``OSError`` (a read-only folder, a full disk...) is raised again, of the same type and
-    errno, naming ``path`` rather than the temporary file. A new file gets mode 0o644; an existing one keeps its mode. A symlink is followed: the
-    file it points to is replaced and the link stays. Returns the path written.
+    errno, naming ``path`` rather than the temporary file. A new file gets mode 0o644; an
+    existing one keeps its mode. A symlink is followed: the file it points to is replaced and
+    the link stays. Returns the path written.
     """
     target = Path(os.path.realpath(path))  # through a symlink: replace the file it names
     directory = target.parent

@@ -17,8 +17,8 @@ sizes that cannot fit in memory, a diverging run), each with one line ``error: .
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-import math
 import os
 import random
 import sys
@@ -317,9 +317,7 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error("--early-stopping needs a validation split (--val-fraction)")
 
 
-def _resolve_architecture(
-    args: argparse.Namespace, saved: Architecture | None
-) -> str:
+def _resolve_architecture(args: argparse.Namespace, saved: Architecture | None) -> str:
     """Fill in ``--hidden``, ``--activation``, ``--classes`` (and ``--loss`` where only one
     fits) from the loaded model's architecture, or from the defaults; return the output
     activation. A flag given explicitly must agree with the file, else :class:`CannotRun`."""
@@ -333,7 +331,9 @@ def _resolve_architecture(
     if saved["nin"] != 2:
         raise CannotRun(f"{in_file} {saved['nin']} inputs; the data sets here have 2")
     if args.hidden is not None and args.hidden != hidden:
-        raise CannotRun(f"--hidden {_sizes(args.hidden)} does not match: {in_file} {_sizes(hidden)}")
+        raise CannotRun(
+            f"--hidden {_sizes(args.hidden)} does not match: {in_file} {_sizes(hidden)}"
+        )
     if args.activation is not None and args.activation != saved["activation"]:
         raise CannotRun(
             f"--activation {args.activation} does not match: {in_file} {saved['activation']}"
@@ -365,7 +365,7 @@ def estimated_bytes(args: argparse.Namespace, loss: str) -> int:
     """
     outputs = args.classes if loss == "cross_entropy" else 1
     sizes = [2, *args.hidden, outputs]
-    layers = list(zip(sizes, sizes[1:]))
+    layers = list(itertools.pairwise(sizes))
     if args.elementwise:
         per_point = sum((2 * n + 2) * m for n, m in layers) * NODE_BYTES
     else:

@@ -207,7 +207,8 @@ class Neuron(Module):
         positive_int("Neuron", "fan_out", fan_out)
         if activation not in ACTIVATIONS:
             raise ValueError(
-                f"Neuron: unknown activation {shorten(activation)}: choose from {sorted(ACTIVATIONS)}"
+                f"Neuron: unknown activation {shorten(activation)}: "
+                f"choose from {sorted(ACTIVATIONS)}"
             )
         bound = _uniform_bound(init, nin, fan_out)
         source: RandomSource = random if rng is None else rng

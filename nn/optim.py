@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from autograd import Value
 from nn._validate import (
@@ -56,8 +56,8 @@ class Optimizer:
     0 <= k <= :data:`nn._validate.MAX_STEP`.
     """
 
-    _HYPER: dict[str, Range] = {"lr": NON_NEGATIVE}
-    _BUFFERS: dict[str, Range] = {}
+    _HYPER: ClassVar[dict[str, Range]] = {"lr": NON_NEGATIVE}
+    _BUFFERS: ClassVar[dict[str, Range]] = {}
 
     def __init__(self, parameters: Iterable[Value], lr: float) -> None:
         self.params = list(parameters)
@@ -190,13 +190,13 @@ class SGD(Optimizer):
     Without momentum and weight decay this is exactly :class:`GD`'s update.
     """
 
-    _HYPER = {
+    _HYPER: ClassVar[dict[str, Range]] = {
         "lr": NON_NEGATIVE,
         "momentum": FRACTION,
         "dampening": UNIT,
         "weight_decay": NON_NEGATIVE,
     }
-    _BUFFERS = {"momentum": Range()}
+    _BUFFERS: ClassVar[dict[str, Range]] = {"momentum": Range()}
 
     def __init__(
         self,
@@ -254,14 +254,14 @@ class Adam(Optimizer):
         p <- p - lr/(1 - b1^t) * m / (sqrt(v)/sqrt(1 - b2^t) + eps)
     """
 
-    _HYPER = {
+    _HYPER: ClassVar[dict[str, Range]] = {
         "lr": NON_NEGATIVE,
         "beta1": FRACTION,
         "beta2": FRACTION,
         "eps": NON_NEGATIVE,
         "weight_decay": NON_NEGATIVE,
     }
-    _BUFFERS = {"m": Range(), "v": NON_NEGATIVE}  # v: a mean of squares
+    _BUFFERS: ClassVar[dict[str, Range]] = {"m": Range(), "v": NON_NEGATIVE}  # v: mean of squares
     _DEFAULT_WEIGHT_DECAY = 0.0
 
     def __init__(

@@ -9,15 +9,18 @@ A file holds one JSON object::
 where ``state`` is what the object's ``state_dict()`` returns (plain lists, floats, ints and
 strings) and ``architecture``, written for an :class:`~nn.MLP` only, what ``MLP(...)`` needs to
 rebuild the model (:func:`load_model`). Files without it (older ones) still load into a model
-built by hand; a file whose architecture differs from the model's is refused. Reading never runs code (no pickle, no eval) and trusts nothing: a file that is too
-big, not UTF-8, not JSON, nested too deeply, holds ``NaN``/``Infinity`` tokens, numbers that
-overflow a float, values of the wrong type or shape, or the state of another kind of object
+built by hand; a file whose architecture differs from the model's is refused.
+
+Reading never runs code (no pickle, no eval) and trusts nothing: a file that is too big, not
+UTF-8, not JSON, nested too deeply, holds ``NaN``/``Infinity`` tokens, numbers that overflow a
+float, values of the wrong type, range or shape, or the state of another kind of object
 raises :class:`StateError` naming the problem, and the object is left exactly as it was
 (``load_state_dict`` checks everything before it writes anything).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Mapping
@@ -175,7 +178,7 @@ def _architecture(
         raise StateError(f"load: {where}: {e}") from None
     neurons = sum(architecture["nouts"])
     sizes = [architecture["nin"], *architecture["nouts"]]
-    parameters = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    parameters = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     if 2 * neurons != len(state) or 2 * parameters > size:
         raise StateError(
             f"load: {where}: the architecture ({_describe(architecture)}, {parameters} "

@@ -145,7 +145,7 @@ def test_schedules_never_give_a_negative_rate_and_refuse_zero_steps() -> None:
     scheduler = LRScheduler(opt, lambda k: 0.1 - 0.02 * k)
     for _ in range(5):
         scheduler.step()  # k = 5: 0.1 - 0.1 = 0, allowed
-    with pytest.raises(ValueError, match="LRScheduler: step 6 .* lr must be a finite number >= 0"):
+    with pytest.raises(ValueError, match=r"LRScheduler: step 6 .* lr must be a finite number >= 0"):
         scheduler.step()
     assert opt.lr >= 0
     with pytest.raises(ValueError, match="got nan"):
@@ -282,7 +282,7 @@ def test_optimizer_states_are_validated_by_value_and_errors_quote_little(tmp_pat
     adam.step()
     good = adam.state_dict()
     for state, message in [
-        ({**good, "buffers": {"m": [0.1], "v": [-1.0]}}, "'buffers.v.0': expected a finite number >= 0"),
+        ({**good, "buffers": {"m": [0.1], "v": [-1.0]}}, "'buffers.v.0': expected a finite"),
         ({**good, "step": 10**400}, "'step': expected an int in [0, 2**53]"),
         ({**good, "step": True}, "'step': expected an int"),
         ({**good, "hyper": {**good["hyper"], "eps": math.inf}}, "'hyper.eps': expected a finite"),
