@@ -37,6 +37,8 @@ def shorten(value: object, limit: int = QUOTE_LIMIT) -> str:
 
 def is_real(value: object) -> bool:
     """A real number that is not a bool (ints, floats, numpy scalars, fractions...)."""
+    if type(value) in (float, int):  # the common case, without the slower ABC check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 

@@ -71,7 +71,10 @@ class Optimizer:
 
     @property
     def lr(self) -> float:
-        """The learning rate: setting it checks that it is a finite number >= 0."""
+        """The learning rate: setting it checks that it is a finite number >= 0.
+
+        ``_update`` reads ``_lr``: the check runs once per setting, not once per parameter.
+        """
         return self._lr
 
     @lr.setter
@@ -173,7 +176,7 @@ class GD(Optimizer):
     """Gradient descent: p <- p - lr g (micrograd's ``p.data -= lr * p.grad``)."""
 
     def _update(self, i: int, p: float, g: float) -> float:
-        return p - self.lr * g
+        return p - self._lr * g
 
 
 class SGD(Optimizer):
@@ -240,7 +243,7 @@ class SGD(Optimizer):
             buf = g if buf is None else self.momentum * buf + (1.0 - self.dampening) * g
             self.buffers["momentum"][i] = buf
             g = g + self.momentum * buf if self.nesterov else buf
-        return p - self.lr * g
+        return p - self._lr * g
 
 
 class Adam(Optimizer):
@@ -294,7 +297,7 @@ class Adam(Optimizer):
         v = self.beta2 * v + (1.0 - self.beta2) * g * g
         self.buffers["m"][i], self.buffers["v"][i] = m, v
         t = self.steps
-        step_size = self.lr / (1.0 - self.beta1**t)
+        step_size = self._lr / (1.0 - self.beta1**t)
         denom = math.sqrt(v) / math.sqrt(1.0 - self.beta2**t) + self.eps
         return p - step_size * m / denom
 
@@ -310,7 +313,7 @@ class AdamW(Adam):
 
     def _decay(self, p: float, g: float) -> tuple[float, float]:
         """Decoupled weight decay: (p (1 - lr wd), g)."""
-        return p * (1.0 - self.lr * self.weight_decay), g
+        return p * (1.0 - self._lr * self.weight_decay), g
 
 
 # --------------------------------------------------------------------------------------------

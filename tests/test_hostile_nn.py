@@ -334,7 +334,7 @@ def test_cli_refuses_sizes_that_cannot_fit_in_memory_up_front(tmp_path: Path, ca
         code, _, err = run_cli(capsys, "--out", str(tmp_path), "--no-progress", *flags)
         assert time.perf_counter() - start < 5
         assert code == 1 and err.startswith("error: this run would need about ")
-        assert "GiB available" in err and err.count("\n") == 1
+        assert " available; use fewer --samples" in err and err.count("\n") == 1
         need = float(err.split("about ")[1].split(" GiB")[0])
         assert need * 2**30 > memory_limit()
     # the estimate is an upper bound of what one training step really allocates, within 3x
