@@ -31,7 +31,12 @@ class StateError(ValueError):
 
 def shorten(value: object, limit: int = QUOTE_LIMIT) -> str:
     """``repr(value)``, cut to ``limit`` characters with an ellipsis if longer."""
-    text = repr(value) if not isinstance(value, str) or len(value) <= limit else repr(value[:limit])
+    if isinstance(value, str) and len(value) > limit:
+        value = value[:limit]  # never copy a huge string whole
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more digits than Python converts to text
+        return f"<{type(value).__name__} too large to show>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
