@@ -23,7 +23,7 @@ from nn.optim import (
     Optimizer,
     StepDecay,
 )
-from nn.serialize import StateError, load, save
+from nn.serialize import StateError, load, load_model, save
 from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit, predict
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "hinge",
     "l2",
     "load",
+    "load_model",
     "make_blobs",
     "make_circles",
     "make_moons",

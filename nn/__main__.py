@@ -6,26 +6,32 @@
 
 Writes into ``--out`` (default ``out/``): ``loss.png`` (the loss curve), ``decision_boundary.png``
 (the model's regions with the data), ``graph.svg`` (the computation graph of one sample's
-loss) and ``history.json`` (every step's metrics); with ``--save``, the trained model.
+loss) and ``history.json`` (every step's metrics); with ``--save``, the trained model and its
+architecture, so that ``--load`` rebuilds it without repeating ``--hidden`` or ``--activation``.
+
+Exit codes: 2 for a usage error (options that are malformed or do not fit together), 1 for a
+run that cannot be done or fails (a bad model file, a file that does not match the options,
+sizes that cannot fit in memory, a diverging run), each with one line ``error: ...``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-import math
 import os
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import nn
 from autograd import GraphTooLargeError, GraphvizUnavailableError, Value, render_svg
 from autograd._files import write_text_atomic
+from nn import _validate
 from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
-from nn.module import MLP, Module
+from nn.module import MLP, Architecture, Module
 from nn.optim import GD, SGD, Adam, Constant, CosineDecay, LinearDecay, Optimizer, StepDecay
-from nn.serialize import StateError
+from nn.serialize import StateError, saved_architecture
 from nn.train import (
     LOSSES,
     EarlyStopping,
@@ -51,6 +57,28 @@ UPDATES = ("plain", "momentum", "nesterov", "adam")
 # One sample through micrograd's 2-16-16-1 MLP is ~470 nodes fused, ~2,000 elementwise.
 GRAPH_MAX_NODES = 2500
 SCHEDULES = ("linear", "constant", "step", "cosine")
+#: Used when a flag is not given (the flags that a saved architecture can also decide).
+DEFAULT_HIDDEN = [16, 16]
+DEFAULT_ACTIVATION = "relu"
+DEFAULT_CLASSES = 2
+
+# Memory a run needs, measured with tracemalloc (peak of one training step, rounded up):
+#: bytes per elementwise graph node (micrograd's * and +, activations, loss terms)
+NODE_BYTES = 240
+#: bytes per fused neuron: its dot and activation nodes, without their inputs
+FUSED_NEURON_BYTES = 400
+#: bytes per input of a fused dot node (its share of the node's input and gradient lists)
+FUSED_INPUT_BYTES = 24
+#: bytes per parameter that live all run: the Value, its L2 node, optimizer buffers
+PARAMETER_BYTES = 500
+#: bytes per data point (its list of 2 floats, its label, the train/validation split)
+SAMPLE_BYTES = 400
+#: The memory limit where the free memory cannot be read (not Linux): 8 GiB.
+FALLBACK_MEMORY_LIMIT = 8 * 2**30
+
+
+class CannotRun(Exception):
+    """The options cannot run: a file that does not match them, sizes that do not fit."""
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -75,19 +103,19 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     data.add_argument(
         "--noise",
-        type=non_negative_number,
+        type=number_in(_validate.NON_NEGATIVE),
         default=0.1,
         help="std of the Gaussian noise added to the points (default: %(default)s)",
     )
     data.add_argument(
         "--classes",
         type=positive_int,
-        default=2,
-        help="number of classes, for spirals and blobs (default: %(default)s)",
+        help=f"number of classes, for spirals and blobs (default: {DEFAULT_CLASSES}, or the "
+        "loaded model's)",
     )
     data.add_argument(
         "--val-fraction",
-        type=fraction,
+        type=number_in(_validate.FRACTION),
         default=0.0,
         help="share of the points held out for validation (default: none)",
     )
@@ -96,14 +124,14 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     model.add_argument(
         "--hidden",
         type=layer_sizes,
-        default="16,16",
-        help="hidden layer sizes, comma-separated (default: %(default)s)",
+        help="hidden layer sizes, comma-separated (default: "
+        f"{','.join(map(str, DEFAULT_HIDDEN))}, or the loaded model's)",
     )
     model.add_argument(
         "--activation",
         choices=["relu", "tanh", "sigmoid"],
-        default="relu",
-        help="activation of the hidden layers (default: %(default)s)",
+        help=f"activation of the hidden layers (default: {DEFAULT_ACTIVATION}, or the loaded "
+        "model's)",
     )
     model.add_argument(
         "--elementwise",
@@ -119,7 +147,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--alpha",
-        type=non_negative_number,
+        type=number_in(_validate.NON_NEGATIVE),
         default=1e-4,
         help="weight of the L2 penalty (default: %(default)s)",
     )
@@ -139,13 +167,13 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--momentum",
-        type=fraction,
+        type=number_in(_validate.FRACTION),
         default=0.9,
         help="momentum in [0, 1) for --update momentum or nesterov (default: %(default)s)",
     )
     train.add_argument(
         "--lr",
-        type=positive_number,
+        type=number_in(_validate.NON_NEGATIVE),
         default=1.0,
         help="(initial) learning rate (default: %(default)s)",
     )
@@ -180,7 +208,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     files.add_argument(
         "--load",
         metavar="PATH",
-        help="start from a saved model (give the same --hidden and --activation)",
+        help="start from a saved model; its architecture comes from the file (older files: "
+        "give the same --hidden and --activation)",
     )
     files.add_argument(
         "--evaluate", action="store_true", help="with --load: only evaluate the model, do not train"
@@ -204,7 +233,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (2: usage error, 1: failure)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _check_options(parser, args)
+    try:
+        saved = saved_architecture(args.load) if args.load else None
+        output_activation = _resolve_architecture(args, saved)
+    except (StateError, OSError, CannotRun) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     loss = _checked_loss(parser, args)
+    try:
+        _check_memory(args, loss)
+    except CannotRun as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     X, y = DATASETS[args.dataset](args.samples, args.noise, args.classes, args.seed)
     X_val: list = []
     y_val: list = []
@@ -217,7 +258,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     random.seed(args.seed)  # micrograd's demo draws its weights from the global generator
     outputs = args.classes if loss == "cross_entropy" else 1
-    model = MLP(2, [*args.hidden, outputs], activation=args.activation, fused=not args.elementwise)
+    model = MLP(
+        2,
+        [*args.hidden, outputs],
+        activation=args.activation,
+        output_activation=output_activation,
+        fused=not args.elementwise,
+    )
     try:
         if args.load:
             nn.load(model, args.load)
@@ -258,8 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _checked_loss(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
-    """The loss to use; a usage error (exit 2) for options that do not fit together."""
+def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Usage errors (exit 2) for options that do not fit together, before any file is read."""
     if args.evaluate and not args.load:
         parser.error("--evaluate needs --load PATH")
     if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):
@@ -268,6 +315,96 @@ def _checked_loss(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error("--update nesterov needs --momentum > 0")
     if args.early_stopping and not args.val_fraction:
         parser.error("--early-stopping needs a validation split (--val-fraction)")
+
+
+def _resolve_architecture(args: argparse.Namespace, saved: Architecture | None) -> str:
+    """Fill in ``--hidden``, ``--activation``, ``--classes`` (and ``--loss`` where only one
+    fits) from the loaded model's architecture, or from the defaults; return the output
+    activation. A flag given explicitly must agree with the file, else :class:`CannotRun`."""
+    if saved is None:  # no --load, or an older file: the flags say what the model is
+        args.hidden = args.hidden or DEFAULT_HIDDEN
+        args.activation = args.activation or DEFAULT_ACTIVATION
+        args.classes = args.classes or DEFAULT_CLASSES
+        return "linear"
+    *hidden, outputs = saved["nouts"]
+    in_file = f"the model in {args.load} has"
+    if saved["nin"] != 2:
+        raise CannotRun(f"{in_file} {saved['nin']} inputs; the data sets here have 2")
+    if args.hidden is not None and args.hidden != hidden:
+        raise CannotRun(
+            f"--hidden {_sizes(args.hidden)} does not match: {in_file} {_sizes(hidden)}"
+        )
+    if args.activation is not None and args.activation != saved["activation"]:
+        raise CannotRun(
+            f"--activation {args.activation} does not match: {in_file} {saved['activation']}"
+        )
+    classes = outputs if outputs > 1 else 2
+    if args.classes is not None and args.classes != classes:
+        raise CannotRun(f"--classes {args.classes} does not match: {in_file} {classes} classes")
+    if args.loss is not None and (args.loss == "cross_entropy") != (outputs > 1):
+        raise CannotRun(
+            f"--loss {args.loss} does not match: {in_file} {outputs} output"
+            f"{'s' if outputs > 1 else ''} (cross_entropy needs one per class, the other losses 1)"
+        )
+    args.hidden, args.activation, args.classes = hidden, saved["activation"], classes
+    if outputs > 1:
+        args.loss = "cross_entropy"
+    return saved["output_activation"]
+
+
+def _sizes(sizes: list[int]) -> str:
+    return ",".join(map(str, sizes)) or "no hidden layers"
+
+
+def estimated_bytes(args: argparse.Namespace, loss: str) -> int:
+    """The memory a run of these options needs, from the measured costs above.
+
+    The graph of one step over a batch of b points: per point, every fused neuron costs
+    ``FUSED_NEURON_BYTES`` plus ``FUSED_INPUT_BYTES`` per input, every elementwise one
+    (micrograd's graph) 2 n + 2 nodes for n inputs. Then the parameters and the data.
+    """
+    outputs = args.classes if loss == "cross_entropy" else 1
+    sizes = [2, *args.hidden, outputs]
+    layers = list(itertools.pairwise(sizes))
+    if args.elementwise:
+        per_point = sum((2 * n + 2) * m for n, m in layers) * NODE_BYTES
+    else:
+        per_point = sum((FUSED_NEURON_BYTES + FUSED_INPUT_BYTES * (n + 1)) * m for n, m in layers)
+    train = args.samples - int(args.samples * args.val_fraction)
+    batch = 0 if args.evaluate else min(args.batch_size or train, train)
+    parameters = sum((n + 1) * m for n, m in layers)
+    return batch * per_point + parameters * PARAMETER_BYTES + args.samples * SAMPLE_BYTES
+
+
+def memory_limit() -> int:
+    """The memory available to a run: MemAvailable of /proc/meminfo (Linux), else 8 GiB."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return FALLBACK_MEMORY_LIMIT
+
+
+def _check_memory(args: argparse.Namespace, loss: str) -> None:
+    """:class:`CannotRun` when the run would need more memory than there is, before it starts."""
+    need, limit = estimated_bytes(args, loss), memory_limit()
+    if need > limit:
+        raise CannotRun(
+            f"this run would need about {_gib(need)} of memory ({args.samples} samples, "
+            f"hidden layers {_sizes(args.hidden)}), more than the {_gib(limit)} available; "
+            "use fewer --samples, smaller --hidden layers or a --batch-size"
+        )
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.3g} GiB" if n >= 2**30 else f"{n / 2**20:.3g} MiB"
+
+
+def _checked_loss(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """The loss to use; a usage error (exit 2) for options that do not fit together."""
     if args.classes != 2 and args.dataset not in ("spirals", "blobs"):
         parser.error(f"--classes applies to spirals and blobs; {args.dataset} has 2 classes")
     loss = args.loss or ("hinge" if args.classes == 2 else "cross_entropy")
@@ -384,17 +521,8 @@ def _draw_one_sample(
     model.zero_grad()
 
 
-# Argument types: each turns the text into a value or says what was expected.
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
+# Argument types: each turns the text into a value or says what was expected. Ranges and the
+# finiteness policy are nn._validate's, as for the API and the loader.
 
 
 def positive_int(text: str) -> int:
@@ -407,25 +535,20 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_number(text: str) -> float:
-    value = _number(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
+def number_in(allowed: _validate.Range) -> Callable[[str], float]:
+    """An argument type: a finite number in ``allowed``."""
 
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if _validate.finite_in(value, allowed) is None:
+            raise argparse.ArgumentTypeError(f"must be a finite number {allowed}, got {text}")
+        return value
 
-def non_negative_number(text: str) -> float:
-    value = _number(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
-
-
-def fraction(text: str) -> float:
-    value = _number(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must lie in [0, 1), got {text}")
-    return value
+    parse.__name__ = "number"  # what argparse calls the type in its messages
+    return parse
 
 
 def layer_sizes(text: str) -> list[int]:

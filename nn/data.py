@@ -16,6 +16,8 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
+from nn._validate import FRACTION, NON_NEGATIVE, UNIT, number, positive_int
+
 Points = list[list[float]]
 Labels = list[int]
 T = TypeVar("T")
@@ -25,11 +27,6 @@ def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
     if rng is not None and seed is not None:
         raise ValueError("pass either seed or rng, not both")
     return rng if rng is not None else random.Random(seed)
-
-
-def _positive(name: str, n: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{name} must be a positive int, got {n!r}")
 
 
 def _linspace(start: float, stop: float, n: int, *, endpoint: bool = True) -> list[float]:
@@ -45,11 +42,10 @@ def _linspace(start: float, stop: float, n: int, *, endpoint: bool = True) -> li
 
 
 def _finish(
-    points: Points, labels: Labels, noise: float, rng: random.Random
+    op: str, points: Points, labels: Labels, noise: float, rng: random.Random
 ) -> tuple[Points, Labels]:
-    """Shuffle the examples, then add N(0, noise^2) to every coordinate."""
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    """Shuffle the examples, then add N(0, noise^2) to every coordinate (noise finite, >= 0)."""
+    noise = number(op, "noise", noise, NON_NEGATIVE)
     order = list(range(len(points)))
     rng.shuffle(order)
     X = [[c + rng.gauss(0.0, noise) if noise else c for c in points[i]] for i in order]
@@ -69,12 +65,12 @@ def make_moons(
     (cos t, sin t), the inner moon (label 1, the rest) is (1 - cos t, 1 - sin t - 0.5).
     The points are shuffled, then N(0, noise^2) is added to each coordinate.
     """
-    _positive("make_moons: n_samples", n_samples)
+    positive_int("make_moons", "n_samples", n_samples)
     n_out = n_samples // 2
     n_in = n_samples - n_out
     outer = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, n_out)]
     inner = [[1.0 - math.cos(t), 1.0 - math.sin(t) - 0.5] for t in _linspace(0.0, math.pi, n_in)]
-    return _finish(outer + inner, [0] * n_out + [1] * n_in, noise, _rng(seed, rng))
+    return _finish("make_moons", outer + inner, [0] * n_out + [1] * n_in, noise, _rng(seed, rng))
 
 
 def make_circles(
@@ -90,9 +86,8 @@ def make_circles(
     Outer circle (label 0, n//2 points): (cos t, sin t); inner (label 1): factor * (cos t,
     sin t), with t over ``linspace(0, 2 pi)`` without the endpoint. Shuffled, plus noise.
     """
-    _positive("make_circles: n_samples", n_samples)
-    if not 0.0 <= factor < 1.0:
-        raise ValueError(f"make_circles: factor must lie in [0, 1), got {factor!r}")
+    positive_int("make_circles", "n_samples", n_samples)
+    number("make_circles", "factor", factor, FRACTION)
     n_out = n_samples // 2
     n_in = n_samples - n_out
 
@@ -103,7 +98,11 @@ def make_circles(
         ]
 
     return _finish(
-        circle(n_out, 1.0) + circle(n_in, factor), [0] * n_out + [1] * n_in, noise, _rng(seed, rng)
+        "make_circles",
+        circle(n_out, 1.0) + circle(n_in, factor),
+        [0] * n_out + [1] * n_in,
+        noise,
+        _rng(seed, rng),
     )
 
 
@@ -118,10 +117,10 @@ def make_xor(
 
     Labels come from the clean point; then N(0, noise^2) is added to each coordinate.
     """
-    _positive("make_xor: n_samples", n_samples)
+    positive_int("make_xor", "n_samples", n_samples)
     r = _rng(seed, rng)
     points = [[r.uniform(-1.0, 1.0), r.uniform(-1.0, 1.0)] for _ in range(n_samples)]
-    return _finish(points, [int(x * y < 0) for x, y in points], noise, r)
+    return _finish("make_xor", points, [int(x * y < 0) for x, y in points], noise, r)
 
 
 def make_spirals(
@@ -137,8 +136,8 @@ def make_spirals(
     Class c gets about n/n_classes points with radius r over ``linspace(0, 1)`` and angle
     theta = 4c + 4r (radians), at (r sin theta, r cos theta); shuffled, plus noise.
     """
-    _positive("make_spirals: n_samples", n_samples)
-    _positive("make_spirals: n_classes", n_classes)
+    positive_int("make_spirals", "n_samples", n_samples)
+    positive_int("make_spirals", "n_classes", n_classes)
     points: Points = []
     labels: Labels = []
     for c in range(n_classes):
@@ -147,7 +146,7 @@ def make_spirals(
             theta = 4.0 * c + 4.0 * r
             points.append([r * math.sin(theta), r * math.cos(theta)])
             labels.append(c)
-    return _finish(points, labels, noise, _rng(seed, rng))
+    return _finish("make_spirals", points, labels, noise, _rng(seed, rng))
 
 
 def make_blobs(
@@ -166,11 +165,12 @@ def make_blobs(
     each of ``n_features`` coordinates. Points are spread as evenly as possible over the
     centers, each coordinate N(center, std^2); shuffled.
     """
-    _positive("make_blobs: n_samples", n_samples)
+    positive_int("make_blobs", "n_samples", n_samples)
+    number("make_blobs", "std", std, NON_NEGATIVE)
     r = _rng(seed, rng)
     if isinstance(centers, int):
-        _positive("make_blobs: centers", centers)
-        _positive("make_blobs: n_features", n_features)
+        positive_int("make_blobs", "centers", centers)
+        positive_int("make_blobs", "n_features", n_features)
         centers = [[r.uniform(*box) for _ in range(n_features)] for _ in range(centers)]
     k = len(centers)
     if k == 0:
@@ -180,7 +180,7 @@ def make_blobs(
         for _ in range(n_samples // k + (c < n_samples % k)):
             points.append([float(x) for x in center])
             labels.append(c)
-    return _finish(points, labels, std, r)
+    return _finish("make_blobs", points, labels, std, r)
 
 
 def split(
@@ -197,8 +197,7 @@ def split(
     """
     if len(X) != len(y):
         raise ValueError(f"split: {len(X)} inputs but {len(y)} labels")
-    if not 0.0 <= val_fraction <= 1.0:
-        raise ValueError(f"split: val_fraction must lie in [0, 1], got {val_fraction!r}")
+    val_fraction = number("split", "val_fraction", val_fraction, UNIT)
     order = list(range(len(X)))
     _rng(seed, rng).shuffle(order)
     n_val = round(val_fraction * len(X))
@@ -224,7 +223,7 @@ def batches(
     """
     if len(X) != len(y):
         raise ValueError(f"batches: {len(X)} inputs but {len(y)} labels")
-    _positive("batches: batch_size", batch_size)
+    positive_int("batches", "batch_size", batch_size)
     order = list(range(len(X)))
     if shuffle:
         _rng(seed, rng).shuffle(order)

@@ -3,8 +3,8 @@
 Every loss over n examples is a mean, computed as micrograd's demo computes it,
 ``(l_0 + l_1 + ... + l_{n-1}) * (1/n)`` (summed left to right, times the reciprocal), so that
 the hinge loss of micrograd's demo is reproduced bit for bit. Predictions may be Values or
-numbers, targets numbers. Mismatched lengths and empty input raise ``ValueError`` naming
-the loss.
+numbers, targets numbers (never bools). Mismatched lengths, empty input and targets a loss
+cannot take raise ``ValueError`` naming the loss.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import autograd
 from autograd import Value
+from nn._validate import NON_NEGATIVE, class_index, is_real, number, shorten
 
 Operand = Value | float | int
 
@@ -33,9 +34,16 @@ def _value(x: Operand) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
+def _refuse(name: str, what: str, target: object, i: int) -> ValueError:
+    return ValueError(f"{name}: {what}, got {shorten(target)} at index {i}")
+
+
 def mse(predictions: Sequence[Operand], targets: Sequence[float]) -> Value:
     """Mean squared error: (1/n) sum_i (p_i - t_i)^2."""
     _pairs("mse", predictions, targets)
+    for i, t in enumerate(targets):
+        if not is_real(t):
+            raise _refuse("mse", "targets must be real numbers (not bools)", t, i)
     diffs = [_value(p) - t for p, t in zip(predictions, targets)]
     return _mean([d * d for d in diffs])
 
@@ -44,30 +52,44 @@ def hinge(scores: Sequence[Operand], labels: Sequence[int]) -> Value:
     """SVM max-margin loss: (1/n) sum_i max(0, 1 - y_i s_i) for labels y_i in {-1, +1}.
 
     micrograd's demo loss, ``(1 + -y*s).relu()`` averaged; ``1 - y*s`` is bitwise the same
-    number. Labels 0/1 are a mistake here (use ``2*y - 1``) and raise ``ValueError``.
+    number. Labels 0/1 are a mistake here (use ``2*y - 1``) and raise ``ValueError``, as do
+    bools.
     """
     _pairs("hinge", scores, labels)
     for i, y in enumerate(labels):
-        if y not in (-1, 1):
-            raise ValueError(f"hinge: labels must be -1 or +1, got {y!r} at index {i}")
+        if not is_real(y) or y not in (-1, 1):
+            raise _refuse("hinge", "labels must be -1 or +1", y, i)
     return _mean([(1.0 - y * _value(s)).relu() for s, y in zip(scores, labels)])
 
 
 def bce_with_logits(logits: Sequence[Operand], targets: Sequence[float]) -> Value:
     """Binary cross-entropy on logits z with targets y in [0, 1], averaged over examples.
 
-    Per example: -[y log s(z) + (1-y) log(1 - s(z))] with s the sigmoid, which equals
+    Per example: -[y log s(z) + (1-y) log(1 - s(z))] with s the sigmoid. Since
+    -log s(z) = softplus(-z) and -log(1 - s(z)) = softplus(z), this is
 
-        max(z, 0) - z*y + log(1 + exp(-|z|)) = softplus(z) - z*y,
+        y softplus(-z) + (1 - y) softplus(z),
 
-    computed with the engine's ``softplus`` (max(z, 0) + log1p(exp(-|z|))), which never
-    overflows and never takes the log of 0; d/dz = s(z) - y.
+    a sum of non-negative terms: no cancellation (``softplus(z) - z*y`` loses every digit for
+    a confident correct z, e.g. 0 instead of 6.3e-16 at z = 35, y = 1). A term whose weight is
+    0 is left out, so targets 0 and 1 cost one softplus. The engine's ``softplus`` never
+    overflows nor takes the log of 0 and its derivative is the stable sigmoid, so
+    d/dz = (1 - y) s(z) - y s(-z) = s(z) - y holds to full relative precision as well.
     """
     _pairs("bce_with_logits", logits, targets)
     for i, y in enumerate(targets):
-        if not 0.0 <= y <= 1.0:
-            raise ValueError(f"bce_with_logits: targets must lie in [0, 1], got {y!r} at index {i}")
-    return _mean([_value(z).softplus() - _value(z) * y for z, y in zip(logits, targets)])
+        if not (is_real(y) and 0.0 <= y <= 1.0):
+            raise _refuse("bce_with_logits", "targets must lie in [0, 1]", y, i)
+    return _mean([_bce_term(_value(z), float(y)) for z, y in zip(logits, targets)])
+
+
+def _bce_term(z: Value, y: float) -> Value:
+    """y softplus(-z) + (1 - y) softplus(z), without the terms of weight 0 or factors of 1."""
+    if y == 1.0:
+        return (-z).softplus()
+    if y == 0.0:
+        return z.softplus()
+    return y * (-z).softplus() + (1.0 - y) * z.softplus()
 
 
 def cross_entropy(logits: Sequence[Sequence[Operand]], targets: Sequence[int]) -> Value:
@@ -78,16 +100,21 @@ def cross_entropy(logits: Sequence[Sequence[Operand]], targets: Sequence[int]) -
     Subtracting the max keeps every exp() <= 1 (no overflow); m is taken as a constant
     (a float, not a graph node), which changes no gradient since softmax(z - m) = softmax(z).
     d/dz_j = softmax(z)_j - [j == c].
+
+    A class c is an integral number: ``1``, ``numpy.int64(1)`` or ``1.0``; not ``True``.
     """
     _pairs("cross_entropy", logits, targets)
     terms = []
-    for i, (row, c) in enumerate(zip(logits, targets)):
+    for i, (row, target) in enumerate(zip(logits, targets)):
         zs = [_value(z) for z in row]
         if not zs:
             raise ValueError(f"cross_entropy: example {i} has no logits")
-        if not isinstance(c, int) or not 0 <= c < len(zs):
+        c = class_index(target)
+        if c is None or not 0 <= c < len(zs):
+            why = " (a bool is not a class)" if isinstance(target, bool) else ""
             raise ValueError(
-                f"cross_entropy: target {c!r} of example {i} is not a class index in [0, {len(zs)})"
+                f"cross_entropy: target {shorten(target)} of example {i} is not a class index "
+                f"in [0, {len(zs)}){why}"
             )
         m = max(z.data for z in zs)
         terms.append(autograd.sum((z - m).exp() for z in zs).log() - (zs[c] - m))
@@ -95,5 +122,9 @@ def cross_entropy(logits: Sequence[Sequence[Operand]], targets: Sequence[int]) -
 
 
 def l2(parameters: Iterable[Value], alpha: float) -> Value:
-    """L2 regularisation: alpha * sum_p p^2 (micrograd's ``alpha * sum(p*p for p in ...)``)."""
+    """L2 regularisation: alpha * sum_p p^2 (micrograd's ``alpha * sum(p*p for p in ...)``).
+
+    ``alpha`` must be a finite number >= 0 (a negative one would reward large weights).
+    """
+    alpha = number("l2", "alpha", alpha, NON_NEGATIVE)
     return alpha * autograd.sum(p * p for p in parameters)

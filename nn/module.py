@@ -21,10 +21,11 @@ import math
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import ModuleType
+from typing import TypedDict
 
 import autograd
 from autograd import Value
-from nn.serialize import StateError, check_number, check_numbers
+from nn._validate import StateError, first, positive_int, shorten, state_number, state_numbers
 
 Operand = Value | float | int
 Tensor = Value | list[Value]
@@ -56,10 +57,45 @@ def _uniform_bound(init: str, fan_in: int, fan_out: int) -> float:
     raise ValueError(f"unknown init {init!r}: choose 'uniform', 'xavier' or 'he'")
 
 
-def _first(names: list[str], shown: int = 3) -> str:
-    """At most ``shown`` names, and how many more: error messages stay one short line."""
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return f"{names[:shown]}{more}"
+class Architecture(TypedDict):
+    """What ``MLP(**architecture)`` needs to rebuild a model (weights aside)."""
+
+    nin: int
+    nouts: list[int]
+    activation: str
+    output_activation: str
+
+
+def check_architecture(value: object) -> Architecture:
+    """``value`` if it is a valid :class:`Architecture` (as read from a file), else StateError.
+
+    Exactly the four keys; ``nin`` and every size a positive int (not a bool), at least one
+    layer; both activations names from :data:`ACTIVATIONS`.
+    """
+    keys = set(Architecture.__annotations__)
+    if not isinstance(value, dict) or set(value) != keys:
+        got = first(sorted(map(str, value))) if isinstance(value, dict) else type(value).__name__
+        raise StateError(f"'architecture': expected the keys {sorted(keys)}, got {got}")
+    nin, nouts = value["nin"], value["nouts"]
+    if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+        raise StateError(f"'architecture.nin': expected a positive int, got {shorten(nin)}")
+    if not isinstance(nouts, list) or not nouts:
+        raise StateError(f"'architecture.nouts': expected a list of sizes, got {shorten(nouts)}")
+    for i, n in enumerate(nouts):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise StateError(f"'architecture.nouts.{i}': expected a positive int, got {shorten(n)}")
+    for key in ("activation", "output_activation"):
+        if not isinstance(value[key], str) or value[key] not in ACTIVATIONS:
+            raise StateError(
+                f"'architecture.{key}': expected one of {sorted(ACTIVATIONS)}, "
+                f"got {shorten(value[key])}"
+            )
+    return Architecture(
+        nin=nin,
+        nouts=list(nouts),
+        activation=value["activation"],
+        output_activation=value["output_activation"],
+    )
 
 
 class Module:
@@ -131,14 +167,14 @@ class Module:
             raise StateError(
                 f"load_state_dict: state does not match {type(self).__name__} "
                 f"({len(tensors)} tensors; the state has {len(state)}): "
-                f"missing {_first(missing)}, unexpected {_first(unexpected)}"
+                f"missing {first(missing)}, unexpected {first(unexpected)}"
             )
         updates: list[tuple[Value, float]] = []
         for name, tensor in tensors.items():
             if isinstance(tensor, Value):
-                updates.append((tensor, check_number(state[name], name)))
+                updates.append((tensor, state_number(state[name], name)))
             else:
-                updates.extend(zip(tensor, check_numbers(state[name], len(tensor), name)))
+                updates.extend(zip(tensor, state_numbers(state[name], len(tensor), name)))
         for p, v in updates:
             p.data = v
 
@@ -167,11 +203,12 @@ class Neuron(Module):
         fused: bool = True,
         fan_out: int = 1,
     ) -> None:
-        if not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        positive_int("Neuron", "nin", nin)
+        positive_int("Neuron", "fan_out", fan_out)
         if activation not in ACTIVATIONS:
             raise ValueError(
-                f"Neuron: unknown activation {activation!r}: choose from {sorted(ACTIVATIONS)}"
+                f"Neuron: unknown activation {shorten(activation)}: "
+                f"choose from {sorted(ACTIVATIONS)}"
             )
         bound = _uniform_bound(init, nin, fan_out)
         source: RandomSource = random if rng is None else rng
@@ -215,8 +252,8 @@ class Layer(Module):
         rng: random.Random | None = None,
         fused: bool = True,
     ) -> None:
-        if not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        positive_int("Layer", "nin", nin)
+        positive_int("Layer", "nout", nout)
         self.neurons = [
             Neuron(nin, activation=activation, init=init, rng=rng, fused=fused, fan_out=nout)
             for _ in range(nout)
@@ -260,8 +297,15 @@ class MLP(Module):
         rng: random.Random | None = None,
         fused: bool = True,
     ) -> None:
-        if not nouts:
-            raise ValueError("MLP: nouts must list at least one layer size")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP: nouts must list at least one layer size, got {shorten(nouts)}")
+        positive_int("MLP", "nin", nin)
+        for i, n in enumerate(nouts):
+            positive_int("MLP", f"nouts[{i}]", n)
+        self.nin = nin
+        self.nouts = list(nouts)
+        self.activation = activation
+        self.output_activation = output_activation
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
@@ -275,6 +319,15 @@ class MLP(Module):
             )
             for i in range(len(nouts))
         ]
+
+    def architecture(self) -> Architecture:
+        """What ``MLP(**model.architecture())`` needs to rebuild this model (weights aside)."""
+        return Architecture(
+            nin=self.nin,
+            nouts=list(self.nouts),
+            activation=self.activation,
+            output_activation=self.output_activation,
+        )
 
     def _children(self) -> Iterator[tuple[str, Module]]:
         for i, layer in enumerate(self.layers):

@@ -20,45 +20,80 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from autograd import Value
-from nn.serialize import StateError, check_number
+from nn._validate import (
+    FRACTION,
+    MAX_STEP,
+    NON_NEGATIVE,
+    UNIT,
+    Range,
+    StateError,
+    first,
+    number,
+    positive_int,
+    shorten,
+    state_number,
+)
 
 Schedule = Callable[[int], float]
-
-
-def _non_negative(name: str, value: float) -> float:
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0):
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    return float(value)
 
 
 class Optimizer:
     """The common part: parameters, ``lr``, ``zero_grad``, the step count and the state.
 
-    Subclasses name their hyperparameters (``_HYPER``) and per-parameter buffers
-    (``_BUFFERS``), check them in :meth:`_check` (run by the constructor and by
-    :meth:`load_state_dict` alike), and define :meth:`_update`, the new value of one parameter.
-    State dicts are plain JSON-able data::
+    Subclasses give the range of each numeric hyperparameter (``_HYPER``), name their
+    per-parameter buffers (``_BUFFERS``) with the range of their entries, check what ranges
+    cannot say in :meth:`_check` (run by the constructor and by :meth:`load_state_dict`
+    alike), and define :meth:`_update`, the new value of one parameter. Every hyperparameter
+    is a finite number in its range, ``lr`` >= 0 included, whoever sets it (the constructor,
+    a user, :class:`LRScheduler`, a loaded state). State dicts are plain JSON-able data::
 
         {"step": k, "hyper": {"lr": ..., ...}, "buffers": {name: [float or None, ...]}}
 
-    with one buffer entry per parameter, in parameter order (``None``: not created yet).
+    with one buffer entry per parameter, in parameter order (``None``: not created yet), and
+    0 <= k <= :data:`nn._validate.MAX_STEP`.
     """
 
-    _HYPER: tuple[str, ...] = ("lr",)
-    _BUFFERS: tuple[str, ...] = ()
+    _HYPER: ClassVar[dict[str, Range]] = {"lr": NON_NEGATIVE}
+    _BUFFERS: ClassVar[dict[str, Range]] = {}
 
     def __init__(self, parameters: Iterable[Value], lr: float) -> None:
         self.params = list(parameters)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got an empty list of parameters")
-        self.lr = _non_negative("lr", lr)
+        self.lr = lr
         self.steps = 0
         self.buffers: dict[str, list[float | None]] = {
             name: [None] * len(self.params) for name in self._BUFFERS
         }
+
+    @property
+    def lr(self) -> float:
+        """The learning rate: setting it checks that it is a finite number >= 0.
+
+        ``_update`` reads ``_lr``: the check runs once per setting, not once per parameter.
+        """
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = number(type(self).__name__, "lr", value, self._HYPER["lr"])
+
+    def _set_hyper(self, values: Mapping[str, Any]) -> None:
+        """Check every hyperparameter in ``values``, then set them all (or none)."""
+        op = type(self).__name__
+        checked = {
+            name: number(op, name, value, self._HYPER[name]) if name in self._HYPER else value
+            for name, value in values.items()
+        }
+        self._check(checked)
+        for name, value in checked.items():
+            setattr(self, name, value)
+
+    def _check(self, hyper: Mapping[str, Any]) -> None:
+        """Raise ValueError if hyperparameters (each in its range) do not fit together."""
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0."""
@@ -74,65 +109,66 @@ class Optimizer:
     def _update(self, i: int, p: float, g: float) -> float:
         raise NotImplementedError
 
-    def _check(self) -> None:
-        """Raise ValueError if a hyperparameter is out of range."""
-        _non_negative("lr", self.lr)
+    def _hyper_names(self) -> tuple[str, ...]:
+        return tuple(self._HYPER)
 
     def state_dict(self) -> dict[str, Any]:
         """Step count, hyperparameters and buffers as plain JSON-able data."""
         return {
             "step": self.steps,
-            "hyper": {name: getattr(self, name) for name in self._HYPER},
+            "hyper": {name: getattr(self, name) for name in self._hyper_names()},
             "buffers": {name: list(values) for name, values in self.buffers.items()},
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned; checks everything before changing anything.
 
+        Hyperparameters get the constructor's checks, buffer entries their ranges (e.g.
+        Adam's second moments are >= 0), the step count must be an int in [0, 2**53].
         Raises :class:`nn.StateError` naming the offending key.
         """
+        op = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, Mapping) or set(state) != {"step", "hyper", "buffers"}:
-            raise StateError(
-                f"{type(self).__name__}.load_state_dict: expected the keys "
-                "'step', 'hyper' and 'buffers'"
-            )
+            raise StateError(f"{op}: expected the keys 'step', 'hyper' and 'buffers'")
         steps = state["step"]
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-            raise StateError(f"'step': expected an int >= 0, got {steps!r}")
-        hyper = _exact_keys(state["hyper"], self._HYPER, "hyper")
-        values = {name: self._hyper_value(name, hyper[name]) for name in self._HYPER}
-        buffers = _exact_keys(state["buffers"], self._BUFFERS, "buffers")
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEP:
+            raise StateError(f"'step': expected an int in [0, 2**53], got {shorten(steps)}")
+        names = self._hyper_names()
+        hyper = _exact_keys(state["hyper"], names, "hyper")
+        values = {name: self._hyper_value(name, hyper[name]) for name in names}
+        buffers = _exact_keys(state["buffers"], tuple(self._BUFFERS), "buffers")
         n = len(self.params)
         loaded = {}
-        for name in self._BUFFERS:
+        for name, allowed in self._BUFFERS.items():
             entries = buffers[name]
             if not isinstance(entries, list) or len(entries) != n:
                 raise StateError(f"'buffers.{name}': expected a list of {n} entries")
             loaded[name] = [
-                None if v is None else check_number(v, f"buffers.{name}.{i}")
+                None if v is None else state_number(v, f"buffers.{name}.{i}", allowed)
                 for i, v in enumerate(entries)
             ]
-        before = {name: getattr(self, name) for name in self._HYPER}
-        for name, value in values.items():
-            setattr(self, name, value)
         try:
-            self._check()
+            self._set_hyper(values)
         except ValueError as exc:
-            for name, value in before.items():
-                setattr(self, name, value)
             raise StateError(f"'hyper': {exc}") from None
         self.steps = steps
         self.buffers = loaded
 
     def _hyper_value(self, name: str, value: object) -> Any:
-        """A hyperparameter read from a state dict: a finite number."""
-        return check_number(value, f"hyper.{name}")
+        """A hyperparameter read from a state dict: a finite number (its range comes next)."""
+        return state_number(value, f"hyper.{name}")
 
 
 def _exact_keys(value: object, names: tuple[str, ...], key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping) or set(value) != set(names):
-        got = sorted(value) if isinstance(value, Mapping) else type(value).__name__
-        raise StateError(f"{key!r}: expected the keys {sorted(names)}, got {got}")
+    if not isinstance(value, Mapping):
+        raise StateError(f"{key!r}: expected an object, got {type(value).__name__}")
+    if set(value) != set(names):
+        missing = [name for name in names if name not in value]
+        unexpected = [str(name) for name in value if name not in names]
+        raise StateError(
+            f"{key!r}: expected the keys {sorted(names)}: "
+            f"missing {first(missing)}, unexpected {first(unexpected)}"
+        )
     return value
 
 
@@ -140,7 +176,7 @@ class GD(Optimizer):
     """Gradient descent: p <- p - lr g (micrograd's ``p.data -= lr * p.grad``)."""
 
     def _update(self, i: int, p: float, g: float) -> float:
-        return p - self.lr * g
+        return p - self._lr * g
 
 
 class SGD(Optimizer):
@@ -157,8 +193,13 @@ class SGD(Optimizer):
     Without momentum and weight decay this is exactly :class:`GD`'s update.
     """
 
-    _HYPER = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
-    _BUFFERS = ("momentum",)
+    _HYPER: ClassVar[dict[str, Range]] = {
+        "lr": NON_NEGATIVE,
+        "momentum": FRACTION,
+        "dampening": UNIT,
+        "weight_decay": NON_NEGATIVE,
+    }
+    _BUFFERS: ClassVar[dict[str, Range]] = {"momentum": Range()}
 
     def __init__(
         self,
@@ -171,17 +212,20 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(parameters, lr)
-        self.momentum = _non_negative("momentum", momentum)
-        self.dampening = _non_negative("dampening", dampening)
-        self.weight_decay = _non_negative("weight_decay", weight_decay)
-        self.nesterov = bool(nesterov)
-        self._check()
+        self._set_hyper(
+            {
+                "momentum": momentum,
+                "dampening": dampening,
+                "weight_decay": weight_decay,
+                "nesterov": bool(nesterov),
+            }
+        )
 
-    def _check(self) -> None:
-        super()._check()
-        for name in ("momentum", "dampening", "weight_decay"):
-            _non_negative(name, getattr(self, name))
-        if self.nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
+    def _hyper_names(self) -> tuple[str, ...]:
+        return (*self._HYPER, "nesterov")
+
+    def _check(self, hyper: Mapping[str, Any]) -> None:
+        if hyper["nesterov"] and (hyper["momentum"] == 0.0 or hyper["dampening"] != 0.0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening 0")
 
     def _hyper_value(self, name: str, value: object) -> Any:
@@ -199,7 +243,7 @@ class SGD(Optimizer):
             buf = g if buf is None else self.momentum * buf + (1.0 - self.dampening) * g
             self.buffers["momentum"][i] = buf
             g = g + self.momentum * buf if self.nesterov else buf
-        return p - self.lr * g
+        return p - self._lr * g
 
 
 class Adam(Optimizer):
@@ -213,8 +257,14 @@ class Adam(Optimizer):
         p <- p - lr/(1 - b1^t) * m / (sqrt(v)/sqrt(1 - b2^t) + eps)
     """
 
-    _HYPER = ("lr", "beta1", "beta2", "eps", "weight_decay")
-    _BUFFERS = ("m", "v")
+    _HYPER: ClassVar[dict[str, Range]] = {
+        "lr": NON_NEGATIVE,
+        "beta1": FRACTION,
+        "beta2": FRACTION,
+        "eps": NON_NEGATIVE,
+        "weight_decay": NON_NEGATIVE,
+    }
+    _BUFFERS: ClassVar[dict[str, Range]] = {"m": Range(), "v": NON_NEGATIVE}  # v: mean of squares
     _DEFAULT_WEIGHT_DECAY = 0.0
 
     def __init__(
@@ -229,19 +279,10 @@ class Adam(Optimizer):
         super().__init__(parameters, lr)
         if weight_decay is None:
             weight_decay = self._DEFAULT_WEIGHT_DECAY
-        self.beta1, self.beta2 = (float(b) for b in betas)
-        self.eps = _non_negative("eps", eps)
-        self.weight_decay = _non_negative("weight_decay", weight_decay)
-        self._check()
-
-    def _check(self) -> None:
-        super()._check()
-        for name in ("beta1", "beta2"):
-            beta = getattr(self, name)
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{type(self).__name__}: {name} must lie in [0, 1), got {beta!r}")
-        _non_negative("eps", self.eps)
-        _non_negative("weight_decay", self.weight_decay)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{type(self).__name__}: betas must be a pair, got {shorten(betas)}")
+        beta1, beta2 = betas
+        self._set_hyper({"beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay})
 
     def _decay(self, p: float, g: float) -> tuple[float, float]:
         """Weight decay as an L2 term in the gradient: (p, g + wd p)."""
@@ -256,7 +297,7 @@ class Adam(Optimizer):
         v = self.beta2 * v + (1.0 - self.beta2) * g * g
         self.buffers["m"][i], self.buffers["v"][i] = m, v
         t = self.steps
-        step_size = self.lr / (1.0 - self.beta1**t)
+        step_size = self._lr / (1.0 - self.beta1**t)
         denom = math.sqrt(v) / math.sqrt(1.0 - self.beta2**t) + self.eps
         return p - step_size * m / denom
 
@@ -272,12 +313,16 @@ class AdamW(Adam):
 
     def _decay(self, p: float, g: float) -> tuple[float, float]:
         """Decoupled weight decay: (p (1 - lr wd), g)."""
-        return p * (1.0 - self.lr * self.weight_decay), g
+        return p * (1.0 - self._lr * self.weight_decay), g
 
 
 # --------------------------------------------------------------------------------------------
 # Learning-rate schedules: callables k -> lr
 # --------------------------------------------------------------------------------------------
+
+
+# Every schedule checks its arguments once, on construction: all are finite, learning rates
+# and factors >= 0, step counts positive ints, and no schedule can reach a negative rate.
 
 
 @dataclass(frozen=True)
@@ -286,13 +331,16 @@ class Constant:
 
     lr: float
 
+    def __post_init__(self) -> None:
+        number("Constant", "lr", self.lr, NON_NEGATIVE)
+
     def __call__(self, k: int) -> float:
         return self.lr
 
 
 @dataclass(frozen=True)
 class LinearDecay:
-    """lr_k = start - drop * k / steps for k < steps, then start - drop.
+    """lr_k = start - drop * k / steps for k < steps, then start - drop; needs drop <= start.
 
     micrograd's demo is ``LinearDecay(1.0, 0.9, 100)``: lr = 1.0 - 0.9*k/100, bit for bit.
     """
@@ -301,8 +349,19 @@ class LinearDecay:
     drop: float
     steps: int
 
+    def __post_init__(self) -> None:
+        start = number("LinearDecay", "start", self.start, NON_NEGATIVE)
+        drop = number("LinearDecay", "drop", self.drop)
+        positive_int("LinearDecay", "steps", self.steps)
+        if drop > start:
+            raise ValueError(
+                f"LinearDecay: drop must be <= start={start:g}, got {drop:g}: the learning rate "
+                f"would end at {start - drop:g} < 0 (gradient ascent)"
+            )
+
     def __call__(self, k: int) -> float:
-        return self.start - self.drop * min(k, self.steps) / self.steps
+        # max(): drop * steps / steps may round above drop; lr never goes below 0.
+        return max(self.start - self.drop * min(k, self.steps) / self.steps, 0.0)
 
 
 @dataclass(frozen=True)
@@ -312,6 +371,11 @@ class StepDecay:
     lr: float
     every: int
     gamma: float = 0.1
+
+    def __post_init__(self) -> None:
+        number("StepDecay", "lr", self.lr, NON_NEGATIVE)
+        positive_int("StepDecay", "every", self.every)
+        number("StepDecay", "gamma", self.gamma, NON_NEGATIVE)
 
     def __call__(self, k: int) -> float:
         return self.lr * self.gamma ** (k // self.every)
@@ -325,6 +389,11 @@ class CosineDecay:
     steps: int
     lr_min: float = 0.0
 
+    def __post_init__(self) -> None:
+        number("CosineDecay", "lr", self.lr, NON_NEGATIVE)
+        positive_int("CosineDecay", "steps", self.steps)
+        number("CosineDecay", "lr_min", self.lr_min, NON_NEGATIVE)
+
     def __call__(self, k: int) -> float:
         k = min(k, self.steps)
         cosine = math.cos(math.pi * k / self.steps)
@@ -335,15 +404,23 @@ class LRScheduler:
     """Sets ``optimizer.lr = schedule(k)``: k = 0 on creation, k + 1 on every :meth:`step`.
 
     As in PyTorch, call ``scheduler.step()`` after ``optimizer.step()``, so optimizer step k
-    (counting from 0) runs with ``schedule(k)``.
+    (counting from 0) runs with ``schedule(k)``. The optimizer checks every rate it is given:
+    a schedule (e.g. a hand-written one) that returns a negative or non-finite rate raises
+    ``ValueError`` naming the step, and the optimizer keeps its previous rate.
     """
 
     def __init__(self, optimizer: Optimizer, schedule: Schedule) -> None:
         self.optimizer = optimizer
         self.schedule = schedule
         self.k = 0
-        optimizer.lr = schedule(0)
+        self._apply()
 
     def step(self) -> None:
         self.k += 1
-        self.optimizer.lr = self.schedule(self.k)
+        self._apply()
+
+    def _apply(self) -> None:
+        try:
+            self.optimizer.lr = self.schedule(self.k)
+        except ValueError as exc:
+            raise ValueError(f"LRScheduler: step {self.k} of {self.schedule!r}: {exc}") from None

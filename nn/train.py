@@ -27,6 +27,7 @@ from typing import Any, Protocol, Union
 
 import autograd
 from autograd import Value
+from nn._validate import NON_NEGATIVE, class_index, number, positive_int, shorten
 from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
 from nn.module import Module
 from nn.optim import GD, LRScheduler, Optimizer, Schedule
@@ -49,13 +50,15 @@ class History:
     """One record per step: ``{"step", "loss", "lr", ...metrics, ...validation metrics}``.
 
     ``history["loss"]`` is the list of one column (``None`` where a step has no such entry).
-    ``method`` says how batches were drawn; ``stopped`` why training ended early, if it did.
+    ``method`` says how batches were drawn; ``stopped`` why training ended early, if it did;
+    ``validate_every`` how often the records hold validation metrics (None: never).
     """
 
     method: str
     records: list[dict[str, float]] = field(default_factory=list)
     stopped: str | None = None
     seconds: float = 0.0
+    validate_every: int | None = None
 
     def __getitem__(self, key: str) -> list[float | None]:
         return [r.get(key) for r in self.records]
@@ -82,6 +85,10 @@ class EarlyStopping:
 
     ``mode`` is ``"min"`` for losses and ``"max"`` for accuracies. A plateau (a loss stuck
     at its best, e.g. a hinge loss at 0) is no improvement and stops training.
+
+    A ``monitor`` that is never recorded (misspelled, or ``val_loss`` without validation data)
+    raises ``ValueError`` at the first record that holds every metric training records (the
+    first step, or the first validation with ``validate_every``), naming the keys there are.
     """
 
     monitor: str = "val_loss"
@@ -92,9 +99,23 @@ class EarlyStopping:
     def __post_init__(self) -> None:
         if self.mode not in ("min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {self.mode!r}")
-        _positive_int("EarlyStopping: patience", self.patience)
+        positive_int("EarlyStopping", "patience", self.patience)
+        number("EarlyStopping", "min_delta", self.min_delta, NON_NEGATIVE)
+        if not isinstance(self.monitor, str):
+            raise ValueError(f"EarlyStopping: monitor must be a str, got {shorten(self.monitor)}")
 
     def __call__(self, history: History) -> bool:
+        if len(history) == (history.validate_every or 1) and self.monitor not in history.last:
+            hint = (
+                "; validation metrics need validation data, e.g. fit(..., val=(X_val, y_val))"
+                if self.monitor.startswith("val_")
+                and not any(key.startswith("val_") for key in history.last)
+                else ""
+            )
+            raise ValueError(
+                f"EarlyStopping: monitor {shorten(self.monitor)} is not recorded; the history "
+                f"records {sorted(history.last)}{hint}"
+            )
         sign = 1.0 if self.mode == "min" else -1.0
         values = [sign * v for v in history[self.monitor] if v is not None]
         if len(values) <= self.patience:
@@ -141,7 +162,7 @@ class Trainer:
         self.optimizer = optimizer
         self.schedule = schedule
         self.validate = validate
-        self.validate_every = _positive_int("validate_every", validate_every)
+        self.validate_every = positive_int("Trainer", "validate_every", validate_every)
         self.callbacks = list(callbacks)
         self.progress = progress
 
@@ -163,11 +184,14 @@ class Trainer:
         if not data:
             raise ValueError("Trainer.run: no data")
         if batch_size is not None:
-            _positive_int("batch_size", batch_size)
+            positive_int("Trainer.run", "batch_size", batch_size)
             batch_size = min(batch_size, len(data))
         per_epoch = 1 if batch_size is None else math.ceil(len(data) / batch_size)
         total = _step_count(steps, epochs, per_epoch)
-        history = History(_describe(len(data), batch_size, seed))
+        history = History(
+            _describe(len(data), batch_size, seed),
+            validate_every=None if self.validate is None else self.validate_every,
+        )
         scheduler = LRScheduler(self.optimizer, self.schedule) if self.schedule else None
         batches = _batches(data, batch_size, random.Random(seed))
         start = time.perf_counter()
@@ -237,11 +261,20 @@ def fit(
     ``alpha * sum(p^2)`` (micrograd's demo: 1e-4). ``optimizer`` defaults to ``GD(lr)``.
     Every step records ``loss`` and ``accuracy`` on its batch; with ``val=(X_val, y_val)``
     also ``val_loss`` and ``val_accuracy``. Batching and stopping are :meth:`Trainer.run`'s.
+
+    Everything is checked before the first step: as many labels as inputs (in ``val`` too),
+    ``alpha`` finite and >= 0, and every label a class the loss can take, an integral number
+    (``1``, ``numpy.int64(1)``, ``1.0``; never a bool): 0 or 1 for the one-output losses, 0 to
+    k-1 for ``cross_entropy`` on a model with k outputs. Else ``ValueError`` naming the label.
     """
-    if len(X) != len(y):
-        raise ValueError(f"fit: {len(X)} inputs but {len(y)} labels")
     if loss not in LOSSES:
         raise ValueError(f"fit: unknown loss {loss!r}: choose from {', '.join(LOSSES)}")
+    alpha = number("fit", "alpha", alpha, NON_NEGATIVE)
+    y = _checked_labels(model, X, y, loss, "")
+    if val is not None:
+        if not isinstance(val, (tuple, list)) or len(val) != 2:
+            raise ValueError("fit: val must be a pair (X_val, y_val)")
+        val = (val[0], _checked_labels(model, val[0], val[1], loss, "val "))
     params = model.parameters()
     optimizer = optimizer if optimizer is not None else GD(params, lr=lr)
 
@@ -275,6 +308,36 @@ def fit(
     return trainer.run(
         list(zip(X, y)), steps=steps, epochs=epochs, batch_size=batch_size, seed=seed
     )
+
+
+def _checked_labels(
+    model: Module, X: Sequence[Sequence[float]], y: Sequence[object], loss: str, which: str
+) -> list[int]:
+    """The labels ``y`` of inputs ``X`` as ints, after checking them against ``loss`` and the
+    model's number of outputs (from one forward pass); ``which`` is ``""`` or ``"val "``."""
+    if len(X) != len(y):
+        raise ValueError(f"fit: {len(X)} {which}inputs but {len(y)} {which}labels")
+    if not X:
+        raise ValueError(f"fit: no {which}data")
+    with autograd.no_grad():
+        output = model(list(X[0]))
+    outputs = len(output) if isinstance(output, list) else 1
+    if loss == "cross_entropy":
+        classes, takes = outputs, f"0 to {outputs - 1} (the model has {outputs} outputs)"
+    else:
+        _single(output)
+        classes, takes = 2, "0 and 1"
+    labels = []
+    for i, label in enumerate(y):
+        c = class_index(label)
+        if c is None or not 0 <= c < classes:
+            why = "; a bool is not a class label" if isinstance(label, bool) else ""
+            raise ValueError(
+                f"fit: {which}label {shorten(label)} at index {i}: loss={loss!r} takes the "
+                f"class labels {takes}{why}"
+            )
+        labels.append(c)
+    return labels
 
 
 def predict(model: Module, x: Sequence[float]) -> int:
@@ -317,18 +380,12 @@ def _accuracy(outputs: list, labels: list[int]) -> float:
     return sum(_predicted_class(o) == label for o, label in zip(outputs, labels)) / len(labels)
 
 
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
-
-
 def _step_count(steps: int | None, epochs: int | None, per_epoch: int) -> int:
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one of steps= or epochs=")
     if steps is not None:
-        return _positive_int("steps", steps)
-    return _positive_int("epochs", epochs) * per_epoch
+        return positive_int("Trainer.run", "steps", steps)
+    return positive_int("Trainer.run", "epochs", epochs) * per_epoch
 
 
 def _describe(n: int, batch_size: int | None, seed: int | None) -> str:

@@ -117,8 +117,11 @@ def test_batches_without_shuffle_keep_the_order() -> None:
     "call, message",
     [
         (lambda: make_moons(0), "n_samples must be a positive int"),
-        (lambda: make_moons(10, noise=-1), "noise must be >= 0"),
-        (lambda: make_circles(10, factor=1.5), "factor must lie in"),
+        (
+            lambda: make_moons(10, noise=-1),
+            "make_moons: noise must be a finite number >= 0, got -1",
+        ),
+        (lambda: make_circles(10, factor=1.5), "make_circles: factor must be a finite number in"),
         (lambda: split([[1.0]], [], val_fraction=0.5), "1 inputs but 0 labels"),
         (lambda: list(batches([[1.0]], [1], 0)), "batch_size must be a positive int"),
     ],

@@ -106,9 +106,12 @@ def test_zero_grad() -> None:
     "make, message",
     [
         (lambda: GD([], lr=0.1), "empty list of parameters"),
-        (lambda: GD([Value(1.0)], lr=-1), "lr must be a number >= 0"),
+        (lambda: GD([Value(1.0)], lr=-1), "GD: lr must be a finite number >= 0, got -1"),
         (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
-        (lambda: Adam([Value(1.0)], betas=(0.9, 1.0)), "beta2 must lie in \\[0, 1\\)"),
+        (
+            lambda: Adam([Value(1.0)], betas=(0.9, 1.0)),
+            "Adam: beta2 must be a finite number in \\[0, 1\\), got 1.0",
+        ),
     ],
 )
 def test_bad_options_are_errors(make, message: str) -> None:
