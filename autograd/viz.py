@@ -292,14 +292,26 @@ _RECORD_SPECIALS = frozenset('{}|<>" \\')
 def _escape(text: str) -> str:
     """``text`` as the inside of a Graphviz label (record field or plain) that shows it as written.
 
-    Record specials, quotes, spaces and backslashes get a backslash; a newline becomes a
+    Record specials, quotes, spaces and backslashes get a backslash; ``&`` becomes ``&amp;``
+    (Graphviz reads entities such as ``&lt;`` or ``&#7;`` in every label, and writes what
+    they stand for into the SVG, even characters XML cannot carry); a newline becomes a
     line break; characters that XML cannot carry or that have no glyph (controls, lone
     surrogates, U+FFFE/U+FFFF) show as their Python escape, e.g. ``\\x07``.
+
+    A blank first line (empty, or spaces, which a record drops) followed by more lines gets
+    a no-break space: the WebAssembly build traps ("out of bounds table access") on a label
+    whose first line is empty and a later line long, e.g. an empty caption with the legend.
     """
+    text = str(text)
+    first, newline, _ = text.partition("\n")
+    if newline and not first.strip(" "):
+        text = "\xa0" + text
     out = []
-    for ch in str(text):
+    for ch in text:
         if ch == "\n":
             out.append("\\n")
+        elif ch == "&":
+            out.append("&amp;")
         elif ch in _RECORD_SPECIALS:
             out.append("\\" + ch)
         elif (
