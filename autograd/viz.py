@@ -110,6 +110,10 @@ class RenderTimeoutError(RenderError, TimeoutError):
     """A render took longer than its ``timeout`` and was stopped."""
 
 
+class _TimedOut(Exception):
+    """A backend stopped a render at its time limit (GraphDrawing.svg says which graph)."""
+
+
 class GraphDrawing:
     """A drawn computation graph: a ``graphviz.Digraph`` and the backend that renders it.
 
@@ -117,6 +121,8 @@ class GraphDrawing:
     itself inline as SVG in Jupyter (``_repr_svg_``) with either backend, whereas a bare
     ``Digraph`` displays only when the system ``dot`` exists. ``digraph`` is the
     ``graphviz.Digraph`` itself, for its DOT ``source`` or anything else graphviz offers.
+    ``values``, ``nodes`` and ``edges`` are the graph's size as counted by :func:`draw_graph`;
+    ``timeout`` is the time limit of each render in seconds (``None``: no limit).
     """
 
     def __init__(
@@ -155,7 +161,7 @@ class GraphDrawing:
         render = _render_dot if backend == "dot" else _render_wasm
         try:
             svg = render(self.source, self.timeout)
-        except TimeoutError:
+        except _TimedOut:
             raise RenderTimeoutError(
                 f"rendering the graph ({self.nodes} nodes, {self.edges} edges) with "
                 f"backend={backend!r} took longer than timeout={self.timeout:g} s and was "
@@ -424,21 +430,21 @@ def _well_formed(svg: bytes, backend: str) -> str:
 
 
 def _wait(worker: threading.Thread, timeout: float | None) -> None:
-    """Wait for ``worker`` in short slices; TimeoutError after ``timeout`` seconds.
+    """Wait for ``worker`` in short slices; _TimedOut after ``timeout`` seconds.
 
     The main thread stays responsive: Ctrl-C raises KeyboardInterrupt here at once.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     while worker.is_alive():
         if deadline is not None and time.monotonic() >= deadline:
-            raise TimeoutError
+            raise _TimedOut
         worker.join(_POLL_SECONDS)
 
 
 def _render_dot(source: str, timeout: float | None) -> bytes:
     """Render DOT ``source`` to SVG with the system ``dot``, a subprocess.
 
-    TimeoutError after ``timeout`` seconds; the subprocess is killed then, and on Ctrl-C.
+    _TimedOut after ``timeout`` seconds; the subprocess is killed then, and on Ctrl-C.
     """
     dot = shutil.which("dot") or "dot"
     try:
@@ -446,7 +452,7 @@ def _render_dot(source: str, timeout: float | None) -> bytes:
             [dot, "-Tsvg"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:
-        raise TimeoutError from None
+        raise _TimedOut from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise RenderError(f"Graphviz's dot failed (exit status {done.returncode}): {message}")
@@ -492,7 +498,7 @@ def _render_wasm(source: str, timeout: float | None) -> bytes:
 
     The render runs in a worker thread while this thread waits in short slices, so Ctrl-C
     is not held up by the wasm computation; on Ctrl-C or after ``timeout`` seconds
-    (TimeoutError) the computation is interrupted through the engine's epoch. That stops
+    (_TimedOut) the computation is interrupted through the engine's epoch. That stops
     renders in other threads too: they start again, as they were not cancelled themselves.
     """
     import wasmtime
@@ -520,6 +526,9 @@ def _render_wasm(source: str, timeout: float | None) -> bytes:
                     return
             except WasmRenderError as err:
                 outcome["error"] = RenderError(f"Graphviz as WebAssembly failed: {err}")
+                return
+            except Exception as err:  # raised in the caller's thread, as if rendered there
+                outcome["error"] = err
                 return
 
     worker = threading.Thread(target=render, name="valuegrad-wasm-render", daemon=True)

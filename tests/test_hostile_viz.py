@@ -294,3 +294,12 @@ def test_ctrl_c_stops_a_slow_render_within_two_seconds(backend: str) -> None:
         child.wait()
     assert child.returncode == 0, err
     assert out.startswith("interrupted after") and out.endswith("drew again\n")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_graphviz_failing_is_a_render_error_naming_the_backend(backend: str) -> None:
+    drawing = draw_graph(Value(1.0), backend=backend)
+    drawing.digraph.body.append("\tv0 -> {\n")  # a syntax error
+    name = "Graphviz's dot failed" if backend == "dot" else "Graphviz as WebAssembly failed"
+    with pytest.raises(RenderError, match=f"{name}.*(syntax error|Failed to parse DOT)"):
+        drawing.svg()
