@@ -41,11 +41,25 @@ from typing import Any
 import autograd
 from autograd import GraphDrawing
 from autograd._files import write_text_atomic
-from nn.lab._graph import SampleGraph, sample_graph
+from nn.lab._graph import (
+    SampleGraph,
+    draw_sample,
+    folded_digraph,
+    hardest_sample,
+    sample_graph,
+)
 from nn.module import MLP
 from nn.train import History
 
-__all__ = ["DEFAULT_MAX_BYTES", "Lab", "LabRecorder", "write_lab"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "Lab",
+    "LabRecorder",
+    "draw_sample",
+    "hardest_sample",
+    "sample_graph",
+    "write_lab",
+]
 
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_MAX_FRAMES = 40
@@ -372,36 +386,7 @@ def _asset(name: str) -> str:
 
 def _layout(g: SampleGraph, backend: str) -> dict[str, Any]:
     """The folded graph laid out by Graphviz as SVG, with placeholder numbers to fill in."""
-    import graphviz
-
-    dot = graphviz.Digraph(
-        graph_attr={
-            "rankdir": "LR",
-            "fontname": "Helvetica",
-            "nodesep": "0.08",
-            "ranksep": "0.5",
-            "splines": "line",
-        },
-        node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box", "style": "filled"},
-        edge_attr={"arrowsize": "0.5", "color": "#b0b0b0"},
-    )
-    titles = {0: "inputs"}
-    last = max(n.layer for n in g.nodes)
-    for layer in sorted({n.layer for n in g.nodes}):
-        title = titles.get(layer, "loss" if layer == last else f"layer {layer}")
-        with dot.subgraph(name=f"cluster_{layer}") as sub:
-            sub.attr(label=title, style="rounded", color="#cccccc", fontsize="11")
-            for i, n in enumerate(g.nodes):
-                if n.layer == layer:
-                    sub.node(
-                        f"n{i}",
-                        label=f"{n.label}\ndata -0.0000\ngrad -0.0000",
-                        id=f"n{i}",
-                        fillcolor="white",
-                    )
-    for a, b in g.edges:
-        dot.edge(f"n{a}", f"n{b}", id=f"e{a}_{b}")
-    svg = GraphDrawing(dot, backend, len(g.nodes)).svg()
+    svg = GraphDrawing(folded_digraph(g, values=False), backend, len(g.nodes)).svg()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
     return {
         "svg": svg,

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from autograd import Value, backward_steps
+import autograd
+from autograd import GraphDrawing, Value, backward_steps
 from nn.module import MLP
 from nn.train import classification_loss
 
@@ -57,6 +59,7 @@ class DisplayNode:
     layer: int  # 0 inputs, 1.. layers, len(layers)+1 the loss
     output: Value  # the engine node whose data and grad the box shows
     members: list[Value] = field(default_factory=list)  # engine nodes folded into it
+    picture_label: str = ""  # the label in a static picture: constants by value
 
 
 @dataclass
@@ -118,7 +121,9 @@ def sample_graph(model: MLP, x: Sequence[float], label: int, loss: str) -> Sampl
             name = "loss" if v is root else f"t{count}"
             count += v is not root
             group[v] = len(nodes)
-            nodes.append(DisplayNode(name, "op", f"{name} {v._op}", loss_layer, v, [v]))
+            nodes.append(DisplayNode(name, "op", "", loss_layer, v, [v]))
+            nodes[-1].label = f"{name} = {_expression(v, group, nodes, constants=False)}"
+            nodes[-1].picture_label = f"{name} = {_expression(v, group, nodes, constants=True)}"
 
     edges = sorted(
         {
@@ -165,6 +170,24 @@ def sample_graph(model: MLP, x: Sequence[float], label: int, loss: str) -> Sampl
         loss=root.data,
         signature=signature,
     )
+
+
+def _expression(
+    v: Value, group: dict[Value, int], nodes: list[DisplayNode], *, constants: bool
+) -> str:
+    """How a loss operation computes its value: ``t1 = 1 - t0``, ``t2 = ReLU(t1)``.
+
+    Operands are display names; constants show their value, or ``c`` if not ``constants``
+    (the page lays a graph out once, and a constant such as cross-entropy's max logit
+    changes from step to step; the step text gives its value).
+    """
+    args = []
+    for p in v._prev:
+        i = group.get(p)
+        args.append(nodes[i].name if i is not None else fmt(p.data) if constants else "c")
+    if v._op in ("+", "-", "*", "/", "**") and len(args) == 2:
+        return f"{args[0]} {v._op} {args[1]}"
+    return f"{v._op}({', '.join(args)})"
 
 
 def _members(out: Value, inputs: set[Value]) -> list[Value]:
@@ -261,8 +284,10 @@ def _step_lines(
                             f"{name}.grad += {source}.data * z.grad = {fmt(local)} * "
                             f"{fmt(grads[m])} = {fmt(passed)}"
                         )
-    elif node.kind == "op" and node.output._op in RULES:
-        lines.append(f"rule of {node.output._op}: {RULES[node.output._op]}")
+    elif node.kind == "op":
+        lines.append(f"{node.name} = {_expression(out, group, nodes, constants=True)}")
+        if out._op in RULES:
+            lines.append(f"rule of {out._op}: {RULES[out._op]}")
     return lines
 
 
@@ -276,3 +301,154 @@ def _source_name(m: Value, w: Value, group: dict[Value, int], nodes: list[Displa
         x = prev[1] if prev[0] is w else prev[0]
     i = group.get(x)
     return nodes[i].name if i is not None else "x"
+
+
+# --------------------------------------------------------------------------------------------
+# Pictures
+# --------------------------------------------------------------------------------------------
+
+_RED = (239, 138, 98)
+_BLUE = (103, 169, 207)
+
+
+def folded_digraph(
+    g: SampleGraph, *, values: bool = True, caption: str | None = None, legend: bool = False
+) -> Any:
+    """The folded graph as a ``graphviz.Digraph``: one box per input, neuron and loss step,
+    in one cluster per layer (inputs left, loss right).
+
+    With ``values`` the boxes show the data and gradient and are coloured by the gradient (as
+    :func:`autograd.draw_graph`); without, they hold placeholders for the lab page to fill in.
+    """
+    import graphviz
+
+    dot = graphviz.Digraph(
+        graph_attr={
+            "rankdir": "LR",
+            "fontname": "Helvetica",
+            "nodesep": "0.08",
+            "ranksep": "0.9",
+            "splines": "line",
+            "labelloc": "b",
+            "ordering": "out",
+            "mclimit": "0.01",  # little crossing minimisation: neurons stay in index order
+            "outputorder": "edgesfirst",  # boxes drawn over the edges
+        },
+        node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box", "style": "filled"},
+        edge_attr={"arrowsize": "0.5", "color": "#b0b0b0"},
+    )
+    scale = max((abs(x) for x in g.grads), default=0.0)
+    last = max(n.layer for n in g.nodes)
+    for layer in sorted({n.layer for n in g.nodes}):
+        title = "inputs" if layer == 0 else "loss" if layer == last else f"layer {layer}"
+        with dot.subgraph(name=f"cluster_{layer}") as sub:
+            sub.attr(label=title, style="rounded", color="#cccccc", fontsize="11")
+            for i, n in enumerate(g.nodes):
+                if n.layer != layer:
+                    continue
+                if values:
+                    head = n.picture_label or n.label
+                    text = f"{head}\ndata {fmt(g.values[i])}\ngrad {fmt(g.grads[i])}"
+                    fill = _colour(g.grads[i], scale)
+                else:
+                    text, fill = f"{n.label}\ndata -0.0000\ngrad -0.0000", "white"
+                sub.node(f"n{i}", label=text, id=f"n{i}", fillcolor=fill)
+    for a, b in g.edges:
+        dot.edge(f"n{a}", f"n{b}", id=f"e{a}_{b}")
+    lines = [caption] if caption else []
+    if legend:
+        signs = [("red = positive grad", any(x > 0 for x in g.grads))]
+        signs += [("blue = negative grad", any(x < 0 for x in g.grads))]
+        signs += [("white = zero grad", any(x == 0 for x in g.grads))]
+        lines.append(
+            "one box per neuron (L2.n3: layer 2, neuron 3), its weights and bias folded in; "
+            "data = its output, grad = d loss / d output"
+        )
+        lines.append("fill: " + ", ".join(t for t, on in signs if on))
+    if lines:
+        dot.attr(label="\n".join(line.replace("\\", "\\\\") for line in lines))
+    return dot
+
+
+def _colour(grad: float, scale: float) -> str:
+    if not grad or scale == 0.0 or grad != grad:
+        return "white"
+    strength = min(abs(grad) / scale, 1.0)
+    r, gr, b = (round(255 + (c - 255) * strength) for c in (_RED if grad > 0 else _BLUE))
+    return f"#{r:02x}{gr:02x}{b:02x}"
+
+
+def draw_sample(
+    model: MLP,
+    x: Sequence[float],
+    label: int,
+    *,
+    loss: str = "hinge",
+    view: str = "neurons",
+    caption: str | None = None,
+    legend: bool = True,
+    backend: str = "auto",
+    max_nodes: int = 2500,
+) -> GraphDrawing:
+    """The graph of one sample's loss after backward, with gradients from that sample alone.
+
+    ``view="neurons"`` (the default, readable) draws one box per neuron (weights folded in),
+    grouped by layer; ``view="full"`` draws every node of the engine's graph, parameters
+    labelled ``L1.n3.w0`` / ``L1.n3.b`` and grouped in one box per layer. The model's
+    ``.grad`` are zeroed before and after (``view="full"`` runs ``backward()``), and the
+    parameters' labels are restored.
+    """
+    if view == "neurons":
+        g = sample_graph(model, x, label, loss)
+        return GraphDrawing(
+            folded_digraph(g, caption=caption, legend=legend), backend, len(g.nodes)
+        )
+    if view != "full":
+        raise ValueError(f"draw_sample: view must be 'neurons' or 'full', got {view!r}")
+    acts: list[Value] = [Value(float(v), label=f"x{i}") for i, v in enumerate(x)]
+    groups: dict[Value, str] = {}
+    for li, layer in enumerate(model.layers, start=1):
+        outs = layer.outputs(acts)
+        for out in outs:  # the neuron's own nodes (dot or * and +, activation) in its layer
+            groups.update((m, f"layer {li}") for m in _members(out, set(acts)))
+        acts = outs
+    sample_loss = classification_loss(loss, [acts[0] if len(acts) == 1 else acts], [label])
+    sample_loss.label = "loss"
+    saved = [(p, p.label) for p in model.parameters()]
+    for li, layer in enumerate(model.layers, start=1):
+        for j, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.w):
+                w.label = f"L{li}.n{j}.w{i}"
+                groups[w] = f"layer {li}"
+            neuron.b.label = f"L{li}.n{j}.b"
+            groups[neuron.b] = f"layer {li}"
+    model.zero_grad()
+    try:
+        sample_loss.backward()
+        return autograd.draw_graph(
+            sample_loss,
+            params=model.parameters(),
+            caption=caption,
+            legend=legend,
+            backend=backend,
+            max_nodes=max_nodes,
+            groups=groups,
+        )
+    finally:
+        model.zero_grad()
+        for p, old in saved:
+            p.label = old
+
+
+def hardest_sample(
+    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], loss: str
+) -> tuple[int, float]:
+    """The index of the sample with the largest loss under ``model``, and that loss.
+
+    The sample to draw: one whose loss is not zero passes gradient back through the network
+    (a hinge loss of 0, a point beyond the margin, has gradient 0 everywhere).
+    """
+    with autograd.no_grad():
+        losses = [classification_loss(loss, [model(list(x))], [c]).data for x, c in zip(X, y)]
+    best = max(range(len(losses)), key=lambda i: losses[i])
+    return best, losses[best]
