@@ -98,7 +98,8 @@ def engine_reference(snapshot: list[float], x: list[float], label: int) -> dict:
 
 
 def fmt(x: float) -> str:
-    return f"{x:.4g}"
+    """4 significant digits, and 0 for a zero of either sign (as the page writes numbers)."""
+    return f"{x + 0.0:.4g}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,8 +204,18 @@ def test_step_moves_the_highlight_and_the_arithmetic_matches_the_engine(page, ru
                 source = f"x{i}" if layer == 1 else f"L{layer - 1}.n{i}"
                 x_i = ref["acts"][layer - 1][i].data
                 line = f"w{i}.grad += {source}.data * z.grad = {fmt(x_i)} * {fmt(z_grad)} = "
-                assert line + fmt(w.grad) in text, (name, line, text)
-            assert f"b.grad += z.grad = {fmt(z_grad)}" in text
+                assert line + fmt(w.grad) in text.splitlines(), (name, line, text)
+            assert f"b.grad += z.grad = {fmt(z_grad)}" in text.splitlines()
+            if layer < len(SIZES):  # the sum over the paths to the next layer's neurons
+                lines = text.splitlines()
+                for k, user in enumerate(ref["model"].layers[layer].neurons):
+                    term = (
+                        f"  L{layer + 1}.n{k}.w{j} * L{layer + 1}.n{k}.z.grad = "
+                        f"{fmt(user.w[j].data)} * {fmt(user.b.grad)} = "
+                        f"{fmt(user.b.grad * user.w[j].data)}"
+                    )
+                    assert term in lines, (name, term, text)
+                assert f"  = {fmt(ref['acts'][layer][j].grad)}" in lines
             # hover title: the exact grad of the neuron's output, as the engine has it
             title = page.locator(".vg-node.vg-current title").text_content()
             grad = float(re.search(r"grad = ([^;,]+)", title)[1])

@@ -45,8 +45,12 @@ _ACTIVATION_OPS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
 
 
 def fmt(x: float) -> str:
-    """A number as the step text shows it: 4 significant digits (hover shows it exactly)."""
-    return f"{x:.4g}"
+    """A number as the step text shows it: 4 significant digits (hover shows it exactly).
+
+    A zero shows as 0 whatever its sign (``-0.0 + 0.0`` is ``0.0``): IEEE's signed zero,
+    e.g. ``0.0 * -0.5``, would otherwise print ``-0``, which teaches nothing.
+    """
+    return f"{x + 0.0:.4g}"
 
 
 @dataclass
@@ -98,8 +102,8 @@ def sample_graph(model: MLP, x: Sequence[float], label: int, loss: str) -> Sampl
         for j, (neuron, out) in enumerate(zip(layer.neurons, outs)):
             name = f"L{li}.n{j}"
             for i, w in enumerate(neuron.w):
-                param_names[w] = f"w{i}"
-            param_names[neuron.b] = "b"
+                param_names[w] = f"{name}.w{i}"
+            param_names[neuron.b] = f"{name}.b"
             act = _ACTIVATION_OPS.get(neuron.activation)
             label_text = f"{name} {act}" if act else f"{name} linear"
             nodes.append(DisplayNode(name, "neuron", label_text, li, out, _members(out, feeding)))
@@ -256,11 +260,15 @@ def _step_lines(
         for c in consumers.get(out, []):
             local, passed = _contribution(c, grads[c], out, cache)
             where = nodes[group[c]]
-            what = "z.grad" if where.kind == "neuron" else "grad"
-            terms.append(f"  {where.name} {what}: {fmt(local)} * {fmt(grads[c])} = {fmt(passed)}")
+            if where.kind == "neuron":  # the local derivative is the weight on this input
+                factor = _weight_name(c, out, param_names) or f"d {where.name}.z/d {node.name}"
+                what = f"{where.name}.z.grad"
+            else:
+                factor, what = f"d {where.name}/d {node.name}", f"{where.name}.grad"
+            terms.append(f"  {factor} * {what} = {fmt(local)} * {fmt(grads[c])} = {fmt(passed)}")
         paths = len(terms)
         head = "the sum over " + (f"{paths} paths" if paths != 1 else "1 path")
-        lines.append(f"{node.name}.grad = {head} (local derivative * grad of the user):")
+        lines.append(f"{node.name}.grad = {head} (local derivative * grad where it leads):")
         lines.extend(terms)
         lines.append(f"  = {fmt(g)}")
     z = _pre_activation(node)
@@ -271,13 +279,14 @@ def _step_lines(
             f"= {fmt(passed)}   (z = {fmt(z.data)})"
         )
     if node.kind == "neuron":
+        lines.append(f"{node.name}'s own weights w_i and bias b, each used once by this sample:")
         for m in node.members:
             for p in dict.fromkeys(m._prev):
                 if p in param_names:
                     local, passed = _contribution(m, grads[m], p, cache)
-                    name = param_names[p]
+                    name = param_names[p].rsplit(".", 1)[1]  # w3 or b: the neuron's own
                     if name == "b":
-                        lines.append(f"b.grad += z.grad = {fmt(passed)}")
+                        lines.append(f"{name}.grad += z.grad = {fmt(passed)}")
                     else:
                         source = _source_name(m, p, group, nodes)
                         lines.append(
@@ -289,6 +298,18 @@ def _step_lines(
         if out._op in RULES:
             lines.append(f"rule of {out._op}: {RULES[out._op]}")
     return lines
+
+
+def _weight_name(consumer: Value, x: Value, param_names: dict[Value, str]) -> str | None:
+    """The name of the weight that multiplies input ``x`` in ``consumer`` (a dot or a ``*``)."""
+    prev = consumer._prev
+    if consumer._op == "dot":
+        n = len(prev) // 2
+        if x in prev[n : 2 * n]:
+            return param_names.get(prev[list(prev[n : 2 * n]).index(x)])
+    elif consumer._op == "*" and len(prev) == 2:
+        return param_names.get(prev[1] if prev[0] is x else prev[0])
+    return None
 
 
 def _source_name(m: Value, w: Value, group: dict[Value, int], nodes: list[DisplayNode]) -> str:

@@ -26,7 +26,7 @@
   /* Formatting for display: 4 significant digits; hover shows String(x), the exact float. */
   function fmt(x) {
     if (x === null || x === undefined) return "-";
-    if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+    if (x === 0) return "0"; // either sign: a signed zero teaches nothing
     var a = Math.abs(x);
     return a >= 1e-4 && a < 1e6 ? String(Number(x.toPrecision(4))) : x.toPrecision(4);
   }
@@ -92,6 +92,9 @@
     this.btn(gbar, "vg-bprev", "\u25c0 back", "one backward step back (left)", function () { self.showBackward(self.bstep - 1); });
     this.btn(gbar, "vg-bnext", "step \u25b6", "one backward step (right)", function () { self.showBackward(self.bstep + 1); });
     this.btn(gbar, "vg-blast", "all steps", "backward done", function () { self.showBackward(Infinity); });
+    this.btn(gbar, "vg-zoom", "zoom", "the graph at full size (scroll it) or fitted", function () {
+      self.graphBox.classList.toggle("vg-zoomed");
+    });
     this.bReadout = el("span", { "class": "vg-bstep-readout" }, gbar);
     var split = el("div", { "class": "vg-split" }, gPanel);
     this.graphBox = el("div", { "class": "vg-graph" }, split);
@@ -303,7 +306,7 @@
         "backward one node at a time, from the loss back to the inputs.";
     } else {
       this.bReadout.textContent = "backward step " + (this.bstep + 1) + " of " + n + ": " + lay.names[current];
-      this.arith.textContent = s.text[this.bstep];
+      this.arith.textContent = this.d.texts[this.bstep][this.fi * this.d.pickable.length + this.pi];
     }
   };
 
