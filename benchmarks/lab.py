@@ -45,7 +45,12 @@ def parts(page: Path) -> dict[str, int]:
         "frames": len(frames),
         "pickable points": len(data["pickable"]),
         "graph nodes": len(samples[0]["v"]),
-        "JSON of one point at one step": len(json.dumps(samples[0], separators=(",", ":"))),
+        "JSON of one point at one step (values)": len(
+            json.dumps(samples[0], separators=(",", ":"))
+        ),
+        "JSON of one point at one step (chain-rule texts)": sum(
+            len(json.dumps(step[0])) for step in data["texts"]
+        ),
         "JSON of one boundary grid": len(frames[0]["grid"]),
         "JSON of the layouts (SVG)": len(json.dumps(data["layouts"])),
     }

@@ -348,7 +348,7 @@ def folded_digraph(
             "rankdir": "LR",
             "fontname": "Helvetica",
             "nodesep": "0.08",
-            "ranksep": "0.9",
+            "ranksep": "0.9" if values else "0.45",  # the page: compact, it can zoom
             "splines": "line",
             "labelloc": "b",
             "ordering": "out",
