@@ -23,7 +23,7 @@ import pytest
 
 import nn
 from autograd import Value
-from nn.lab import Lab, LabRecorder, spread
+from nn.lab import Lab, LabRecorder, sample_graph, spread
 from nn.train import classification_loss
 
 CHROMIUM = shutil.which("chromium") or (
@@ -343,3 +343,34 @@ def test_a_cap_too_small_for_two_frames_is_an_error(run):
     lab = run["lab"]
     with pytest.raises(ValueError, match="max_bytes"):
         Lab(lab.model, run["X"], run["y"], lab.history, lab.recorder, max_bytes=1000).html()
+
+
+def test_fused_and_elementwise_neurons_give_the_same_page_text():
+    """micrograd's chain of * and + and the fused dot are the same numbers, so the same steps."""
+    graphs = []
+    for fused in (True, False):
+        random.seed(7)
+        model = nn.MLP(2, [3, 2, 1], fused=fused)
+        graphs.append(sample_graph(model, [0.3, -1.2], 1, "hinge"))
+    fused, elementwise = graphs
+    assert fused.signature == elementwise.signature
+    assert fused.values == elementwise.values and fused.grads == elementwise.grads
+    assert fused.steps == elementwise.steps
+
+
+def test_cross_entropy_lays_out_one_graph_per_target_class():
+    X, y = nn.make_blobs(24, centers=3, std=0.5, seed=1)
+    random.seed(1)
+    model = nn.MLP(2, [3, 3])
+    recorder = LabRecorder(model)
+    history = nn.fit(
+        model, X, y, loss="cross_entropy", steps=3, progress=False, callbacks=[recorder]
+    )
+    lab = Lab(model, X, y, history, recorder, loss="cross_entropy", max_points=6, grid=8)
+    data = lab.data()
+    classes = {y[i] for i in data["pickable"]}
+    assert len(data["layouts"]) == len(classes) > 1
+    for sample, i in zip(data["frames"][0]["samples"], data["pickable"]):
+        same = [j for j in data["pickable"] if y[j] == y[i]]
+        first = data["frames"][0]["samples"][data["pickable"].index(same[0])]
+        assert sample["layout"] == first["layout"]

@@ -16,6 +16,7 @@ depends on the label; :attr:`SampleGraph.signature` tells structures apart.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -280,19 +281,22 @@ def _step_lines(
         )
     if node.kind == "neuron":
         lines.append(f"{node.name}'s own weights w_i and bias b, each used once by this sample:")
+        own = []  # (order, line): w0, w1, ..., b whatever order the graph holds them in
         for m in node.members:
             for p in dict.fromkeys(m._prev):
                 if p in param_names:
                     local, passed = _contribution(m, grads[m], p, cache)
                     name = param_names[p].rsplit(".", 1)[1]  # w3 or b: the neuron's own
                     if name == "b":
-                        lines.append(f"{name}.grad += z.grad = {fmt(passed)}")
+                        own.append((math.inf, f"{name}.grad += z.grad = {fmt(passed)}"))
                     else:
                         source = _source_name(m, p, group, nodes)
-                        lines.append(
+                        line = (
                             f"{name}.grad += {source}.data * z.grad = {fmt(local)} * "
                             f"{fmt(grads[m])} = {fmt(passed)}"
                         )
+                        own.append((int(name[1:]), line))
+        lines.extend(line for _, line in sorted(own))
     elif node.kind == "op":
         lines.append(f"{node.name} = {_expression(out, group, nodes, constants=True)}")
         if out._op in RULES:
