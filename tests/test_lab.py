@@ -374,3 +374,21 @@ def test_cross_entropy_lays_out_one_graph_per_target_class():
         same = [j for j in data["pickable"] if y[j] == y[i]]
         first = data["frames"][0]["samples"][data["pickable"].index(same[0])]
         assert sample["layout"] == first["layout"]
+
+
+def test_the_page_is_the_same_every_time_it_is_written(run):
+    """No random ids or timestamps: re-running a notebook or the demo changes nothing."""
+    lab = run["lab"]
+    again = Lab(
+        lab.model,
+        run["X"],
+        run["y"],
+        lab.history,
+        lab.recorder,
+        loss="hinge",
+        val=lab.val,
+        max_frames=6,
+        max_points=5,
+        grid=12,
+    )
+    assert again.html() == lab.html() and again._repr_html_() == lab._repr_html_()

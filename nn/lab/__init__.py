@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import html
 import json
 import math
 import os
-import uuid
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -174,7 +174,9 @@ class Lab:
     # -- building ----------------------------------------------------------------------------
 
     def _fragment(self, payload: str) -> str:
-        uid = "vg-lab-" + uuid.uuid4().hex[:8]
+        # The same data, the same id: re-running a notebook does not change its output. Two
+        # copies of one lab in a page share it; mount() takes the first not yet mounted.
+        uid = "vg-lab-" + hashlib.sha1(payload.encode("ascii")).hexdigest()[:12]
         css = _asset("lab.css")
         js = _asset("lab.js")
         return (
@@ -183,7 +185,7 @@ class Lab:
             "(it needs JavaScript: a notebook viewer that does not run scripts, such as "
             "GitHub's, shows only this line)</p>\n"
             f"<script type='application/x-valuegrad-lab'>{payload}</script></div>\n"
-            f"<script>{js}\nValuegradLab.mount(document.getElementById('{uid}'));</script>"
+            f"<script>{js}\nValuegradLab.mountId('{uid}');</script>"
         )
 
     def _build(self) -> str:

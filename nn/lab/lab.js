@@ -335,6 +335,7 @@
   };
 
   function mount(root) {
+    root.setAttribute("data-mounted", "1");
     var script = root.querySelector("script[type='application/x-valuegrad-lab']");
     return decode(script.textContent.trim()).then(function (data) {
       root.lab = new Lab(root, data);
@@ -347,5 +348,14 @@
     });
   }
 
-  window.ValuegradLab = { mount: mount };
+  /* Mount the first element with this id that is not mounted yet (a notebook may show
+     one lab twice: same data, same id). */
+  function mountId(id) {
+    var all = document.querySelectorAll("[id='" + id + "']");
+    for (var i = 0; i < all.length; i++) {
+      if (!all[i].hasAttribute("data-mounted")) return mount(all[i]);
+    }
+  }
+
+  window.ValuegradLab = { mount: mount, mountId: mountId };
 })();
