@@ -140,6 +140,14 @@ class Lab:
 
     # -- public ----------------------------------------------------------------------------
 
+    def __repr__(self) -> str:
+        sizes = [len(self.model.layers[0].neurons[0].w)]
+        sizes += [len(layer.neurons) for layer in self.model.layers]
+        return (
+            f"<Lab of MLP {'-'.join(map(str, sizes))}, {self.loss} loss, "
+            f"{len(self.history)} steps, {len(self.X)} points>"
+        )
+
     def html(self) -> str:
         """The whole page: one HTML document with its script, style and data inline."""
         return self._page(self.payload)
