@@ -46,6 +46,7 @@ import functools
 import importlib.util
 import math
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -85,11 +86,6 @@ _PENDING = "#7f7f7f"
 # random 300-node DAG took 24 s in dot's x-placement, 1 s capped; ordinary graphs converge
 # well within the cap and look the same.
 _NSLIMIT = "2"
-_LEGEND = (
-    "fill: red = positive grad, blue = negative, stronger = larger |grad|\n"
-    "rounded: input or constant; bold rounded: parameter; square: computed\n"
-    "orange border: current step; dashed, grad ?: gradient not final yet"
-)
 
 Highlight = Value | Iterable[Value] | None
 
@@ -174,8 +170,8 @@ class GraphDrawing:
         return _well_formed(svg, backend)
 
     def _repr_svg_(self) -> str:
-        """Jupyter's rich display: the drawing as inline SVG."""
-        return self.svg()
+        """Jupyter's rich display: the drawing as inline SVG, scaled to fit the page's width."""
+        return _fit_to_container(self.svg())
 
 
 def draw_graph(
@@ -191,6 +187,7 @@ def draw_graph(
     max_edges: int = DEFAULT_MAX_EDGES,
     backend: str = "auto",
     timeout: float | None = DEFAULT_TIMEOUT,
+    groups: Mapping[Value, str] | None = None,
 ) -> GraphDrawing:
     """Draw the computation graph that ``root`` depends on (``root`` included).
 
@@ -207,7 +204,9 @@ def draw_graph(
     :class:`GraphTooLargeError` before any layout is attempted. ``backend`` is ``"auto"``,
     ``"dot"`` or ``"wasm"``; it is checked for installation when the drawing is rendered.
     Rendering stops with :class:`RenderTimeoutError` after ``timeout`` seconds (``None``:
-    no limit).
+    no limit). ``groups`` maps Values to a group name: each group is drawn in a labelled
+    box (a Graphviz cluster), with the operations that compute its Values, e.g. one box
+    per layer of a network.
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"draw_graph: rankdir must be 'LR' or 'TB', got {rankdir!r}")
@@ -235,15 +234,24 @@ def draw_graph(
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"arrowsize": "0.7"},
     )
-    lines = ([caption] if caption is not None else []) + ([_LEGEND] if legend else [])
+    key = _legend(values, shown, parameters, marked) if legend else ""
+    lines = ([caption] if caption is not None else []) + ([key] if key else [])
     if lines:
         dot.attr(label=_escape("\n".join(lines)))
+    clusters: dict[str, Any] = {}
     for v in values:
         vid = ids[v]
         grad = shown.get(v)
-        dot.node(vid, **_value_attrs(v, grad, scale, v in parameters, v in marked))
+        box = dot
+        if groups is not None and v in groups:
+            name = str(groups[v])
+            if name not in clusters:
+                clusters[name] = graphviz.Digraph(name=f"cluster_{len(clusters)}")
+                clusters[name].attr(label=_escape(name), style="rounded", color="#bbbbbb")
+            box = clusters[name]
+        box.node(vid, **_value_attrs(v, grad, scale, v in parameters, v in marked))
         if v._prev:
-            dot.node(
+            box.node(
                 vid + "op",
                 label=_escape(v._op),
                 shape="ellipse",
@@ -255,6 +263,8 @@ def draw_graph(
             dot.edge(vid + "op", vid)
             for p in v._prev:
                 dot.edge(ids[p], vid + "op")
+    for cluster in clusters.values():
+        dot.subgraph(cluster)
     return GraphDrawing(dot, backend, len(values), nodes=nodes, edges=edges, timeout=timeout)
 
 
@@ -326,6 +336,49 @@ def _graph_size(root: Value, max_nodes: int, max_edges: int) -> tuple[list[Value
             f"{options} (layout time grows quickly with size)."
         )
     return values, nodes, edges
+
+
+def _legend(
+    values: list[Value], shown: Mapping[Value, float], params: set[Value], marked: set[Value]
+) -> str:
+    """The key to the colours and shapes, listing only those the picture contains."""
+    grads = [shown[v] for v in values if v in shown]
+    fills = [("red = positive grad", any(g > 0 for g in grads))]
+    fills += [("blue = negative grad", any(g < 0 for g in grads))]
+    fills += [("white = zero grad", any(g == 0 for g in grads))]
+    shapes = [("rounded: input or constant", any(not v._prev and v not in params for v in values))]
+    shapes += [("bold rounded: parameter", any(v in params for v in values))]
+    shapes += [("square: computed", any(v._prev for v in values))]
+    marks = [("orange border: current step", bool(marked))]
+    marks += [("dashed, grad ?: gradient not final yet", len(grads) < len(values))]
+    lines = []
+    if any(g > 0 or g < 0 for g in grads):
+        shown = ", ".join(t for t, on in fills if on)
+        lines.append(f"fill: {shown}; stronger = larger |grad|")
+    for group in (shapes, marks):
+        if any(on for _, on in group):
+            lines.append("; ".join(t for t, on in group if on))
+    return "\n".join(lines)
+
+
+def _fit_to_container(svg: str) -> str:
+    """The SVG scaled down to its container's width (never up): no clipping in notebooks.
+
+    Graphviz writes a fixed size in points; this keeps the ``viewBox`` and turns the size into
+    ``width="100%"`` with the natural width as ``max-width``, so a wide graph shrinks to fit
+    (zoom in with the browser) and a small one stays as drawn.
+    """
+    start = svg.find("<svg")
+    end = svg.find(">", start)
+    if start < 0 or end < 0:
+        return svg
+    tag = svg[start:end]
+    width = re.search(r'\swidth="([0-9.]+)pt"', tag)
+    if width is None or "viewBox" not in tag:
+        return svg
+    tag = re.sub(r'\s(width|height)="[^"]*"', "", tag)
+    tag += f' width="100%" style="max-width: {width.group(1)}pt; height: auto"'
+    return svg[:start] + tag + svg[end:]
 
 
 def _value_attrs(

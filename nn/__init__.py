@@ -9,6 +9,7 @@
 """
 
 from nn.data import batches, make_blobs, make_circles, make_moons, make_spirals, make_xor, split
+from nn.lab import Lab, LabRecorder, write_lab
 from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
 from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import (
@@ -37,6 +38,8 @@ __all__ = [
     "EarlyStopping",
     "History",
     "LRScheduler",
+    "Lab",
+    "LabRecorder",
     "Layer",
     "LinearDecay",
     "Module",
@@ -63,4 +66,5 @@ __all__ = [
     "predict",
     "save",
     "split",
+    "write_lab",
 ]

@@ -6,7 +6,8 @@
 
 Writes into ``--out`` (default ``out/``): ``loss.png`` (the loss curve), ``decision_boundary.png``
 (the model's regions with the data), ``graph.svg`` (the computation graph of one sample's
-loss) and ``history.json`` (every step's metrics); with ``--save``, the trained model and its
+loss), ``history.json`` (every step's metrics) and ``lab.html`` (the interactive page of the
+run, see :mod:`nn.lab`; ``--no-lab`` skips it); with ``--save``, the trained model and its
 architecture, so that ``--load`` rebuilds it without repeating ``--hidden`` or ``--activation``.
 
 Exit codes: 2 for a usage error (options that are malformed or do not fit together), 1 for a
@@ -25,10 +26,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 import nn
-from autograd import GraphTooLargeError, GraphvizUnavailableError, Value, render_svg
+from autograd import GraphTooLargeError, GraphvizUnavailableError, RenderError
 from autograd._files import write_text_atomic
 from nn import _validate
 from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
+from nn.lab import Lab, LabRecorder, draw_sample, hardest_sample
 from nn.module import MLP, Architecture, Module
 from nn.optim import GD, SGD, Adam, Constant, CosineDecay, LinearDecay, Optimizer, StepDecay
 from nn.serialize import StateError, saved_architecture
@@ -37,7 +39,6 @@ from nn.train import (
     EarlyStopping,
     History,
     TrainingDiverged,
-    classification_loss,
     fit,
     predict,
 )
@@ -215,6 +216,16 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "--evaluate", action="store_true", help="with --load: only evaluate the model, do not train"
     )
     files.add_argument(
+        "--graph",
+        choices=["neurons", "full"],
+        default="neurons",
+        help="graph.svg: one box per neuron (readable) or every node of the engine's graph "
+        "(default: %(default)s)",
+    )
+    files.add_argument(
+        "--no-lab", action="store_true", help="do not write lab.html (the interactive page)"
+    )
+    files.add_argument(
         "--graph-backend",
         choices=["auto", "dot", "wasm"],
         default="auto",
@@ -268,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.load:
             nn.load(model, args.load)
+        # after loading: the recorder starts from the weights training starts from
+        recorder = None if args.no_lab or args.evaluate else LabRecorder(model)
         history = (
             None
             if args.evaluate
@@ -283,9 +296,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 batch_size=args.batch_size,
                 seed=args.seed,
                 val=(X_val, y_val) if X_val else None,
-                callbacks=[EarlyStopping(patience=args.early_stopping)]
-                if args.early_stopping
-                else (),
+                # the recorder first: a callback that stops training skips those after it
+                callbacks=([recorder] if recorder else [])
+                + ([EarlyStopping(patience=args.early_stopping)] if args.early_stopping else []),
                 progress=not args.no_progress,
             )
         )
@@ -295,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             nn.save(model, args.save)
             written.append(args.save)
         written += _write_outputs(args, model, X, y, history, loss)
+        if recorder is not None and history is not None:
+            written += _write_lab(args, model, X, y, X_val, y_val, history, recorder, loss)
     except TrainingDiverged as exc:
         print(f"error: training diverged: {exc}", file=sys.stderr)
         return 1
@@ -484,41 +499,78 @@ def _write_outputs(
     written.append(path)
     path = os.path.join(args.out, "graph.svg")
     try:
-        _draw_one_sample(model, X[0], y[0], loss, path, args.graph_backend)
+        _draw_hardest_sample(model, X, y, loss, path, args.graph_backend, args.graph)
         written.append(path)
     except GraphvizUnavailableError as exc:
         if args.graph_backend != "auto":
             raise
         print(f"warning: graph.svg not written: {exc}", file=sys.stderr)
-    except GraphTooLargeError:
+    except (GraphTooLargeError, RenderError) as exc:
         print(
-            f"warning: graph.svg not written: one sample's graph has more than "
-            f"{GRAPH_MAX_NODES} nodes; use smaller --hidden layers to draw it",
+            f"warning: graph.svg not written: {exc} (with smaller --hidden layers it fits)",
             file=sys.stderr,
         )
     return written
 
 
-def _draw_one_sample(
-    model: Module, x: list[float], label: int, loss: str, path: str, backend: str
+def _draw_hardest_sample(
+    model: Module, X: list, y: list, loss: str, path: str, backend: str, view: str
 ) -> None:
-    """The graph of one sample's loss after backward: every node shows its gradient."""
-    inputs = [Value(v, label=f"x{i}") for i, v in enumerate(x)]
-    sample_loss = classification_loss(loss, [model(inputs)], [label])
-    sample_loss.label = "loss"
-    model.zero_grad()
-    sample_loss.backward()
-    shown = ", ".join(f"{v:.4g}" for v in x)
-    render_svg(
-        sample_loss,
-        path,
-        params=model.parameters(),
+    """graph.svg: the sample with the largest loss, so that gradient flows in the picture."""
+    i, value = hardest_sample(model, X, y, loss)
+    why = (
+        "the largest loss after training, so its gradient is not zero"
+        if value > 0
+        else "every sample's loss is 0, so no gradient flows in any picture"
+    )
+    print(f"graph.svg: sample {i} (class {y[i]}), {loss} loss {value:.4g}: {why}")
+    shown = ", ".join(f"{v:.4g}" for v in X[i])
+    drawing = draw_sample(
+        model,
+        X[i],
+        y[i],
+        loss=loss,
+        view=view,
         backend=backend,
         max_nodes=GRAPH_MAX_NODES,
-        legend=True,
-        caption=f"one sample's {loss} loss after backward: x = ({shown}), class {label}",
+        caption=f"sample {i}'s {loss} loss after backward from it alone: x = ({shown}), "
+        f"class {y[i]} ({why})",
     )
-    model.zero_grad()
+    write_text_atomic(path, drawing.svg())
+
+
+def _write_lab(
+    args: argparse.Namespace,
+    model: Module,
+    X: list,
+    y: list,
+    X_val: list,
+    y_val: list,
+    history: History,
+    recorder: LabRecorder,
+    loss: str,
+) -> list[str]:
+    """lab.html: the interactive page of the run (see nn.lab); [] with a warning if too large."""
+    path = os.path.join(args.out, "lab.html")
+    try:
+        lab = Lab(
+            model,
+            X,
+            y,
+            history,
+            recorder,
+            loss=loss,
+            val=(X_val, y_val) if X_val else None,
+            backend=args.graph_backend,
+        )
+        lab.write(path)
+    except (GraphvizUnavailableError, GraphTooLargeError, RenderError, ValueError) as exc:
+        if isinstance(exc, GraphvizUnavailableError) and args.graph_backend != "auto":
+            raise
+        print(f"warning: lab.html not written: {exc}", file=sys.stderr)
+        return []
+    print(f"lab.html: {os.path.getsize(path):,} bytes; " + "; ".join(lab.notes))
+    return [path]
 
 
 # Argument types: each turns the text into a value or says what was expected. Ranges and the

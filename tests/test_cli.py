@@ -33,14 +33,16 @@ def test_the_defaults_reproduce_micrograds_demo_and_write_every_picture(tmp_path
     assert "GD: full batch, all 100 examples every step" in out
     assert "step 99: loss 0.016340" in out  # micrograd's demo prints the same last loss
     assert "final: train accuracy 100.0%" in out
-    for name in ("loss.png", "decision_boundary.png", "graph.svg", "history.json"):
+    for name in ("loss.png", "decision_boundary.png", "graph.svg", "history.json", "lab.html"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert (tmp_path / "loss.png").read_bytes()[:4] == b"\x89PNG"
     svg = ET.parse(tmp_path / "graph.svg").getroot()
     assert svg.tag.endswith("svg")
     text = (tmp_path / "graph.svg").read_text()
-    caption = "one sample&#39;s hinge loss after backward: x = (1.396, &#45;0.2947), class 1"
-    assert caption in text
+    # the sample with the largest loss (X[0]'s is 0: no gradient would show), one box a neuron
+    assert "graph.svg: sample 40 (class 0), hinge loss 0.4459: the largest loss" in out
+    caption = "sample 40&#39;s hinge loss after backward from it alone: x = (1.125, &#45;0.07353)"
+    assert caption in text and "L2.n15 ReLU" in text
     assert "loss" in text and "grad 1" in text  # the loss node after its own backward
     history = json.loads((tmp_path / "history.json").read_text())
     assert len(history["records"]) == 100 and history["method"].startswith("GD")
@@ -113,6 +115,8 @@ def test_elementwise_graph_and_other_datasets(tmp_path, capsys) -> None:
         "--hidden",
         "4",
         "--elementwise",
+        "--graph",
+        "full",
     )
     assert code == 0
     svg = (tmp_path / "graph.svg").read_text()
@@ -174,9 +178,13 @@ def test_a_graph_too_big_to_draw_is_skipped_and_the_model_still_saved(tmp_path, 
         "64,64",
         "--save",
         str(model),
+        "--graph",
+        "full",
+        "--no-lab",
     )
     assert code == 0 and model.exists() and "wrote " + str(model) in out
-    assert "warning: graph.svg not written" in err and "use smaller --hidden" in err
+    assert "warning: graph.svg not written" in err and "smaller --hidden" in err
+    assert "more than max_nodes=" in err
     assert not (tmp_path / "graph.svg").exists()
 
 

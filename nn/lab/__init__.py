@@ -1,0 +1,432 @@
+"""The lab: one self-contained HTML page of a real training run, to replay and backprop by hand.
+
+    rec = nn.LabRecorder(model)                  # before training: records the parameters
+    history = nn.fit(model, X, y, ..., callbacks=[rec])
+    lab = nn.Lab(model, X, y, history, rec, loss="hinge")
+    lab.write("lab.html")                        # or, in Jupyter, just `lab`
+
+The page replays the run (play / pause / step / scrub): the loss curves and the decision
+boundary move with it. Clicking a data point shows that sample's computation graph, one node
+per neuron, at the current step; "step" walks backward node by node with the chain rule's
+arithmetic of each step written out. Every number on the page was computed here, by the
+engine: the page's JavaScript (``lab.js``, a plain file of this package) only displays.
+
+Why here, in ``nn``: the page needs a model, a loss and a training run, which ``autograd``
+knows nothing of (``autograd`` never imports ``nn``); it uses ``autograd`` only to build
+graphs and to lay them out with Graphviz (either backend), once per distinct graph.
+
+Size. A frame is one recorded step: its decision boundary (``grid**2`` bytes) and, for every
+pickable point, the folded graph's values and the text of every backward step, one line per
+parameter and per path between neurons (about 60 bytes each before compression). The page
+holds at most ``max_frames`` frames (spread over the run, first and last kept) and
+``max_points`` pickable points; the data is gzip-compressed (the browser inflates it with
+``DecompressionStream``), with the texts grouped by step so that gzip finds their likeness:
+
+    bytes ~ 25 KB + frames * (1.4 KB + points * 4 * (parameters + edges between neurons))
+
+(3 to 6 bytes a line measured: micrograd's 2-16-16-1 demo, 40 frames x 16 points, is
+1.47 MB). If the page would exceed ``max_bytes``, frames are dropped evenly (then points)
+until it fits, and the page says so; :class:`ValueError` if even 2 x 2 do not fit.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import html
+import json
+import math
+import os
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import autograd
+from autograd import GraphDrawing
+from autograd._files import write_text_atomic
+from nn.lab._graph import (
+    SampleGraph,
+    draw_sample,
+    folded_digraph,
+    hardest_sample,
+    sample_graph,
+)
+from nn.module import MLP
+from nn.train import History
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "Lab",
+    "LabRecorder",
+    "draw_sample",
+    "hardest_sample",
+    "sample_graph",
+    "write_lab",
+]
+
+DEFAULT_MAX_BYTES = 5_000_000
+DEFAULT_MAX_FRAMES = 40
+DEFAULT_MAX_POINTS = 16
+DEFAULT_GRID = 32
+_ATTEMPTS = 8  # rounds of thinning before giving up
+
+
+class LabRecorder:
+    """A training callback that records every parameter's value before every step.
+
+    Create it *before* training (it records the starting values then), pass it in
+    ``callbacks=`` to :func:`nn.fit` or :class:`nn.Trainer`; after training,
+    ``snapshots[k]`` holds the parameters with which step ``k`` computed its loss (and
+    ``snapshots[-1]`` the trained ones). Memory: ``(steps + 1) * parameters`` floats.
+    """
+
+    def __init__(self, model: MLP) -> None:
+        self.params = model.parameters()
+        self.snapshots: list[list[float]] = [[p.data for p in self.params]]
+
+    def __call__(self, history: History) -> bool:
+        self.snapshots.append([p.data for p in self.params])
+        return False
+
+
+class Lab:
+    """The lab page of one training run; ``write(path)`` saves it, Jupyter displays it inline.
+
+    ``model`` is the trained MLP, ``(X, y)`` its training data (2-D inputs, class labels),
+    ``history`` and ``recorder`` from the run (see :class:`LabRecorder`), ``loss`` the loss it
+    was trained with (as :func:`nn.fit` names it). ``val`` optional held-out data, drawn
+    hollow. Limits: ``max_frames`` recorded steps, ``max_points`` pickable points, ``grid``
+    cells per side of the decision boundary, ``max_bytes`` for the page (thinned to fit).
+    ``backend`` lays the graph out (``"auto"``, ``"dot"``, ``"wasm"``, as autograd's drawing).
+    """
+
+    def __init__(
+        self,
+        model: MLP,
+        X: Sequence[Sequence[float]],
+        y: Sequence[int],
+        history: History,
+        recorder: LabRecorder,
+        *,
+        loss: str = "hinge",
+        val: tuple[Sequence[Sequence[float]], Sequence[int]] | None = None,
+        title: str = "valuegrad lab",
+        max_frames: int = DEFAULT_MAX_FRAMES,
+        max_points: int = DEFAULT_MAX_POINTS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        grid: int = DEFAULT_GRID,
+        backend: str = "auto",
+    ) -> None:
+        if not isinstance(model, MLP):
+            raise TypeError(f"Lab: the lab shows MLPs, got {type(model).__name__}")
+        if len(history) == 0:
+            raise ValueError("Lab: the history is empty; train at least one step")
+        if len(recorder.snapshots) < len(history):
+            raise ValueError(
+                f"Lab: the recorder holds {len(recorder.snapshots)} snapshots for "
+                f"{len(history)} steps; create the LabRecorder before training and pass it "
+                "in callbacks="
+            )
+        if any(len(x) != 2 for x in X):
+            raise ValueError("Lab: the decision boundary needs 2-D inputs")
+        for name, value in (("max_frames", max_frames), ("max_points", max_points)):
+            if value < 2:
+                raise ValueError(f"Lab: {name} must be at least 2, got {value}")
+        self.model, self.X, self.y = model, [list(map(float, x)) for x in X], list(y)
+        self.history, self.recorder, self.loss = history, recorder, loss
+        self.val = val
+        self.title = title
+        self.max_frames, self.max_points, self.max_bytes = max_frames, max_points, max_bytes
+        self.grid, self.backend = grid, backend
+        self._payload: str | None = None
+        self.notes: list[str] = []
+
+    # -- public ----------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        sizes = [len(self.model.layers[0].neurons[0].w)]
+        sizes += [len(layer.neurons) for layer in self.model.layers]
+        return (
+            f"<Lab of MLP {'-'.join(map(str, sizes))}, {self.loss} loss, "
+            f"{len(self.history)} steps, {len(self.X)} points>"
+        )
+
+    def html(self) -> str:
+        """The whole page: one HTML document with its script, style and data inline."""
+        return self._page(self.payload)
+
+    def _page(self, payload: str) -> str:
+        return (
+            "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{html.escape(self.title)}</title></head><body>\n"
+            f"{self._fragment(payload)}\n</body></html>\n"
+        )
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` atomically; return the path."""
+        return write_text_atomic(path, self.html())
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the same widget inline (it needs no kernel to run)."""
+        return self._fragment(self.payload)
+
+    @property
+    def payload(self) -> str:
+        """The page's data, gzip-compressed and base64-encoded (built on first use)."""
+        if self._payload is None:
+            self._payload = self._build()
+        return self._payload
+
+    def data(self) -> dict[str, Any]:
+        """The page's data as Python objects (what the page decodes)."""
+        return json.loads(gzip.decompress(base64.b64decode(self.payload)))
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _fragment(self, payload: str) -> str:
+        # The same data, the same id: re-running a notebook does not change its output. Two
+        # copies of one lab in a page share it; mount() takes the first not yet mounted.
+        uid = "vg-lab-" + hashlib.sha1(payload.encode("ascii")).hexdigest()[:12]
+        css = _asset("lab.css")
+        js = _asset("lab.js")
+        return (
+            f"<style>{css}</style>\n"
+            f"<div class='vg-lab' id='{uid}'><p class='vg-loading'>Loading the lab... "
+            "(it needs JavaScript: a notebook viewer that does not run scripts, such as "
+            "GitHub's, shows only this line)</p>\n"
+            f"<script type='application/x-valuegrad-lab'>{payload}</script></div>\n"
+            f"<script>{js}\nValuegradLab.mountId('{uid}');</script>"
+        )
+
+    def _build(self) -> str:
+        steps = len(self.history)
+        frames = spread(steps, self.max_frames)
+        points = spread(len(self.X), self.max_points)
+        self.notes = [
+            f"{len(frames)} of {steps} training steps recorded (spread evenly; the first "
+            "and last always kept)",
+            f"{len(points)} of {len(self.X)} training points can be picked (ringed)",
+        ]
+        built = self._frames(frames, points)
+        data = self._static(points)
+        layouts = self._layouts(built)
+        payload = ""
+        base = len(self._page("").encode("utf-8"))  # the page around the data
+        for _ in range(_ATTEMPTS):
+            data["frames"] = [self._frame_data(f, built, points, layouts) for f in frames]
+            data["texts"] = _by_step([s.pop("text") for f in data["frames"] for s in f["samples"]])
+            data["layouts"] = [layout for layout, _ in layouts.values()]
+            data["notes"] = self.notes
+            data["default_point"] = _default_point(data["frames"])
+            payload = _encode(data)
+            size = len(payload) + base
+            if size <= self.max_bytes:
+                return payload
+            if len(frames) > 2:
+                keep = max(2, int(len(frames) * self.max_bytes / size * 0.9))
+                frames = [frames[i] for i in spread(len(frames), keep)]
+                self.notes.append(
+                    f"thinned to {len(frames)} frames to keep the page under "
+                    f"{self.max_bytes:,} bytes (it was {size:,})"
+                )
+            elif len(points) > 2:
+                keep = max(2, int(len(points) * self.max_bytes / size * 0.9))
+                points = [points[i] for i in spread(len(points), keep)]
+                data = self._static(points)
+                self.notes.append(
+                    f"thinned to {len(points)} pickable points to keep the page under "
+                    f"{self.max_bytes:,} bytes (it was {size:,})"
+                )
+            else:
+                break
+        raise ValueError(
+            f"Lab: the page needs {len(payload) + base:,} bytes even with 2 frames and "
+            f"2 points, more than max_bytes={self.max_bytes:,}; the model's graph is too large "
+            "for the page: use a smaller model or raise max_bytes"
+        )
+
+    def _frames(
+        self, frames: list[int], points: list[int]
+    ) -> dict[int, tuple[str, dict[int, SampleGraph]]]:
+        """Per recorded step: the boundary grid and every pickable point's folded graph."""
+        params = self.recorder.params
+        final = [p.data for p in params]
+        out = {}
+        try:
+            for k in frames:
+                for p, v in zip(params, self.recorder.snapshots[k]):
+                    p.data = v
+                graphs = {
+                    i: sample_graph(self.model, self.X[i], self.y[i], self.loss) for i in points
+                }
+                out[k] = (self._grid(), graphs)
+        finally:
+            for p, v in zip(params, final):
+                p.data = v
+        return out
+
+    def _grid(self) -> str:
+        """The model's output on a grid, one byte a cell, base64: tanh(score) or the class."""
+        x0, x1, y0, y1 = self._bounds()
+        n = self.grid
+        cells = bytearray()
+        with autograd.no_grad():
+            for r in range(n):
+                yy = y1 - (r + 0.5) * (y1 - y0) / n  # top row first
+                for c in range(n):
+                    xx = x0 + (c + 0.5) * (x1 - x0) / n
+                    out = self.model([xx, yy])
+                    if isinstance(out, list):
+                        cells.append(max(range(len(out)), key=lambda j: out[j].data))
+                    else:
+                        s = out.data
+                        t = math.tanh(s) if math.isfinite(s) else math.copysign(1.0, s)
+                        cells.append(min(255, max(0, round(127.5 + 127.5 * t))))
+        return base64.b64encode(bytes(cells)).decode("ascii")
+
+    def _bounds(self) -> tuple[float, float, float, float]:
+        xs = [x[0] for x in self.X] + [x[0] for x in (self.val[0] if self.val else [])]
+        ys = [x[1] for x in self.X] + [x[1] for x in (self.val[0] if self.val else [])]
+        padx = 0.1 * (max(xs) - min(xs) or 1.0)
+        pady = 0.1 * (max(ys) - min(ys) or 1.0)
+        return min(xs) - padx, max(xs) + padx, min(ys) - pady, max(ys) + pady
+
+    def _static(self, points: list[int]) -> dict[str, Any]:
+        """What does not change from frame to frame: the run, the data, the grid's frame."""
+        h = self.history
+        x0, x1, y0, y1 = self._bounds()
+        model = self.model
+        sizes = [len(model.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in model.layers]
+        has_val = any(v is not None for v in h["val_loss"])
+        return {
+            "title": self.title,
+            "run": f"MLP {'-'.join(map(str, sizes))}, {self.loss} loss, {h.method}",
+            "loss": self.loss,
+            "history": {
+                "step": h["step"],
+                "loss": h["loss"],
+                "val_loss": h["val_loss"] if has_val else None,
+                "accuracy": h["accuracy"],
+            },
+            "X": self.X,
+            "y": self.y,
+            "Xval": [list(map(float, x)) for x in self.val[0]] if self.val else [],
+            "yval": list(self.val[1]) if self.val else [],
+            "pickable": points,
+            "grid": {"n": self.grid, "bounds": [x0, x1, y0, y1], "multiclass": self._multiclass()},
+        }
+
+    def _multiclass(self) -> bool:
+        return len(self.model.layers[-1].neurons) > 1
+
+    def _layouts(
+        self, built: dict[int, tuple[str, dict[int, SampleGraph]]]
+    ) -> dict[tuple, tuple[dict[str, Any], int]]:
+        """Lay out each distinct folded graph once: signature -> (layout data, index)."""
+        layouts: dict[tuple, tuple[dict[str, Any], int]] = {}
+        for _, graphs in built.values():
+            for g in graphs.values():
+                if g.signature not in layouts:
+                    layouts[g.signature] = (_layout(g, self.backend), len(layouts))
+        return layouts
+
+    def _frame_data(
+        self,
+        k: int,
+        built: dict[int, tuple[str, dict[int, SampleGraph]]],
+        points: list[int],
+        layouts: dict[tuple, tuple[dict[str, Any], int]],
+    ) -> dict[str, Any]:
+        grid, graphs = built[k]
+        samples = []
+        for i in points:
+            g = graphs[i]
+            samples.append(
+                {
+                    "layout": layouts[g.signature][1],
+                    "loss": g.loss,
+                    "v": g.values,
+                    "g": g.grads,
+                    "z": g.extra,
+                    "text": ["\n".join(lines) for _, lines in g.steps],
+                }
+            )
+        return {"step": k, "grid": grid, "samples": samples}
+
+
+def write_lab(
+    path: str | os.PathLike[str],
+    model: MLP,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    history: History,
+    recorder: LabRecorder,
+    **options: Any,
+) -> Path:
+    """Write the lab page of a training run to ``path``; ``options`` go to :class:`Lab`."""
+    return Lab(model, X, y, history, recorder, **options).write(path)
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def spread(n: int, k: int) -> list[int]:
+    """At most ``k`` indices of ``range(n)``, evenly spread, first and last included."""
+    if n <= k:
+        return list(range(n))
+    return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)})
+
+
+def _by_step(texts: list[list[str]]) -> list[list[str | None]]:
+    """Texts of every (frame, point) regrouped by backward step: ``out[s][frame * points + p]``.
+
+    The same step of every frame and point is written alike, so neighbours compress well:
+    gzip finds repeats only within 32 KB, and one point's texts at one step are ~40 KB.
+    """
+    steps = max(len(t) for t in texts)
+    return [[t[s] if s < len(t) else None for t in texts] for s in range(steps)]
+
+
+def _default_point(frames: list[dict[str, Any]]) -> int:
+    """The pickable point to show first: the largest loss at the last recorded step, so that
+    gradient flows in its graph (a point with loss 0, e.g. beyond the hinge's margin, has
+    no gradient anywhere); failing that, at the first step."""
+    for frame in (frames[-1], frames[0]):
+        losses = [s["loss"] for s in frame["samples"]]
+        if max(losses) > 0:
+            return losses.index(max(losses))
+    return 0
+
+
+def _encode(data: dict[str, Any]) -> str:
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), mtime=0)).decode("ascii")
+
+
+def _asset(name: str) -> str:
+    return resources.files("nn.lab").joinpath(name).read_text(encoding="utf-8")
+
+
+def _layout(g: SampleGraph, backend: str) -> dict[str, Any]:
+    """The folded graph laid out by Graphviz as SVG, with placeholder numbers to fill in."""
+    count = len(g.nodes)
+    drawing = GraphDrawing(
+        folded_digraph(g, values=False),
+        backend,
+        count,
+        nodes=count,
+        edges=len(g.edges),
+        timeout=None,
+    )
+    svg = drawing.svg()
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
+    return {
+        "svg": svg,
+        "names": [n.name for n in g.nodes],
+        "kinds": [n.kind for n in g.nodes],
+        "order": [i for i, _ in g.steps],
+        "edges": g.edges,
+    }

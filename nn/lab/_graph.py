@@ -1,0 +1,486 @@
+"""One sample's loss through an MLP, folded to one node per neuron, with backprop's arithmetic.
+
+The engine's graph of one sample is hundreds of nodes (every weight is a leaf); a learner's
+screen holds a few dozen. :func:`sample_graph` builds the sample's loss with the engine, runs
+:func:`autograd.backward_steps` on it and *folds* it: one display node per input, one per
+neuron (its ``dot`` or chain of ``*``/``+`` and its activation, weights and bias folded in),
+one per operation of the loss. Every number it returns is one the engine computed: node
+values are ``.data``, gradients come from ``backward_steps``, and each term of the chain rule
+is the engine's own local-gradient rule (``node._vjp``) applied to the engine's numbers.
+
+The *structure* of the folded graph (its nodes and edges) is the same for every step of a
+run and every sample with the same loss branch: ReLU and hinge change values, not the graph
+(``relu`` always makes a node). Cross-entropy picks the target's logit, so its structure
+depends on the label; :attr:`SampleGraph.signature` tells structures apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import autograd
+from autograd import GraphDrawing, Value, backward_steps
+from nn.module import MLP
+from nn.train import classification_loss
+
+#: What the local rule of each operation is, for the step text (the numbers are the engine's).
+RULES = {
+    "ReLU": "ReLU'(z) = 1 if z > 0 else 0",
+    "tanh": "tanh'(z) = 1 - tanh(z)^2",
+    "sigmoid": "sigmoid'(z) = s(z) (1 - s(z))",
+    "+": "d(a+b)/da = d(a+b)/db = 1",
+    "-": "d(a-b)/da = 1, d(a-b)/db = -1",
+    "*": "d(a*b)/da = b, d(a*b)/db = a",
+    "/": "d(a/b)/da = 1/b, d(a/b)/db = -a/b^2",
+    "sum": "d(sum)/d(term) = 1",
+    "dot": "d(b + w.x)/dw_i = x_i, /dx_i = w_i, /db = 1",
+    "exp": "d exp(a)/da = exp(a)",
+    "log": "d log(a)/da = 1/a",
+    "neg": "d(-a)/da = -1",
+    "softplus": "d softplus(a)/da = sigmoid(a)",
+}
+_ACTIVATION_OPS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
+
+
+def fmt(x: float) -> str:
+    """A number as the step text shows it: 4 significant digits (hover shows it exactly).
+
+    A zero shows as 0 whatever its sign (``-0.0 + 0.0`` is ``0.0``): IEEE's signed zero,
+    e.g. ``0.0 * -0.5``, would otherwise print ``-0``, which teaches nothing.
+    """
+    return f"{x + 0.0:.4g}"
+
+
+@dataclass
+class DisplayNode:
+    """A node of the folded graph: an input, a neuron, or one operation of the loss."""
+
+    name: str  # "x0", "L1.n3", "loss", "t2"
+    kind: str  # "input", "neuron", "op"
+    label: str  # the first line of its box: the name, and the op for loss operations
+    layer: int  # 0 inputs, 1.. layers, len(layers)+1 the loss
+    output: Value  # the engine node whose data and grad the box shows
+    members: list[Value] = field(default_factory=list)  # engine nodes folded into it
+    picture_label: str = ""  # the label in a static picture: constants by value
+
+
+@dataclass
+class SampleGraph:
+    """One sample's folded graph at one set of parameter values, after backward.
+
+    ``values[i]`` and ``grads[i]`` are display node i's data and gradient; ``extra[i]`` the
+    pre-activation ``z`` and its gradient for a neuron (else None); ``steps`` lists the display
+    nodes in the order backward completes them, with the lines of arithmetic of each step.
+    """
+
+    nodes: list[DisplayNode]
+    edges: list[tuple[int, int]]
+    values: list[float]
+    grads: list[float]
+    extra: list[tuple[float, float] | None]
+    steps: list[tuple[int, list[str]]]
+    loss: float
+    signature: tuple
+
+
+def sample_graph(model: MLP, x: Sequence[float], label: int, loss: str) -> SampleGraph:
+    """Build ``loss`` of one sample ``(x, label)`` with the engine and fold it (see module doc).
+
+    The parameters' ``.grad`` are not touched: gradients come from ``backward_steps``.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"the lab draws MLPs, got {type(model).__name__}")
+    inputs = [Value(float(v)) for v in x]
+    nodes = [DisplayNode(f"x{i}", "input", f"x{i}", 0, v, [v]) for i, v in enumerate(inputs)]
+    param_names: dict[Value, str] = {}
+    acts: list[Value] = inputs
+    for li, layer in enumerate(model.layers, start=1):
+        outs = layer.outputs(acts)
+        feeding = set(acts)
+        for j, (neuron, out) in enumerate(zip(layer.neurons, outs)):
+            name = f"L{li}.n{j}"
+            for i, w in enumerate(neuron.w):
+                param_names[w] = f"{name}.w{i}"
+            param_names[neuron.b] = f"{name}.b"
+            act = _ACTIVATION_OPS.get(neuron.activation)
+            label_text = f"{name} {act}" if act else f"{name} linear"
+            nodes.append(DisplayNode(name, "neuron", label_text, li, out, _members(out, feeding)))
+        acts = outs
+    output = acts[0] if len(acts) == 1 else acts
+    root = classification_loss(loss, [output], [label])
+
+    group: dict[Value, int] = {}
+    for i, node in enumerate(nodes):
+        for m in node.members:
+            group[m] = i
+    # Every other computed node is an operation of the loss, shown as its own node.
+    order = list(backward_steps(root))
+    grads: dict[Value, float] = dict(order)
+    loss_layer = len(model.layers) + 1
+    count = 0
+    for v, _ in reversed(order):  # forward order: inputs of the loss first
+        if v._prev and v not in group:
+            name = "loss" if v is root else f"t{count}"
+            count += v is not root
+            group[v] = len(nodes)
+            nodes.append(DisplayNode(name, "op", "", loss_layer, v, [v]))
+            nodes[-1].label = f"{name} = {_expression(v, group, nodes, constants=False)}"
+            nodes[-1].picture_label = f"{name} = {_expression(v, group, nodes, constants=True)}"
+
+    edges = sorted(
+        {
+            (group[p], group[c])
+            for c in group
+            for p in c._prev
+            if p in group and group[p] != group[c]
+        }
+    )
+    consumers: dict[Value, list[Value]] = {}
+    for c in grads:
+        for p in c._prev:
+            consumers.setdefault(p, [])
+            if c not in consumers[p]:
+                consumers[p].append(c)
+
+    steps: list[tuple[int, list[str]]] = []
+    cache: dict[Value, tuple] = {}
+    seen: set[int] = set()
+    for v, _ in order:
+        i = group.get(v)
+        if i is None or i in seen:
+            continue
+        seen.add(i)
+        lines = _step_lines(nodes[i], root, grads, consumers, group, nodes, param_names, cache)
+        steps.append((i, lines))
+
+    extra: list[tuple[float, float] | None] = []
+    for node in nodes:
+        z = _pre_activation(node)
+        extra.append((z.data, grads[z]) if z is not None else None)
+    signature = (
+        tuple((n.kind, n.label) for n in nodes),
+        tuple(edges),
+        tuple(i for i, _ in steps),
+    )
+    return SampleGraph(
+        nodes=nodes,
+        edges=edges,
+        values=[n.output.data for n in nodes],
+        grads=[grads[n.output] for n in nodes],
+        extra=extra,
+        steps=steps,
+        loss=root.data,
+        signature=signature,
+    )
+
+
+def _expression(
+    v: Value, group: dict[Value, int], nodes: list[DisplayNode], *, constants: bool
+) -> str:
+    """How a loss operation computes its value: ``t1 = 1 - t0``, ``t2 = ReLU(t1)``.
+
+    Operands are display names; constants show their value, or ``c`` if not ``constants``
+    (the page lays a graph out once, and a constant such as cross-entropy's max logit
+    changes from step to step; the step text gives its value).
+    """
+    args = []
+    for p in v._prev:
+        i = group.get(p)
+        args.append(nodes[i].name if i is not None else fmt(p.data) if constants else "c")
+    if v._op in ("+", "-", "*", "/", "**") and len(args) == 2:
+        return f"{args[0]} {v._op} {args[1]}"
+    return f"{v._op}({', '.join(args)})"
+
+
+def _members(out: Value, inputs: set[Value]) -> list[Value]:
+    """The engine nodes of one neuron: from its output back to its inputs, params excluded."""
+    members, stack = [], [out]
+    while stack:
+        v = stack.pop()
+        if v in inputs or not v._prev or v in members:
+            continue
+        members.append(v)
+        stack.extend(v._prev)
+    return members
+
+
+def _pre_activation(node: DisplayNode) -> Value | None:
+    """A neuron's z (the input of its activation), or None if it has no activation."""
+    out = node.output
+    if node.kind == "neuron" and out._op in RULES and out._op in _ACTIVATION_OPS.values():
+        return out._prev[0]
+    return None
+
+
+def _contribution(
+    consumer: Value, g: float, parent: Value, cache: dict[Value, tuple]
+) -> tuple[float, float]:
+    """(local derivative, gradient passed) from ``consumer`` to ``parent``: the engine's rule.
+
+    The consumer's local-gradient rule runs on the engine's numbers, once with the incoming
+    gradient 1 (the local derivative) and once with its real gradient ``g`` (what it passes);
+    a parent that appears twice among the consumer's inputs gets the sum. ``cache`` keeps
+    each consumer's rule results (a dot node has many parents): one dict per sample graph.
+    """
+    if consumer not in cache:
+        datas = [p.data for p in consumer._prev]
+        cache[consumer] = (
+            consumer._vjp(1.0, consumer.data, *datas),
+            consumer._vjp(g, consumer.data, *datas),
+        )
+    local_all, passed_all = cache[consumer]
+    local = passed = 0.0
+    for p, lo, pa in zip(consumer._prev, local_all, passed_all):
+        if p is parent:
+            local += float(lo)
+            passed += float(pa)
+    return local, passed
+
+
+def _step_lines(
+    node: DisplayNode,
+    root: Value,
+    grads: dict[Value, float],
+    consumers: dict[Value, list[Value]],
+    group: dict[Value, int],
+    nodes: list[DisplayNode],
+    param_names: dict[Value, str],
+    cache: dict[Value, tuple],
+) -> list[str]:
+    """The chain-rule arithmetic of one backward step, every number from the engine."""
+    out = node.output
+    g = grads[out]
+    lines = []
+    if out is root:
+        lines.append("loss.grad = 1  (d loss / d loss: backward starts here)")
+    else:
+        terms = []
+        for c in consumers.get(out, []):
+            local, passed = _contribution(c, grads[c], out, cache)
+            where = nodes[group[c]]
+            if where.kind == "neuron":  # the local derivative is the weight on this input
+                factor = _weight_name(c, out, param_names) or f"d {where.name}.z/d {node.name}"
+                what = f"{where.name}.z.grad"
+            else:
+                factor, what = f"d {where.name}/d {node.name}", f"{where.name}.grad"
+            terms.append(f"  {factor} * {what} = {fmt(local)} * {fmt(grads[c])} = {fmt(passed)}")
+        paths = len(terms)
+        head = "the sum over " + (f"{paths} paths" if paths != 1 else "1 path")
+        lines.append(f"{node.name}.grad = {head} (local derivative * grad where it leads):")
+        lines.extend(terms)
+        lines.append(f"  = {fmt(g)}")
+    z = _pre_activation(node)
+    if z is not None:
+        local, passed = _contribution(out, g, z, cache)
+        lines.append(
+            f"z.grad = a.grad * {RULES[out._op].split(' =')[0]} = {fmt(g)} * {fmt(local)} "
+            f"= {fmt(passed)}   (z = {fmt(z.data)})"
+        )
+    if node.kind == "neuron":
+        lines.append(f"{node.name}'s own weights w_i and bias b, each used once by this sample:")
+        own = []  # (order, line): w0, w1, ..., b whatever order the graph holds them in
+        for m in node.members:
+            for p in dict.fromkeys(m._prev):
+                if p in param_names:
+                    local, passed = _contribution(m, grads[m], p, cache)
+                    name = param_names[p].rsplit(".", 1)[1]  # w3 or b: the neuron's own
+                    if name == "b":
+                        own.append((math.inf, f"{name}.grad += z.grad = {fmt(passed)}"))
+                    else:
+                        source = _source_name(m, p, group, nodes)
+                        line = (
+                            f"{name}.grad += {source}.data * z.grad = {fmt(local)} * "
+                            f"{fmt(grads[m])} = {fmt(passed)}"
+                        )
+                        own.append((int(name[1:]), line))
+        lines.extend(line for _, line in sorted(own))
+    elif node.kind == "op":
+        lines.append(f"{node.name} = {_expression(out, group, nodes, constants=True)}")
+        if out._op in RULES:
+            lines.append(f"rule of {out._op}: {RULES[out._op]}")
+    return lines
+
+
+def _weight_name(consumer: Value, x: Value, param_names: dict[Value, str]) -> str | None:
+    """The name of the weight that multiplies input ``x`` in ``consumer`` (a dot or a ``*``)."""
+    prev = consumer._prev
+    if consumer._op == "dot":
+        n = len(prev) // 2
+        if x in prev[n : 2 * n]:
+            return param_names.get(prev[list(prev[n : 2 * n]).index(x)])
+    elif consumer._op == "*" and len(prev) == 2:
+        return param_names.get(prev[1] if prev[0] is x else prev[0])
+    return None
+
+
+def _source_name(m: Value, w: Value, group: dict[Value, int], nodes: list[DisplayNode]) -> str:
+    """The display name of the input that multiplies weight ``w`` in node ``m``."""
+    prev = m._prev
+    if m._op == "dot":
+        n = len(prev) // 2
+        x = prev[n + prev.index(w)]
+    else:  # an elementwise w * x
+        x = prev[1] if prev[0] is w else prev[0]
+    i = group.get(x)
+    return nodes[i].name if i is not None else "x"
+
+
+# --------------------------------------------------------------------------------------------
+# Pictures
+# --------------------------------------------------------------------------------------------
+
+_RED = (239, 138, 98)
+_BLUE = (103, 169, 207)
+
+
+def folded_digraph(
+    g: SampleGraph, *, values: bool = True, caption: str | None = None, legend: bool = False
+) -> Any:
+    """The folded graph as a ``graphviz.Digraph``: one box per input, neuron and loss step,
+    in one cluster per layer (inputs left, loss right).
+
+    With ``values`` the boxes show the data and gradient and are coloured by the gradient (as
+    :func:`autograd.draw_graph`); without, they hold placeholders for the lab page to fill in.
+    """
+    import graphviz
+
+    dot = graphviz.Digraph(
+        graph_attr={
+            "rankdir": "LR",
+            "fontname": "Helvetica",
+            "nodesep": "0.08",
+            "ranksep": "0.9" if values else "0.45",  # the page: compact, it can zoom
+            "splines": "line",
+            "labelloc": "b",
+            "ordering": "out",
+            "mclimit": "0.01",  # little crossing minimisation: neurons stay in index order
+            "outputorder": "edgesfirst",  # boxes drawn over the edges
+        },
+        node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box", "style": "filled"},
+        edge_attr={"arrowsize": "0.5", "color": "#b0b0b0"},
+    )
+    scale = max((abs(x) for x in g.grads), default=0.0)
+    last = max(n.layer for n in g.nodes)
+    for layer in sorted({n.layer for n in g.nodes}):
+        title = "inputs" if layer == 0 else "loss" if layer == last else f"layer {layer}"
+        with dot.subgraph(name=f"cluster_{layer}") as sub:
+            sub.attr(label=title, style="rounded", color="#cccccc", fontsize="11")
+            for i, n in enumerate(g.nodes):
+                if n.layer != layer:
+                    continue
+                if values:
+                    head = n.picture_label or n.label
+                    text = f"{head}\ndata {fmt(g.values[i])}\ngrad {fmt(g.grads[i])}"
+                    fill = _colour(g.grads[i], scale)
+                else:
+                    text, fill = f"{n.label}\ndata -0.0000\ngrad -0.0000", "white"
+                sub.node(f"n{i}", label=text, id=f"n{i}", fillcolor=fill)
+    for a, b in g.edges:
+        dot.edge(f"n{a}", f"n{b}", id=f"e{a}_{b}")
+    lines = [caption] if caption else []
+    if legend:
+        signs = [("red = positive grad", any(x > 0 for x in g.grads))]
+        signs += [("blue = negative grad", any(x < 0 for x in g.grads))]
+        signs += [("white = zero grad", any(x == 0 for x in g.grads))]
+        lines.append(
+            "one box per neuron (L2.n3: layer 2, neuron 3), its weights and bias folded in; "
+            "data = its output, grad = d loss / d output"
+        )
+        lines.append("fill: " + ", ".join(t for t, on in signs if on))
+    if lines:
+        dot.attr(label="\n".join(line.replace("\\", "\\\\") for line in lines))
+    return dot
+
+
+def _colour(grad: float, scale: float) -> str:
+    if not grad or scale == 0.0 or grad != grad:
+        return "white"
+    strength = min(abs(grad) / scale, 1.0)
+    r, gr, b = (round(255 + (c - 255) * strength) for c in (_RED if grad > 0 else _BLUE))
+    return f"#{r:02x}{gr:02x}{b:02x}"
+
+
+def draw_sample(
+    model: MLP,
+    x: Sequence[float],
+    label: int,
+    *,
+    loss: str = "hinge",
+    view: str = "neurons",
+    caption: str | None = None,
+    legend: bool = True,
+    backend: str = "auto",
+    max_nodes: int = 2500,
+    timeout: float | None = 30.0,
+) -> GraphDrawing:
+    """The graph of one sample's loss after backward, with gradients from that sample alone.
+
+    ``view="neurons"`` (the default, readable) draws one box per neuron (weights folded in),
+    grouped by layer; ``view="full"`` draws every node of the engine's graph, parameters
+    labelled ``L1.n3.w0`` / ``L1.n3.b`` and grouped in one box per layer. The model's
+    ``.grad`` are zeroed before and after (``view="full"`` runs ``backward()``), and the
+    parameters' labels are restored.
+    """
+    if view == "neurons":
+        g = sample_graph(model, x, label, loss)
+        return GraphDrawing(
+            folded_digraph(g, caption=caption, legend=legend),
+            backend,
+            len(g.nodes),
+            nodes=len(g.nodes),
+            edges=len(g.edges),
+            timeout=timeout,
+        )
+    if view != "full":
+        raise ValueError(f"draw_sample: view must be 'neurons' or 'full', got {view!r}")
+    acts: list[Value] = [Value(float(v), label=f"x{i}") for i, v in enumerate(x)]
+    groups: dict[Value, str] = {}
+    for li, layer in enumerate(model.layers, start=1):
+        outs = layer.outputs(acts)
+        for out in outs:  # the neuron's own nodes (dot or * and +, activation) in its layer
+            groups.update((m, f"layer {li}") for m in _members(out, set(acts)))
+        acts = outs
+    sample_loss = classification_loss(loss, [acts[0] if len(acts) == 1 else acts], [label])
+    sample_loss.label = "loss"
+    saved = [(p, p.label) for p in model.parameters()]
+    for li, layer in enumerate(model.layers, start=1):
+        for j, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.w):
+                w.label = f"L{li}.n{j}.w{i}"
+                groups[w] = f"layer {li}"
+            neuron.b.label = f"L{li}.n{j}.b"
+            groups[neuron.b] = f"layer {li}"
+    model.zero_grad()
+    try:
+        sample_loss.backward()
+        return autograd.draw_graph(
+            sample_loss,
+            params=model.parameters(),
+            caption=caption,
+            legend=legend,
+            backend=backend,
+            max_nodes=max_nodes,
+            timeout=timeout,
+            groups=groups,
+        )
+    finally:
+        model.zero_grad()
+        for p, old in saved:
+            p.label = old
+
+
+def hardest_sample(
+    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], loss: str
+) -> tuple[int, float]:
+    """The index of the sample with the largest loss under ``model``, and that loss.
+
+    The sample to draw: one whose loss is not zero passes gradient back through the network
+    (a hinge loss of 0, a point beyond the margin, has gradient 0 everywhere).
+    """
+    with autograd.no_grad():
+        losses = [classification_loss(loss, [model(list(x))], [c]).data for x, c in zip(X, y)]
+    best = max(range(len(losses)), key=lambda i: losses[i])
+    return best, losses[best]

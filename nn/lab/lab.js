@@ -1,0 +1,361 @@
+/* valuegrad lab: replays a recorded training run and steps through backward node by node.
+ *
+ * Every number shown here was computed by the Python engine (nn/lab/__init__.py) and shipped
+ * in the page as gzip-compressed JSON. This script only decodes, formats and draws: it never
+ * recomputes a value, a gradient or a loss. No dependencies, no network, no build step.
+ *
+ * Usage (written by Python): ValuegradLab.mount(element), where element holds a
+ * <script type="application/x-valuegrad-lab"> with the base64 data.
+ */
+(function () {
+  "use strict";
+  if (window.ValuegradLab) return; // several labs in one notebook share one copy
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var RED = [239, 138, 98], BLUE = [103, 169, 207];
+
+  /* base64 -> gzip -> JSON, with the browser's own inflater (no library). */
+  function decode(b64) {
+    var bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    if (typeof DecompressionStream === "undefined")
+      return Promise.reject(new Error("this browser has no DecompressionStream (needs Chrome 80, Firefox 113, Safari 16.4 or newer)"));
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
+  /* Formatting for display: 4 significant digits; hover shows String(x), the exact float. */
+  function fmt(x) {
+    if (x === null || x === undefined) return "-";
+    if (x === 0) return "0"; // either sign: a signed zero teaches nothing
+    var a = Math.abs(x);
+    return a >= 1e-4 && a < 1e6 ? String(Number(x.toPrecision(4))) : x.toPrecision(4);
+  }
+
+  /* White for 0, up to full red (positive) or blue (negative) at |g| = scale. */
+  function gradColour(g, scale) {
+    if (!g || !isFinite(g) || !scale) return "#ffffff";
+    var s = Math.min(Math.abs(g) / scale, 1), base = g > 0 ? RED : BLUE;
+    return "rgb(" + base.map(function (c) { return Math.round(255 + (c - 255) * s); }).join(",") + ")";
+  }
+
+  function el(tag, attrs, parent, text) {
+    var e = tag.indexOf("svg:") === 0 ? document.createElementNS(SVGNS, tag.slice(4)) : document.createElement(tag);
+    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+
+  function Lab(root, data) {
+    this.root = root;
+    this.d = data;
+    this.fi = 0;           // index of the shown frame (a recorded training step)
+    this.pi = data.default_point; // index into data.pickable of the shown point
+    this.bstep = -1;       // backward steps done for the shown graph (-1: forward only)
+    this.layout = -1;      // index of the laid-out graph on screen
+    this.timer = null;
+    this.build();
+    this.showFrame(0);
+  }
+
+  Lab.prototype.build = function () {
+    var d = this.d, root = this.root, self = this;
+    root.textContent = "";
+    root.tabIndex = 0;
+    el("h2", {}, root, d.title);
+    el("p", { "class": "vg-run" }, root, d.run);
+
+    var bar = el("div", { "class": "vg-controls" }, root);
+    this.btn(bar, "vg-reset", "reset", "first recorded step", function () { self.pause(); self.showFrame(0); });
+    this.btn(bar, "vg-prev", "\u25c0 step", "previous recorded step (shift+left)", function () { self.pause(); self.showFrame(self.fi - 1); });
+    this.playBtn = this.btn(bar, "vg-play", "\u25b6 play", "play / pause (space)", function () { self.toggle(); });
+    this.btn(bar, "vg-next", "step \u25b6", "next recorded step (shift+right)", function () { self.pause(); self.showFrame(self.fi + 1); });
+    this.scrub = el("input", { type: "range", "class": "vg-scrub", min: 0, max: d.frames.length - 1, value: 0, "aria-label": "recorded step" }, bar);
+    this.scrub.addEventListener("input", function () { self.pause(); self.showFrame(+self.scrub.value); });
+    this.stepReadout = el("span", { "class": "vg-step-readout" }, bar);
+
+    var row = el("div", { "class": "vg-row" }, root);
+    var lossPanel = el("div", { "class": "vg-panel" }, row);
+    el("h3", {}, lossPanel, "Loss" + (d.history.val_loss ? " (train and validation)" : " (train)"));
+    this.buildLoss(lossPanel);
+    this.lossReadout = el("p", { "class": "vg-loss-readout vg-readout" }, lossPanel);
+
+    var bPanel = el("div", { "class": "vg-panel" }, row);
+    el("h3", {}, bPanel, "Decision boundary: click a ringed point");
+    this.buildBoundary(bPanel);
+    this.pointReadout = el("p", { "class": "vg-point-readout vg-readout" }, bPanel);
+
+    var gPanel = el("div", { "class": "vg-panel vg-graph-panel" }, root);
+    this.graphTitle = el("h3", {}, gPanel);
+    var gbar = el("div", { "class": "vg-controls" }, gPanel);
+    this.btn(gbar, "vg-bfirst", "forward only", "before backward", function () { self.showBackward(-1); });
+    this.btn(gbar, "vg-bprev", "\u25c0 back", "one backward step back (left)", function () { self.showBackward(self.bstep - 1); });
+    this.btn(gbar, "vg-bnext", "step \u25b6", "one backward step (right)", function () { self.showBackward(self.bstep + 1); });
+    this.btn(gbar, "vg-blast", "all steps", "backward done", function () { self.showBackward(Infinity); });
+    this.btn(gbar, "vg-zoom", "zoom", "the graph at full size (scroll it) or fitted", function () {
+      self.graphBox.classList.toggle("vg-zoomed");
+    });
+    this.bReadout = el("span", { "class": "vg-bstep-readout" }, gbar);
+    var split = el("div", { "class": "vg-split" }, gPanel);
+    this.graphBox = el("div", { "class": "vg-graph" }, split);
+    var side = el("div", { "class": "vg-side" }, split);
+    this.arith = el("pre", { "class": "vg-arith" }, side);
+    this.hover = el("p", { "class": "vg-hover vg-readout" }, side, "Hover a node for its exact values.");
+
+    el("p", { "class": "vg-help" }, root,
+      "Keys (click the lab first): space play/pause, \u2190 \u2192 backward step, " +
+      "shift+\u2190 \u2192 training step. Colour: red positive grad, blue negative. " +
+      "Dashed, grad ?: not reached by backward yet; orange: the current step.");
+    var notes = el("ul", { "class": "vg-notes" }, root);
+    d.notes.forEach(function (n) { el("li", {}, notes, n); });
+
+    root.addEventListener("keydown", function (e) { self.key(e); });
+  };
+
+  Lab.prototype.btn = function (parent, cls, text, title, onclick) {
+    var b = el("button", { type: "button", "class": cls, title: title }, parent, text);
+    b.addEventListener("click", onclick);
+    return b;
+  };
+
+  /* ---- training replay ------------------------------------------------------------------ */
+
+  Lab.prototype.toggle = function () { if (this.timer) this.pause(); else this.play(); };
+  Lab.prototype.play = function () {
+    var self = this;
+    if (this.fi >= this.d.frames.length - 1) this.showFrame(0);
+    this.playBtn.textContent = "\u275a\u275a pause";
+    this.timer = setInterval(function () {
+      if (self.fi >= self.d.frames.length - 1) self.pause(); else self.showFrame(self.fi + 1);
+    }, 250);
+  };
+  Lab.prototype.pause = function () {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.playBtn.textContent = "\u25b6 play";
+  };
+
+  Lab.prototype.showFrame = function (fi) {
+    var d = this.d;
+    this.fi = Math.max(0, Math.min(d.frames.length - 1, fi));
+    var k = d.frames[this.fi].step, h = d.history;
+    this.scrub.value = this.fi;
+    this.stepReadout.textContent = "training step " + k + " of " + (h.step.length - 1) +
+      " (recorded frame " + (this.fi + 1) + " of " + d.frames.length + ")";
+    var text = "step " + k + ": loss " + String(h.loss[k]);
+    if (h.val_loss && h.val_loss[k] !== null) text += ", validation loss " + String(h.val_loss[k]);
+    if (h.accuracy[k] !== null) text += ", batch accuracy " + String(h.accuracy[k]);
+    this.lossReadout.textContent = text;
+    this.lossMarker.setAttribute("x1", this.lx(k));
+    this.lossMarker.setAttribute("x2", this.lx(k));
+    this.drawGrid();
+    this.showGraph();
+  };
+
+  /* ---- loss chart ------------------------------------------------------------------------- */
+
+  Lab.prototype.buildLoss = function (parent) {
+    var h = this.d.history, W = 400, H = 200, P = 30, self = this;
+    var all = h.loss.concat(h.val_loss || []).filter(function (v) { return v !== null && isFinite(v); });
+    var top = Math.max.apply(null, all.concat([1e-12])), n = Math.max(h.loss.length - 1, 1);
+    this.lx = function (k) { return P + (W - P - 5) * k / n; };
+    var ly = function (v) { return H - P - (H - P - 5) * v / top; };
+    var svg = el("svg:svg", { viewBox: "0 0 " + W + " " + H, "class": "vg-loss" }, parent);
+    el("svg:line", { x1: P, y1: H - P, x2: W - 5, y2: H - P, "class": "vg-axis" }, svg);
+    el("svg:line", { x1: P, y1: 5, x2: P, y2: H - P, "class": "vg-axis" }, svg);
+    el("svg:text", { x: P - 3, y: 12, "text-anchor": "end", "class": "vg-tick" }, svg, fmt(top));
+    el("svg:text", { x: P - 3, y: H - P, "text-anchor": "end", "class": "vg-tick" }, svg, "0");
+    el("svg:text", { x: W - 5, y: H - P + 14, "text-anchor": "end", "class": "vg-tick" }, svg, "step " + n);
+    [["loss", "vg-train"], ["val_loss", "vg-val"]].forEach(function (pair) {
+      var ys = h[pair[0]];
+      if (!ys) return;
+      var pts = [];
+      ys.forEach(function (v, k) { if (v !== null && isFinite(v)) pts.push(self.lx(k) + "," + ly(v)); });
+      el("svg:polyline", { points: pts.join(" "), "class": pair[1] }, svg);
+    });
+    el("svg:text", { x: W - 5, y: 14, "text-anchor": "end", "class": "vg-tick vg-train-label" }, svg, "train");
+    if (h.val_loss) el("svg:text", { x: W - 5, y: 28, "text-anchor": "end", "class": "vg-tick vg-val-label" }, svg, "validation");
+    this.lossMarker = el("svg:line", { y1: 5, y2: H - P, "class": "vg-marker" }, svg);
+    svg.addEventListener("mousemove", function (e) {
+      var r = svg.getBoundingClientRect(), x = (e.clientX - r.left) / r.width * W;
+      var k = Math.max(0, Math.min(n, Math.round((x - P) / (W - P - 5) * n)));
+      var t = "step " + k + ": loss " + String(h.loss[k]);
+      if (h.val_loss && h.val_loss[k] !== null) t += ", validation loss " + String(h.val_loss[k]);
+      self.hover.textContent = t;
+    });
+  };
+
+  /* ---- decision boundary ------------------------------------------------------------------ */
+
+  Lab.prototype.buildBoundary = function (parent) {
+    var d = this.d, g = d.grid, self = this, S = 300;
+    var box = el("div", { "class": "vg-boundary" }, parent);
+    this.canvas = el("canvas", { width: g.n, height: g.n }, box);
+    var svg = el("svg:svg", { viewBox: "0 0 " + S + " " + S }, box);
+    var b = g.bounds;
+    var px = function (x) { return (x[0] - b[0]) / (b[1] - b[0]) * S; };
+    var py = function (x) { return (b[3] - x[1]) / (b[3] - b[2]) * S; };
+    var pickable = {};
+    d.pickable.forEach(function (i, j) { pickable[i] = j; });
+    this.pointEls = {};
+    d.Xval.forEach(function (x, i) {
+      el("svg:circle", { cx: px(x), cy: py(x), r: 3, "class": "vg-val-pt vg-c" + d.yval[i] }, svg);
+    });
+    d.X.forEach(function (x, i) {
+      var j = pickable[i], pick = j !== undefined;
+      var c = el("svg:circle", {
+        cx: px(x), cy: py(x), r: pick ? 6 : 3, "data-index": i,
+        "class": "vg-pt vg-c" + d.y[i] + (pick ? " vg-pickable" : "")
+      }, svg);
+      c.addEventListener("mouseenter", function () {
+        self.pointReadout.textContent = "point " + i + ": x = (" + String(x[0]) + ", " + String(x[1]) +
+          "), class " + d.y[i] + (pick ? "" : " (not recorded: pick a ringed point)");
+      });
+      if (pick) {
+        self.pointEls[j] = c;
+        c.addEventListener("click", function () { self.pick(j); });
+      }
+    });
+  };
+
+  Lab.prototype.drawGrid = function () {
+    var g = this.d.grid, bin = atob(this.d.frames[this.fi].grid);
+    var ctx = this.canvas.getContext("2d"), img = ctx.createImageData(g.n, g.n);
+    var palette = [BLUE, RED, [120, 190, 120], [200, 160, 220], [230, 200, 90]];
+    for (var i = 0; i < bin.length; i++) {
+      var v = bin.charCodeAt(i), base, s;
+      if (g.multiclass) { base = palette[v % palette.length]; s = 0.45; }
+      else { var t = (v - 127.5) / 127.5; base = t > 0 ? RED : BLUE; s = 0.15 + 0.5 * Math.abs(t); }
+      for (var c = 0; c < 3; c++) img.data[4 * i + c] = Math.round(255 + (base[c] - 255) * s);
+      img.data[4 * i + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+  };
+
+  Lab.prototype.pick = function (j) {
+    this.pi = j;
+    this.showGraph();
+  };
+
+  /* ---- the graph of the picked point ------------------------------------------------------ */
+
+  Lab.prototype.sample = function () { return this.d.frames[this.fi].samples[this.pi]; };
+
+  Lab.prototype.showGraph = function () {
+    var d = this.d, s = this.sample(), i = d.pickable[this.pi], self = this;
+    Object.keys(this.pointEls).forEach(function (j) {
+      self.pointEls[j].classList.toggle("vg-picked", +j === self.pi);
+    });
+    if (s.layout !== this.layout) this.placeLayout(s.layout);
+    var x = d.X[i];
+    this.graphTitle.textContent = "Point " + i + " (x = " + fmt(x[0]) + ", " + fmt(x[1]) + "; class " +
+      d.y[i] + "): its own " + d.loss + " loss " + fmt(s.loss) + " at step " + d.frames[this.fi].step +
+      ", one box per neuron";
+    this.showBackward(this.bstep);
+  };
+
+  Lab.prototype.placeLayout = function (li) {
+    var lay = this.d.layouts[li], self = this;
+    this.layout = li;
+    this.lay = lay;
+    this.graphBox.innerHTML = lay.svg;
+    var svg = this.graphBox.querySelector("svg");
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    this.nodes = lay.names.map(function (name, n) {
+      var g = svg.querySelector("#n" + n);
+      g.removeAttribute("id"); // ids would clash between several labs in one notebook
+      g.setAttribute("data-name", name);
+      g.classList.add("vg-node");
+      var texts = g.querySelectorAll("text");
+      g.addEventListener("mouseenter", function () { self.hoverNode(n); });
+      return { g: g, shape: g.querySelector("polygon, path"), data: texts[1], grad: texts[2],
+               title: g.querySelector("title") };
+    });
+    this.edges = {};
+    lay.edges.forEach(function (e) {
+      var g = svg.querySelector("#e" + e[0] + "_" + e[1]);
+      if (g) { g.removeAttribute("id"); (self.edges[e[0]] = self.edges[e[0]] || []).push(g); }
+    });
+    this.rank = [];
+    lay.order.forEach(function (n, r) { self.rank[n] = r; });
+    this.bstep = Math.min(this.bstep, lay.order.length - 1);
+  };
+
+  Lab.prototype.showBackward = function (b) {
+    var s = this.sample(), lay = this.lay, self = this, n = lay.order.length;
+    this.bstep = Math.max(-1, Math.min(n - 1, b));
+    var current = this.bstep >= 0 ? lay.order[this.bstep] : -1;
+    var scale = 0;
+    s.g.forEach(function (g, k) { if (self.rank[k] <= self.bstep && isFinite(g)) scale = Math.max(scale, Math.abs(g)); });
+    this.nodes.forEach(function (node, k) {
+      var reached = self.rank[k] <= self.bstep;
+      node.data.textContent = "data " + fmt(s.v[k]);
+      node.grad.textContent = "grad " + (reached ? fmt(s.g[k]) : "?");
+      if (node.shape) node.shape.setAttribute("fill", reached ? gradColour(s.g[k], scale) : "#ffffff");
+      node.g.classList.toggle("vg-pending", !reached);
+      node.g.classList.toggle("vg-current", k === current);
+      if (node.title) node.title.textContent = self.exact(k, reached);
+    });
+    Object.keys(this.edges).forEach(function (from) {
+      self.edges[from].forEach(function (e) { e.classList.toggle("vg-flow", +from === current); });
+    });
+    if (current < 0) {
+      this.bReadout.textContent = "forward pass done; backward: 0 of " + n + " steps";
+      this.arith.textContent = "Every box shows its value (data). Press step \u25b6 (or \u2192) to run " +
+        "backward one node at a time, from the loss back to the inputs.";
+    } else {
+      this.bReadout.textContent = "backward step " + (this.bstep + 1) + " of " + n + ": " + lay.names[current];
+      this.arith.textContent = this.d.texts[this.bstep][this.fi * this.d.pickable.length + this.pi];
+    }
+  };
+
+  Lab.prototype.exact = function (k, reached) {
+    var s = this.sample(), t = this.lay.names[k] + ": data = " + String(s.v[k]) +
+      ", grad = " + (reached ? String(s.g[k]) : "? (not reached yet)");
+    if (s.z[k]) t += "; z = " + String(s.z[k][0]) + (reached ? ", z.grad = " + String(s.z[k][1]) : "");
+    return t;
+  };
+
+  Lab.prototype.hoverNode = function (k) {
+    this.hover.textContent = this.exact(k, this.rank[k] <= this.bstep);
+  };
+
+  /* ---- keyboard ----------------------------------------------------------------------------- */
+
+  Lab.prototype.key = function (e) {
+    if (e.target && e.target.tagName === "INPUT" && e.key !== " ") return; // the slider's own keys
+    if (e.key === " ") { this.toggle(); }
+    else if (e.key === "ArrowRight" && e.shiftKey) { this.pause(); this.showFrame(this.fi + 1); }
+    else if (e.key === "ArrowLeft" && e.shiftKey) { this.pause(); this.showFrame(this.fi - 1); }
+    else if (e.key === "ArrowRight") { this.showBackward(this.bstep + 1); }
+    else if (e.key === "ArrowLeft") { this.showBackward(this.bstep - 1); }
+    else return;
+    e.preventDefault();
+  };
+
+  function mount(root) {
+    root.setAttribute("data-mounted", "1");
+    var script = root.querySelector("script[type='application/x-valuegrad-lab']");
+    return decode(script.textContent.trim()).then(function (data) {
+      root.lab = new Lab(root, data);
+      root.setAttribute("data-ready", "1");
+      if (document.querySelectorAll(".vg-lab").length === 1) root.focus({ preventScroll: true });
+      return root.lab;
+    }).catch(function (err) {
+      root.textContent = "The lab could not start: " + err.message;
+      console.error(err);
+    });
+  }
+
+  /* Mount the first element with this id that is not mounted yet (a notebook may show
+     one lab twice: same data, same id). */
+  function mountId(id) {
+    var all = document.querySelectorAll("[id='" + id + "']");
+    for (var i = 0; i < all.length; i++) {
+      if (!all[i].hasAttribute("data-mounted")) return mount(all[i]);
+    }
+  }
+
+  window.ValuegradLab = { mount: mount, mountId: mountId };
+})();

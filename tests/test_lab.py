@@ -1,0 +1,394 @@
+"""The lab page (nn.lab), driven in a real headless Chromium, checked against the engine.
+
+A tiny real run (an MLP 2-3-3-1 on 30 moons points, 12 GD steps, a validation split) keeps
+these tests to seconds. The expected numbers are computed here, from the engine, with this
+file's own code: parameters snapshotted by this file's own callback, the sample's loss built
+and backpropagated with ``Value.backward`` (not with the page builder's ``backward_steps``).
+
+Browser: Debian's ``chromium`` driven by Playwright for Python (its wheel ships the driver;
+no browser download). Playwright over Selenium: one pip package and no chromedriver to keep in
+step with the browser, console messages and page errors as events, and screenshots on failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import nn
+from autograd import Value
+from nn.lab import Lab, LabRecorder, sample_graph, spread
+from nn.train import classification_loss
+
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+)
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SIZES = [3, 3, 1]
+STEPS = 12
+
+
+# --------------------------------------------------------------------------------------------
+# A small real run, and the engine's own numbers for it
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    X, y = nn.make_moons(40, noise=0.1, seed=3)
+    X, y, Xv, yv = nn.split(X, y, val_fraction=0.25, seed=3)
+    random.seed(5)
+    model = nn.MLP(2, SIZES)
+    params = model.parameters()
+    mine = [[p.data for p in params]]  # this file's own record: parameters before each step
+    recorder = LabRecorder(model)
+    history = nn.fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        steps=STEPS,
+        optimizer=nn.GD(params, lr=0.5),
+        val=(Xv, yv),
+        progress=False,
+        callbacks=[recorder, lambda h: mine.append([p.data for p in params])],
+    )
+    lab = Lab(
+        model,
+        X,
+        y,
+        history,
+        recorder,
+        loss="hinge",
+        val=(Xv, yv),
+        max_frames=6,
+        max_points=5,
+        grid=12,
+    )
+    path = lab.write(tmp_path_factory.mktemp("lab") / "lab.html")
+    return {"X": X, "y": y, "history": history, "snapshots": mine, "lab": lab, "path": path}
+
+
+def engine_reference(snapshot: list[float], x: list[float], label: int) -> dict:
+    """The sample's hinge loss at the given parameters, after ``backward()``: every number."""
+    model = nn.MLP(2, SIZES)
+    for p, v in zip(model.parameters(), snapshot):
+        p.data = v
+    acts = [[Value(v) for v in x]]
+    for layer in model.layers:
+        acts.append(layer.outputs(acts[-1]))
+    loss = classification_loss("hinge", [acts[-1][0]], [label])
+    model.zero_grad()
+    loss.backward()
+    return {"model": model, "acts": acts, "loss": loss}
+
+
+def fmt(x: float) -> str:
+    """4 significant digits, and 0 for a zero of either sign (as the page writes numbers)."""
+    return f"{x + 0.0:.4g}"
+
+
+# --------------------------------------------------------------------------------------------
+# The browser
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, run, tmp_path):
+    """The lab page, loaded from disk; console errors and non-file requests are collected."""
+    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    pg = context.new_page()
+    pg.problems = []
+    pg.on("console", lambda m: m.type in ("error", "warning") and pg.problems.append(m.text))
+    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
+    pg.on(
+        "request",
+        lambda r: (
+            r.url.startswith(("file:", "data:", "blob:"))
+            or pg.problems.append(f"network request: {r.url}")
+        ),
+    )
+    pg.goto(Path(run["path"]).as_uri())
+    pg.wait_for_selector(".vg-lab[data-ready]", timeout=10_000)
+    pg.shot = tmp_path / "failure.png"
+    yield pg
+    context.close()
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(pg):
+    """On a failed assertion, save a screenshot into pytest's tmp dir and say where."""
+    try:
+        yield
+    except BaseException:
+        pg.screenshot(path=str(pg.shot), full_page=True)
+        print(f"screenshot of the failing page: {pg.shot}")
+        raise
+
+
+def current_node(pg) -> str | None:
+    loc = pg.locator(".vg-node.vg-current")
+    return loc.get_attribute("data-name") if loc.count() else None
+
+
+def picked_point(pg) -> int:
+    return int(re.match(r"Point (\d+)", pg.locator(".vg-graph-panel h3").inner_text()).group(1))
+
+
+def shown_step(pg) -> int:
+    return int(re.search(r"training step (\d+)", pg.locator(".vg-step-readout").inner_text())[1])
+
+
+# --------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------
+
+
+def test_page_loads_with_no_console_error_and_no_network(page):
+    with screenshot_on_failure(page):
+        assert page.locator(".vg-node").count() > 0
+        assert page.locator("canvas").count() == 1
+        page.locator(".vg-bnext").click()
+        assert page.problems == []
+
+
+def test_step_moves_the_highlight_and_the_arithmetic_matches_the_engine(page, run):
+    with screenshot_on_failure(page):
+        point = picked_point(page)
+        step = shown_step(page)
+        ref = engine_reference(run["snapshots"][step], run["X"][point], run["y"][point])
+        assert current_node(page) is None
+        seen, neurons_checked = [], 0
+        total = int(re.search(r"of (\d+)", page.locator(".vg-bstep-readout").inner_text())[1])
+        for _ in range(total):
+            page.locator(".vg-bnext").click()
+            name = current_node(page)
+            assert name is not None and name not in seen  # the highlight moved to a new node
+            seen.append(name)
+            assert page.locator(".vg-node.vg-current").count() == 1
+            text = page.locator(".vg-arith").inner_text()
+            reached = page.locator(".vg-node:not(.vg-pending)").count()
+            assert reached == len(seen)  # nodes not yet reached are marked pending
+            match = re.fullmatch(r"L(\d+)\.n(\d+)", name)
+            if not match:
+                continue
+            layer, j = int(match[1]), int(match[2])
+            neuron = ref["model"].layers[layer - 1].neurons[j]
+            z_grad = neuron.b.grad  # d loss / d b = d loss / d z: the engine's number
+            for i, w in enumerate(neuron.w):
+                source = f"x{i}" if layer == 1 else f"L{layer - 1}.n{i}"
+                x_i = ref["acts"][layer - 1][i].data
+                line = f"w{i}.grad += {source}.data * z.grad = {fmt(x_i)} * {fmt(z_grad)} = "
+                assert line + fmt(w.grad) in text.splitlines(), (name, line, text)
+            assert f"b.grad += z.grad = {fmt(z_grad)}" in text.splitlines()
+            if layer < len(SIZES):  # the sum over the paths to the next layer's neurons
+                lines = text.splitlines()
+                for k, user in enumerate(ref["model"].layers[layer].neurons):
+                    term = (
+                        f"  L{layer + 1}.n{k}.w{j} * L{layer + 1}.n{k}.z.grad = "
+                        f"{fmt(user.w[j].data)} * {fmt(user.b.grad)} = "
+                        f"{fmt(user.b.grad * user.w[j].data)}"
+                    )
+                    assert term in lines, (name, term, text)
+                assert f"  = {fmt(ref['acts'][layer][j].grad)}" in lines
+            # hover title: the exact grad of the neuron's output, as the engine has it
+            title = page.locator(".vg-node.vg-current title").text_content()
+            grad = float(re.search(r"grad = ([^;,]+)", title)[1])
+            assert grad == ref["acts"][layer][j].grad
+            neurons_checked += 1
+        assert neurons_checked == sum(SIZES)
+        assert seen[0] == "loss" and set(seen) >= {"x0", "x1"}
+        page.locator(".vg-bprev").click()
+        assert current_node(page) == seen[-2]  # and back one step
+
+
+def test_scrubbing_to_a_step_shows_that_steps_loss(page, run):
+    history = run["history"]
+    frames = spread(len(history), 6)
+    with screenshot_on_failure(page):
+        for f in (len(frames) - 1, 2, 0):
+            page.locator(".vg-scrub").fill(str(f))
+            k = frames[f]
+            assert shown_step(page) == k
+            text = page.locator(".vg-loss-readout").inner_text()
+            loss = float(re.search(r"step \d+: loss ([^,]+)", text)[1])
+            val_loss = float(re.search(r"validation loss ([^,]+)", text)[1])
+            assert loss == history.records[k]["loss"]
+            assert val_loss == history.records[k]["val_loss"]
+
+
+def test_clicking_a_data_point_switches_the_graph(page, run):
+    with screenshot_on_failure(page):
+        before = picked_point(page)
+        pickable = run["lab"].data()["pickable"]
+        other = next(i for i in pickable if i != before)
+        page.locator(f"circle[data-index='{other}']").click()
+        assert picked_point(page) == other
+        assert (
+            page.locator(f"circle[data-index='{other}']").get_attribute("class").count("vg-picked")
+        )
+        ref = engine_reference(run["snapshots"][shown_step(page)], run["X"][other], run["y"][other])
+        title = page.locator(".vg-node[data-name='x0'] title").text_content()
+        assert float(re.search(r"data = ([^,]+)", title)[1]) == run["X"][other][0]
+        title = page.locator(".vg-node[data-name='loss'] title").text_content()
+        assert float(re.search(r"data = ([^,]+)", title)[1]) == ref["loss"].data
+
+
+def test_keyboard_space_plays_and_arrows_step(page, run):
+    with screenshot_on_failure(page):
+        page.locator(".vg-lab h2").click()  # focus the lab
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert "backward step 2 of" in page.locator(".vg-bstep-readout").inner_text()
+        page.keyboard.press("ArrowLeft")
+        assert "backward step 1 of" in page.locator(".vg-bstep-readout").inner_text()
+        page.keyboard.press("Shift+ArrowRight")
+        assert shown_step(page) == spread(len(run["history"]), 6)[1]
+        page.keyboard.press(" ")
+        assert "pause" in page.locator(".vg-play").inner_text()
+        page.keyboard.press(" ")
+        assert "play" in page.locator(".vg-play").inner_text()
+        assert page.problems == []
+
+
+def test_two_labs_in_one_document_as_in_a_notebook(browser, run, tmp_path):
+    """``_repr_html_`` is self-contained: two of them in one page both run, ids do not clash."""
+    lab = run["lab"]
+    doc = tmp_path / "notebook.html"
+    doc.write_text(f"<html><body>{lab._repr_html_()}<hr>{lab._repr_html_()}</body></html>")
+    pg = browser.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    pg.goto(doc.as_uri())
+    pg.wait_for_function("document.querySelectorAll('.vg-lab[data-ready]').length === 2")
+    pg.locator(".vg-bnext").nth(1).click()
+    assert pg.locator(".vg-lab").nth(1).locator(".vg-node.vg-current").count() == 1
+    assert pg.locator(".vg-lab").nth(0).locator(".vg-node.vg-current").count() == 0
+    assert errors == []
+    pg.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Without a browser: recording, thinning, the size cap
+# --------------------------------------------------------------------------------------------
+
+
+def test_spread_keeps_first_and_last():
+    assert spread(5, 10) == [0, 1, 2, 3, 4]
+    picked = spread(100, 7)
+    assert picked[0] == 0 and picked[-1] == 99 and len(picked) == 7
+
+
+def test_recorder_holds_the_parameters_each_step_started_from(run):
+    rec = run["lab"].recorder
+    assert rec.snapshots == run["snapshots"]
+    assert len(rec.snapshots) == STEPS + 1
+
+
+def test_the_page_is_self_contained(run):
+    text = Path(run["path"]).read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
+    assert "http://" not in text.replace("http://www.w3.org/", "")
+    assert "https://" not in text
+
+
+def test_the_size_cap_thins_frames_and_says_so(run):
+    lab, X, y = run["lab"], run["X"], run["y"]
+    full = len(lab.html())
+    small = Lab(
+        lab.model,
+        X,
+        y,
+        lab.history,
+        lab.recorder,
+        max_frames=6,
+        max_points=5,
+        grid=12,
+        max_bytes=full - 4_000,
+    )
+    assert len(small.html()) <= full - 4_000
+    data = small.data()
+    assert len(data["frames"]) < 6
+    assert any("thinned" in note for note in data["notes"])
+    assert data["frames"][0]["step"] == 0 and data["frames"][-1]["step"] == STEPS - 1
+
+
+def test_a_cap_too_small_for_two_frames_is_an_error(run):
+    lab = run["lab"]
+    with pytest.raises(ValueError, match="max_bytes"):
+        Lab(lab.model, run["X"], run["y"], lab.history, lab.recorder, max_bytes=1000).html()
+
+
+def test_fused_and_elementwise_neurons_give_the_same_page_text():
+    """micrograd's chain of * and + and the fused dot are the same numbers, so the same steps."""
+    graphs = []
+    for fused in (True, False):
+        random.seed(7)
+        model = nn.MLP(2, [3, 2, 1], fused=fused)
+        graphs.append(sample_graph(model, [0.3, -1.2], 1, "hinge"))
+    fused, elementwise = graphs
+    assert fused.signature == elementwise.signature
+    assert fused.values == elementwise.values and fused.grads == elementwise.grads
+    assert fused.steps == elementwise.steps
+
+
+def test_cross_entropy_lays_out_one_graph_per_target_class():
+    X, y = nn.make_blobs(24, centers=3, std=0.5, seed=1)
+    random.seed(1)
+    model = nn.MLP(2, [3, 3])
+    recorder = LabRecorder(model)
+    history = nn.fit(
+        model, X, y, loss="cross_entropy", steps=3, progress=False, callbacks=[recorder]
+    )
+    lab = Lab(model, X, y, history, recorder, loss="cross_entropy", max_points=6, grid=8)
+    data = lab.data()
+    classes = {y[i] for i in data["pickable"]}
+    assert len(data["layouts"]) == len(classes) > 1
+    for sample, i in zip(data["frames"][0]["samples"], data["pickable"]):
+        same = [j for j in data["pickable"] if y[j] == y[i]]
+        first = data["frames"][0]["samples"][data["pickable"].index(same[0])]
+        assert sample["layout"] == first["layout"]
+
+
+def test_the_page_is_the_same_every_time_it_is_written(run):
+    """No random ids or timestamps: re-running a notebook or the demo changes nothing."""
+    lab = run["lab"]
+    again = Lab(
+        lab.model,
+        run["X"],
+        run["y"],
+        lab.history,
+        lab.recorder,
+        loss="hinge",
+        val=lab.val,
+        max_frames=6,
+        max_points=5,
+        grid=12,
+    )
+    assert again.html() == lab.html() and again._repr_html_() == lab._repr_html_()
