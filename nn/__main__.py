@@ -57,6 +57,8 @@ DATASETS = {
 UPDATES = ("plain", "momentum", "nesterov", "adam")
 # One sample through micrograd's 2-16-16-1 MLP is ~470 nodes fused, ~2,000 elementwise.
 GRAPH_MAX_NODES = 2500
+# ... and edges: a sample's graph is sparse (about 1.2 edges per node), so it lays out quickly.
+GRAPH_MAX_EDGES = 3000
 SCHEDULES = ("linear", "constant", "step", "cosine")
 #: Used when a flag is not given (the flags that a saved architecture can also decide).
 DEFAULT_HIDDEN = [16, 16]
@@ -74,6 +76,8 @@ FUSED_INPUT_BYTES = 24
 PARAMETER_BYTES = 500
 #: bytes per data point (its list of 2 floats, its label, the train/validation split)
 SAMPLE_BYTES = 400
+#: A recorded parameter value: a float object and the list's pointer to it.
+RECORDED_VALUE_BYTES = 32
 #: The memory limit where the free memory cannot be read (not Linux): 8 GiB.
 FALLBACK_MEMORY_LIMIT = 8 * 2**30
 
@@ -254,7 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     loss = _checked_loss(parser, args)
     try:
         _check_memory(args, loss)
-    except CannotRun as exc:
+        os.makedirs(args.out, exist_ok=True)  # before training: a bad --out costs no run
+    except (CannotRun, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     X, y = DATASETS[args.dataset](args.samples, args.noise, args.classes, args.seed)
@@ -330,6 +335,10 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error("--update nesterov needs --momentum > 0")
     if args.early_stopping and not args.val_fraction:
         parser.error("--early-stopping needs a validation split (--val-fraction)")
+    if args.classes is not None and args.classes < 2:
+        parser.error(f"--classes {args.classes}: a classifier needs at least 2 classes")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        parser.error(f"--out {args.out}: exists and is not a folder")
 
 
 def _resolve_architecture(args: argparse.Namespace, saved: Architecture | None) -> str:
@@ -356,6 +365,11 @@ def _resolve_architecture(args: argparse.Namespace, saved: Architecture | None) 
     classes = outputs if outputs > 1 else 2
     if args.classes is not None and args.classes != classes:
         raise CannotRun(f"--classes {args.classes} does not match: {in_file} {classes} classes")
+    if classes != 2 and args.dataset not in ("spirals", "blobs"):
+        raise CannotRun(
+            f"{in_file} {classes} classes, but --dataset {args.dataset} has 2; pass --dataset "
+            "spirals or blobs (the data set it was trained on)"
+        )
     if args.loss is not None and (args.loss == "cross_entropy") != (outputs > 1):
         raise CannotRun(
             f"--loss {args.loss} does not match: {in_file} {outputs} output"
@@ -388,7 +402,14 @@ def estimated_bytes(args: argparse.Namespace, loss: str) -> int:
     train = args.samples - int(args.samples * args.val_fraction)
     batch = 0 if args.evaluate else min(args.batch_size or train, train)
     parameters = sum((n + 1) * m for n, m in layers)
-    return batch * per_point + parameters * PARAMETER_BYTES + args.samples * SAMPLE_BYTES
+    # the lab's recorder keeps every parameter's value before every step
+    recorded = 0 if args.no_lab or args.evaluate else (args.steps + 1) * parameters
+    return (
+        batch * per_point
+        + parameters * PARAMETER_BYTES
+        + args.samples * SAMPLE_BYTES
+        + recorded * RECORDED_VALUE_BYTES
+    )
 
 
 def memory_limit() -> int:
@@ -533,6 +554,7 @@ def _draw_hardest_sample(
         view=view,
         backend=backend,
         max_nodes=GRAPH_MAX_NODES,
+        max_edges=GRAPH_MAX_EDGES,
         caption=f"sample {i}'s {loss} loss after backward from it alone: x = ({shown}), "
         f"class {y[i]} ({why})",
     )

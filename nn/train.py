@@ -21,7 +21,7 @@ import math
 import random
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Union
 
@@ -104,18 +104,23 @@ class EarlyStopping:
         if not isinstance(self.monitor, str):
             raise ValueError(f"EarlyStopping: monitor must be a str, got {shorten(self.monitor)}")
 
+    def check_recorded(self, keys: Collection[str]) -> None:
+        """ValueError unless ``monitor`` is among the ``keys`` a history records."""
+        if self.monitor in keys:
+            return
+        hint = (
+            "; validation metrics need validation data, e.g. fit(..., val=(X_val, y_val))"
+            if self.monitor.startswith("val_") and not any(k.startswith("val_") for k in keys)
+            else ""
+        )
+        raise ValueError(
+            f"EarlyStopping: monitor {shorten(self.monitor)} is not recorded; the history "
+            f"records {sorted(keys)}{hint}"
+        )
+
     def __call__(self, history: History) -> bool:
-        if len(history) == (history.validate_every or 1) and self.monitor not in history.last:
-            hint = (
-                "; validation metrics need validation data, e.g. fit(..., val=(X_val, y_val))"
-                if self.monitor.startswith("val_")
-                and not any(key.startswith("val_") for key in history.last)
-                else ""
-            )
-            raise ValueError(
-                f"EarlyStopping: monitor {shorten(self.monitor)} is not recorded; the history "
-                f"records {sorted(history.last)}{hint}"
-            )
+        if len(history) == (history.validate_every or 1):
+            self.check_recorded(history.last)
         sign = 1.0 if self.mode == "min" else -1.0
         values = [sign * v for v in history[self.monitor] if v is not None]
         if len(values) <= self.patience:
@@ -275,6 +280,10 @@ def fit(
         if not isinstance(val, (tuple, list)) or len(val) != 2:
             raise ValueError("fit: val must be a pair (X_val, y_val)")
         val = (val[0], _checked_labels(model, val[0], val[1], loss, "val "))
+    recorded = {"step", "loss", "lr", "accuracy"} | ({"val_loss", "val_accuracy"} if val else set())
+    for callback in callbacks:
+        if isinstance(callback, EarlyStopping):  # before the first step changes any weight
+            callback.check_recorded(recorded)
     params = model.parameters()
     optimizer = optimizer if optimizer is not None else GD(params, lr=lr)
 
@@ -317,7 +326,7 @@ def _checked_labels(
     model's number of outputs (from one forward pass); ``which`` is ``""`` or ``"val "``."""
     if len(X) != len(y):
         raise ValueError(f"fit: {len(X)} {which}inputs but {len(y)} {which}labels")
-    if not X:
+    if len(X) == 0:  # not `not X`: numpy arrays are welcome
         raise ValueError(f"fit: no {which}data")
     with autograd.no_grad():
         output = model(list(X[0]))
@@ -350,9 +359,22 @@ def predict(model: Module, x: Sequence[float]) -> int:
 
 
 def classification_loss(loss: str, outputs: list, labels: list[int]) -> Value:
-    """The loss named ``loss`` (one of :data:`LOSSES`) of model outputs for class labels."""
+    """The loss named ``loss`` (one of :data:`LOSSES`) of model outputs for class labels.
+
+    Labels are class indices: 0 or 1 for the losses of one output (hinge and mse see them as
+    -1/+1), ``0 .. k-1`` for ``cross_entropy`` over k outputs; anything else is a ValueError
+    naming the label as given (never a silent target such as -3 for a label -1).
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"classification_loss: unknown loss {shorten(loss)}; one of {LOSSES}")
     if loss == "cross_entropy":
         return cross_entropy([o if isinstance(o, list) else [o] for o in outputs], labels)
+    for i, label in enumerate(labels):
+        if isinstance(label, bool) or label not in (0, 1):
+            raise ValueError(
+                f"classification_loss: label {shorten(label)} at index {i}: loss={loss!r} "
+                "takes the class labels 0 and 1"
+            )
     scores = [_single(o) for o in outputs]
     if loss == "hinge":
         return hinge(scores, [2 * label - 1 for label in labels])

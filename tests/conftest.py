@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=60, deadline=None)
@@ -18,3 +19,28 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# CI sets VALUEGRAD_NO_SKIPS=1: there every oracle and tool is installed (PyTorch, Graphviz,
+# Chromium, the WebAssembly renderer), so a skipped test means an install step broke, and the
+# run fails instead of passing green with a gap.
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if os.environ.get("VALUEGRAD_NO_SKIPS") and _skipped:
+        terminalreporter.write_line(
+            f"VALUEGRAD_NO_SKIPS is set but {len(_skipped)} tests were skipped (an oracle or "
+            "tool is missing): " + ", ".join(_skipped[:10]),
+            red=True,
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("VALUEGRAD_NO_SKIPS") and _skipped and exitstatus == 0:
+        session.exitstatus = 1

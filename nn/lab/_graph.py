@@ -414,6 +414,7 @@ def draw_sample(
     legend: bool = True,
     backend: str = "auto",
     max_nodes: int = 2500,
+    max_edges: int = 3000,
     timeout: float | None = 30.0,
 ) -> GraphDrawing:
     """The graph of one sample's loss after backward, with gradients from that sample alone.
@@ -463,6 +464,7 @@ def draw_sample(
             legend=legend,
             backend=backend,
             max_nodes=max_nodes,
+            max_edges=max_edges,
             timeout=timeout,
             groups=groups,
         )
