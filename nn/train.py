@@ -28,9 +28,23 @@ from typing import Any, Protocol, Union
 import autograd
 from autograd import Value
 from nn._validate import NON_NEGATIVE, class_index, number, positive_int, shorten
-from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
+from nn.losses import l2
+from nn.metrics import LOSSES, accuracy, classification_loss, predict, single_output
 from nn.module import Module
 from nn.optim import GD, LRScheduler, Optimizer, Schedule
+
+__all__ = [
+    "LOSSES",
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "Objective",
+    "Trainer",
+    "TrainingDiverged",
+    "classification_loss",  # defined in nn.metrics; importable from here as before
+    "fit",
+    "predict",  # defined in nn.metrics; importable from here as before
+]
 
 #: An objective maps a batch of examples to the loss, optionally with float metrics.
 Objective = Callable[[Sequence[Any]], Union[Value, tuple[Value, Mapping[str, float]]]]
@@ -232,9 +246,6 @@ class Trainer:
         return {"step": k, "loss": loss.data, "lr": lr, **metrics}
 
 
-LOSSES = ("hinge", "bce", "mse", "cross_entropy")
-
-
 def fit(
     model: Module,
     X: Sequence[Sequence[float]],
@@ -282,12 +293,12 @@ def fit(
         xs = [[Value(v) for v in x] for x, _ in batch]  # lift once, not once per neuron
         labels = [label for _, label in batch]
         outputs = [model(x) for x in xs]
-        return classification_loss(loss, outputs, labels), _accuracy(outputs, labels)
+        return classification_loss(loss, outputs, labels), accuracy(outputs, labels)
 
     def objective(batch: Sequence[tuple[Sequence[float], int]]):
-        data_loss, accuracy = evaluate(batch)
+        data_loss, batch_accuracy = evaluate(batch)
         total = data_loss + l2(params, alpha) if alpha else data_loss
-        return total, {"accuracy": accuracy}
+        return total, {"accuracy": batch_accuracy}
 
     validate = None
     if val is not None:
@@ -325,7 +336,7 @@ def _checked_labels(
     if loss == "cross_entropy":
         classes, takes = outputs, f"0 to {outputs - 1} (the model has {outputs} outputs)"
     else:
-        _single(output)
+        single_output(output)
         classes, takes = 2, "0 and 1"
     labels = []
     for i, label in enumerate(y):
@@ -338,46 +349,6 @@ def _checked_labels(
             )
         labels.append(c)
     return labels
-
-
-def predict(model: Module, x: Sequence[float]) -> int:
-    """The class the model assigns to one input (score > 0, or the largest output)."""
-    with autograd.no_grad():
-        return _predicted_class(model(list(x)))
-
-
-# --------------------------------------------------------------------------------------------
-
-
-def classification_loss(loss: str, outputs: list, labels: list[int]) -> Value:
-    """The loss named ``loss`` (one of :data:`LOSSES`) of model outputs for class labels."""
-    if loss == "cross_entropy":
-        return cross_entropy([o if isinstance(o, list) else [o] for o in outputs], labels)
-    scores = [_single(o) for o in outputs]
-    if loss == "hinge":
-        return hinge(scores, [2 * label - 1 for label in labels])
-    if loss == "bce":
-        return bce_with_logits(scores, labels)
-    return mse(scores, [2.0 * label - 1.0 for label in labels])  # -1/+1: class 1 if score > 0
-
-
-def _single(output: Value | list[Value]) -> Value:
-    if isinstance(output, list):
-        raise ValueError(
-            f"fit: this loss needs a model with one output, got {len(output)}; "
-            "use loss='cross_entropy' for one output per class"
-        )
-    return output
-
-
-def _predicted_class(output: Value | list[Value]) -> int:
-    if isinstance(output, list):
-        return max(range(len(output)), key=lambda i: output[i].data)
-    return int(output.data > 0)
-
-
-def _accuracy(outputs: list, labels: list[int]) -> float:
-    return sum(_predicted_class(o) == label for o, label in zip(outputs, labels)) / len(labels)
 
 
 def _step_count(steps: int | None, epochs: int | None, per_epoch: int) -> int:
