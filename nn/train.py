@@ -28,6 +28,7 @@ from typing import Any, Protocol, Union
 import autograd
 from autograd import Value
 from nn._validate import NON_NEGATIVE, class_index, number, positive_int, shorten
+from nn.data import batches
 from nn.losses import l2
 from nn.metrics import LOSSES, accuracy, classification_loss, predict, single_output
 from nn.module import Module
@@ -207,13 +208,13 @@ class Trainer:
             validate_every=None if self.validate is None else self.validate_every,
         )
         scheduler = LRScheduler(self.optimizer, self.schedule) if self.schedule else None
-        batches = _batches(data, batch_size, random.Random(seed))
+        stream = _endless_batches(data, batch_size, random.Random(seed))
         start = time.perf_counter()
         try:
             with _ProgressBar(total, history.method, self.progress) as bar:
                 for k in range(total):
                     with autograd.gc_paused():
-                        record = self._step(k, next(batches), history)
+                        record = self._step(k, next(stream), history)
                     if scheduler is not None:
                         scheduler.step()
                     if self.validate is not None and (
@@ -367,17 +368,17 @@ def _describe(n: int, batch_size: int | None, seed: int | None) -> str:
     )
 
 
-def _batches(data: Sequence[Any], batch_size: int | None, rng: random.Random) -> Iterator[list]:
-    """Endless batches: the whole data set each time, or shuffled mini-batches epoch by epoch."""
+def _endless_batches(
+    data: Sequence[Any], batch_size: int | None, rng: random.Random
+) -> Iterator[list]:
+    """The whole data set every time, or :func:`nn.data.batches` epoch after epoch (one
+    shuffle of ``rng`` per epoch)."""
     if batch_size is None:
         whole = list(data)
         while True:
             yield whole
     while True:
-        order = list(range(len(data)))
-        rng.shuffle(order)
-        for start in range(0, len(order), batch_size):
-            yield [data[i] for i in order[start : start + batch_size]]
+        yield from batches(data, None, batch_size, rng=rng)
 
 
 class _ProgressBar:

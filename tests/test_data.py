@@ -113,6 +113,19 @@ def test_batches_without_shuffle_keep_the_order() -> None:
     assert out == [([[0.0], [1.0]], [0, 1]), ([[2.0]], [2])]
 
 
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 20), size=st.integers(1, 6), drop_last=st.booleans(), seed=st.integers())
+def test_batches_without_labels_are_lists_of_examples(
+    n: int, size: int, drop_last: bool, seed: int
+) -> None:
+    examples = [(f"x{i}", i) for i in range(n)]
+    X, y = [x for x, _ in examples], [t for _, t in examples]
+    with_labels = batches(X, y, size, drop_last=drop_last, seed=seed)
+    without = batches(examples, None, size, drop_last=drop_last, seed=seed)
+    expected = [list(zip(xb, yb, strict=True)) for xb, yb in with_labels]
+    assert list(without) == expected
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
