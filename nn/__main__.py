@@ -32,10 +32,10 @@ from autograd._files import write_text_atomic
 from nn import _validate
 from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
 from nn.lab import Lab, LabRecorder, draw_sample, hardest_sample
+from nn.metrics import LOSSES, accuracy
 from nn.module import MLP, Architecture, Module
 from nn.optim import GD, SGD, Adam, Constant, CosineDecay, LinearDecay, Optimizer, StepDecay
 from nn.serialize import StateError, saved_architecture
-from nn.metrics import LOSSES, accuracy
 from nn.train import EarlyStopping, History, TrainingDiverged, fit
 
 DATASETS = {

@@ -50,15 +50,19 @@ def test_one_output_losses_match_their_formulas(loss: str, pairs: list) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     k=st.integers(2, 4),
-    rows=st.lists(st.tuples(st.lists(finite, min_size=4, max_size=4), st.integers(0, 3)),
-                  min_size=1, max_size=6),
+    rows=st.lists(
+        st.tuples(st.lists(finite, min_size=4, max_size=4), st.integers(0, 3)),
+        min_size=1,
+        max_size=6,
+    ),
 )
 def test_cross_entropy_matches_log_softmax(k: int, rows: list) -> None:
     logits = [z[:k] for z, _ in rows]
     labels = [c % k for _, c in rows]
     got = classification_loss("cross_entropy", [[Value(v) for v in z] for z in logits], labels)
-    assert math.isclose(got.data, reference_loss("cross_entropy", logits, labels), rel_tol=1e-9,
-                        abs_tol=1e-12)
+    assert math.isclose(
+        got.data, reference_loss("cross_entropy", logits, labels), rel_tol=1e-9, abs_tol=1e-12
+    )
 
 
 def test_unknown_loss_and_several_outputs_are_errors() -> None:
