@@ -266,7 +266,7 @@ def test_mse_trains_on_plus_minus_one_so_its_accuracy_and_predict_agree() -> Non
         progress=False,
     )
     assert history.last["accuracy"] >= 0.95
-    assert sum(predict(model, x) == t for x, t in zip(X, y)) / len(y) >= 0.95
+    assert sum(predict(model, x) == t for x, t in zip(X, y, strict=True)) / len(y) >= 0.95
 
 
 def test_fit_rejects_bad_input() -> None:

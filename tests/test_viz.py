@@ -284,7 +284,9 @@ def test_a_graph_over_the_limit_is_refused_with_its_size_and_what_to_do() -> Non
 
 def test_the_limit_counts_values_and_operations_exactly() -> None:
     y = chain(166)  # 333 Values and 166 operations: 499 nodes
-    assert len(draw_graph(y, max_nodes=499).digraph.body) > 0
+    body = draw_graph(y, max_nodes=499).digraph.body
+    edges = [line for line in body if "->" in line]
+    assert (len(body) - len(edges), len(edges)) == (499, 3 * 166)  # nodes; 2 in, 1 out per op
     with pytest.raises(GraphTooLargeError, match="499 nodes"):
         draw_graph(y, max_nodes=498)
 
@@ -332,6 +334,7 @@ def test_backward_frames_show_finished_and_pending_gradients(backend: str) -> No
     frames = list(backward_frames(out, backend=backend))
     steps = list(autograd.backward_steps(out))
     assert [(n, g) for n, g, _ in frames] == steps
+    assert len(steps) == 17  # x0, x1, 3 neurons x (2 weights, bias, dot, tanh)
     assert all(v.grad == 0.0 for v, _ in steps)  # .grad is not touched
 
     names = {n.label for n in last + first}
