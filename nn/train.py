@@ -5,8 +5,8 @@ The difference between GD and SGD lies in the *data* each step sees, not in the 
 * **GD** (``batch_size=None``): every step computes the loss on the whole data set, so the
   gradient is the true gradient and the path is deterministic.
 * **SGD** (``batch_size=k``): every step computes it on k examples drawn without replacement
-  from a seeded shuffle of the data (a new shuffle every epoch); ``batch_size=1`` is classic
-  SGD. The gradient is a noisy estimate of the true one.
+  from a seeded shuffle of the data (a new shuffle every epoch, by :func:`nn.data.batches`);
+  ``batch_size=1`` is classic SGD. The gradient is a noisy estimate of the true one.
 
 How a gradient becomes a step (plain, momentum, Nesterov, Adam...) is the optimizer's business
 (:mod:`nn.optim`), and it combines freely with either kind of batching.
