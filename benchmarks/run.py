@@ -48,12 +48,13 @@ def check_agreement(steps: int) -> None:
     reference = workload.floor_steps(steps)
     for name in (TRAINER, FUSED, ELEMENTWISE):
         losses = workload.WORKLOADS[name](steps)
-        worst = max(abs(a - b) / abs(b) for a, b in zip(losses, reference))
+        worst = max(abs(a - b) / abs(b) for a, b in zip(losses, reference, strict=True))
         if worst > 1e-9:
             raise SystemExit(f"{name} disagrees with the floor: relative difference {worst:.2g}")
     if has_micrograd():
-        mg = workload.micrograd_steps(2)
-        if max(abs(a - b) / abs(b) for a, b in zip(mg, reference)) > 1e-12:
+        n = min(steps, 2)  # micrograd is slow: its first steps only
+        mg = workload.micrograd_steps(n)
+        if max(abs(a - b) / abs(b) for a, b in zip(mg, reference[:n], strict=True)) > 1e-12:
             raise SystemExit("micrograd's losses disagree with the floor")
 
 
@@ -119,7 +120,7 @@ def demo_graph(fused: bool) -> Value:
     model = nn.MLP(2, workload.SIZES, fused=fused)
     inputs = [list(map(Value, xrow)) for xrow in X]
     scores = list(map(model, inputs))
-    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
     total = sum(losses) * (1.0 / len(losses)) + workload.ALPHA * sum(
         p * p for p in model.parameters()
     )

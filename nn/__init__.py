@@ -11,6 +11,7 @@
 from nn.data import batches, make_blobs, make_circles, make_moons, make_spirals, make_xor, split
 from nn.lab import Lab, LabRecorder, write_lab
 from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
+from nn.metrics import accuracy, classification_loss, predict, predicted_class
 from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import (
     GD,
@@ -25,7 +26,7 @@ from nn.optim import (
     StepDecay,
 )
 from nn.serialize import StateError, load, load_model, save
-from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit, predict
+from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit
 
 __all__ = [
     "GD",
@@ -49,8 +50,10 @@ __all__ = [
     "StepDecay",
     "Trainer",
     "TrainingDiverged",
+    "accuracy",
     "batches",
     "bce_with_logits",
+    "classification_loss",
     "cross_entropy",
     "fit",
     "hinge",
@@ -64,6 +67,7 @@ __all__ = [
     "make_xor",
     "mse",
     "predict",
+    "predicted_class",
     "save",
     "split",
     "write_lab",

@@ -25,23 +25,18 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 
+import autograd
 import nn
 from autograd import GraphTooLargeError, GraphvizUnavailableError, RenderError
 from autograd._files import write_text_atomic
 from nn import _validate
 from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
 from nn.lab import Lab, LabRecorder, draw_sample, hardest_sample
+from nn.metrics import LOSSES, accuracy
 from nn.module import MLP, Architecture, Module
 from nn.optim import GD, SGD, Adam, Constant, CosineDecay, LinearDecay, Optimizer, StepDecay
 from nn.serialize import StateError, saved_architecture
-from nn.train import (
-    LOSSES,
-    EarlyStopping,
-    History,
-    TrainingDiverged,
-    fit,
-    predict,
-)
+from nn.train import EarlyStopping, History, TrainingDiverged, fit
 
 DATASETS = {
     "moons": lambda n, noise, classes, seed: make_moons(n, noise=noise, seed=seed),
@@ -469,7 +464,8 @@ def _schedule(args: argparse.Namespace):
 
 
 def _accuracy(model: Module, X: list, y: list) -> float:
-    return sum(predict(model, x) == label for x, label in zip(X, y)) / len(y)
+    with autograd.no_grad():
+        return accuracy([model(list(x)) for x in X], y)
 
 
 def _report(

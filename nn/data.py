@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from nn._validate import FRACTION, NON_NEGATIVE, UNIT, number, positive_int
 
@@ -205,23 +205,53 @@ def split(
     return [X[i] for i in train], [y[i] for i in train], [X[i] for i in val], [y[i] for i in val]
 
 
+@overload
 def batches(
     X: Sequence[T],
     y: Sequence[int],
+    batch_size: int,
+    *,
+    shuffle: bool = ...,
+    drop_last: bool = ...,
+    seed: int | None = ...,
+    rng: random.Random | None = ...,
+) -> Iterator[tuple[list[T], list[int]]]: ...
+
+
+@overload
+def batches(
+    X: Sequence[T],
+    y: None,
+    batch_size: int,
+    *,
+    shuffle: bool = ...,
+    drop_last: bool = ...,
+    seed: int | None = ...,
+    rng: random.Random | None = ...,
+) -> Iterator[list[T]]: ...
+
+
+def batches(
+    X: Sequence[T],
+    y: Sequence[int] | None,
     batch_size: int,
     *,
     shuffle: bool = True,
     drop_last: bool = False,
     seed: int | None = None,
     rng: random.Random | None = None,
-) -> Iterator[tuple[list[T], list[int]]]:
+) -> Iterator[tuple[list[T], list[int]]] | Iterator[list[T]]:
     """Mini-batches ``(X_b, y_b)`` of ``batch_size`` examples covering the data once (an epoch).
 
-    The order is shuffled with the seeded generator (unless ``shuffle=False``); the last,
-    smaller batch is kept unless ``drop_last``. Pass the same ``rng`` every epoch to get a
-    new order each time that is still reproducible.
+    The order is one shuffle of the indices 0..n-1 with the seeded generator (unless
+    ``shuffle=False``), cut into consecutive chunks; the last, smaller chunk is kept unless
+    ``drop_last``. Pass the same ``rng`` every epoch to get a new order each time that is still
+    reproducible: :class:`nn.Trainer` does exactly that for ``batch_size=k``.
+
+    With ``y=None``, ``X`` is a list of whole examples (anything, as the trainer takes them)
+    and each batch is just the list ``X_b``.
     """
-    if len(X) != len(y):
+    if y is not None and len(X) != len(y):
         raise ValueError(f"batches: {len(X)} inputs but {len(y)} labels")
     positive_int("batches", "batch_size", batch_size)
     order = list(range(len(X)))
@@ -230,4 +260,7 @@ def batches(
     stop = len(order) - len(order) % batch_size if drop_last else len(order)
     for start in range(0, stop, batch_size):
         chunk = order[start : start + batch_size]
-        yield [X[i] for i in chunk], [y[i] for i in chunk]
+        if y is None:
+            yield [X[i] for i in chunk]
+        else:
+            yield [X[i] for i in chunk], [y[i] for i in chunk]

@@ -39,6 +39,35 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": Value.sigmoid,
     "linear": None,
 }
+#: How ``repr`` names a neuron of each activation: micrograd's ``ReLUNeuron``/``LinearNeuron``.
+_REPR_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
+
+
+def _activation(op: str, nonlin: bool | None, activation: str | None) -> str:
+    """The activation's name from micrograd's ``nonlin`` and/or this library's ``activation``.
+
+    ``nonlin=True`` is ``'relu'``, ``nonlin=False`` is ``'linear'`` (micrograd's meaning); with
+    neither given, ``'relu'``. Giving both is fine when they agree, a ``ValueError`` otherwise.
+    """
+    if nonlin is not None:
+        if not isinstance(nonlin, bool):
+            raise ValueError(
+                f"{op}: nonlin must be True (ReLU) or False (linear), got {shorten(nonlin)}"
+            )
+        implied = "relu" if nonlin else "linear"
+        if activation is not None and activation != implied:
+            raise ValueError(
+                f"{op}: nonlin={nonlin} means activation={implied!r}, but activation="
+                f"{shorten(activation)} was given: pass one of them"
+            )
+        return implied
+    if activation is None:
+        return "relu"
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ValueError(
+            f"{op}: unknown activation {shorten(activation)}: choose from {sorted(ACTIVATIONS)}"
+        )
+    return activation
 
 
 def _uniform_bound(init: str, fan_in: int, fan_out: int) -> float:
@@ -183,6 +212,8 @@ class Neuron(Module):
     """``act(b + sum_i w_i x_i)`` with weights ``w`` (a list of Values) and a bias ``b``.
 
     * ``activation``: ``'relu'`` (default, as micrograd), ``'tanh'``, ``'sigmoid'``, ``'linear'``.
+    * ``nonlin``: micrograd's spelling, ``Neuron(nin, nonlin=False)``: True is ``'relu'``,
+      False ``'linear'``; an ``activation`` that disagrees with it is a ``ValueError``.
     * ``init``: weights drawn from U(-a, a) with a given by ``'uniform'`` (a = 1, micrograd),
       ``'xavier'`` or ``'he'`` (see :func:`_uniform_bound`; ``fan_out`` is the size of the
       layer the neuron sits in). The bias starts at 0.
@@ -196,8 +227,9 @@ class Neuron(Module):
     def __init__(
         self,
         nin: int,
+        nonlin: bool | None = None,
         *,
-        activation: str = "relu",
+        activation: str | None = None,
         init: str = "uniform",
         rng: random.Random | None = None,
         fused: bool = True,
@@ -205,11 +237,7 @@ class Neuron(Module):
     ) -> None:
         positive_int("Neuron", "nin", nin)
         positive_int("Neuron", "fan_out", fan_out)
-        if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"Neuron: unknown activation {shorten(activation)}: "
-                f"choose from {sorted(ACTIVATIONS)}"
-            )
+        activation = _activation("Neuron", nonlin, activation)
         bound = _uniform_bound(init, nin, fan_out)
         source: RandomSource = random if rng is None else rng
         self.w = [Value(source.uniform(-bound, bound)) for _ in range(nin)]
@@ -232,11 +260,12 @@ class Neuron(Module):
         return z if self._act is None else self._act(z)
 
     def __repr__(self) -> str:
-        return f"{self.activation.capitalize()}Neuron({len(self.w)})"
+        return f"{_REPR_NAMES[self.activation]}Neuron({len(self.w)})"
 
 
 class Layer(Module):
-    """``nout`` neurons that all see the same input; options as for :class:`Neuron`.
+    """``nout`` neurons that all see the same input; options (``nonlin`` too) as for
+    :class:`Neuron`.
 
     Calling it returns a list of ``nout`` Values, or a single Value when ``nout == 1``
     (as micrograd does).
@@ -247,13 +276,15 @@ class Layer(Module):
         nin: int,
         nout: int,
         *,
-        activation: str = "relu",
+        nonlin: bool | None = None,
+        activation: str | None = None,
         init: str = "uniform",
         rng: random.Random | None = None,
         fused: bool = True,
     ) -> None:
         positive_int("Layer", "nin", nin)
         positive_int("Layer", "nout", nout)
+        activation = _activation("Layer", nonlin, activation)
         self.neurons = [
             Neuron(nin, activation=activation, init=init, rng=rng, fused=fused, fan_out=nout)
             for _ in range(nout)
@@ -302,6 +333,11 @@ class MLP(Module):
         positive_int("MLP", "nin", nin)
         for i, n in enumerate(nouts):
             positive_int("MLP", f"nouts[{i}]", n)
+        for key, name in (("activation", activation), ("output_activation", output_activation)):
+            if not isinstance(name, str) or name not in ACTIVATIONS:
+                raise ValueError(
+                    f"MLP: unknown {key} {shorten(name)}: choose from {sorted(ACTIVATIONS)}"
+                )
         self.nin = nin
         self.nouts = list(nouts)
         self.activation = activation

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import autograd
+from nn.metrics import predicted_class
 from nn.module import Module
-from nn.train import History, _predicted_class
+from nn.train import History
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -87,7 +88,7 @@ def decision_boundary(
         outputs = [[model([a, b]) for a in gx] for b in gy]
     if isinstance(outputs[0][0], list):  # one output per class: colour by the largest
         n_classes = len(outputs[0][0])
-        surface = [[float(_predicted_class(o)) for o in row] for row in outputs]
+        surface = [[float(predicted_class(o)) for o in row] for row in outputs]
         levels = [c - 0.5 for c in range(n_classes + 1)]
     else:  # one score: class 1 where it is positive; the boundary is the score's 0 contour
         n_classes = 2

@@ -5,8 +5,8 @@ The difference between GD and SGD lies in the *data* each step sees, not in the 
 * **GD** (``batch_size=None``): every step computes the loss on the whole data set, so the
   gradient is the true gradient and the path is deterministic.
 * **SGD** (``batch_size=k``): every step computes it on k examples drawn without replacement
-  from a seeded shuffle of the data (a new shuffle every epoch); ``batch_size=1`` is classic
-  SGD. The gradient is a noisy estimate of the true one.
+  from a seeded shuffle of the data (a new shuffle every epoch, by :func:`nn.data.batches`);
+  ``batch_size=1`` is classic SGD. The gradient is a noisy estimate of the true one.
 
 How a gradient becomes a step (plain, momentum, Nesterov, Adam...) is the optimizer's business
 (:mod:`nn.optim`), and it combines freely with either kind of batching.
@@ -28,9 +28,24 @@ from typing import Any, Protocol, Union
 import autograd
 from autograd import Value
 from nn._validate import NON_NEGATIVE, class_index, number, positive_int, shorten
-from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
+from nn.data import batches
+from nn.losses import l2
+from nn.metrics import LOSSES, accuracy, classification_loss, predict, single_output
 from nn.module import Module
 from nn.optim import GD, LRScheduler, Optimizer, Schedule
+
+__all__ = [
+    "LOSSES",
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "Objective",
+    "Trainer",
+    "TrainingDiverged",
+    "classification_loss",  # defined in nn.metrics; importable from here as before
+    "fit",
+    "predict",  # defined in nn.metrics; importable from here as before
+]
 
 #: An objective maps a batch of examples to the loss, optionally with float metrics.
 Objective = Callable[[Sequence[Any]], Union[Value, tuple[Value, Mapping[str, float]]]]
@@ -198,13 +213,13 @@ class Trainer:
             validate_every=None if self.validate is None else self.validate_every,
         )
         scheduler = LRScheduler(self.optimizer, self.schedule) if self.schedule else None
-        batches = _batches(data, batch_size, random.Random(seed))
+        stream = _endless_batches(data, batch_size, random.Random(seed))
         start = time.perf_counter()
         try:
             with _ProgressBar(total, history.method, self.progress) as bar:
                 for k in range(total):
                     with autograd.gc_paused():
-                        record = self._step(k, next(batches), history)
+                        record = self._step(k, next(stream), history)
                     if scheduler is not None:
                         scheduler.step()
                     if self.validate is not None and (
@@ -235,9 +250,6 @@ class Trainer:
         loss.backward()
         self.optimizer.step()
         return {"step": k, "loss": loss.data, "lr": lr, **metrics}
-
-
-LOSSES = ("hinge", "bce", "mse", "cross_entropy")
 
 
 def fit(
@@ -291,12 +303,12 @@ def fit(
         xs = [[Value(v) for v in x] for x, _ in batch]  # lift once, not once per neuron
         labels = [label for _, label in batch]
         outputs = [model(x) for x in xs]
-        return classification_loss(loss, outputs, labels), _accuracy(outputs, labels)
+        return classification_loss(loss, outputs, labels), accuracy(outputs, labels)
 
     def objective(batch: Sequence[tuple[Sequence[float], int]]):
-        data_loss, accuracy = evaluate(batch)
+        data_loss, batch_accuracy = evaluate(batch)
         total = data_loss + l2(params, alpha) if alpha else data_loss
-        return total, {"accuracy": accuracy}
+        return total, {"accuracy": batch_accuracy}
 
     validate = None
     if val is not None:
@@ -334,7 +346,7 @@ def _checked_labels(
     if loss == "cross_entropy":
         classes, takes = outputs, f"0 to {outputs - 1} (the model has {outputs} outputs)"
     else:
-        _single(output)
+        single_output(output)
         classes, takes = 2, "0 and 1"
     labels = []
     for i, label in enumerate(y):
@@ -347,59 +359,6 @@ def _checked_labels(
             )
         labels.append(c)
     return labels
-
-
-def predict(model: Module, x: Sequence[float]) -> int:
-    """The class the model assigns to one input (score > 0, or the largest output)."""
-    with autograd.no_grad():
-        return _predicted_class(model(list(x)))
-
-
-# --------------------------------------------------------------------------------------------
-
-
-def classification_loss(loss: str, outputs: list, labels: list[int]) -> Value:
-    """The loss named ``loss`` (one of :data:`LOSSES`) of model outputs for class labels.
-
-    Labels are class indices: 0 or 1 for the losses of one output (hinge and mse see them as
-    -1/+1), ``0 .. k-1`` for ``cross_entropy`` over k outputs; anything else is a ValueError
-    naming the label as given (never a silent target such as -3 for a label -1).
-    """
-    if loss not in LOSSES:
-        raise ValueError(f"classification_loss: unknown loss {shorten(loss)}; one of {LOSSES}")
-    if loss == "cross_entropy":
-        return cross_entropy([o if isinstance(o, list) else [o] for o in outputs], labels)
-    for i, label in enumerate(labels):
-        if isinstance(label, bool) or label not in (0, 1):
-            raise ValueError(
-                f"classification_loss: label {shorten(label)} at index {i}: loss={loss!r} "
-                "takes the class labels 0 and 1"
-            )
-    scores = [_single(o) for o in outputs]
-    if loss == "hinge":
-        return hinge(scores, [2 * label - 1 for label in labels])
-    if loss == "bce":
-        return bce_with_logits(scores, labels)
-    return mse(scores, [2.0 * label - 1.0 for label in labels])  # -1/+1: class 1 if score > 0
-
-
-def _single(output: Value | list[Value]) -> Value:
-    if isinstance(output, list):
-        raise ValueError(
-            f"fit: this loss needs a model with one output, got {len(output)}; "
-            "use loss='cross_entropy' for one output per class"
-        )
-    return output
-
-
-def _predicted_class(output: Value | list[Value]) -> int:
-    if isinstance(output, list):
-        return max(range(len(output)), key=lambda i: output[i].data)
-    return int(output.data > 0)
-
-
-def _accuracy(outputs: list, labels: list[int]) -> float:
-    return sum(_predicted_class(o) == label for o, label in zip(outputs, labels)) / len(labels)
 
 
 def _step_count(steps: int | None, epochs: int | None, per_epoch: int) -> int:
@@ -418,17 +377,17 @@ def _describe(n: int, batch_size: int | None, seed: int | None) -> str:
     )
 
 
-def _batches(data: Sequence[Any], batch_size: int | None, rng: random.Random) -> Iterator[list]:
-    """Endless batches: the whole data set each time, or shuffled mini-batches epoch by epoch."""
+def _endless_batches(
+    data: Sequence[Any], batch_size: int | None, rng: random.Random
+) -> Iterator[list]:
+    """The whole data set every time, or :func:`nn.data.batches` epoch after epoch (one
+    shuffle of ``rng`` per epoch)."""
     if batch_size is None:
         whole = list(data)
         while True:
             yield whole
     while True:
-        order = list(range(len(data)))
-        rng.shuffle(order)
-        for start in range(0, len(order), batch_size):
-            yield [data[i] for i in order[start : start + batch_size]]
+        yield from batches(data, None, batch_size, rng=rng)
 
 
 class _ProgressBar:

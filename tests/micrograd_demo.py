@@ -64,7 +64,7 @@ def valuegrad_run(
     for _ in range(steps):
         scores = [model(x) for x in X]
         loss = hinge(scores, y) + l2(model.parameters(), ALPHA)
-        correct = sum((yi > 0) == (s.data > 0) for yi, s in zip(y, scores))
+        correct = sum((yi > 0) == (s.data > 0) for yi, s in zip(y, scores, strict=True))
         history.append((loss.data, correct / len(y)))
         optimizer.zero_grad()
         loss.backward()

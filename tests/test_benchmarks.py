@@ -19,9 +19,20 @@ def test_the_float_floor_and_every_engine_form_give_the_same_losses() -> None:
         if name.startswith("micrograd"):
             continue
         losses = run(4)
-        assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(losses, floor)), name
+        assert len(losses) == len(floor) == 4, name
+        for a, b in zip(losses, floor, strict=True):
+            assert math.isclose(a, b, rel_tol=1e-12), name
 
 
 def test_the_floor_matches_micrograd_itself() -> None:
     pytest.importorskip("micrograd")
     assert workload.micrograd_steps(2) == pytest.approx(workload.floor_steps(2), rel=1e-12)
+
+
+@pytest.mark.parametrize("steps", [1, 3])
+def test_the_table_checks_agreement_before_it_times(steps: int) -> None:
+    """run.py's own check (every engine form against the floor, micrograd's first steps too)
+    passes, whatever the number of steps asked for."""
+    from benchmarks import run
+
+    run.check_agreement(steps)  # raises SystemExit on a disagreement

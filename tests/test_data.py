@@ -15,12 +15,12 @@ from nn import batches, make_blobs, make_circles, make_moons, make_spirals, make
 def test_moons_without_noise_lie_on_scikit_learns_half_circles() -> None:
     X, y = make_moons(11, seed=0)
     assert y.count(0) == 5 and y.count(1) == 6
-    for (a, b), label in zip(X, y):
+    for (a, b), label in zip(X, y, strict=True):
         if label == 0:  # (cos t, sin t), t in [0, pi]
             assert math.isclose(a * a + b * b, 1.0) and b >= 0
         else:  # (1 - cos t, 1 - sin t - 0.5)
             assert math.isclose((1 - a) ** 2 + (0.5 - b) ** 2, 1.0) and b <= 0.5 + 1e-12
-    outer_t = sorted(math.atan2(b, a) for (a, b), label in zip(X, y) if label == 0)
+    outer_t = sorted(math.atan2(b, a) for (a, b), label in zip(X, y, strict=True) if label == 0)
     assert outer_t == pytest.approx([i * math.pi / 4 for i in range(5)], abs=1e-12)
 
 
@@ -28,7 +28,7 @@ def test_moons_noise_has_the_requested_spread() -> None:
     clean, labels = make_moons(2000, seed=1)
     noisy, noisy_labels = make_moons(2000, noise=0.1, seed=1)
     assert noisy_labels == labels  # the same shuffle; noise comes after it
-    deltas = [n - c for p, q in zip(noisy, clean) for n, c in zip(p, q)]
+    deltas = [n - c for p, q in zip(noisy, clean, strict=True) for n, c in zip(p, q, strict=True)]
     mean = sum(deltas) / len(deltas)
     std = math.sqrt(sum((d - mean) ** 2 for d in deltas) / len(deltas))
     assert abs(mean) < 0.01 and 0.095 < std < 0.105
@@ -50,20 +50,20 @@ def test_a_seed_gives_the_same_data_and_rng_works_like_a_seed(make) -> None:
 
 def test_circles_radii() -> None:
     X, y = make_circles(20, factor=0.5, seed=0)
-    for (a, b), label in zip(X, y):
+    for (a, b), label in zip(X, y, strict=True):
         assert math.isclose(math.hypot(a, b), 1.0 if label == 0 else 0.5)
 
 
 def test_xor_labels_mark_differing_signs() -> None:
     X, y = make_xor(200, seed=2)
-    assert all(label == (a * b < 0) for (a, b), label in zip(X, y))
+    assert all(label == (a * b < 0) for (a, b), label in zip(X, y, strict=True))
     assert 60 < sum(y) < 140
 
 
 def test_spiral_arms_follow_their_angle() -> None:
     X, y = make_spirals(30, n_classes=3, seed=0)
     assert [y.count(c) for c in range(3)] == [10, 10, 10]
-    for (a, b), c in zip(X, y):
+    for (a, b), c in zip(X, y, strict=True):
         r = math.hypot(a, b)
         expected = (a, b) if r == 0 else (r * math.sin(4 * c + 4 * r), r * math.cos(4 * c + 4 * r))
         assert (a, b) == pytest.approx(expected, abs=1e-12)
@@ -73,7 +73,7 @@ def test_blobs_gather_around_their_centers() -> None:
     centers = [[0.0, 0.0], [10.0, 10.0]]
     X, y = make_blobs(400, centers=centers, std=0.5, seed=0)
     for c, center in enumerate(centers):
-        points = [p for p, label in zip(X, y) if label == c]
+        points = [p for p, label in zip(X, y, strict=True) if label == c]
         assert len(points) == 200
         mean = [sum(p[i] for p in points) / len(points) for i in range(2)]
         assert mean == pytest.approx(center, abs=0.1)
@@ -89,7 +89,7 @@ def test_split_is_a_partition(n: int, fraction: float, seed: int) -> None:
     X_train, y_train, X_val, y_val = split(X, y, val_fraction=fraction, seed=seed)
     assert len(y_val) == round(fraction * n)
     assert sorted(y_train + y_val) == y
-    assert all(x == [float(t)] for x, t in zip(X_train + X_val, y_train + y_val))
+    assert all(x == [float(t)] for x, t in zip(X_train + X_val, y_train + y_val, strict=True))
 
 
 @settings(max_examples=30, deadline=None)
@@ -105,12 +105,25 @@ def test_batches_cover_the_data_once(n: int, size: int, drop_last: bool, seed: i
     assert len(seen) == len(set(seen))
     assert len(seen) == (n - n % size if drop_last else n)
     assert all(len(yb) == size for _, yb in out[:-1])
-    assert all(x == [float(t)] for xb, yb in out for x, t in zip(xb, yb))
+    assert all(x == [float(t)] for xb, yb in out for x, t in zip(xb, yb, strict=True))
 
 
 def test_batches_without_shuffle_keep_the_order() -> None:
     out = list(batches([[0.0], [1.0], [2.0]], [0, 1, 2], 2, shuffle=False))
     assert out == [([[0.0], [1.0]], [0, 1]), ([[2.0]], [2])]
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 20), size=st.integers(1, 6), drop_last=st.booleans(), seed=st.integers())
+def test_batches_without_labels_are_lists_of_examples(
+    n: int, size: int, drop_last: bool, seed: int
+) -> None:
+    examples = [(f"x{i}", i) for i in range(n)]
+    X, y = [x for x, _ in examples], [t for _, t in examples]
+    with_labels = batches(X, y, size, drop_last=drop_last, seed=seed)
+    without = batches(examples, None, size, drop_last=drop_last, seed=seed)
+    expected = [list(zip(xb, yb, strict=True)) for xb, yb in with_labels]
+    assert list(without) == expected
 
 
 @pytest.mark.parametrize(

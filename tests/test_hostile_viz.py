@@ -156,7 +156,7 @@ def test_captions_and_labels_that_trapped_webassembly_render_in_a_fresh_process(
         ("caption starting with a newline, a long line, legend", ["c" * 200, legend_line], None),
         ("label of spaces, a newline, a long line", [], ["b" * 200, "data 1", "grad 0"]),
     ]:
-        for backend, pic in zip(AVAILABLE, pictures[name]):
+        for backend, pic in zip(AVAILABLE, pictures[name], strict=True):
             assert pic.caption[: len(caption)] == caption, (name, backend)
             assert pic.nodes["v0"].texts == (texts or ["x", "data 1", "grad 0"]), (name, backend)
 
@@ -192,7 +192,8 @@ def test_the_edge_limit_counts_every_edge_exactly() -> None:
     # operation k = 1..9 sums the k Values before it and the start 0.0, into one result
     edges = sum(k + 1 + 1 for k in range(1, 10))
     assert edges == 63
-    assert len(draw_graph(y, max_edges=edges).digraph.body) > 0
+    body = draw_graph(y, max_edges=edges).digraph.body
+    assert sum("->" in line for line in body) == edges
     with pytest.raises(GraphTooLargeError, match=f"and {edges} edges, more than max_edges="):
         draw_graph(y, max_edges=edges - 1)
 

@@ -24,7 +24,7 @@ import pytest
 import nn
 from autograd import Value
 from nn.lab import Lab, LabRecorder, sample_graph, spread
-from nn.train import classification_loss
+from nn.metrics import classification_loss
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
@@ -86,7 +86,7 @@ def run(tmp_path_factory):
 def engine_reference(snapshot: list[float], x: list[float], label: int) -> dict:
     """The sample's hinge loss at the given parameters, after ``backward()``: every number."""
     model = nn.MLP(2, SIZES)
-    for p, v in zip(model.parameters(), snapshot):
+    for p, v in zip(model.parameters(), snapshot, strict=True):
         p.data = v
     acts = [[Value(v) for v in x]]
     for layer in model.layers:
@@ -169,9 +169,13 @@ def shown_step(pg) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def test_page_loads_with_no_console_error_and_no_network(page):
+def test_page_loads_with_no_console_error_and_no_network(page, run):
     with screenshot_on_failure(page):
-        assert page.locator(".vg-node").count() > 0
+        layouts = run["lab"].data()["layouts"]  # hinge: one folded graph for every sample
+        names = layouts[0]["names"]
+        neurons = {f"L{i}.n{j}" for i, size in enumerate(SIZES, start=1) for j in range(size)}
+        assert len(layouts) == 1 and {"x0", "x1", "loss"} | neurons <= set(names)
+        assert page.locator(".vg-node").count() == len(names)
         assert page.locator("canvas").count() == 1
         page.locator(".vg-bnext").click()
         assert page.problems == []
@@ -370,7 +374,7 @@ def test_cross_entropy_lays_out_one_graph_per_target_class():
     data = lab.data()
     classes = {y[i] for i in data["pickable"]}
     assert len(data["layouts"]) == len(classes) > 1
-    for sample, i in zip(data["frames"][0]["samples"], data["pickable"]):
+    for sample, i in zip(data["frames"][0]["samples"], data["pickable"], strict=True):
         same = [j for j in data["pickable"] if y[j] == y[i]]
         first = data["frames"][0]["samples"][data["pickable"].index(same[0])]
         assert sample["layout"] == first["layout"]

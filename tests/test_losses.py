@@ -37,7 +37,7 @@ def test_hinge_by_hand() -> None:
 @given(st.lists(st.tuples(finite, st.sampled_from([-1, 1])), min_size=1, max_size=10))
 def test_hinge_is_micrograds_demo_loss_bit_for_bit(pairs: list[tuple[float, int]]) -> None:
     scores, labels = [s for s, _ in pairs], [y for _, y in pairs]
-    losses = [(1 + -yi * MicroValue(si)).relu() for yi, si in zip(labels, scores)]
+    losses = [(1 + -yi * MicroValue(si)).relu() for yi, si in zip(labels, scores, strict=True)]
     reference = sum(losses) * (1.0 / len(losses))
     assert hinge(scores, labels).data == reference.data
 
@@ -68,7 +68,7 @@ def check_bce(pairs: list[tuple[float, float]]) -> None:
         / n
     )
     assert close(loss.data, expected, rel=1e-9, abs_=1e-9)
-    for z, y in zip(zs, ys):
+    for z, y in zip(zs, ys, strict=True):
         assert close(z.grad, float((sigmoid(z.data) - Decimal(y)) / n), rel=1e-9, abs_=1e-12)
 
 

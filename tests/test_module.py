@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from micrograd.engine import Value as MicroValue
 from micrograd.nn import MLP as MicroMLP
+from micrograd.nn import Layer as MicroLayer
+from micrograd.nn import Neuron as MicroNeuron
 
 from autograd import Value
 from nn import MLP, Layer, Neuron
@@ -41,7 +43,7 @@ def test_same_seed_same_weights_and_outputs_as_micrograd(
     assert [o.data for o in outs] == [r.data for r in refs]  # bit for bit
     sum(outs).backward()
     sum(refs).backward()
-    for p, q in zip(ours.parameters(), theirs.parameters()):
+    for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
         assert close(p.grad, q.grad, rel=1e-12, abs_=1e-300)
 
 
@@ -70,7 +72,7 @@ History = list[tuple[float, float]]
 def assert_same_history(ours: History, theirs: History) -> None:
     assert len(ours) == len(theirs)
     assert ours[0] == theirs[0]  # the first loss and accuracy bit for bit
-    for (loss, acc), (ref_loss, ref_acc) in zip(ours, theirs):
+    for (loss, acc), (ref_loss, ref_acc) in zip(ours, theirs, strict=True):
         assert close(loss, ref_loss, rel=1e-12, abs_=0.0)
         assert acc == ref_acc
 
@@ -186,6 +188,65 @@ def test_zero_grad() -> None:
     assert any(p.grad != 0 for p in model.parameters())
     model.zero_grad()
     assert all(p.grad == 0.0 for p in model.parameters())
+
+
+@settings(max_examples=30, deadline=None)
+@given(nin=st.integers(1, 4), nouts=st.lists(st.integers(1, 4), min_size=1, max_size=4))
+def test_repr_is_micrograds(nin: int, nouts: list[int]) -> None:
+    assert repr(MLP(nin, nouts)) == repr(MicroMLP(nin, nouts))
+    assert str(MLP(nin, nouts).layers[0]) == str(MicroMLP(nin, nouts).layers[0])
+
+
+def test_repr_names_the_other_activations_alike() -> None:
+    model = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid")
+    assert repr(model) == (
+        "MLP of [Layer of [TanhNeuron(2), TanhNeuron(2), TanhNeuron(2)], "
+        "Layer of [SigmoidNeuron(3), SigmoidNeuron(3)]]"
+    )
+
+
+@pytest.mark.parametrize("nonlin", [True, False])
+def test_micrograds_nonlin_keyword(nonlin: bool) -> None:
+    x = [0.3, -2.0, 1.1]
+    sums = []
+    for seed in range(5):
+        random.seed(seed)
+        ours = Neuron(3, nonlin=nonlin)
+        random.seed(seed)
+        theirs = MicroNeuron(3, nonlin=nonlin)
+        assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+        assert ours(x).data == theirs([MicroValue(v) for v in x]).data
+        assert repr(ours) == repr(theirs)
+        sums.append(ours.b.data + sum(w.data * v for w, v in zip(ours.w, x, strict=True)))
+    assert min(sums) < 0 < max(sums)  # both signs seen: ReLU and linear differ on some
+    assert Neuron(3, nonlin=nonlin).activation == ("relu" if nonlin else "linear")
+    assert Neuron(3, nonlin).activation == ("relu" if nonlin else "linear")  # positional too
+    assert repr(Layer(3, 2, nonlin=nonlin)) == repr(MicroLayer(3, 2, nonlin=nonlin))
+    assert Neuron(3, nonlin=nonlin, activation="relu" if nonlin else "linear").activation == (
+        "relu" if nonlin else "linear"
+    )  # both spellings, agreeing: fine
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda: Neuron(2, nonlin=False, activation="tanh"),
+            "Neuron: nonlin=False means activation='linear', but activation='tanh' was given",
+        ),
+        (
+            lambda: Layer(2, 2, nonlin=True, activation="linear"),
+            "Layer: nonlin=True means activation='relu', but activation='linear' was given",
+        ),
+        (lambda: Neuron(2, nonlin=0), r"Neuron: nonlin must be True \(ReLU\) or False"),
+        (lambda: Neuron(2, nonlin="yes"), r"Neuron: nonlin must be True \(ReLU\) or False"),
+        (lambda: MLP(2, [2, 1], activation=None), "MLP: unknown activation None"),
+        (lambda: MLP(2, [1], output_activation="gelu"), "MLP: unknown output_activation 'gelu'"),
+    ],
+)
+def test_conflicting_or_malformed_nonlin_is_an_error(make, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make()
 
 
 @pytest.mark.parametrize("fused", [True, False])

@@ -24,7 +24,7 @@ def check(loss: Value, inputs: list[Value], ref, ref_leaf, abs_: float = 1e-15) 
     loss.backward()
     ref.backward()
     assert close(loss.data, ref.item(), rel=1e-12, abs_=abs_)
-    for v, g in zip(inputs, ref_leaf.grad.flatten().tolist()):
+    for v, g in zip(inputs, ref_leaf.grad.flatten().tolist(), strict=True):
         assert close(v.grad, g, rel=1e-11, abs_=1e-15)
 
 
@@ -96,10 +96,10 @@ def test_optimizer_steps_match_torch(
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in start]
     ours, theirs = ours_type(ps), torch_type(ts)
     for gs in grads:
-        for p, t, g in zip(ps, ts, gs):
+        for p, t, g in zip(ps, ts, gs, strict=True):
             p.grad = g
             t.grad = torch.tensor(g, dtype=torch.float64)
         ours.step()
         theirs.step()
-        for p, t in zip(ps, ts):
+        for p, t in zip(ps, ts, strict=True):
             assert close(p.data, t.item(), rel=1e-12, abs_=1e-14)

@@ -162,7 +162,7 @@ def test_resuming_from_a_state_dict_continues_exactly(make) -> None:
 
     def train(ps: list[Value], opt: Optimizer, steps: list[list[float]]) -> None:
         for gs in steps:
-            for p, g in zip(ps, gs):
+            for p, g in zip(ps, gs, strict=True):
                 p.grad = g
             opt.step()
 

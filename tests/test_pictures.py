@@ -16,7 +16,7 @@ import pytest
 import nn
 from autograd import Value, draw_graph
 from nn.lab import draw_sample, hardest_sample, sample_graph
-from nn.train import classification_loss
+from nn.metrics import classification_loss
 
 graphviz = pytest.importorskip("graphviz", reason="pip install 'valuegrad[viz]'")
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
@@ -78,7 +78,7 @@ def trained():
 def test_the_hardest_sample_has_the_largest_loss(trained) -> None:
     model, X, y = trained
     i, loss = hardest_sample(model, X, y, "hinge")
-    losses = [classification_loss("hinge", [model(x)], [c]).data for x, c in zip(X, y)]
+    losses = [classification_loss("hinge", [model(x)], [c]).data for x, c in zip(X, y, strict=True)]
     assert loss == max(losses) == losses[i] and loss > 0
 
 
@@ -95,7 +95,7 @@ def test_full_view_names_parameters_by_layer_with_this_samples_gradients(trained
     assert svg.count('class="cluster"') == 3  # one box per layer
     # the engine's gradient of L1.n0.w1 for this sample alone, in the picture
     reference = nn.MLP(2, [4, 4, 1])
-    for p, q in zip(reference.parameters(), model.parameters()):
+    for p, q in zip(reference.parameters(), model.parameters(), strict=True):
         p.data = q.data
     classification_loss("hinge", [reference(X[i])], [y[i]]).backward()
     w = reference.layers[0].neurons[0].w[1]

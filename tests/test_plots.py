@@ -39,7 +39,8 @@ def test_decision_boundary_colours_the_plane_by_the_models_prediction() -> None:
     assert len(points[1].get_offsets()) == sum(y)
     with pytest.raises(ValueError, match="needs 2-D inputs"):
         decision_boundary(model, [[0.0, 1.0, 2.0]], [0])
-    assert predict(model, X[0]) in (0, 1)
+    predictions = [predict(model, x) for x in X]  # the class is the sign of the score
+    assert predictions == [int(model(x).data > 0) for x in X] and set(predictions) == {0, 1}
 
 
 def test_trajectory_in_one_and_two_dimensions_marks_start_and_end() -> None:

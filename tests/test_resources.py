@@ -54,7 +54,7 @@ def test_rss_stays_flat_over_a_thousand_training_steps() -> None:
             rss[len(history)] = rss_bytes()
 
     Trainer(objective, GD(params, lr=0.05), callbacks=[measure], progress=False).run(
-        list(zip(X, labels)), steps=1000
+        list(zip(X, labels, strict=True)), steps=1000
     )
     # The history's 800 new records take ~0.2 MiB; a graph leaked per step, ~60 MiB.
     assert rss[1000] - rss[200] < 2 * 2**20, (rss[1000] - rss[200]) / 2**20

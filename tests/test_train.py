@@ -9,7 +9,7 @@ import random
 import pytest
 
 from autograd import Value
-from nn import GD, MLP, SGD, LinearDecay, make_moons
+from nn import GD, MLP, SGD, LinearDecay, batches, make_moons
 from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit, predict
 from tests.micrograd_demo import moons, valuegrad_run
 
@@ -100,6 +100,20 @@ def test_each_sgd_epoch_covers_the_data_once_in_a_seeded_order() -> None:
     assert history.method.startswith("SGD: mini-batches of 4 of 10 examples")
     assert sgd_batches(seed=7)[1] == seen  # the same seed, the same order
     assert sgd_batches(seed=8)[1] != seen
+
+
+def test_sgd_batches_are_nn_data_batches_epoch_after_epoch() -> None:
+    """The trainer's batches are nn.data.batches' with one generator for the whole run: one
+    shuffle of the indices per epoch, cut in order (the notebooks' and README's numbers)."""
+    _, seen = sgd_batches(seed=7)
+    rng = random.Random(7)
+    assert seen == [b for _ in range(3) for b in batches(list(range(10)), None, 4, rng=rng)]
+    rng, expected = random.Random(7), []
+    for _ in range(3):  # the rule written out: shuffle 0..n-1, then consecutive chunks
+        order = list(range(10))
+        rng.shuffle(order)
+        expected += [order[i : i + 4] for i in range(0, 10, 4)]
+    assert seen == expected
 
 
 def test_gd_sees_the_whole_data_set_every_step() -> None:
@@ -252,7 +266,7 @@ def test_mse_trains_on_plus_minus_one_so_its_accuracy_and_predict_agree() -> Non
         progress=False,
     )
     assert history.last["accuracy"] >= 0.95
-    assert sum(predict(model, x) == t for x, t in zip(X, y)) / len(y) >= 0.95
+    assert sum(predict(model, x) == t for x, t in zip(X, y, strict=True)) / len(y) >= 0.95
 
 
 def test_fit_rejects_bad_input() -> None:

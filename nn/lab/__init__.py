@@ -53,6 +53,7 @@ from nn.lab._graph import (
     hardest_sample,
     sample_graph,
 )
+from nn.metrics import predicted_class
 from nn.module import MLP
 from nn.train import History
 
@@ -280,7 +281,7 @@ class Lab:
                     xx = x0 + (c + 0.5) * (x1 - x0) / n
                     out = self.model([xx, yy])
                     if isinstance(out, list):
-                        cells.append(max(range(len(out)), key=lambda j: out[j].data))
+                        cells.append(predicted_class(out))
                     else:
                         s = out.data
                         t = math.tanh(s) if math.isfinite(s) else math.copysign(1.0, s)

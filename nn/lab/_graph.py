@@ -23,8 +23,8 @@ from typing import Any
 
 import autograd
 from autograd import GraphDrawing, Value, backward_steps
+from nn.metrics import classification_loss
 from nn.module import MLP
-from nn.train import classification_loss
 
 #: What the local rule of each operation is, for the step text (the numbers are the engine's).
 RULES = {
