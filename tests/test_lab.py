@@ -13,6 +13,7 @@ step with the browser, console messages and page errors as events, and screensho
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import re
@@ -327,6 +328,7 @@ def test_the_size_cap_thins_frames_and_says_so(run):
         y,
         lab.history,
         lab.recorder,
+        loss="hinge",
         max_frames=6,
         max_points=5,
         grid=12,
@@ -342,7 +344,9 @@ def test_the_size_cap_thins_frames_and_says_so(run):
 def test_a_cap_too_small_for_two_frames_is_an_error(run):
     lab = run["lab"]
     with pytest.raises(ValueError, match="max_bytes"):
-        Lab(lab.model, run["X"], run["y"], lab.history, lab.recorder, max_bytes=1000).html()
+        Lab(
+            lab.model, run["X"], run["y"], lab.history, lab.recorder, loss="hinge", max_bytes=1000
+        ).html()
 
 
 def test_fused_and_elementwise_neurons_give_the_same_page_text():
@@ -392,3 +396,113 @@ def test_the_page_is_the_same_every_time_it_is_written(run):
         grid=12,
     )
     assert again.html() == lab.html() and again._repr_html_() == lab._repr_html_()
+
+
+# --------------------------------------------------------------------------------------------
+# What Lab accepts: this run's recorder, labels of any integer type, a named loss, sane limits
+# --------------------------------------------------------------------------------------------
+
+
+def small_run(steps: int = 5, loss: str = "hinge", recorder=None, model=None, seed: int = 4):
+    """A tiny real run: 16 moons points, an MLP 2-3-1, ``steps`` GD steps."""
+    X, y = nn.make_moons(16, noise=0.1, seed=seed)
+    if model is None:
+        random.seed(seed)
+        model = nn.MLP(2, [3, 1])
+    recorder = LabRecorder(model) if recorder is None else recorder
+    history = nn.fit(
+        model, X, y, loss=loss, steps=steps, lr=0.3, progress=False, callbacks=[recorder]
+    )
+    return model, X, y, history, recorder
+
+
+def point_loss(snapshot: list[float], x: list[float], label: int, loss: str) -> float:
+    """The engine's loss of one sample at the given parameters (this file's own computation)."""
+    model = nn.MLP(2, [3, 1])
+    for p, v in zip(model.parameters(), snapshot):
+        p.data = v
+    return classification_loss(loss, [model(x)], [label]).data
+
+
+def test_a_recorder_used_for_two_runs_is_refused():
+    model, X, y, _, rec = small_run()
+    start_of_run_2 = [p.data for p in model.parameters()]
+    _, _, _, h2, _ = small_run(recorder=rec, model=model)  # the same recorder, again
+    with pytest.raises(ValueError, match=r"11 snapshots.*needs 6.*new LabRecorder"):
+        Lab(model, X, y, h2, rec, loss="hinge", max_points=3, max_frames=2, grid=4)
+    # a new recorder per run: step 0 of the page is run 2's step 0, as the engine computes it
+    for p, v in zip(model.parameters(), start_of_run_2):
+        p.data = v
+    model, X, y, h3, fresh = small_run(model=model)
+    lab = Lab(model, X, y, h3, fresh, loss="hinge", max_points=3, max_frames=2, grid=4)
+    data = lab.data()
+    for i, sample in zip(data["pickable"], data["frames"][0]["samples"]):
+        assert float(sample["loss"]) == point_loss(start_of_run_2, X[i], y[i], "hinge")
+
+
+def test_a_recorder_of_another_model_is_refused():
+    model, X, y, history, _ = small_run()
+    _, _, _, _, other = small_run(seed=9)  # as many snapshots, another model's parameters
+    assert len(other.snapshots) == len(history) + 1
+    with pytest.raises(ValueError, match="another model"):
+        Lab(model, X, y, history, other, loss="hinge")
+
+
+def test_numpy_labels_and_inputs_are_accepted():
+    np = pytest.importorskip("numpy")
+    model, X, y, history, rec = small_run()
+    lab = Lab(
+        model,
+        np.array(X),
+        list(np.array(y)),
+        history,
+        rec,
+        loss="hinge",
+        val=(np.array(X[:4]), list(np.array(y[:4]))),
+        max_frames=2,
+        max_points=2,
+        grid=4,
+    )
+    data = json.loads(json.dumps(lab.data()))  # the page's data is plain JSON
+    assert data["y"] == y and data["yval"] == y[:4]
+    assert all(type(c) is int for c in data["y"] + data["yval"])
+    assert data["X"] == [[float(a), float(b)] for a, b in X]
+
+
+@pytest.mark.parametrize("labels", [[True] * 16, [0.5] * 16, ["1"] * 16, [2] * 16, [-1] * 16])
+def test_labels_that_are_not_class_indices_are_refused(labels):
+    model, X, _, history, rec = small_run()
+    with pytest.raises(ValueError, match=r"Lab: y\[0\] must be a class index"):
+        Lab(model, X, labels, history, rec, loss="hinge")
+
+
+def test_the_loss_is_required_and_must_be_known():
+    model, X, y, history, rec = small_run(loss="bce")
+    with pytest.raises(TypeError, match="loss"):
+        Lab(model, X, y, history, rec)  # no default: a hinge page of a bce run was wrong
+    with pytest.raises(ValueError, match="unknown loss 'hing'.*hinge, bce"):
+        Lab(model, X, y, history, rec, loss="hing")
+    lab = Lab(model, X, y, history, rec, loss="bce", max_frames=2, max_points=2, grid=4)
+    data = lab.data()
+    i = data["pickable"][0]
+    expected = point_loss(rec.snapshots[0], X[i], y[i], "bce")
+    assert float(data["frames"][0]["samples"][0]["loss"]) == expected
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("grid", 0),
+        ("grid", True),
+        ("max_frames", 2.5),
+        ("max_frames", 1),
+        ("max_points", True),
+        ("max_bytes", 0),
+        ("max_bytes", 1e6),
+        ("max_parameters", -5),
+    ],
+)
+def test_numeric_arguments_are_checked_by_name(name, value):
+    model, X, y, history, rec = small_run()
+    with pytest.raises(ValueError, match=f"Lab: {name} must be"):
+        Lab(model, X, y, history, rec, loss="hinge", **{name: value})

@@ -53,8 +53,10 @@ from nn.lab._graph import (
     hardest_sample,
     sample_graph,
 )
+from autograd.viz import BACKENDS
+from nn._validate import class_index, positive_int, shorten
 from nn.module import MLP
-from nn.train import History
+from nn.train import LOSSES, History
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -70,6 +72,7 @@ DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_MAX_FRAMES = 40
 DEFAULT_MAX_POINTS = 16
 DEFAULT_GRID = 32
+DEFAULT_MAX_PARAMETERS = 2_000
 _ATTEMPTS = 8  # rounds of thinning before giving up
 
 
@@ -110,35 +113,55 @@ class Lab:
         history: History,
         recorder: LabRecorder,
         *,
-        loss: str = "hinge",
+        loss: str,
         val: tuple[Sequence[Sequence[float]], Sequence[int]] | None = None,
         title: str = "valuegrad lab",
         max_frames: int = DEFAULT_MAX_FRAMES,
         max_points: int = DEFAULT_MAX_POINTS,
         max_bytes: int = DEFAULT_MAX_BYTES,
         grid: int = DEFAULT_GRID,
+        max_parameters: int = DEFAULT_MAX_PARAMETERS,
         backend: str = "auto",
     ) -> None:
         if not isinstance(model, MLP):
             raise TypeError(f"Lab: the lab shows MLPs, got {type(model).__name__}")
+        if loss not in LOSSES:
+            raise ValueError(
+                f"Lab: unknown loss {shorten(loss)}: give the loss the run was trained with, "
+                f"one of {', '.join(LOSSES)}"
+            )
+        if backend not in BACKENDS:
+            raise ValueError(f"Lab: backend must be one of {BACKENDS}, got {shorten(backend)}")
+        for name, value, least in (
+            ("max_frames", max_frames, 2),
+            ("max_points", max_points, 2),
+            ("grid", grid, 1),
+            ("max_bytes", max_bytes, 1),
+            ("max_parameters", max_parameters, 1),
+        ):
+            positive_int("Lab", name, value)
+            if value < least:
+                raise ValueError(f"Lab: {name} must be at least {least}, got {value}")
         if len(history) == 0:
             raise ValueError("Lab: the history is empty; train at least one step")
-        if len(recorder.snapshots) < len(history):
+        _check_recorder(model, history, recorder)
+        count = len(recorder.params)
+        if count > max_parameters:
             raise ValueError(
-                f"Lab: the recorder holds {len(recorder.snapshots)} snapshots for "
-                f"{len(history)} steps; create the LabRecorder before training and pass it "
-                "in callbacks="
+                f"Lab: the model has {count:,} parameters, more than max_parameters="
+                f"{max_parameters:,}: its page would hold one line of arithmetic per parameter "
+                "per point and step, and its graph could not be laid out; use a smaller model "
+                "(or raise max_parameters)"
             )
-        if any(len(x) != 2 for x in X):
-            raise ValueError("Lab: the decision boundary needs 2-D inputs")
-        for name, value in (("max_frames", max_frames), ("max_points", max_points)):
-            if value < 2:
-                raise ValueError(f"Lab: {name} must be at least 2, got {value}")
-        self.model, self.X, self.y = model, [list(map(float, x)) for x in X], list(y)
+        self.model = model
+        classes = max(2, len(model.layers[-1].neurons))
+        self.X = _inputs(X, "X")
+        self.y = _labels(y, len(self.X), "y", classes)
         self.history, self.recorder, self.loss = history, recorder, loss
-        self.val = val
+        self.val = None if val is None else _val(val, classes)
         self.title = title
         self.max_frames, self.max_points, self.max_bytes = max_frames, max_points, max_bytes
+        self.max_parameters = max_parameters
         self.grid, self.backend = grid, backend
         self._payload: str | None = None
         self.notes: list[str] = []
@@ -313,8 +336,8 @@ class Lab:
             },
             "X": self.X,
             "y": self.y,
-            "Xval": [list(map(float, x)) for x in self.val[0]] if self.val else [],
-            "yval": list(self.val[1]) if self.val else [],
+            "Xval": self.val[0] if self.val else [],
+            "yval": self.val[1] if self.val else [],
             "pickable": points,
             "grid": {"n": self.grid, "bounds": [x0, x1, y0, y1], "multiclass": self._multiclass()},
         }
@@ -371,6 +394,74 @@ def write_lab(
 
 
 # ------------------------------------------------------------------------------------------
+
+
+def _check_recorder(model: MLP, history: History, recorder: LabRecorder) -> None:
+    """ValueError unless ``recorder`` recorded this model through exactly this run."""
+    if not isinstance(recorder, LabRecorder):
+        raise TypeError(f"Lab: recorder must be a LabRecorder, got {type(recorder).__name__}")
+    params = model.parameters()
+    if len(recorder.params) != len(params) or any(
+        a is not b for a, b in zip(recorder.params, params)
+    ):
+        raise ValueError(
+            "Lab: the recorder recorded another model's parameters, not this model's; "
+            "create LabRecorder(model) for the model that is trained and shown"
+        )
+    expected = len(history) + 1  # the starting values, then one snapshot per step
+    if len(recorder.snapshots) != expected:
+        raise ValueError(
+            f"Lab: the recorder holds {len(recorder.snapshots)} snapshots but this history of "
+            f"{len(history)} steps needs {expected} (the starting values and one per step): "
+            "the recorder is not this run's. Create a new LabRecorder right before each "
+            "training run and pass it in callbacks= (first, before a callback that may stop "
+            "training)"
+        )
+
+
+def _inputs(X: Sequence[Sequence[float]], name: str, *, empty: bool = False) -> list[list[float]]:
+    """The inputs as lists of 2 finite floats; ValueError naming the first bad one."""
+    out = []
+    for i, x in enumerate(X):
+        try:
+            row = [float(v) for v in x] if not isinstance(x, (str, bytes)) else None
+        except (TypeError, ValueError, OverflowError):
+            row = None
+        if row is None or any(isinstance(v, bool) for v in x):
+            raise ValueError(f"Lab: {name}[{i}] must be a pair of numbers, got {shorten(x)}")
+        if len(row) != 2:
+            raise ValueError(
+                f"Lab: the decision boundary needs 2-D inputs, {name}[{i}] has {len(row)}"
+            )
+        if not all(math.isfinite(v) for v in row):
+            raise ValueError(f"Lab: {name}[{i}] must be finite, got {shorten(x)}")
+        out.append(row)
+    if not out and not empty:
+        raise ValueError(f"Lab: {name} is empty")
+    return out
+
+
+def _labels(y: Sequence[int], n: int, name: str, classes: int) -> list[int]:
+    """The labels as int class indices (numpy ints and 1.0 welcome; bools and 0.5 not)."""
+    labels = []
+    for i, label in enumerate(y):
+        c = class_index(label)
+        if c is None or not 0 <= c < classes:
+            raise ValueError(
+                f"Lab: {name}[{i}] must be a class index, an integer in 0..{classes - 1}, "
+                f"got {shorten(label)}"
+            )
+        labels.append(c)
+    if len(labels) != n:
+        raise ValueError(f"Lab: {name} has {len(labels)} labels for {n} inputs")
+    return labels
+
+
+def _val(val: Any, classes: int) -> tuple[list[list[float]], list[int]]:
+    if not isinstance(val, (tuple, list)) or len(val) != 2:
+        raise ValueError("Lab: val must be a pair (X_val, y_val)")
+    X = _inputs(val[0], "val X", empty=True)
+    return X, _labels(val[1], len(X), "val y", classes)
 
 
 def spread(n: int, k: int) -> list[int]:
