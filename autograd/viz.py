@@ -421,7 +421,7 @@ def graph_label(text: str) -> str:
 
 
 def grad_scale(grads: Iterable[float]) -> float:
-    """The ``scale`` of :func:`grad_colour` for a drawing: the largest finite ``|grad|`` (0 if none).
+    """The ``scale`` of :func:`grad_colour` for a drawing: the largest finite ``|grad|``, or 0.
 
     Infinite and NaN gradients do not count: one infinite gradient would otherwise make
     every finite one white.

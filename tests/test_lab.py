@@ -480,7 +480,7 @@ def test_the_loss_is_required_and_must_be_known():
     model, X, y, history, rec = small_run(loss="bce")
     with pytest.raises(TypeError, match="loss"):
         Lab(model, X, y, history, rec)  # no default: a hinge page of a bce run was wrong
-    with pytest.raises(ValueError, match="unknown loss 'hing'.*hinge, bce"):
+    with pytest.raises(ValueError, match=r"unknown loss 'hing'.*hinge, bce"):
         Lab(model, X, y, history, rec, loss="hing")
     lab = Lab(model, X, y, history, rec, loss="bce", max_frames=2, max_points=2, grid=4)
     data = lab.data()
@@ -549,7 +549,9 @@ def test_the_work_is_chosen_from_max_bytes_before_building(monkeypatch):
 
     monkeypatch.setattr(lab_module, "sample_graph", counting)
     limit = 60_000
-    lab = Lab(model, X, y, history, rec, loss="hinge", max_frames=30, max_points=16, max_bytes=limit)
+    lab = Lab(
+        model, X, y, history, rec, loss="hinge", max_frames=30, max_points=16, max_bytes=limit
+    )
     page = lab.html()
     data = lab.data()
     assert len(page.encode()) <= limit
@@ -651,7 +653,9 @@ def test_six_classes_get_six_colours(browser, tmp_path):
     with screenshot_on_failure(pg):
         fills = {}
         for c in range(6):
-            fill = pg.locator(f"circle.vg-pt.vg-c{c}").first.evaluate("e => getComputedStyle(e).fill")
+            fill = pg.locator(f"circle.vg-pt.vg-c{c}").first.evaluate(
+                "e => getComputedStyle(e).fill"
+            )
             fills[c] = fill
         assert len(set(fills.values())) == 6, fills  # no class shares another's colour
         assert "rgb(0, 0, 0)" not in fills.values()

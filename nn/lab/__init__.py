@@ -2,7 +2,7 @@
 
     rec = nn.LabRecorder(model)                  # before training: records the parameters
     history = nn.fit(model, X, y, ..., callbacks=[rec])
-    lab = nn.Lab(model, X, y, history, rec, loss="hinge")
+    lab = nn.Lab(model, X, y, history, rec, loss="hinge")   # loss: required, as trained
     lab.write("lab.html")                        # or, in Jupyter, just `lab`
 
 The page replays the run (play / pause / step / scrub): the loss curves and the decision
@@ -15,18 +15,29 @@ Why here, in ``nn``: the page needs a model, a loss and a training run, which ``
 knows nothing of (``autograd`` never imports ``nn``); it uses ``autograd`` only to build
 graphs and to lay them out with Graphviz (either backend), once per distinct graph.
 
-Size. A frame is one recorded step: its decision boundary (``grid**2`` bytes) and, for every
-pickable point, the folded graph's values and the text of every backward step, one line per
-parameter and per path between neurons (about 60 bytes each before compression). The page
-holds at most ``max_frames`` frames (spread over the run, first and last kept) and
+Size, and the work of building it. A frame is one recorded step: its decision boundary
+(``grid**2`` bytes) and, for every pickable point, the folded graph's numbers (as text) and
+the text of every backward step, one line per parameter and per path between neurons. The
+page holds at most ``max_frames`` frames (spread over the run, first and last kept) and
 ``max_points`` pickable points; the data is gzip-compressed (the browser inflates it with
-``DecompressionStream``), with the texts grouped by step so that gzip finds their likeness:
+``DecompressionStream``), with the texts grouped by step so that gzip finds their likeness.
+:func:`estimate_bytes` gives the size from the model's size alone, roughly
 
-    bytes ~ 25 KB + frames * (1.4 KB + points * 4 * (parameters + edges between neurons))
+    bytes ~ 30 KB + 50 * (parameters + edges)
+            + frames * (grid**2 + points * (4 * (parameters + edges) + 25 * boxes))
 
-(3 to 6 bytes a line measured: micrograd's 2-16-16-1 demo, 40 frames x 16 points, is
-1.47 MB). If the page would exceed ``max_bytes``, frames are dropped evenly (then points)
-until it fits, and the page says so; :class:`ValueError` if even 2 x 2 do not fit.
+(micrograd's 2-16-16-1 demo, 40 frames x 16 points: about 2.1 MB). Before anything is built,
+frames (then points) are dropped evenly until the estimate fits ``max_bytes``, and the page
+says so; only what the page ships is built, so time and memory grow with ``max_bytes``, not
+with ``max_frames * max_points``. :class:`ValueError` if even 2 x 2 do not fit, or if the
+model has more than ``max_parameters`` parameters (checked at once); the graph's layout
+keeps autograd's limits (``max_edges``, a 30 s timeout), so a model of more than 800 edges
+between neurons is refused (:class:`autograd.GraphTooLargeError`, a ``ValueError``).
+
+Every number on the page is formatted here (4 significant digits, or ``repr`` for the exact
+value on hover), every colour chosen here: fills are autograd's gradient colours
+(:func:`autograd.viz.grad_colour`) on the scale of the whole graph, classes get
+:func:`class_colours` (any number of them).
 """
 
 from __future__ import annotations
@@ -47,6 +58,8 @@ from typing import Any
 import autograd
 from autograd import GraphDrawing, GraphTooLargeError
 from autograd._files import write_text_atomic
+from autograd.viz import BACKENDS, DEFAULT_MAX_EDGES, DEFAULT_TIMEOUT
+from nn._validate import class_index, positive_int, shorten
 from nn.lab._graph import (
     SampleGraph,
     draw_sample,
@@ -56,16 +69,17 @@ from nn.lab._graph import (
     node_colours,
     sample_graph,
 )
-from autograd.viz import BACKENDS, DEFAULT_MAX_EDGES, DEFAULT_TIMEOUT
-from nn._validate import class_index, positive_int, shorten
 from nn.module import MLP
 from nn.train import LOSSES, History
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PARAMETERS",
     "Lab",
     "LabRecorder",
+    "class_colours",
     "draw_sample",
+    "estimate_bytes",
     "hardest_sample",
     "sample_graph",
     "write_lab",
@@ -91,8 +105,9 @@ _BYTES_PER_NODE = 25
 class LabRecorder:
     """A training callback that records every parameter's value before every step.
 
-    Create it *before* training (it records the starting values then), pass it in
-    ``callbacks=`` to :func:`nn.fit` or :class:`nn.Trainer`; after training,
+    Create it *before* training (it records the starting values then), one per run, and pass
+    it in ``callbacks=`` to :func:`nn.fit` or :class:`nn.Trainer`, first (a callback that stops
+    training skips those after it); after training,
     ``snapshots[k]`` holds the parameters with which step ``k`` computed its loss (and
     ``snapshots[-1]`` the trained ones). Memory: ``(steps + 1) * parameters`` floats.
     """
@@ -109,12 +124,17 @@ class LabRecorder:
 class Lab:
     """The lab page of one training run; ``write(path)`` saves it, Jupyter displays it inline.
 
-    ``model`` is the trained MLP, ``(X, y)`` its training data (2-D inputs, class labels),
-    ``history`` and ``recorder`` from the run (see :class:`LabRecorder`), ``loss`` the loss it
-    was trained with (as :func:`nn.fit` names it). ``val`` optional held-out data, drawn
-    hollow. Limits: ``max_frames`` recorded steps, ``max_points`` pickable points, ``grid``
-    cells per side of the decision boundary, ``max_bytes`` for the page (thinned to fit).
-    ``backend`` lays the graph out (``"auto"``, ``"dot"``, ``"wasm"``, as autograd's drawing).
+    ``model`` is the trained MLP, ``(X, y)`` its training data (2-D inputs; class labels as
+    integers of any type, e.g. numpy's, converted to ``int``), ``history`` and ``recorder``
+    from the run (see :class:`LabRecorder`: one new recorder per run; a recorder of another
+    model or run is refused), ``loss`` the loss it was trained with, as :func:`nn.fit` names
+    it: a required keyword (the history does not record it). ``val`` optional held-out data
+    ``(X_val, y_val)``, drawn hollow. Limits, each a positive int: ``max_frames`` and
+    ``max_points`` (at least 2) recorded steps and pickable points, ``grid`` cells per side of
+    the decision boundary, ``max_bytes`` for the page (thinned to fit before building, see
+    the module docstring), ``max_parameters`` above which the model is refused. ``backend``
+    lays the graph out (``"auto"``, ``"dot"``, ``"wasm"``, as autograd's drawing).
+    ``ValueError`` names the argument that is wrong.
     """
 
     def __init__(
@@ -289,10 +309,10 @@ class Lab:
             "for the page: use a smaller model or raise max_bytes"
         )
 
-    def _thinned(self, what: str, size: int) -> None:
+    def _thinned(self, what: str, size: int, *, estimated: bool = False) -> None:
+        about = "estimated at" if estimated else "it was"
         self.notes.append(
-            f"thinned to {what} to keep the page under {self.max_bytes:,} bytes "
-            f"(it would have been {size:,})"
+            f"thinned to {what} to keep the page under {self.max_bytes:,} bytes ({about} {size:,})"
         )
 
     def _fit(
@@ -327,13 +347,13 @@ class Lab:
             f = max(2, min(f - 1, int(f * self.max_bytes / estimate(f, len(points)))))
         if f < len(frames):
             frames = [frames[i] for i in spread(len(frames), f)]
-            self._thinned(f"{len(frames)} frames", full)
+            self._thinned(f"{len(frames)} frames", full, estimated=True)
         p = len(points)
         while p > 2 and estimate(len(frames), p) > self.max_bytes:
             p = max(2, min(p - 1, int(p * self.max_bytes / estimate(len(frames), p))))
         if p < len(points):
             points = [points[i] for i in spread(len(points), p)]
-            self._thinned(f"{len(points)} pickable points", full)
+            self._thinned(f"{len(points)} pickable points", full, estimated=True)
         return frames, points
 
     def _val_count(self) -> int:
@@ -405,7 +425,7 @@ class Lab:
         has_val = any(v is not None for v in h["val_loss"])
         curves = {"loss": h["loss"], "val_loss": h["val_loss"] if has_val else None}
         finite = [v for c in curves.values() for v in c or [] if _finite(v)]
-        top = max(finite + [1e-12])
+        top = max([*finite, 1e-12])
         classes = max(2, len(model.layers[-1].neurons))
         points_rgb, area_rgb = class_colours(classes)
         return {
@@ -450,7 +470,9 @@ class Lab:
         points: list[int],
     ) -> dict[str, Any]:
         grid, samples = built[k]
-        shown = [{key: v for key, v in samples[i].items() if key not in _NOT_SHIPPED} for i in points]
+        shown = [
+            {key: v for key, v in samples[i].items() if key not in _NOT_SHIPPED} for i in points
+        ]
         return {"step": k, "grid": grid, "samples": shown}
 
 
@@ -548,7 +570,7 @@ def estimate_bytes(
     (their numbers and colours per frame and point), ``grid**2`` cells per frame,
     ``data_points`` training and validation points and ``steps`` history records listed
     once. Measured on MLPs 2-3-1 to 2-24-24-1 (2 to 40 frames, 2 to 16 points), it errs
-    high, by up to 60% for the smallest: the page may be thinned a little more than needed, never built
+    high, by up to 60% for the smallest: a page may be thinned more than needed, never built
     much larger than ``max_bytes`` before it is thinned.
     """
     per_sample = _BYTES_PER_LINE * size + _BYTES_PER_NODE * nodes + _BYTES_PER_SAMPLE

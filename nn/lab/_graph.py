@@ -333,6 +333,7 @@ def _source_name(m: Value, w: Value, group: dict[Value, int], nodes: list[Displa
 # Pictures
 # --------------------------------------------------------------------------------------------
 
+
 def folded_digraph(
     g: SampleGraph, *, values: bool = True, caption: str | None = None, legend: bool = False
 ) -> Any:
