@@ -26,7 +26,7 @@ page holds at most ``max_frames`` frames (spread over the run, first and last ke
     bytes ~ 30 KB + 50 * (parameters + edges)
             + frames * (grid**2 + points * (4 * (parameters + edges) + 25 * boxes))
 
-(micrograd's 2-16-16-1 demo, 40 frames x 16 points: about 2.1 MB). Before anything is built,
+(micrograd's 2-16-16-1 demo of `make demo`, 40 frames x 16 points: 1.62 MB). Before anything is built,
 frames (then points) are dropped evenly until the estimate fits ``max_bytes``, and the page
 says so; only what the page ships is built, so time and memory grow with ``max_bytes``, not
 with ``max_frames * max_points``. :class:`ValueError` if even 2 x 2 do not fit, or if the
