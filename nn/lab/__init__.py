@@ -26,13 +26,14 @@ page holds at most ``max_frames`` frames (spread over the run, first and last ke
     bytes ~ 30 KB + 50 * (parameters + edges)
             + frames * (grid**2 + points * (4 * (parameters + edges) + 25 * boxes))
 
-(micrograd's 2-16-16-1 demo of `make demo`, 40 frames x 16 points: 1.62 MB). Before anything is built,
-frames (then points) are dropped evenly until the estimate fits ``max_bytes``, and the page
-says so; only what the page ships is built, so time and memory grow with ``max_bytes``, not
-with ``max_frames * max_points``. :class:`ValueError` if even 2 x 2 do not fit, or if the
-model has more than ``max_parameters`` parameters (checked at once); the graph's layout
-keeps autograd's limits (``max_edges``, a 30 s timeout), so a model of more than 800 edges
-between neurons is refused (:class:`autograd.GraphTooLargeError`, a ``ValueError``).
+(micrograd's 2-16-16-1 demo of ``make demo``, 40 frames x 16 points: 1.62 MB). Before
+anything is built, frames (then points) are dropped evenly until the estimate fits
+``max_bytes``, and the page says so; only what the page ships is built, so time and memory
+grow with ``max_bytes``, not with ``max_frames * max_points``. :class:`ValueError` if even
+2 x 2 do not fit, or if the model has more than ``max_parameters`` parameters (checked at
+once); the graph's layout keeps autograd's limits (``max_edges``, a 30 s timeout), so a model
+of more than 800 edges between neurons is refused (:class:`autograd.GraphTooLargeError`,
+a ``ValueError``).
 
 Every number on the page is formatted here (4 significant digits, or ``repr`` for the exact
 value on hover), every colour chosen here: fills are autograd's gradient colours
