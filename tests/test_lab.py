@@ -13,6 +13,7 @@ step with the browser, console messages and page errors as events, and screensho
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import re
@@ -331,6 +332,7 @@ def test_the_size_cap_thins_frames_and_says_so(run):
         y,
         lab.history,
         lab.recorder,
+        loss="hinge",
         max_frames=6,
         max_points=5,
         grid=12,
@@ -346,7 +348,9 @@ def test_the_size_cap_thins_frames_and_says_so(run):
 def test_a_cap_too_small_for_two_frames_is_an_error(run):
     lab = run["lab"]
     with pytest.raises(ValueError, match="max_bytes"):
-        Lab(lab.model, run["X"], run["y"], lab.history, lab.recorder, max_bytes=1000).html()
+        Lab(
+            lab.model, run["X"], run["y"], lab.history, lab.recorder, loss="hinge", max_bytes=1000
+        ).html()
 
 
 def test_fused_and_elementwise_neurons_give_the_same_page_text():
@@ -396,3 +400,298 @@ def test_the_page_is_the_same_every_time_it_is_written(run):
         grid=12,
     )
     assert again.html() == lab.html() and again._repr_html_() == lab._repr_html_()
+
+
+# --------------------------------------------------------------------------------------------
+# What Lab accepts: this run's recorder, labels of any integer type, a named loss, sane limits
+# --------------------------------------------------------------------------------------------
+
+
+def small_run(steps: int = 5, loss: str = "hinge", recorder=None, model=None, seed: int = 4):
+    """A tiny real run: 16 moons points, an MLP 2-3-1, ``steps`` GD steps."""
+    X, y = nn.make_moons(16, noise=0.1, seed=seed)
+    if model is None:
+        random.seed(seed)
+        model = nn.MLP(2, [3, 1])
+    recorder = LabRecorder(model) if recorder is None else recorder
+    history = nn.fit(
+        model, X, y, loss=loss, steps=steps, lr=0.3, progress=False, callbacks=[recorder]
+    )
+    return model, X, y, history, recorder
+
+
+def point_loss(snapshot: list[float], x: list[float], label: int, loss: str) -> float:
+    """The engine's loss of one sample at the given parameters (this file's own computation)."""
+    model = nn.MLP(2, [3, 1])
+    for p, v in zip(model.parameters(), snapshot):
+        p.data = v
+    return classification_loss(loss, [model(x)], [label]).data
+
+
+def test_a_recorder_used_for_two_runs_is_refused():
+    model, X, y, _, rec = small_run()
+    start_of_run_2 = [p.data for p in model.parameters()]
+    _, _, _, h2, _ = small_run(recorder=rec, model=model)  # the same recorder, again
+    with pytest.raises(ValueError, match=r"11 snapshots.*needs 6.*new LabRecorder"):
+        Lab(model, X, y, h2, rec, loss="hinge", max_points=3, max_frames=2, grid=4)
+    # a new recorder per run: step 0 of the page is run 2's step 0, as the engine computes it
+    for p, v in zip(model.parameters(), start_of_run_2):
+        p.data = v
+    model, X, y, h3, fresh = small_run(model=model)
+    lab = Lab(model, X, y, h3, fresh, loss="hinge", max_points=3, max_frames=2, grid=4)
+    data = lab.data()
+    for i, sample in zip(data["pickable"], data["frames"][0]["samples"]):
+        assert float(sample["lossx"]) == point_loss(start_of_run_2, X[i], y[i], "hinge")
+
+
+def test_a_recorder_of_another_model_is_refused():
+    model, X, y, history, _ = small_run()
+    _, _, _, _, other = small_run(seed=9)  # as many snapshots, another model's parameters
+    assert len(other.snapshots) == len(history) + 1
+    with pytest.raises(ValueError, match="another model"):
+        Lab(model, X, y, history, other, loss="hinge")
+
+
+def test_numpy_labels_and_inputs_are_accepted():
+    np = pytest.importorskip("numpy")
+    model, X, y, history, rec = small_run()
+    lab = Lab(
+        model,
+        np.array(X),
+        list(np.array(y)),
+        history,
+        rec,
+        loss="hinge",
+        val=(np.array(X[:4]), list(np.array(y[:4]))),
+        max_frames=2,
+        max_points=2,
+        grid=4,
+    )
+    data = json.loads(json.dumps(lab.data()))  # the page's data is plain JSON
+    assert data["y"] == y and data["yval"] == y[:4]
+    assert all(type(c) is int for c in data["y"] + data["yval"])
+    assert data["X"] == [[float(a), float(b)] for a, b in X]
+
+
+@pytest.mark.parametrize("labels", [[True] * 16, [0.5] * 16, ["1"] * 16, [2] * 16, [-1] * 16])
+def test_labels_that_are_not_class_indices_are_refused(labels):
+    model, X, _, history, rec = small_run()
+    with pytest.raises(ValueError, match=r"Lab: y\[0\] must be a class index"):
+        Lab(model, X, labels, history, rec, loss="hinge")
+
+
+def test_the_loss_is_required_and_must_be_known():
+    model, X, y, history, rec = small_run(loss="bce")
+    with pytest.raises(TypeError, match="loss"):
+        Lab(model, X, y, history, rec)  # no default: a hinge page of a bce run was wrong
+    with pytest.raises(ValueError, match=r"unknown loss 'hing'.*hinge, bce"):
+        Lab(model, X, y, history, rec, loss="hing")
+    lab = Lab(model, X, y, history, rec, loss="bce", max_frames=2, max_points=2, grid=4)
+    data = lab.data()
+    i = data["pickable"][0]
+    expected = point_loss(rec.snapshots[0], X[i], y[i], "bce")
+    assert float(data["frames"][0]["samples"][0]["lossx"]) == expected
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("grid", 0),
+        ("grid", True),
+        ("max_frames", 2.5),
+        ("max_frames", 1),
+        ("max_points", True),
+        ("max_bytes", 0),
+        ("max_bytes", 1e6),
+        ("max_parameters", -5),
+    ],
+)
+def test_numeric_arguments_are_checked_by_name(name, value):
+    model, X, y, history, rec = small_run()
+    with pytest.raises(ValueError, match=f"Lab: {name} must be"):
+        Lab(model, X, y, history, rec, loss="hinge", **{name: value})
+
+
+# --------------------------------------------------------------------------------------------
+# Building is bounded by max_bytes, max_parameters and the drawing's limits
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_model_over_max_parameters_is_refused_at_once():
+    X, y = nn.make_moons(8, noise=0.1, seed=1)
+    random.seed(1)
+    model = nn.MLP(2, [100, 100, 1])  # 10,501 parameters: the CLI case that ran for minutes
+    rec = LabRecorder(model)
+    history = nn.fit(model, X, y, loss="hinge", steps=1, progress=False, callbacks=[rec])
+    with pytest.raises(ValueError, match=r"10,501 parameters, more than max_parameters=2,000"):
+        Lab(model, X, y, history, rec, loss="hinge")
+
+
+def test_a_graph_with_too_many_edges_is_refused_before_layout(monkeypatch):
+    X, y = nn.make_moons(8, noise=0.1, seed=1)
+    random.seed(1)
+    model = nn.MLP(2, [30, 30, 1])  # 1,051 parameters, but ~1,000 edges between neurons
+    rec = LabRecorder(model)
+    history = nn.fit(model, X, y, loss="hinge", steps=1, progress=False, callbacks=[rec])
+    edges = len(sample_graph(model, X[0], y[0], "hinge").edges)
+    assert edges > 800
+    with pytest.raises(ValueError, match=rf"{edges:,} edges.*max_edges=800"):
+        Lab(model, X, y, history, rec, loss="hinge", max_frames=2, max_points=2).html()
+
+
+def test_the_work_is_chosen_from_max_bytes_before_building(monkeypatch):
+    """No graph is built that the page does not ship: the thinning happens up front."""
+    import nn.lab as lab_module
+
+    model, X, y, history, rec = small_run(steps=30)
+    built = []
+    real = lab_module.sample_graph
+
+    def counting(*args, **kwargs):
+        built.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lab_module, "sample_graph", counting)
+    limit = 60_000
+    lab = Lab(
+        model, X, y, history, rec, loss="hinge", max_frames=30, max_points=16, max_bytes=limit
+    )
+    page = lab.html()
+    data = lab.data()
+    assert len(page.encode()) <= limit
+    assert any(note.startswith("thinned to") for note in data["notes"])
+    assert 2 <= len(data["frames"]) < 30
+    # one probe of the structure, then exactly the graphs shipped (not 30 x 16 = 480)
+    assert len(built) == 1 + len(data["frames"]) * len(data["pickable"])
+
+
+def test_the_layout_has_a_finite_time_limit(monkeypatch):
+    import nn.lab as lab_module
+    from autograd.viz import DEFAULT_TIMEOUT
+
+    timeouts = []
+    real = lab_module.GraphDrawing
+
+    def recording(*args, **kwargs):
+        timeouts.append(kwargs["timeout"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lab_module, "GraphDrawing", recording)
+    model, X, y, history, rec = small_run()
+    Lab(model, X, y, history, rec, loss="hinge", max_frames=2, max_points=2, grid=4).html()
+    assert timeouts and all(t == DEFAULT_TIMEOUT for t in timeouts)
+
+
+# --------------------------------------------------------------------------------------------
+# In the browser: numbers as Python writes them, colours as autograd draws them, any k classes
+# --------------------------------------------------------------------------------------------
+
+
+def open_lab(browser, lab, tmp_path):
+    path = lab.write(tmp_path / "lab.html")
+    pg = browser.new_page(viewport={"width": 1300, "height": 1000})
+    pg.problems = []
+    pg.shot = tmp_path / "failure.png"
+    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
+    pg.on("console", lambda m: m.type == "error" and pg.problems.append(m.text))
+    pg.goto(path.as_uri())
+    pg.wait_for_selector(".vg-lab[data-ready]", timeout=10_000)
+    return pg
+
+
+def test_boxes_show_the_engines_numbers_as_python_formats_them(browser, tmp_path):
+    """Inputs of 1e4 and 1e-5: the sizes where JavaScript's and Python's 4 digits differ
+    (12350 vs 1.235e+04, 0.00002100 vs 2.1e-05). Boxes, hover and colours all from Python."""
+    from autograd.viz import grad_colour, grad_scale
+
+    X, y = nn.make_moons(12, noise=0.1, seed=2)
+    X = [[12345.678 * a, 3e-05 * b] for a, b in X]
+    random.seed(2)
+    model = nn.MLP(2, [3, 1])
+    start = [p.data for p in model.parameters()]
+    rec = LabRecorder(model)
+    history = nn.fit(model, X, y, loss="hinge", steps=2, lr=1e-9, progress=False, callbacks=[rec])
+    lab = Lab(model, X, y, history, rec, loss="hinge", max_frames=2, max_points=4, grid=4)
+    pg = open_lab(browser, lab, tmp_path)
+    i = picked_point(pg)
+    reference = nn.MLP(2, [3, 1])  # the engine, by this file's own code, at step 0
+    for p, v in zip(reference.parameters(), start):
+        p.data = v
+    xs = [Value(v) for v in X[i]]
+    hidden = reference.layers[0].outputs(xs)
+    out = reference.layers[1].outputs(hidden)
+    classification_loss("hinge", [out[0]], [y[i]]).backward()
+    expected = {f"x{k}": v for k, v in enumerate(xs)}
+    expected.update({f"L1.n{j}": h for j, h in enumerate(hidden)})
+    expected["L2.n0"] = out[0]
+    with screenshot_on_failure(pg):
+        pg.locator(".vg-blast").click()  # backward done: every box shows its gradient
+        grads = {}
+        for node in pg.locator(".vg-node").all():
+            title = node.locator("title").text_content()
+            grads[node.get_attribute("data-name")] = float(re.search(r"grad = ([^;,]+)", title)[1])
+        scale = grad_scale(grads.values())
+        for name, v in expected.items():
+            node = pg.locator(f".vg-node[data-name='{name}']")
+            texts = [t.text_content() for t in node.locator("text").all()]
+            assert texts[1:3] == [f"data {fmt(v.data)}", f"grad {fmt(v.grad)}"], name
+            title = node.locator("title").text_content()
+            assert f"data = {v.data!r}, grad = {v.grad!r}" in title, (name, title)
+            fill = node.locator("polygon").first.get_attribute("fill")
+            assert fill == grad_colour(v.grad, scale), name
+        assert any("e+04" in t for t in [fmt(x) for x, _ in X])  # the case is the hard one
+        assert pg.problems == []
+    pg.close()
+
+
+def test_six_classes_get_six_colours(browser, tmp_path):
+    X, y = nn.make_blobs(36, centers=6, std=0.3, seed=3)
+    random.seed(3)
+    model = nn.MLP(2, [4, 6])
+    rec = LabRecorder(model)
+    history = nn.fit(
+        model, X, y, loss="cross_entropy", steps=60, lr=0.5, progress=False, callbacks=[rec]
+    )
+    lab = Lab(model, X, y, history, rec, loss="cross_entropy", max_frames=2, max_points=2, grid=24)
+    pg = open_lab(browser, lab, tmp_path)
+    with screenshot_on_failure(pg):
+        fills = {}
+        for c in range(6):
+            fill = pg.locator(f"circle.vg-pt.vg-c{c}").first.evaluate(
+                "e => getComputedStyle(e).fill"
+            )
+            fills[c] = fill
+        assert len(set(fills.values())) == 6, fills  # no class shares another's colour
+        assert "rgb(0, 0, 0)" not in fills.values()
+        # the boundary at the last step: the class the engine predicts in each cell
+        pg.locator(".vg-scrub").fill("1")
+        x0, x1, y0, y1 = lab.data()["grid"]["bounds"]
+        n = 24
+        for p, v in zip(model.parameters(), rec.snapshots[len(history) - 1]):
+            p.data = v
+        classes = []
+        for r in range(n):
+            for c in range(n):
+                out = model([x0 + (c + 0.5) * (x1 - x0) / n, y1 - (r + 0.5) * (y1 - y0) / n])
+                classes.append(max(range(6), key=lambda k: out[k].data))
+        for p, v in zip(model.parameters(), rec.snapshots[-1]):
+            p.data = v
+        pixels = pg.evaluate(
+            "() => Array.from(document.querySelector('.vg-boundary canvas').getContext('2d')"
+            ".getImageData(0, 0, 24, 24).data)"
+        )
+        colour_of = {}
+        for cell, k in enumerate(classes):
+            rgb = tuple(pixels[4 * cell : 4 * cell + 3])
+            assert colour_of.setdefault(k, rgb) == rgb  # one colour per class
+        assert len(set(colour_of.values())) == len(colour_of) >= 5, colour_of  # distinct
+        assert {0, 5} <= colour_of.keys()  # the pair that shared blue
+        assert pg.problems == []
+    pg.close()
+
+
+def test_two_classes_keep_their_colours(page):
+    """Blue for class 0, red for class 1, as before (and as autograd's negative / positive)."""
+    c0 = page.locator("circle.vg-pt.vg-c0").first.evaluate("e => getComputedStyle(e).fill")
+    c1 = page.locator("circle.vg-pt.vg-c1").first.evaluate("e => getComputedStyle(e).fill")
+    assert (c0, c1) == ("rgb(33, 102, 172)", "rgb(178, 24, 43)")

@@ -7,12 +7,20 @@ sample's graph with gradients from that sample alone, one box per neuron or in f
 
 from __future__ import annotations
 
+import json
+import math
 import random
 import re
 import shutil
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
+import autograd.viz
 import nn
 from autograd import Value, draw_graph
 from nn.lab import draw_sample, hardest_sample, sample_graph
@@ -116,3 +124,79 @@ def test_neurons_view_is_one_box_per_neuron(trained) -> None:
     assert svg.count('class="node"') == len(g.nodes) < 20
     assert "L2.n3 ReLU" in svg and "L3.n0 linear" in svg
     assert "t1 = 1 &#45; t0" in svg  # the hinge's margin, with its constant shown
+
+
+# --------------------------------------------------------------------------------------------
+# draw_sample escapes and colours as autograd.viz does (one implementation, not a copy)
+# --------------------------------------------------------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+BACKENDS = ["dot"] + (["wasm"] if autograd.viz._has_wasm() else [])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "caption", ["x &lt; y", "&#7;", "&#xD800;", "\nfirst line empty", "a & b <c> {d|e} \\N"]
+)
+def test_draw_sample_shows_a_hostile_caption_as_written(caption, backend) -> None:
+    random.seed(1)
+    model = nn.MLP(2, [3, 1])
+    svg = draw_sample(
+        model, [0.5, -1.0], 1, loss="hinge", caption=caption, legend=False, backend=backend
+    ).svg()
+    graph = ET.fromstring(svg).find(SVG + "g")  # the graph's own texts: its label
+    shown = [t.text for t in graph.findall(SVG + "text") if t.text.strip()]
+    assert shown == [line for line in caption.split("\n") if line]
+
+
+@pytest.mark.skipif(not autograd.viz._has_wasm(), reason="needs the WebAssembly backend")
+def test_draw_sample_caption_with_a_blank_first_line_in_a_fresh_process() -> None:
+    """The caption that trapped the WebAssembly build (a blank first line, a long one after,
+    the legend): the first render of a fresh process, as the trap depends on its state."""
+    code = """
+        import json, random
+        import nn
+        from nn.lab import draw_sample
+        random.seed(1)
+        model = nn.MLP(2, [3, 1])
+        print(json.dumps([
+            draw_sample(model, [0.5, -1.0], 1, loss="hinge", caption="\\n" + "c" * 200,
+                        backend=b).svg()
+            for b in ("wasm", "dot")
+        ]))
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    for svg in json.loads(done.stdout):
+        graph = ET.fromstring(svg).find(SVG + "g")
+        shown = [t.text for t in graph.findall(SVG + "text") if t.text.strip()]
+        assert shown[0] == "c" * 200 and "one box per neuron" in shown[1]
+
+
+def test_draw_sample_of_a_model_with_infinite_gradients() -> None:
+    """A diverged model's picture: inf gradients are full colour, the finite ones scaled."""
+    model = nn.MLP(2, [2, 2, 1])
+    for layer in model.layers:
+        for n in layer.neurons:
+            for w in n.w:
+                w.data = 1e300
+            n.b.data = 0.0
+    g = sample_graph(model, [1.0, 1.0], 0, "hinge")
+    assert math.inf in g.grads  # the engine's own gradients overflow
+    svg = ET.fromstring(draw_sample(model, [1.0, 1.0], 0, loss="hinge", legend=False).svg())
+    fills = {
+        node.get("id"): node.find(SVG + "polygon").get("fill")
+        for node in svg.iter(SVG + "g")
+        if node.get("class") == "node"
+    }
+    for i, grad in enumerate(g.grads):
+        if math.isinf(grad):
+            assert fills[f"n{i}"] == ("#ef8a62" if grad > 0 else "#67a9cf")  # full red / blue
+        elif grad == 0:
+            assert fills[f"n{i}"] == "white"

@@ -2,7 +2,7 @@
 
     rec = nn.LabRecorder(model)                  # before training: records the parameters
     history = nn.fit(model, X, y, ..., callbacks=[rec])
-    lab = nn.Lab(model, X, y, history, rec, loss="hinge")
+    lab = nn.Lab(model, X, y, history, rec, loss="hinge")   # loss: required, as trained
     lab.write("lab.html")                        # or, in Jupyter, just `lab`
 
 The page replays the run (play / pause / step / scrub): the loss curves and the decision
@@ -15,23 +15,36 @@ Why here, in ``nn``: the page needs a model, a loss and a training run, which ``
 knows nothing of (``autograd`` never imports ``nn``); it uses ``autograd`` only to build
 graphs and to lay them out with Graphviz (either backend), once per distinct graph.
 
-Size. A frame is one recorded step: its decision boundary (``grid**2`` bytes) and, for every
-pickable point, the folded graph's values and the text of every backward step, one line per
-parameter and per path between neurons (about 60 bytes each before compression). The page
-holds at most ``max_frames`` frames (spread over the run, first and last kept) and
+Size, and the work of building it. A frame is one recorded step: its decision boundary
+(``grid**2`` bytes) and, for every pickable point, the folded graph's numbers (as text) and
+the text of every backward step, one line per parameter and per path between neurons. The
+page holds at most ``max_frames`` frames (spread over the run, first and last kept) and
 ``max_points`` pickable points; the data is gzip-compressed (the browser inflates it with
-``DecompressionStream``), with the texts grouped by step so that gzip finds their likeness:
+``DecompressionStream``), with the texts grouped by step so that gzip finds their likeness.
+:func:`estimate_bytes` gives the size from the model's size alone, roughly
 
-    bytes ~ 25 KB + frames * (1.4 KB + points * 4 * (parameters + edges between neurons))
+    bytes ~ 30 KB + 50 * (parameters + edges)
+            + frames * (grid**2 + points * (4 * (parameters + edges) + 25 * boxes))
 
-(3 to 6 bytes a line measured: micrograd's 2-16-16-1 demo, 40 frames x 16 points, is
-1.47 MB). If the page would exceed ``max_bytes``, frames are dropped evenly (then points)
-until it fits, and the page says so; :class:`ValueError` if even 2 x 2 do not fit.
+(micrograd's 2-16-16-1 demo of ``make demo``, 40 frames x 16 points: 1.62 MB). Before
+anything is built, frames (then points) are dropped evenly until the estimate fits
+``max_bytes``, and the page says so; only what the page ships is built, so time and memory
+grow with ``max_bytes``, not with ``max_frames * max_points``. :class:`ValueError` if even
+2 x 2 do not fit, or if the model has more than ``max_parameters`` parameters (checked at
+once); the graph's layout keeps autograd's limits (``max_edges``, a 30 s timeout), so a model
+of more than 800 edges between neurons is refused (:class:`autograd.GraphTooLargeError`,
+a ``ValueError``).
+
+Every number on the page is formatted here (4 significant digits, or ``repr`` for the exact
+value on hover), every colour chosen here: fills are autograd's gradient colours
+(:func:`autograd.viz.grad_colour`) on the scale of the whole graph, classes get
+:func:`class_colours` (any number of them).
 """
 
 from __future__ import annotations
 
 import base64
+import colorsys
 import gzip
 import hashlib
 import html
@@ -44,24 +57,32 @@ from pathlib import Path
 from typing import Any
 
 import autograd
-from autograd import GraphDrawing
+from autograd import GraphDrawing, GraphTooLargeError
 from autograd._files import write_text_atomic
+from autograd.viz import BACKENDS, DEFAULT_MAX_EDGES, DEFAULT_TIMEOUT
+from nn._validate import class_index, positive_int, shorten
 from nn.lab._graph import (
     SampleGraph,
     draw_sample,
+    fmt,
     folded_digraph,
     hardest_sample,
+    node_colours,
     sample_graph,
 )
 from nn.metrics import predicted_class
 from nn.module import MLP
+from nn.metrics import LOSSES
 from nn.train import History
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PARAMETERS",
     "Lab",
     "LabRecorder",
+    "class_colours",
     "draw_sample",
+    "estimate_bytes",
     "hardest_sample",
     "sample_graph",
     "write_lab",
@@ -71,14 +92,25 @@ DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_MAX_FRAMES = 40
 DEFAULT_MAX_POINTS = 16
 DEFAULT_GRID = 32
+DEFAULT_MAX_PARAMETERS = 2_000
 _ATTEMPTS = 8  # rounds of thinning before giving up
+# The size estimate (see the module docstring), compressed bytes; measured, see estimate_bytes.
+_BYTES_FIXED = 10_000
+_BYTES_PER_EDGE = 50  # the layout's SVG
+_BYTES_PER_DATA_POINT = 60
+_BYTES_PER_STEP = 40
+_BYTES_PER_FRAME = 200
+_BYTES_PER_SAMPLE = 50
+_BYTES_PER_LINE = 4
+_BYTES_PER_NODE = 25
 
 
 class LabRecorder:
     """A training callback that records every parameter's value before every step.
 
-    Create it *before* training (it records the starting values then), pass it in
-    ``callbacks=`` to :func:`nn.fit` or :class:`nn.Trainer`; after training,
+    Create it *before* training (it records the starting values then), one per run, and pass
+    it in ``callbacks=`` to :func:`nn.fit` or :class:`nn.Trainer`, first (a callback that stops
+    training skips those after it); after training,
     ``snapshots[k]`` holds the parameters with which step ``k`` computed its loss (and
     ``snapshots[-1]`` the trained ones). Memory: ``(steps + 1) * parameters`` floats.
     """
@@ -95,12 +127,17 @@ class LabRecorder:
 class Lab:
     """The lab page of one training run; ``write(path)`` saves it, Jupyter displays it inline.
 
-    ``model`` is the trained MLP, ``(X, y)`` its training data (2-D inputs, class labels),
-    ``history`` and ``recorder`` from the run (see :class:`LabRecorder`), ``loss`` the loss it
-    was trained with (as :func:`nn.fit` names it). ``val`` optional held-out data, drawn
-    hollow. Limits: ``max_frames`` recorded steps, ``max_points`` pickable points, ``grid``
-    cells per side of the decision boundary, ``max_bytes`` for the page (thinned to fit).
-    ``backend`` lays the graph out (``"auto"``, ``"dot"``, ``"wasm"``, as autograd's drawing).
+    ``model`` is the trained MLP, ``(X, y)`` its training data (2-D inputs; class labels as
+    integers of any type, e.g. numpy's, converted to ``int``), ``history`` and ``recorder``
+    from the run (see :class:`LabRecorder`: one new recorder per run; a recorder of another
+    model or run is refused), ``loss`` the loss it was trained with, as :func:`nn.fit` names
+    it: a required keyword (the history does not record it). ``val`` optional held-out data
+    ``(X_val, y_val)``, drawn hollow. Limits, each a positive int: ``max_frames`` and
+    ``max_points`` (at least 2) recorded steps and pickable points, ``grid`` cells per side of
+    the decision boundary, ``max_bytes`` for the page (thinned to fit before building, see
+    the module docstring), ``max_parameters`` above which the model is refused. ``backend``
+    lays the graph out (``"auto"``, ``"dot"``, ``"wasm"``, as autograd's drawing).
+    ``ValueError`` names the argument that is wrong.
     """
 
     def __init__(
@@ -111,35 +148,55 @@ class Lab:
         history: History,
         recorder: LabRecorder,
         *,
-        loss: str = "hinge",
+        loss: str,
         val: tuple[Sequence[Sequence[float]], Sequence[int]] | None = None,
         title: str = "valuegrad lab",
         max_frames: int = DEFAULT_MAX_FRAMES,
         max_points: int = DEFAULT_MAX_POINTS,
         max_bytes: int = DEFAULT_MAX_BYTES,
         grid: int = DEFAULT_GRID,
+        max_parameters: int = DEFAULT_MAX_PARAMETERS,
         backend: str = "auto",
     ) -> None:
         if not isinstance(model, MLP):
             raise TypeError(f"Lab: the lab shows MLPs, got {type(model).__name__}")
+        if loss not in LOSSES:
+            raise ValueError(
+                f"Lab: unknown loss {shorten(loss)}: give the loss the run was trained with, "
+                f"one of {', '.join(LOSSES)}"
+            )
+        if backend not in BACKENDS:
+            raise ValueError(f"Lab: backend must be one of {BACKENDS}, got {shorten(backend)}")
+        for name, value, least in (
+            ("max_frames", max_frames, 2),
+            ("max_points", max_points, 2),
+            ("grid", grid, 1),
+            ("max_bytes", max_bytes, 1),
+            ("max_parameters", max_parameters, 1),
+        ):
+            positive_int("Lab", name, value)
+            if value < least:
+                raise ValueError(f"Lab: {name} must be at least {least}, got {value}")
         if len(history) == 0:
             raise ValueError("Lab: the history is empty; train at least one step")
-        if len(recorder.snapshots) < len(history):
+        _check_recorder(model, history, recorder)
+        count = len(recorder.params)
+        if count > max_parameters:
             raise ValueError(
-                f"Lab: the recorder holds {len(recorder.snapshots)} snapshots for "
-                f"{len(history)} steps; create the LabRecorder before training and pass it "
-                "in callbacks="
+                f"Lab: the model has {count:,} parameters, more than max_parameters="
+                f"{max_parameters:,}: its page would hold one line of arithmetic per parameter "
+                "per point and step, and its graph could not be laid out; use a smaller model "
+                "(or raise max_parameters)"
             )
-        if any(len(x) != 2 for x in X):
-            raise ValueError("Lab: the decision boundary needs 2-D inputs")
-        for name, value in (("max_frames", max_frames), ("max_points", max_points)):
-            if value < 2:
-                raise ValueError(f"Lab: {name} must be at least 2, got {value}")
-        self.model, self.X, self.y = model, [list(map(float, x)) for x in X], list(y)
+        self.model = model
+        classes = max(2, len(model.layers[-1].neurons))
+        self.X = _inputs(X, "X")
+        self.y = _labels(y, len(self.X), "y", classes)
         self.history, self.recorder, self.loss = history, recorder, loss
-        self.val = val
+        self.val = None if val is None else _val(val, classes)
         self.title = title
         self.max_frames, self.max_points, self.max_bytes = max_frames, max_points, max_bytes
+        self.max_parameters = max_parameters
         self.grid, self.backend = grid, backend
         self._payload: str | None = None
         self.notes: list[str] = []
@@ -203,6 +260,13 @@ class Lab:
         )
 
     def _build(self) -> str:
+        """Choose what fits ``max_bytes`` from the model's size first, then build only that.
+
+        The work and memory are bounded by the page's size: the number of (frame, point)
+        graphs built is chosen up front from :func:`estimate_bytes`; each is reduced to its
+        numbers (as text) and step texts at once (the engine graph is not kept); each distinct
+        graph is laid out once, within the edge and time limits of autograd's drawing.
+        """
         steps = len(self.history)
         frames = spread(steps, self.max_frames)
         points = spread(len(self.X), self.max_points)
@@ -211,36 +275,35 @@ class Lab:
             "and last always kept)",
             f"{len(points)} of {len(self.X)} training points can be picked (ringed)",
         ]
-        built = self._frames(frames, points)
-        data = self._static(points)
-        layouts = self._layouts(built)
-        payload = ""
+        probe = sample_graph(self.model, self.X[0], self.y[0], self.loss)  # the structure
+        _check_edges(len(probe.edges))
+        size = len(self.recorder.params) + len(probe.edges)
+        nodes = len(probe.nodes)
+        del probe
         base = len(self._page("").encode("utf-8"))  # the page around the data
-        for _ in range(_ATTEMPTS):
-            data["frames"] = [self._frame_data(f, built, points, layouts) for f in frames]
-            data["texts"] = _by_step([s.pop("text") for f in data["frames"] for s in f["samples"]])
-            data["layouts"] = [layout for layout, _ in layouts.values()]
+        frames, points = self._fit(frames, points, size, nodes, base)
+        built, layouts = self._frames(frames, points)
+        data = self._static(points)
+        payload = ""
+        for _ in range(_ATTEMPTS):  # the estimate was low: thin what is built, no rebuilding
+            data["frames"] = [self._frame_data(k, built, points) for k in frames]
+            data["texts"] = _by_step([built[k][1][i]["text"] for k in frames for i in points])
+            data["layouts"] = layouts
             data["notes"] = self.notes
-            data["default_point"] = _default_point(data["frames"])
+            data["default_point"] = _default_point(frames, points, built)
             payload = _encode(data)
-            size = len(payload) + base
-            if size <= self.max_bytes:
+            size_now = len(payload) + base
+            if size_now <= self.max_bytes:
                 return payload
             if len(frames) > 2:
-                keep = max(2, int(len(frames) * self.max_bytes / size * 0.9))
+                keep = max(2, int(len(frames) * self.max_bytes / size_now * 0.9))
                 frames = [frames[i] for i in spread(len(frames), keep)]
-                self.notes.append(
-                    f"thinned to {len(frames)} frames to keep the page under "
-                    f"{self.max_bytes:,} bytes (it was {size:,})"
-                )
+                self._thinned(f"{len(frames)} frames", size_now)
             elif len(points) > 2:
-                keep = max(2, int(len(points) * self.max_bytes / size * 0.9))
+                keep = max(2, int(len(points) * self.max_bytes / size_now * 0.9))
                 points = [points[i] for i in spread(len(points), keep)]
                 data = self._static(points)
-                self.notes.append(
-                    f"thinned to {len(points)} pickable points to keep the page under "
-                    f"{self.max_bytes:,} bytes (it was {size:,})"
-                )
+                self._thinned(f"{len(points)} pickable points", size_now)
             else:
                 break
         raise ValueError(
@@ -249,25 +312,82 @@ class Lab:
             "for the page: use a smaller model or raise max_bytes"
         )
 
+    def _thinned(self, what: str, size: int, *, estimated: bool = False) -> None:
+        about = "estimated at" if estimated else "it was"
+        self.notes.append(
+            f"thinned to {what} to keep the page under {self.max_bytes:,} bytes ({about} {size:,})"
+        )
+
+    def _fit(
+        self, frames: list[int], points: list[int], size: int, nodes: int, base: int
+    ) -> tuple[list[int], list[int]]:
+        """The frames and points whose estimated page fits ``max_bytes``, before building."""
+        data_points = len(self.X) + self._val_count()
+
+        def estimate(f: int, p: int) -> int:
+            return base + estimate_bytes(
+                f,
+                p,
+                size=size,
+                nodes=nodes,
+                grid=self.grid,
+                data_points=data_points,
+                steps=len(self.history),
+            )
+
+        full = estimate(len(frames), len(points))
+        if full <= self.max_bytes:
+            return frames, points
+        if estimate(2, 2) > self.max_bytes:
+            raise ValueError(
+                f"Lab: the page would need about {estimate(2, 2):,} bytes even with 2 frames "
+                f"and 2 points, more than max_bytes={self.max_bytes:,}: the model's graph "
+                f"({size:,} parameters and edges) is too large for the page, or grid="
+                f"{self.grid} too fine; use a smaller model or grid, or raise max_bytes"
+            )
+        f = len(frames)
+        while f > 2 and estimate(f, len(points)) > self.max_bytes:
+            f = max(2, min(f - 1, int(f * self.max_bytes / estimate(f, len(points)))))
+        if f < len(frames):
+            frames = [frames[i] for i in spread(len(frames), f)]
+            self._thinned(f"{len(frames)} frames", full, estimated=True)
+        p = len(points)
+        while p > 2 and estimate(len(frames), p) > self.max_bytes:
+            p = max(2, min(p - 1, int(p * self.max_bytes / estimate(len(frames), p))))
+        if p < len(points):
+            points = [points[i] for i in spread(len(points), p)]
+            self._thinned(f"{len(points)} pickable points", full, estimated=True)
+        return frames, points
+
+    def _val_count(self) -> int:
+        return len(self.val[0]) if self.val else 0
+
     def _frames(
         self, frames: list[int], points: list[int]
-    ) -> dict[int, tuple[str, dict[int, SampleGraph]]]:
-        """Per recorded step: the boundary grid and every pickable point's folded graph."""
+    ) -> tuple[dict[int, tuple[str, dict[int, dict[str, Any]]]], list[dict[str, Any]]]:
+        """Per recorded step: the boundary grid and every pickable point's numbers and texts;
+        and the layouts, one per distinct graph structure."""
         params = self.recorder.params
         final = [p.data for p in params]
         out = {}
+        layouts: dict[tuple, int] = {}
+        laid: list[dict[str, Any]] = []
         try:
             for k in frames:
                 for p, v in zip(params, self.recorder.snapshots[k]):
                     p.data = v
-                graphs = {
-                    i: sample_graph(self.model, self.X[i], self.y[i], self.loss) for i in points
-                }
-                out[k] = (self._grid(), graphs)
+                samples = {}
+                for i in points:
+                    g = sample_graph(self.model, self.X[i], self.y[i], self.loss)
+                    if g.signature not in layouts:
+                        layouts[g.signature] = len(laid)
+                        laid.append(_layout(g, self.backend))
+                    samples[i] = _sample_data(g, layouts[g.signature])
+                out[k] = (self._grid(), samples)
         finally:
             for p, v in zip(params, final):
                 p.data = v
-        return out
+        return out, laid
 
     def _grid(self) -> str:
         """The model's output on a grid, one byte a cell, base64: tanh(score) or the class."""
@@ -296,66 +416,67 @@ class Lab:
         return min(xs) - padx, max(xs) + padx, min(ys) - pady, max(ys) + pady
 
     def _static(self, points: list[int]) -> dict[str, Any]:
-        """What does not change from frame to frame: the run, the data, the grid's frame."""
+        """What does not change from frame to frame: the run, the data, the grid's frame.
+
+        Every number the page shows is here as text, formatted by Python (:func:`fmt`, or
+        ``repr`` for the exact value on hover); the floats that remain only place things.
+        """
         h = self.history
         x0, x1, y0, y1 = self._bounds()
         model = self.model
         sizes = [len(model.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in model.layers]
         has_val = any(v is not None for v in h["val_loss"])
+        curves = {"loss": h["loss"], "val_loss": h["val_loss"] if has_val else None}
+        finite = [v for c in curves.values() for v in c or [] if _finite(v)]
+        top = max([*finite, 1e-12])
+        classes = max(2, len(model.layers[-1].neurons))
+        points_rgb, area_rgb = class_colours(classes)
         return {
             "title": self.title,
             "run": f"MLP {'-'.join(map(str, sizes))}, {self.loss} loss, {h.method}",
             "loss": self.loss,
             "history": {
                 "step": h["step"],
-                "loss": h["loss"],
-                "val_loss": h["val_loss"] if has_val else None,
-                "accuracy": h["accuracy"],
+                "loss": _plotted(h["loss"]),
+                "val_loss": _plotted(curves["val_loss"]) if has_val else None,
+                "top": top,
+                "text": {
+                    "loss": _exacts(h["loss"]),
+                    "val_loss": _exacts(h["val_loss"]) if has_val else None,
+                    "accuracy": _exacts(h["accuracy"]),
+                    "top": fmt(top),
+                },
             },
             "X": self.X,
             "y": self.y,
-            "Xval": [list(map(float, x)) for x in self.val[0]] if self.val else [],
-            "yval": list(self.val[1]) if self.val else [],
+            "Xtext": [f"({_exact(a)}, {_exact(b)})" for a, b in self.X],
+            "Xfmt": [f"{fmt(a)}, {fmt(b)}" for a, b in self.X],
+            "Xval": self.val[0] if self.val else [],
+            "yval": self.val[1] if self.val else [],
             "pickable": points,
-            "grid": {"n": self.grid, "bounds": [x0, x1, y0, y1], "multiclass": self._multiclass()},
+            "class_colours": [_hex(c) for c in points_rgb],
+            "grid": {
+                "n": self.grid,
+                "bounds": [x0, x1, y0, y1],
+                "multiclass": self._multiclass(),
+                "palette": _grid_palette(self._multiclass(), area_rgb),
+            },
         }
 
     def _multiclass(self) -> bool:
         return len(self.model.layers[-1].neurons) > 1
 
-    def _layouts(
-        self, built: dict[int, tuple[str, dict[int, SampleGraph]]]
-    ) -> dict[tuple, tuple[dict[str, Any], int]]:
-        """Lay out each distinct folded graph once: signature -> (layout data, index)."""
-        layouts: dict[tuple, tuple[dict[str, Any], int]] = {}
-        for _, graphs in built.values():
-            for g in graphs.values():
-                if g.signature not in layouts:
-                    layouts[g.signature] = (_layout(g, self.backend), len(layouts))
-        return layouts
-
     def _frame_data(
         self,
         k: int,
-        built: dict[int, tuple[str, dict[int, SampleGraph]]],
+        built: dict[int, tuple[str, dict[int, dict[str, Any]]]],
         points: list[int],
-        layouts: dict[tuple, tuple[dict[str, Any], int]],
     ) -> dict[str, Any]:
-        grid, graphs = built[k]
-        samples = []
-        for i in points:
-            g = graphs[i]
-            samples.append(
-                {
-                    "layout": layouts[g.signature][1],
-                    "loss": g.loss,
-                    "v": g.values,
-                    "g": g.grads,
-                    "z": g.extra,
-                    "text": ["\n".join(lines) for _, lines in g.steps],
-                }
-            )
-        return {"step": k, "grid": grid, "samples": samples}
+        grid, samples = built[k]
+        shown = [
+            {key: v for key, v in samples[i].items() if key not in _NOT_SHIPPED} for i in points
+        ]
+        return {"step": k, "grid": grid, "samples": shown}
 
 
 def write_lab(
@@ -372,6 +493,222 @@ def write_lab(
 
 
 # ------------------------------------------------------------------------------------------
+
+
+def _check_recorder(model: MLP, history: History, recorder: LabRecorder) -> None:
+    """ValueError unless ``recorder`` recorded this model through exactly this run."""
+    if not isinstance(recorder, LabRecorder):
+        raise TypeError(f"Lab: recorder must be a LabRecorder, got {type(recorder).__name__}")
+    params = model.parameters()
+    if len(recorder.params) != len(params) or any(
+        a is not b for a, b in zip(recorder.params, params)
+    ):
+        raise ValueError(
+            "Lab: the recorder recorded another model's parameters, not this model's; "
+            "create LabRecorder(model) for the model that is trained and shown"
+        )
+    expected = len(history) + 1  # the starting values, then one snapshot per step
+    if len(recorder.snapshots) != expected:
+        raise ValueError(
+            f"Lab: the recorder holds {len(recorder.snapshots)} snapshots but this history of "
+            f"{len(history)} steps needs {expected} (the starting values and one per step): "
+            "the recorder is not this run's. Create a new LabRecorder right before each "
+            "training run and pass it in callbacks= (first, before a callback that may stop "
+            "training)"
+        )
+
+
+def _inputs(X: Sequence[Sequence[float]], name: str, *, empty: bool = False) -> list[list[float]]:
+    """The inputs as lists of 2 finite floats; ValueError naming the first bad one."""
+    out = []
+    for i, x in enumerate(X):
+        try:
+            row = [float(v) for v in x] if not isinstance(x, (str, bytes)) else None
+        except (TypeError, ValueError, OverflowError):
+            row = None
+        if row is None or any(isinstance(v, bool) for v in x):
+            raise ValueError(f"Lab: {name}[{i}] must be a pair of numbers, got {shorten(x)}")
+        if len(row) != 2:
+            raise ValueError(
+                f"Lab: the decision boundary needs 2-D inputs, {name}[{i}] has {len(row)}"
+            )
+        if not all(math.isfinite(v) for v in row):
+            raise ValueError(f"Lab: {name}[{i}] must be finite, got {shorten(x)}")
+        out.append(row)
+    if not out and not empty:
+        raise ValueError(f"Lab: {name} is empty")
+    return out
+
+
+def _labels(y: Sequence[int], n: int, name: str, classes: int) -> list[int]:
+    """The labels as int class indices (numpy ints and 1.0 welcome; bools and 0.5 not)."""
+    labels = []
+    for i, label in enumerate(y):
+        c = class_index(label)
+        if c is None or not 0 <= c < classes:
+            raise ValueError(
+                f"Lab: {name}[{i}] must be a class index, an integer in 0..{classes - 1}, "
+                f"got {shorten(label)}"
+            )
+        labels.append(c)
+    if len(labels) != n:
+        raise ValueError(f"Lab: {name} has {len(labels)} labels for {n} inputs")
+    return labels
+
+
+def _val(val: Any, classes: int) -> tuple[list[list[float]], list[int]]:
+    if not isinstance(val, (tuple, list)) or len(val) != 2:
+        raise ValueError("Lab: val must be a pair (X_val, y_val)")
+    X = _inputs(val[0], "val X", empty=True)
+    return X, _labels(val[1], len(X), "val y", classes)
+
+
+def estimate_bytes(
+    frames: int, points: int, *, size: int, nodes: int, grid: int, data_points: int, steps: int
+) -> int:
+    """The page's data (compressed, base64), estimated before anything is built.
+
+    ``size`` is the model's parameters plus the folded graph's edges (one line of arithmetic
+    each per frame and point, and the layout's edges), ``nodes`` the folded graph's boxes
+    (their numbers and colours per frame and point), ``grid**2`` cells per frame,
+    ``data_points`` training and validation points and ``steps`` history records listed
+    once. Measured on MLPs 2-3-1 to 2-24-24-1 (2 to 40 frames, 2 to 16 points), it errs
+    high, by up to 60% for the smallest: a page may be thinned more than needed, never built
+    much larger than ``max_bytes`` before it is thinned.
+    """
+    per_sample = _BYTES_PER_LINE * size + _BYTES_PER_NODE * nodes + _BYTES_PER_SAMPLE
+    per_frame = _BYTES_PER_FRAME + grid * grid + points * per_sample
+    fixed = _BYTES_FIXED + _BYTES_PER_EDGE * size + _BYTES_PER_DATA_POINT * data_points
+    return fixed + _BYTES_PER_STEP * steps + frames * per_frame
+
+
+def _check_edges(edges: int) -> None:
+    """GraphTooLargeError (a ValueError) if the folded graph is too large to lay out."""
+    if edges > DEFAULT_MAX_EDGES:
+        raise GraphTooLargeError(
+            f"Lab: one sample's graph has {edges:,} edges between neurons, more than autograd's "
+            f"drawing lays out (max_edges={DEFAULT_MAX_EDGES}); use a model with fewer or "
+            "narrower layers"
+        )
+
+
+def _layout(g: SampleGraph, backend: str) -> dict[str, Any]:
+    """The folded graph laid out by Graphviz as SVG, with placeholder numbers to fill in.
+
+    Within autograd's limits: at most ``DEFAULT_MAX_EDGES`` edges and ``DEFAULT_TIMEOUT``
+    seconds (:class:`autograd.RenderTimeoutError` past it).
+    """
+    _check_edges(len(g.edges))
+    count = len(g.nodes)
+    drawing = GraphDrawing(
+        folded_digraph(g, values=False),
+        backend,
+        count,
+        nodes=count,
+        edges=len(g.edges),
+        timeout=DEFAULT_TIMEOUT,
+    )
+    svg = drawing.svg()
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
+    return {
+        "svg": svg,
+        "names": [n.name for n in g.nodes],
+        "kinds": [n.kind for n in g.nodes],
+        "order": [i for i, _ in g.steps],
+        "edges": g.edges,
+    }
+
+
+#: What a sample keeps that the page does not get: its float loss, its texts (shipped by step).
+_NOT_SHIPPED = ("loss_value", "text")
+
+
+def _sample_data(g: SampleGraph, layout: int) -> dict[str, Any]:
+    """One sample at one step as the page shows it: every number as text, every fill colour.
+
+    ``v``/``g`` the boxes' data and grad (:func:`fmt`), ``vx``/``gx``/``z`` their exact values
+    for hover (``repr``), ``c`` the fills (autograd's gradient colours over the whole graph).
+    The engine graph is not kept: this is all the page needs of it.
+    """
+    return {
+        "layout": layout,
+        "loss": fmt(g.loss),
+        "lossx": _exact(g.loss),
+        "v": [fmt(x) for x in g.values],
+        "g": [fmt(x) for x in g.grads],
+        "vx": [_exact(x) for x in g.values],
+        "gx": [_exact(x) for x in g.grads],
+        "z": [None if e is None else [_exact(e[0]), _exact(e[1])] for e in g.extra],
+        "c": node_colours(g.grads),
+        "loss_value": g.loss,
+        "text": ["\n".join(lines) for _, lines in g.steps],
+    }
+
+
+def _exact(x: float) -> str:
+    """The exact value, as Python writes it (the shortest text that reads back the same)."""
+    return repr(float(x))
+
+
+def _exacts(xs: Sequence[float | None]) -> list[str | None]:
+    return [None if x is None else _exact(x) for x in xs]
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+def _plotted(xs: Sequence[float | None]) -> list[float | None]:
+    """A curve's points: None where there is no finite value to plot (JSON has no inf)."""
+    return [x if _finite(x) else None for x in xs]
+
+
+# Today's colours for up to 5 classes (points dark, regions light); more: a ramp of hues.
+_POINT_RGB = [(33, 102, 172), (178, 24, 43), (27, 120, 55), (118, 42, 131), (184, 134, 11)]
+_AREA_RGB = [(103, 169, 207), (239, 138, 98), (120, 190, 120), (200, 160, 220), (230, 200, 90)]
+
+
+def class_colours(k: int) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+    """``k`` distinct colours for the classes: (points' colours, decision regions' colours).
+
+    Up to 5 classes: blue, red, green, purple, gold (2 classes: blue and red, as autograd's
+    negative and positive). More: ``k`` hues evenly spaced around the colour wheel from blue.
+    """
+    if k <= len(_POINT_RGB):
+        return _POINT_RGB[:k], _AREA_RGB[:k]
+
+    def ramp(lightness: float, saturation: float) -> list[tuple[int, int, int]]:
+        out = []
+        for i in range(k):
+            rgb = colorsys.hls_to_rgb((0.58 + i / k) % 1.0, lightness, saturation)
+            out.append(tuple(round(255 * c) for c in rgb))  # type: ignore[misc]
+        return out  # type: ignore[return-value]
+
+    return ramp(0.35, 0.7), ramp(0.72, 0.6)
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _mix(rgb: tuple[int, int, int], strength: float) -> list[int]:
+    """``rgb`` mixed with white: 0 white, 1 the colour itself."""
+    return [round(255 + (c - 255) * strength) for c in rgb]
+
+
+def _grid_palette(multiclass: bool, area: list[tuple[int, int, int]]) -> list[list[int]]:
+    """The colour of each byte value of the boundary grid, as [r, g, b]: the page only looks up.
+
+    Multiclass: byte = predicted class, its region's colour, light. One output: byte =
+    127.5 + 127.5 tanh(score), blue (negative, class 0) to red (positive, class 1), paler near 0.
+    """
+    if multiclass:
+        return [_mix(c, 0.45) for c in area]
+    out = []
+    for v in range(256):
+        t = (v - 127.5) / 127.5
+        out.append(_mix(area[1] if t > 0 else area[0], 0.15 + 0.5 * abs(t)))
+    return out
 
 
 def spread(n: int, k: int) -> list[int]:
@@ -391,12 +728,14 @@ def _by_step(texts: list[list[str]]) -> list[list[str | None]]:
     return [[t[s] if s < len(t) else None for t in texts] for s in range(steps)]
 
 
-def _default_point(frames: list[dict[str, Any]]) -> int:
+def _default_point(
+    frames: list[int], points: list[int], built: dict[int, tuple[str, dict[int, dict[str, Any]]]]
+) -> int:
     """The pickable point to show first: the largest loss at the last recorded step, so that
     gradient flows in its graph (a point with loss 0, e.g. beyond the hinge's margin, has
     no gradient anywhere); failing that, at the first step."""
-    for frame in (frames[-1], frames[0]):
-        losses = [s["loss"] for s in frame["samples"]]
+    for k in (frames[-1], frames[0]):
+        losses = [built[k][1][i]["loss_value"] for i in points]
         if max(losses) > 0:
             return losses.index(max(losses))
     return 0
@@ -409,25 +748,3 @@ def _encode(data: dict[str, Any]) -> str:
 
 def _asset(name: str) -> str:
     return resources.files("nn.lab").joinpath(name).read_text(encoding="utf-8")
-
-
-def _layout(g: SampleGraph, backend: str) -> dict[str, Any]:
-    """The folded graph laid out by Graphviz as SVG, with placeholder numbers to fill in."""
-    count = len(g.nodes)
-    drawing = GraphDrawing(
-        folded_digraph(g, values=False),
-        backend,
-        count,
-        nodes=count,
-        edges=len(g.edges),
-        timeout=None,
-    )
-    svg = drawing.svg()
-    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
-    return {
-        "svg": svg,
-        "names": [n.name for n in g.nodes],
-        "kinds": [n.kind for n in g.nodes],
-        "order": [i for i, _ in g.steps],
-        "edges": g.edges,
-    }

@@ -23,6 +23,7 @@ from typing import Any
 
 import autograd
 from autograd import GraphDrawing, Value, backward_steps
+from autograd.viz import grad_colour, grad_scale, graph_label
 from nn.metrics import classification_loss
 from nn.module import MLP
 
@@ -332,9 +333,6 @@ def _source_name(m: Value, w: Value, group: dict[Value, int], nodes: list[Displa
 # Pictures
 # --------------------------------------------------------------------------------------------
 
-_RED = (239, 138, 98)
-_BLUE = (103, 169, 207)
-
 
 def folded_digraph(
     g: SampleGraph, *, values: bool = True, caption: str | None = None, legend: bool = False
@@ -344,6 +342,8 @@ def folded_digraph(
 
     With ``values`` the boxes show the data and gradient and are coloured by the gradient (as
     :func:`autograd.draw_graph`); without, they hold placeholders for the lab page to fill in.
+    Every label goes through :func:`autograd.viz.graph_label` and every fill through
+    :func:`autograd.viz.grad_colour`: the same escaping and colours as autograd's drawings.
     """
     import graphviz
 
@@ -362,25 +362,25 @@ def folded_digraph(
         node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box", "style": "filled"},
         edge_attr={"arrowsize": "0.5", "color": "#b0b0b0"},
     )
-    scale = max((abs(x) for x in g.grads), default=0.0)
+    colours = node_colours(g.grads)
     last = max(n.layer for n in g.nodes)
     for layer in sorted({n.layer for n in g.nodes}):
         title = "inputs" if layer == 0 else "loss" if layer == last else f"layer {layer}"
         with dot.subgraph(name=f"cluster_{layer}") as sub:
-            sub.attr(label=title, style="rounded", color="#cccccc", fontsize="11")
+            sub.attr(label=graph_label(title), style="rounded", color="#cccccc", fontsize="11")
             for i, n in enumerate(g.nodes):
                 if n.layer != layer:
                     continue
                 if values:
                     head = n.picture_label or n.label
                     text = f"{head}\ndata {fmt(g.values[i])}\ngrad {fmt(g.grads[i])}"
-                    fill = _colour(g.grads[i], scale)
+                    fill = colours[i]
                 else:
                     text, fill = f"{n.label}\ndata -0.0000\ngrad -0.0000", "white"
-                sub.node(f"n{i}", label=text, id=f"n{i}", fillcolor=fill)
+                sub.node(f"n{i}", label=graph_label(text), id=f"n{i}", fillcolor=fill)
     for a, b in g.edges:
         dot.edge(f"n{a}", f"n{b}", id=f"e{a}_{b}")
-    lines = [caption] if caption else []
+    lines = [caption] if caption is not None else []
     if legend:
         signs = [("red = positive grad", any(x > 0 for x in g.grads))]
         signs += [("blue = negative grad", any(x < 0 for x in g.grads))]
@@ -391,16 +391,15 @@ def folded_digraph(
         )
         lines.append("fill: " + ", ".join(t for t, on in signs if on))
     if lines:
-        dot.attr(label="\n".join(line.replace("\\", "\\\\") for line in lines))
+        dot.attr(label=graph_label("\n".join(lines)))
     return dot
 
 
-def _colour(grad: float, scale: float) -> str:
-    if not grad or scale == 0.0 or grad != grad:
-        return "white"
-    strength = min(abs(grad) / scale, 1.0)
-    r, gr, b = (round(255 + (c - 255) * strength) for c in (_RED if grad > 0 else _BLUE))
-    return f"#{r:02x}{gr:02x}{b:02x}"
+def node_colours(grads: Sequence[float]) -> list[str]:
+    """The fill of each box for these gradients: autograd's colours, scaled to the largest
+    finite ``|grad|`` (infinite gradients are full colour, NaN white)."""
+    scale = grad_scale(grads)
+    return [grad_colour(x, scale) for x in grads]
 
 
 def draw_sample(

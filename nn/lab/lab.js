@@ -1,8 +1,11 @@
 /* valuegrad lab: replays a recorded training run and steps through backward node by node.
  *
  * Every number shown here was computed by the Python engine (nn/lab/__init__.py) and shipped
- * in the page as gzip-compressed JSON. This script only decodes, formats and draws: it never
- * recomputes a value, a gradient or a loss. No dependencies, no network, no build step.
+ * in the page as gzip-compressed JSON, already formatted as text (4 significant digits, or
+ * the exact value for hover), with every colour (gradient fills, classes, the decision
+ * boundary's palette). This script only decodes, places and displays: it never formats a
+ * number, computes a colour or recomputes a value, a gradient or a loss. No dependencies,
+ * no network, no build step.
  *
  * Usage (written by Python): ValuegradLab.mount(element), where element holds a
  * <script type="application/x-valuegrad-lab"> with the base64 data.
@@ -11,7 +14,6 @@
   "use strict";
   if (window.ValuegradLab) return; // several labs in one notebook share one copy
   var SVGNS = "http://www.w3.org/2000/svg";
-  var RED = [239, 138, 98], BLUE = [103, 169, 207];
 
   /* base64 -> gzip -> JSON, with the browser's own inflater (no library). */
   function decode(b64) {
@@ -21,21 +23,6 @@
       return Promise.reject(new Error("this browser has no DecompressionStream (needs Chrome 80, Firefox 113, Safari 16.4 or newer)"));
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
     return new Response(stream).text().then(JSON.parse);
-  }
-
-  /* Formatting for display: 4 significant digits; hover shows String(x), the exact float. */
-  function fmt(x) {
-    if (x === null || x === undefined) return "-";
-    if (x === 0) return "0"; // either sign: a signed zero teaches nothing
-    var a = Math.abs(x);
-    return a >= 1e-4 && a < 1e6 ? String(Number(x.toPrecision(4))) : x.toPrecision(4);
-  }
-
-  /* White for 0, up to full red (positive) or blue (negative) at |g| = scale. */
-  function gradColour(g, scale) {
-    if (!g || !isFinite(g) || !scale) return "#ffffff";
-    var s = Math.min(Math.abs(g) / scale, 1), base = g > 0 ? RED : BLUE;
-    return "rgb(" + base.map(function (c) { return Math.round(255 + (c - 255) * s); }).join(",") + ")";
   }
 
   function el(tag, attrs, parent, text) {
@@ -142,9 +129,9 @@
     this.scrub.value = this.fi;
     this.stepReadout.textContent = "training step " + k + " of " + (h.step.length - 1) +
       " (recorded frame " + (this.fi + 1) + " of " + d.frames.length + ")";
-    var text = "step " + k + ": loss " + String(h.loss[k]);
-    if (h.val_loss && h.val_loss[k] !== null) text += ", validation loss " + String(h.val_loss[k]);
-    if (h.accuracy[k] !== null) text += ", batch accuracy " + String(h.accuracy[k]);
+    var t = h.text, text = "step " + k + ": loss " + t.loss[k];
+    if (t.val_loss && t.val_loss[k] !== null) text += ", validation loss " + t.val_loss[k];
+    if (t.accuracy[k] !== null) text += ", batch accuracy " + t.accuracy[k];
     this.lossReadout.textContent = text;
     this.lossMarker.setAttribute("x1", this.lx(k));
     this.lossMarker.setAttribute("x2", this.lx(k));
@@ -156,21 +143,20 @@
 
   Lab.prototype.buildLoss = function (parent) {
     var h = this.d.history, W = 400, H = 200, P = 30, self = this;
-    var all = h.loss.concat(h.val_loss || []).filter(function (v) { return v !== null && isFinite(v); });
-    var top = Math.max.apply(null, all.concat([1e-12])), n = Math.max(h.loss.length - 1, 1);
+    var top = h.top, n = Math.max(h.loss.length - 1, 1);
     this.lx = function (k) { return P + (W - P - 5) * k / n; };
     var ly = function (v) { return H - P - (H - P - 5) * v / top; };
     var svg = el("svg:svg", { viewBox: "0 0 " + W + " " + H, "class": "vg-loss" }, parent);
     el("svg:line", { x1: P, y1: H - P, x2: W - 5, y2: H - P, "class": "vg-axis" }, svg);
     el("svg:line", { x1: P, y1: 5, x2: P, y2: H - P, "class": "vg-axis" }, svg);
-    el("svg:text", { x: P - 3, y: 12, "text-anchor": "end", "class": "vg-tick" }, svg, fmt(top));
+    el("svg:text", { x: P - 3, y: 12, "text-anchor": "end", "class": "vg-tick" }, svg, h.text.top);
     el("svg:text", { x: P - 3, y: H - P, "text-anchor": "end", "class": "vg-tick" }, svg, "0");
     el("svg:text", { x: W - 5, y: H - P + 14, "text-anchor": "end", "class": "vg-tick" }, svg, "step " + n);
     [["loss", "vg-train"], ["val_loss", "vg-val"]].forEach(function (pair) {
       var ys = h[pair[0]];
       if (!ys) return;
       var pts = [];
-      ys.forEach(function (v, k) { if (v !== null && isFinite(v)) pts.push(self.lx(k) + "," + ly(v)); });
+      ys.forEach(function (v, k) { if (v !== null) pts.push(self.lx(k) + "," + ly(v)); });
       el("svg:polyline", { points: pts.join(" "), "class": pair[1] }, svg);
     });
     el("svg:text", { x: W - 5, y: 14, "text-anchor": "end", "class": "vg-tick vg-train-label" }, svg, "train");
@@ -179,8 +165,8 @@
     svg.addEventListener("mousemove", function (e) {
       var r = svg.getBoundingClientRect(), x = (e.clientX - r.left) / r.width * W;
       var k = Math.max(0, Math.min(n, Math.round((x - P) / (W - P - 5) * n)));
-      var t = "step " + k + ": loss " + String(h.loss[k]);
-      if (h.val_loss && h.val_loss[k] !== null) t += ", validation loss " + String(h.val_loss[k]);
+      var t = "step " + k + ": loss " + h.text.loss[k];
+      if (h.text.val_loss && h.text.val_loss[k] !== null) t += ", validation loss " + h.text.val_loss[k];
       self.hover.textContent = t;
     });
   };
@@ -198,18 +184,20 @@
     var pickable = {};
     d.pickable.forEach(function (i, j) { pickable[i] = j; });
     this.pointEls = {};
+    var colour = function (c) { return "--vg-c: " + d.class_colours[c]; };
     d.Xval.forEach(function (x, i) {
-      el("svg:circle", { cx: px(x), cy: py(x), r: 3, "class": "vg-val-pt vg-c" + d.yval[i] }, svg);
+      el("svg:circle", { cx: px(x), cy: py(x), r: 3, "class": "vg-val-pt vg-c" + d.yval[i],
+                         style: colour(d.yval[i]) }, svg);
     });
     d.X.forEach(function (x, i) {
       var j = pickable[i], pick = j !== undefined;
       var c = el("svg:circle", {
-        cx: px(x), cy: py(x), r: pick ? 6 : 3, "data-index": i,
+        cx: px(x), cy: py(x), r: pick ? 6 : 3, "data-index": i, style: colour(d.y[i]),
         "class": "vg-pt vg-c" + d.y[i] + (pick ? " vg-pickable" : "")
       }, svg);
       c.addEventListener("mouseenter", function () {
-        self.pointReadout.textContent = "point " + i + ": x = (" + String(x[0]) + ", " + String(x[1]) +
-          "), class " + d.y[i] + (pick ? "" : " (not recorded: pick a ringed point)");
+        self.pointReadout.textContent = "point " + i + ": x = " + d.Xtext[i] +
+          ", class " + d.y[i] + (pick ? "" : " (not recorded: pick a ringed point)");
       });
       if (pick) {
         self.pointEls[j] = c;
@@ -221,12 +209,9 @@
   Lab.prototype.drawGrid = function () {
     var g = this.d.grid, bin = atob(this.d.frames[this.fi].grid);
     var ctx = this.canvas.getContext("2d"), img = ctx.createImageData(g.n, g.n);
-    var palette = [BLUE, RED, [120, 190, 120], [200, 160, 220], [230, 200, 90]];
     for (var i = 0; i < bin.length; i++) {
-      var v = bin.charCodeAt(i), base, s;
-      if (g.multiclass) { base = palette[v % palette.length]; s = 0.45; }
-      else { var t = (v - 127.5) / 127.5; base = t > 0 ? RED : BLUE; s = 0.15 + 0.5 * Math.abs(t); }
-      for (var c = 0; c < 3; c++) img.data[4 * i + c] = Math.round(255 + (base[c] - 255) * s);
+      var rgb = g.palette[bin.charCodeAt(i)]; // each byte's colour, chosen in Python
+      for (var c = 0; c < 3; c++) img.data[4 * i + c] = rgb[c];
       img.data[4 * i + 3] = 255;
     }
     ctx.putImageData(img, 0, 0);
@@ -247,10 +232,10 @@
       self.pointEls[j].classList.toggle("vg-picked", +j === self.pi);
     });
     if (s.layout !== this.layout) this.placeLayout(s.layout);
-    var x = d.X[i];
-    this.graphTitle.textContent = "Point " + i + " (x = " + fmt(x[0]) + ", " + fmt(x[1]) + "; class " +
-      d.y[i] + "): its own " + d.loss + " loss " + fmt(s.loss) + " at step " + d.frames[this.fi].step +
+    this.graphTitle.textContent = "Point " + i + " (x = " + d.Xfmt[i] + "; class " +
+      d.y[i] + "): its own " + d.loss + " loss " + s.loss + " at step " + d.frames[this.fi].step +
       ", one box per neuron";
+    this.graphTitle.title = "loss = " + s.lossx;
     this.showBackward(this.bstep);
   };
 
@@ -286,13 +271,12 @@
     var s = this.sample(), lay = this.lay, self = this, n = lay.order.length;
     this.bstep = Math.max(-1, Math.min(n - 1, b));
     var current = this.bstep >= 0 ? lay.order[this.bstep] : -1;
-    var scale = 0;
-    s.g.forEach(function (g, k) { if (self.rank[k] <= self.bstep && isFinite(g)) scale = Math.max(scale, Math.abs(g)); });
     this.nodes.forEach(function (node, k) {
       var reached = self.rank[k] <= self.bstep;
-      node.data.textContent = "data " + fmt(s.v[k]);
-      node.grad.textContent = "grad " + (reached ? fmt(s.g[k]) : "?");
-      if (node.shape) node.shape.setAttribute("fill", reached ? gradColour(s.g[k], scale) : "#ffffff");
+      node.data.textContent = "data " + s.v[k];
+      node.grad.textContent = "grad " + (reached ? s.g[k] : "?");
+      // a reached node's fill: its gradient's colour on the scale of the whole graph
+      if (node.shape) node.shape.setAttribute("fill", reached ? s.c[k] : "white");
       node.g.classList.toggle("vg-pending", !reached);
       node.g.classList.toggle("vg-current", k === current);
       if (node.title) node.title.textContent = self.exact(k, reached);
@@ -311,9 +295,9 @@
   };
 
   Lab.prototype.exact = function (k, reached) {
-    var s = this.sample(), t = this.lay.names[k] + ": data = " + String(s.v[k]) +
-      ", grad = " + (reached ? String(s.g[k]) : "? (not reached yet)");
-    if (s.z[k]) t += "; z = " + String(s.z[k][0]) + (reached ? ", z.grad = " + String(s.z[k][1]) : "");
+    var s = this.sample(), t = this.lay.names[k] + ": data = " + s.vx[k] +
+      ", grad = " + (reached ? s.gx[k] : "? (not reached yet)");
+    if (s.z[k]) t += "; z = " + s.z[k][0] + (reached ? ", z.grad = " + s.z[k][1] : "");
     return t;
   };
 
