@@ -56,8 +56,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograd._files import write_text_atomic
 from autograd.engine import Value, backward_steps
+from autograd.extend import write_text_atomic
 
 if TYPE_CHECKING:
     import graphviz
