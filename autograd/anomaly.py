@@ -115,7 +115,7 @@ class _Detector:
 
 def _user_frame() -> tuple[str, int, str]:
     """(file, line, function) of the innermost caller outside this distribution's packages."""
-    frame = sys._getframe(2)
+    frame: types.FrameType | None = sys._getframe(2)
     library = _library_packages()
     while frame is not None and _module_package(frame) in library:
         frame = frame.f_back

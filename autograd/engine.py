@@ -33,10 +33,11 @@ import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, Union
+from typing import Any, Protocol, Union, cast
 
 from autograd import ops
-from autograd.ops import DomainError, Grad, Op, OutOfDomain, Rule
+from autograd.ops import DomainError as DomainError
+from autograd.ops import Grad, Op, OutOfDomain, Rule, RuleOf
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -240,7 +241,7 @@ def _no_rule(g: Grad, out: Grad, /, *parents: Grad) -> tuple[Grad, ...]:
 
 def _unary(op: Op) -> Callable[[Value], Value]:
     """The method ``a.<op>()``: a node with one parent, computed by the row."""
-    forward, rule, label = op.forward, op.rule, op.label
+    forward, rule, label = op.forward, cast(Rule, op.rule), op.label
 
     def method(self: Value) -> Value:
         try:
@@ -255,12 +256,12 @@ def _unary(op: Op) -> Callable[[Value], Value]:
 
 def _binary(op: Op, reflected: bool = False) -> Callable[[Value, Operand], Value]:
     """The dunder ``a <op> b`` (or, ``reflected``, ``b <op> a`` for a number b)."""
-    forward, rule, label = op.forward, op.rule, op.label
+    forward, rule, label = op.forward, cast(Rule, op.rule), op.label
 
     def method(self: Value, other: Operand) -> Value:
         o = _lift(other, label)
         if o is None:
-            return NotImplemented
+            return NotImplemented  # type: ignore[no-any-return]
         a, b = (o, self) if reflected else (self, o)
         try:
             return make_node(forward(a.data, b.data), (a, b), label, rule)
@@ -277,7 +278,7 @@ def _with_constant(op: Op, a: Value, c: float, shown: object) -> Value:
         data = op.forward(a.data, c)
     except OutOfDomain as error:
         raise error.naming(a) from None
-    return make_node(data, (a,), op.label.format(c=shown), op.rule(c))
+    return make_node(data, (a,), op.label.format(c=shown), cast(RuleOf, op.rule)(c))
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,7 +518,7 @@ def _check_not_stale(root: Value, leaves: set[Value]) -> tuple[Value, ...]:
     change made between the forward pass and the *first* backward is caught only by
     :func:`autograd.detect_anomaly`.
     """
-    seen = getattr(root, "_seen", None)
+    seen: tuple[tuple[Value, ...], list[float]] | None = getattr(root, "_seen", None)
     if seen is not None:
         nodes, data = seen
         if all(map(operator.eq, map(_data_of, nodes), data)):
@@ -532,7 +533,7 @@ def _check_not_stale(root: Value, leaves: set[Value]) -> tuple[Value, ...]:
                     "pass again to build a new graph"
                 )
     nodes = tuple(leaves)
-    root._seen = (nodes, list(map(_data_of, nodes)))
+    root._seen = (nodes, list(map(_data_of, nodes)))  # type: ignore[attr-defined]
     return nodes
 
 
@@ -585,7 +586,7 @@ def _accumulate_gradients(order: list[Value], seed: float) -> None:
 # The power with a Value exponent, comparisons, one step by hand, the fused n-ary operations
 # --------------------------------------------------------------------------------------------
 
-_dot_rule, _sum_rule = ops.DOT.rule, ops.SUM.rule
+_dot_rule, _sum_rule = cast(Rule, ops.DOT.rule), cast(Rule, ops.SUM.rule)
 
 
 _pow = _binary(ops.POW)  # a ** b for a Value b
@@ -640,7 +641,7 @@ def dot(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand = 0
         bias = as_value(bias, "autograd.dot(bias)")
         total = bias.data
         for w, x in zip(ws, xs):
-            total += w.data * x.data
+            total += w.data * x.data  # type: ignore[union-attr]
     return make_node(total, (*ws, *xs, bias), "dot", _dot_rule)  # type: ignore[arg-type]
 
 
@@ -698,7 +699,7 @@ def backward_steps(root: Value, grad: Operand = 1.0) -> Iterator[tuple[Value, fl
     the last layer's gradients finished before the layer to its left is touched; with
     elementwise neurons the order interleaves the layers' ``*`` and ``+`` nodes.
     """
-    return backward_pass(root, grad, create_graph=False)
+    return cast(Iterator[tuple[Value, float]], backward_pass(root, grad, create_graph=False))
 
 
 def backward_pass(
@@ -730,12 +731,17 @@ def backward_pass(
             _propagate(node, g, local, grads, detector)
 
 
-def _propagate(node: Value, g: Grad, local: tuple, grads: dict[Value, Grad], detector: AnomalyHook | None
+def _propagate(
+    node: Value,
+    g: Grad,
+    local: tuple[Grad, ...],
+    grads: dict[Value, Grad],
+    detector: AnomalyHook | None,
 ) -> None:
     """Add a node's local gradients to its parents' (after the anomaly check, if any)."""
     if detector is not None:
         detector.check_gradients(node, g, local)
-    for p, gp in zip(node._prev, local):
+    for p, gp in zip(node._prev, local, strict=True):
         grads[p] = grads[p] + gp if p in grads else gp
 
 

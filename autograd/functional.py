@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextvars
 import functools
 from collections.abc import Callable, Sequence
-from typing import Union, overload
+from typing import Any, Union, overload
 
 from autograd import ops
 from autograd.engine import Value, enable_grad, no_grad
@@ -85,7 +85,9 @@ def _argnums(argnums: ArgNums, n_args: int, where: str) -> tuple[int, ...]:
     return tuple(i % n_args for i in nums)
 
 
-def _variables(args: tuple, nums: tuple[int, ...], where: str) -> tuple[list, list[Value]]:
+def _variables(
+    args: tuple[Any, ...], nums: tuple[int, ...], where: str
+) -> tuple[list[Any], list[Value]]:
     """The call's arguments with the differentiated ones turned into fresh graph nodes.
 
     A number becomes a leaf. A Value (we are inside an outer transform) becomes a new node
@@ -105,7 +107,7 @@ def _variables(args: tuple, nums: tuple[int, ...], where: str) -> tuple[list, li
     return call_args, [made[i] for i in nums]
 
 
-def _vjp_identity(g: Grad, out: Grad, a: Grad) -> tuple:
+def _vjp_identity(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
     return (g,)
 
 
@@ -119,7 +121,9 @@ def _number(x: object, where: str) -> float:
         ) from None
 
 
-def _evaluate(f: Callable, args: tuple, argnums: ArgNums, where: str):
+def _evaluate(
+    f: Callable[..., Operand], args: tuple[Any, ...], argnums: ArgNums, where: str
+) -> tuple[Value, list[Value], bool, bool]:
     """Run ``f`` on graph variables; returns (output, variables, nested, single).
 
     As ``torch.func.grad``, a transform records ``f`` even under ``no_grad``.
@@ -138,12 +142,14 @@ def _evaluate(f: Callable, args: tuple, argnums: ArgNums, where: str):
     return out, variables, nested, isinstance(argnums, int)
 
 
-def _derivative(out: Value, variables: list[Value], nested: bool, single: bool):
+def _derivative(
+    out: Value, variables: list[Value], nested: bool, single: bool
+) -> Grad | tuple[Grad, ...]:
     grads = gradients(out, variables, create_graph=nested)
     return grads[0] if single else grads
 
 
-def value_and_grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
+def value_and_grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The function ``x -> (f(x), f'(x))``, like ``jax.value_and_grad``.
 
     ``f`` takes numbers and returns one number, computed with Value operations (``x * x``,
@@ -154,7 +160,7 @@ def value_and_grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
     """
 
     @functools.wraps(f)
-    def value_and_grad_f(*args):
+    def value_and_grad_f(*args: Any) -> tuple[Operand, Grad | tuple[Grad, ...]]:
         out, variables, nested, single = _evaluate(f, args, argnums, "value_and_grad")
         derivative = _derivative(out, variables, nested, single)
         return (out if nested else out.data), derivative
@@ -162,7 +168,7 @@ def value_and_grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
     return value_and_grad_f
 
 
-def grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
+def grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The function ``x -> f'(x)``, like ``jax.grad``; see :func:`value_and_grad`.
 
     >>> cube = lambda x: x * x * x
@@ -171,14 +177,14 @@ def grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
     """
 
     @functools.wraps(f)
-    def grad_f(*args):
+    def grad_f(*args: Any) -> Grad | tuple[Grad, ...]:
         out, variables, nested, single = _evaluate(f, args, argnums, "grad")
         return _derivative(out, variables, nested, single)
 
     return grad_f
 
 
-def hessian(f: Callable[..., Operand], argnums: ArgNums | None = None) -> Callable:
+def hessian(f: Callable[..., Operand], argnums: ArgNums | None = None) -> Callable[..., Any]:
     """The function returning the matrix of second derivatives ``H[i][j] = d2f/dxi dxj``.
 
     With ``argnums=None`` every positional argument is differentiated. The result is a list
@@ -186,7 +192,7 @@ def hessian(f: Callable[..., Operand], argnums: ArgNums | None = None) -> Callab
     per row, so it is meant for functions of a few variables.
     """
 
-    def hessian_f(*args):
+    def hessian_f(*args: Any) -> list[list[Grad]]:
         nums = tuple(range(len(args))) if argnums is None else argnums
         out, variables, nested, _ = _evaluate(f, args, nums, "hessian")
         first = gradients(out, variables, create_graph=True)
@@ -276,12 +282,14 @@ def custom_op(
     if arity == 0:
         raise TypeError(f"custom_op {name!r}: give one derivative per input, got none")
 
-    def vjp(g: Grad, out: Grad, *xs: Grad) -> tuple:
+    def vjp(g: Grad, out: Grad, *xs: Grad) -> tuple[Grad, ...]:
+        partials: list[Grad]
         if isinstance(g, Value) or isinstance(xs[0], Value):
             partials = [_recorded(d(*xs), i) for i, d in enumerate(derivatives)]
         else:
             with no_grad():
-                partials = [float(d(*[Value(x) for x in xs])) for d in derivatives]
+                numbers = [float(x) for x in xs]
+                partials = [float(d(*map(Value, numbers))) for d in derivatives]
         return tuple(g * p for p in partials)
 
     def _recorded(partial: object, i: int) -> Value:

@@ -43,7 +43,7 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, Union
+from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
     from autograd.engine import Value
@@ -52,10 +52,11 @@ if TYPE_CHECKING:
 Grad = Union[float, "Value"]
 
 
-class Rule(Protocol):
-    """A local-gradient rule: ``rule(g, out, *parents)`` is ``g * dout/dparent`` per parent."""
-
-    def __call__(self, g: Grad, out: Grad, /, *parents: Grad) -> tuple[Grad, ...]: ...
+#: A local-gradient rule: ``rule(g, out, *parents) -> (g * dout/dparent for each parent)``,
+#: all of them floats, or all Values (the rule then builds a graph). Arity is the op's.
+Rule = Callable[..., tuple[Grad, ...]]
+#: The rule of an op with a constant: ``rule_of(c)`` is the rule of the node ``op(a; c)``.
+RuleOf = Callable[[float], Rule]
 
 
 class DomainError(ValueError):
@@ -85,7 +86,7 @@ class Op:
     name: str
     arity: int  # parents; 0 for the n-ary fused ops
     forward: Callable[..., float]
-    rule: Callable[..., tuple[Grad, ...]]  # Rule; for an op with a constant, rule(c) -> Rule
+    rule: Rule | RuleOf  # RuleOf exactly when constant is not None
     label: str
     doc: str
     code: str
@@ -103,7 +104,7 @@ class Op:
 
 def _math(name: str, on_floats: Callable[[float], float]) -> Callable[[Grad], Grad]:
     def f(x: Grad) -> Grad:
-        return on_floats(x) if isinstance(x, float) else getattr(x, name)()  # type: ignore[no-any-return]
+        return on_floats(x) if isinstance(x, float) else getattr(x, name)()
 
     return f
 
@@ -163,7 +164,7 @@ def _pow_float(base: float, exponent: float) -> float:
             f"**: negative base {base!r} to the non-integer power {exponent!r} has no real value",
         )
     try:
-        return base**exponent
+        return float(base**exponent)
     except OverflowError:
         negative = base < 0 and is_integer and exponent % 2 == 1
         return -math.inf if negative else math.inf
@@ -217,21 +218,21 @@ def _pow_const_rule(c: float) -> Rule:
     def rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:  # d(a^c) = c a^(c-1) da
         return (g * _pow_derivative(a, c),)
 
-    return rule  # type: ignore[return-value]
+    return rule
 
 
 def _rpow_const_rule(c: float) -> Rule:
     def rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:  # d(c^a) = c^a log c da
         return (_pow_exponent_gradient(g, out, c),)
 
-    return rule  # type: ignore[return-value]
+    return rule
 
 
 def _leaky_relu_rule(slope: float) -> Rule:
     def rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
         return (g if float(a) > 0 else g * slope,)
 
-    return rule  # type: ignore[return-value]
+    return rule
 
 
 def _sum_float(*terms: float) -> float:
