@@ -9,7 +9,8 @@ Each row (:class:`Op`) holds, side by side, everything the library knows about o
   so it is written with operations both support, and functions through :func:`_math`;
 * ``label``: the ``_op`` a node records (what pictures and messages show);
 * ``code``: its spelling as a Python expression in floats, ``{0}``, ``{1}``... for the
-  operands and ``{out}`` for the result, and one spelling per partial derivative (for code
+  operands, ``{out}`` for the result and ``{c}`` for a constant (each substituted in
+  parentheses), and one spelling per partial derivative (for code
   generation; where a domain policy applies, generated code calls ``forward`` instead);
 * ``sympy`` / ``torch``: how the test oracles spell it, as data (``a``, ``b`` the operands;
   ``sp``, ``torch`` the modules), so that every registered op is checked by every oracle;
@@ -335,8 +336,10 @@ OPS: dict[str, Op] = {
                SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SIN, COS, TAN, SUM, DOT)
 }  # fmt: skip
 
-#: The elementwise functions of one Value, without a constant: ``Value.<name>()`` and
-#: ``autograd.<name>(x)`` for each.
+#: The functions of one Value without a constant (Python spells neg and abs ``-a``, ``abs(a)``):
+#: ``Value.<name>()`` and ``autograd.<name>(x)`` for each.
 FUNCTIONS: tuple[Op, ...] = tuple(
-    op for op in OPS.values() if op.arity == 1 and op.constant is None and op.name != "neg"
+    op
+    for op in OPS.values()
+    if op.arity == 1 and op.constant is None and op.name not in ("neg", "abs")
 )
