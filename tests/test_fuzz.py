@@ -134,13 +134,13 @@ def test_second_order_matches_torch(program: Program) -> None:
     first = gradients(out, xs, create_graph=True)
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in program.inputs]
     ref_first = torch.autograd.grad(program.run(torch_backend(), ts), ts, create_graph=True)
-    for g, ref_g in zip(first, ref_first):
+    for g, ref_g in zip(first, ref_first, strict=True):
         assert close(float(g), ref_g.item(), rel=1e-9, abs_=1e-10)
         if not ref_g.requires_grad:  # a constant gradient: no second derivative to compare
             continue
         second = gradients(g, xs) if isinstance(g, Value) else (0.0,) * len(xs)
         ref_second = torch.autograd.grad(ref_g, ts, allow_unused=True, retain_graph=True)
-        for s, ref_s in zip(second, ref_second):
+        for s, ref_s in zip(second, ref_second, strict=True):
             assert close(s, 0.0 if ref_s is None else ref_s.item(), rel=1e-8, abs_=1e-9)
 
 
