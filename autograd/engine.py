@@ -223,7 +223,6 @@ def _lift(x: object, where: str) -> Value | None:
     return None
 
 
-
 def _no_rule(g: Grad, out: Grad, /, *parents: Grad) -> tuple[Grad, ...]:
     raise TypeError(
         "this node has parents but no local-gradient rule, so backward() cannot pass a "
@@ -259,17 +258,26 @@ def _binary(op: Op, reflected: bool = False) -> Callable[[Value, Operand], Value
     forward, rule, label = op.forward, cast(Rule, op.rule), op.label
 
     def method(self: Value, other: Operand) -> Value:
-        o = _lift(other, label)
+        o = other if type(other) is Value else _lift(other, label)
         if o is None:
             return NotImplemented  # type: ignore[no-any-return]
-        a, b = (o, self) if reflected else (self, o)
         try:
-            return make_node(forward(a.data, b.data), (a, b), label, rule)
+            return make_node(forward(self.data, o.data), (self, o), label, rule)
         except OutOfDomain as error:
-            raise error.naming(a, b) from None
+            raise error.naming(self, o) from None
 
-    method.__doc__ = op.doc + "."
-    return method
+    def reflected_method(self: Value, other: Operand) -> Value:
+        o = _lift(other, label)  # a number: Python tried other.__op__(self) first
+        if o is None:
+            return NotImplemented  # type: ignore[no-any-return]
+        try:
+            return make_node(forward(o.data, self.data), (o, self), label, rule)
+        except OutOfDomain as error:
+            raise error.naming(o, self) from None
+
+    chosen = reflected_method if reflected else method
+    chosen.__doc__ = op.doc + "."
+    return chosen
 
 
 def _with_constant(op: Op, a: Value, c: float, shown: object) -> Value:
