@@ -42,6 +42,7 @@ from autograd.ops import Grad, Op, OutOfDomain, Rule, RuleOf
 Number = Union[int, float]
 Operand = Union["Value", int, float]
 
+
 class AnomalyHook(Protocol):
     """What an anomaly detector gets told (see :mod:`autograd.anomaly`)."""
 
@@ -71,6 +72,7 @@ def _set_mode(enabled: bool, detector: AnomalyHook | None) -> contextvars.Token[
 
 class StaleGraphError(RuntimeError):
     """``backward()`` on a graph whose leaves' data changed since the graph last ran it."""
+
 
 # --------------------------------------------------------------------------------------------
 # Recording: no_grad and the node constructor
@@ -158,6 +160,7 @@ def is_grad_enabled() -> bool:
     """Whether operations currently record a graph (False inside :func:`no_grad`)."""
     return _mode.get().enabled
 
+
 @contextlib.contextmanager
 def anomaly_hook(detector: AnomalyHook) -> Iterator[None]:
     """Within the block, every node made while recording is shown to ``detector``.
@@ -190,6 +193,7 @@ def make_node(data: float, parents: tuple[Value, ...], op: str, vjp: Rule) -> Va
     if mode.detector is not None:
         mode.detector.created(out)
     return out
+
 
 def _as_float(x: object, where: str) -> float:
     """``x`` as a float, or a TypeError that says what ``where`` was given instead.
@@ -495,7 +499,7 @@ def _grad_before(leaf: Value) -> Grad:
     g = leaf.grad
     if g is None:
         return 0.0
-    if type(g) is float or isinstance(g, (Value, numbers.Real)) and not isinstance(g, bool):
+    if type(g) is float or (isinstance(g, (Value, numbers.Real)) and not isinstance(g, bool)):
         return g
     raise TypeError(
         f"backward: a leaf holds grad {g!r} of type {type(g).__name__}; a gradient must be "
@@ -552,6 +556,7 @@ def _describe(node: Value) -> str:
 _data_of = operator.attrgetter("data")
 _grad_of = operator.attrgetter("grad")
 
+
 def _accumulate_gradients(order: list[Value], seed: float) -> None:
     """The first-order chain rule over ``order`` (interior nodes, parents first), in floats.
 
@@ -589,7 +594,6 @@ def _accumulate_gradients(order: list[Value], seed: float) -> None:
                 p.grad += gp
 
 
-
 # --------------------------------------------------------------------------------------------
 # The power with a Value exponent, comparisons, one step by hand, the fused n-ary operations
 # --------------------------------------------------------------------------------------------
@@ -598,6 +602,7 @@ _dot_rule, _sum_rule = cast(Rule, ops.DOT.rule), cast(Rule, ops.SUM.rule)
 
 
 _pow = _binary(ops.POW)  # a ** b for a Value b
+
 
 def _compared(x: object, where: str) -> float:
     if isinstance(x, Value):
@@ -612,7 +617,6 @@ def _step(node: Value) -> None:
         local = node._vjp(float(node.grad), node.data, *[p.data for p in parents])
         for p, gp in zip(parents, local, strict=True):
             p.grad += gp
-
 
 
 def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:

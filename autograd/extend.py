@@ -1,4 +1,4 @@
-"""What code built on the engine may use beyond ``autograd``'s public names (as HIPS ``autograd.extend``).
+"""What code built on the engine may use beyond ``autograd``'s public names (HIPS style).
 
 The other modules of this library (``functional``, ``anomaly``, ``viz``, ``nn``, the
 benchmarks) use only ``autograd``'s public names and these:

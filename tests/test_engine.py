@@ -22,6 +22,7 @@ from tests.programs import ELEMENTWISE, VALUE, close, on_values, programs, spell
 
 X, Y = sp.symbols("x y", real=True)
 
+
 def _unary_row(op: Op) -> tuple[Callable[[Any], Any], Callable[[Any], Any], tuple[float, float]]:
     c = op.constant
     symbolic = spelling(op, op.sympy, {"sp": sp})
@@ -114,7 +115,11 @@ def test_fused_dot_and_sum_against_sympy(values: list[float], bias: float) -> No
 
     sw, sx, sb = sp.symbols(f"w:{n}"), sp.symbols(f"x:{n}"), sp.Symbol("b")
     expr = sp.tanh(sb + sum(w * x for w, x in zip(sw, sx, strict=True))) + sum(sx) + sw[0]
-    at = {**dict(zip(sw, [w.data for w in ws], strict=True)), **dict(zip(sx, values, strict=True)), sb: bias}
+    at = {
+        **dict(zip(sw, [w.data for w in ws], strict=True)),
+        **dict(zip(sx, values, strict=True)),
+        sb: bias,
+    }
     assert close(out.data, float(expr.subs(at)), rel=1e-12)
     for sym, node in [*zip(sw, ws, strict=True), *zip(sx, xs, strict=True), (sb, b)]:
         assert close(node.grad, float(sp.diff(expr, sym).subs(at)), rel=1e-10, abs_=1e-12)

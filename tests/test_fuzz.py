@@ -63,7 +63,8 @@ def away_from_kinks(program: Program) -> None:
 
 def sympy_of(program: Program) -> tuple[sp.Expr, tuple[sp.Symbol, ...], dict]:
     symbols = sp.symbols(f"x:{len(program.inputs)}", real=True)
-    return program.run(sympy_backend(), list(symbols)), symbols, dict(zip(symbols, program.inputs, strict=True))
+    at = dict(zip(symbols, program.inputs, strict=True))
+    return program.run(sympy_backend(), list(symbols)), symbols, at
 
 
 @settings(deadline=None)

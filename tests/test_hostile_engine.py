@@ -32,7 +32,6 @@ from autograd import (
     no_grad,
     value_and_grad,
 )
-
 from autograd.extend import Op
 from tests.programs import ELEMENTWISE, on_values, spelling
 
@@ -160,7 +159,7 @@ def test_anomaly_mode_catches_data_changed_before_the_first_backward() -> None:
 def test_a_float_only_derivative_is_refused_where_it_would_give_a_wrong_second_derivative() -> None:
     bad_sin = custom_op("bad_sin", lambda x: x.sin(), lambda x: math.cos(x.data))
     assert gradcheck(bad_sin, 0.5)  # first order is right
-    with pytest.raises(TypeError, match="derivative 0 returned float .* when given Values"):
+    with pytest.raises(TypeError, match=r"derivative 0 returned float .* when given Values"):
         grad(grad(bad_sin))(0.5)
     good_sin = custom_op("good_sin", lambda x: x.sin(), lambda x: x.cos())
     assert grad(grad(good_sin))(0.5) == pytest.approx(-math.sin(0.5))
@@ -211,7 +210,6 @@ def test_no_grad_decorates_coroutine_functions() -> None:
 INF, NAN = math.inf, math.nan
 SPECIAL = (INF, -INF, NAN, -0.0, 0.0)
 ORDINARY = (1.0, -1.0, 2.5)
-
 
 
 def _row(op: Op) -> tuple[Callable[[Value], Value], Callable[..., Callable]]:
@@ -370,10 +368,10 @@ def test_another_librarys_value_in_dot_is_refused_before_any_gradient_is_written
     w, b = Value(2.0), Value(0.5)
     out = autograd.dot([foreign], [w], b)  # computes 3.5 from foreign.data
     assert out.data == 3.5
-    with pytest.raises(TypeError, match="micrograd.engine.Value object, not an autograd.Value"):
+    with pytest.raises(TypeError, match=r"micrograd\.engine\.Value object, not an autograd\.Value"):
         out.backward()
     assert (foreign.grad, w.grad, b.grad) == (0, 0.0, 0.0)
-    with pytest.raises(TypeError, match="not an autograd.Value"):
+    with pytest.raises(TypeError, match=r"not an autograd\.Value"):
         out.backward(create_graph=True)
 
 
