@@ -39,8 +39,8 @@ import types
 import weakref
 from collections.abc import Iterator, Sequence
 
-from autograd import engine
-from autograd.engine import Grad, Value
+from autograd.engine import Value
+from autograd.extend import Grad, anomaly_hook
 
 
 class AnomalyError(FloatingPointError):
@@ -54,14 +54,8 @@ def detect_anomaly() -> Iterator[None]:
     Works per thread and per asyncio task (a ``contextvars`` setting, like ``no_grad``).
     Inside :func:`autograd.no_grad` nothing is recorded and so nothing is checked.
     """
-    detector = _Detector()
-    anomaly_token = engine._anomaly.set(detector)
-    recording_token = engine._recording.set(detector if engine.is_grad_enabled() else False)
-    try:
+    with anomaly_hook(_Detector()):
         yield
-    finally:
-        engine._recording.reset(recording_token)
-        engine._anomaly.reset(anomaly_token)
 
 
 class _Detector:
@@ -121,7 +115,7 @@ class _Detector:
 
 def _user_frame() -> tuple[str, int, str]:
     """(file, line, function) of the innermost caller outside this distribution's packages."""
-    frame = sys._getframe(2)
+    frame: types.FrameType | None = sys._getframe(2)
     library = _library_packages()
     while frame is not None and _module_package(frame) in library:
         frame = frame.f_back

@@ -9,25 +9,15 @@ the chain rule,
 
 visiting every node only after all the nodes that use it (reverse topological order).
 
-A local-gradient rule is a vector-Jacobian product: ``rule(g, out, *parents)`` returns, for
-each parent, ``g * d(out)/d(parent)``. The same rule is called with floats (the fast,
-first-order path) and with ``Value`` objects (``create_graph=True``: the gradient is itself a
-graph, so it can be differentiated again). Most rules are module-level functions shared by
-all nodes; the few with a constant (``x ** 3``, ``leaky_relu``) close over that number only.
-No node refers back to itself, so graphs hold no reference cycles and are freed by reference
-counting the moment the last reference goes.
-
-Numerical conventions (IEEE 754, as in PyTorch):
-
-* An input outside an operation's domain raises: ``log`` of x <= 0 and ``sqrt`` of x < 0
-  raise :class:`DomainError`; division by zero and ``0 ** negative`` raise
-  ``ZeroDivisionError``; a negative base to a non-integer power raises :class:`DomainError`
-  (never a complex number).
-* Overflow is never an error: ``exp(1000)``, ``10.0 ** 400`` and ``1e308 * 10`` all give
-  ``inf`` (with the right sign). NaN and infinity flow through like in IEEE arithmetic.
-* Where a derivative is infinite at a point of the domain (``sqrt`` at 0, ``x ** 0.5`` at 0)
-  the first-order gradient is ``inf``; higher-order gradients there are not defined and
-  raise :class:`DomainError`.
+What each operation computes and its rule are rows of one table, :mod:`autograd.ops`; this
+module turns the rows into ``Value`` methods (``_unary``, ``_binary``) and runs the rules. A
+rule ``rule(g, out, *parents)`` returns ``g * d(out)/d(parent)`` for each parent; the same
+rule is called with floats (the fast, first-order path) and with ``Value`` objects
+(``create_graph=True``: the gradient is itself a graph, differentiable again). Rules are
+shared by all nodes; the few with a constant (``x ** 3``, ``leaky_relu``) close over that
+number only. No node refers back to itself, so graphs hold no reference cycles and are freed
+by reference counting the moment the last reference goes. The numerical conventions (domain
+errors, IEEE infinities and NaN) are stated once, in :mod:`autograd.ops`.
 """
 
 from __future__ import annotations
@@ -42,24 +32,42 @@ import numbers
 import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Union
+from dataclasses import dataclass
+from typing import Any, Protocol, Union, cast
+
+from autograd import ops
+from autograd.ops import DomainError as DomainError
+from autograd.ops import Grad, Op, OutOfDomain, Rule, RuleOf
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
-Grad = Union[float, "Value"]
-#: A local-gradient rule: ``rule(g, out, *parents) -> (g * dout/dparent for each parent)``.
-Vjp = Callable[..., tuple]
-
-# How operations record, read once per node: False (no_grad), True (record), or an anomaly
-# detector (record, and let it check every node: see autograd.anomaly).
-_recording: contextvars.ContextVar[Any] = contextvars.ContextVar("autograd_recording", default=True)
-# The active anomaly detector, kept apart so that enable_grad() inside no_grad() inside
-# detect_anomaly() records with the detector again.
-_anomaly: contextvars.ContextVar[Any] = contextvars.ContextVar("autograd_anomaly", default=None)
 
 
-class DomainError(ValueError):
-    """An operand lies outside an operation's real domain (``log(-1)``, ``sqrt(-1)``...)."""
+class AnomalyHook(Protocol):
+    """What an anomaly detector gets told (see :mod:`autograd.anomaly`)."""
+
+    def created(self, out: Value, /) -> None: ...
+
+    def check_gradients(self, node: Value, g: Grad, local: tuple[Grad, ...], /) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Mode:
+    """How operations record: whether they make graph nodes, and who checks each node."""
+
+    enabled: bool
+    detector: AnomalyHook | None = None
+
+
+_RECORDING, _NOT_RECORDING = _Mode(True), _Mode(False)
+# Read once per node; per thread and per asyncio task (a ContextVar).
+_mode: contextvars.ContextVar[_Mode] = contextvars.ContextVar("autograd_mode", default=_RECORDING)
+
+
+def _set_mode(enabled: bool, detector: AnomalyHook | None) -> contextvars.Token[_Mode]:
+    if detector is None:
+        return _mode.set(_RECORDING if enabled else _NOT_RECORDING)
+    return _mode.set(_Mode(enabled, detector))
 
 
 class StaleGraphError(RuntimeError):
@@ -83,14 +91,13 @@ class _GradMode:
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
-        self._tokens: list[contextvars.Token[Any]] = []
+        self._tokens: list[contextvars.Token[_Mode]] = []
 
     def __enter__(self) -> None:
-        mode = (_anomaly.get() or True) if self._enabled else False
-        self._tokens.append(_recording.set(mode))
+        self._tokens.append(_set_mode(self._enabled, _mode.get().detector))
 
     def __exit__(self, *exc: object) -> None:
-        _recording.reset(self._tokens.pop())
+        _mode.reset(self._tokens.pop())
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         enabled = self._enabled
@@ -151,18 +158,40 @@ def enable_grad() -> _GradMode:
 
 def is_grad_enabled() -> bool:
     """Whether operations currently record a graph (False inside :func:`no_grad`)."""
-    return _recording.get() is not False
+    return _mode.get().enabled
 
 
-def _node(data: float, parents: tuple[Value, ...], op: str, vjp: Vjp) -> Value:
-    """The result of an operation: a graph node, or a plain leaf under ``no_grad``."""
-    mode = _recording.get()
-    if mode is False:
+@contextlib.contextmanager
+def anomaly_hook(detector: AnomalyHook) -> Iterator[None]:
+    """Within the block, every node made while recording is shown to ``detector``.
+
+    Recording stays as it was: ``no_grad()`` inside the block records (and checks) nothing,
+    and ``enable_grad()`` inside that records with the detector again.
+    """
+    token = _set_mode(_mode.get().enabled, detector)
+    try:
+        yield
+    finally:
+        _mode.reset(token)
+
+
+def make_node(data: float, parents: tuple[Value, ...], op: str, vjp: Rule) -> Value:
+    """The result of an operation: a graph node, or a plain leaf under ``no_grad``.
+
+    ``data`` is its value, ``parents`` the Values it was computed from, ``op`` its label and
+    ``vjp`` its local-gradient rule (see :class:`autograd.ops.Rule`).
+    """
+    mode = _mode.get()
+    if mode is _RECORDING:
+        out = Value(data, parents, op)
+        out._vjp = vjp
+        return out
+    if not mode.enabled:
         return Value(data)
     out = Value(data, parents, op)
     out._vjp = vjp
-    if mode is not True:  # an anomaly detector
-        mode.created(out)
+    if mode.detector is not None:
+        mode.detector.created(out)
     return out
 
 
@@ -198,190 +227,70 @@ def _lift(x: object, where: str) -> Value | None:
     return None
 
 
-# --------------------------------------------------------------------------------------------
-# Local-gradient rules. Each is called with floats (first order) or Values (create_graph);
-# the few helpers below pick math.* or the Value method accordingly.
-# --------------------------------------------------------------------------------------------
-
-
-def _sin(x: Grad) -> Grad:
-    return x.sin() if isinstance(x, Value) else _sin_float(x)
-
-
-def _cos(x: Grad) -> Grad:
-    return x.cos() if isinstance(x, Value) else _cos_float(x)
-
-
-def _log(x: Grad) -> Grad:
-    return x.log() if isinstance(x, Value) else math.log(x)
-
-
-def _sigmoid(x: Grad) -> Grad:
-    return x.sigmoid() if isinstance(x, Value) else _sigmoid_float(x)
-
-
-def _no_rule(g: Grad, out: Grad, *parents: Grad) -> tuple:
+def _no_rule(g: Grad, out: Grad, /, *parents: Grad) -> tuple[Grad, ...]:
     raise TypeError(
         "this node has parents but no local-gradient rule, so backward() cannot pass a "
-        "gradient through it; make new operations with autograd.custom_op"
+        "gradient through it (micrograd's `out._backward = ...` closures are not used here); "
+        "make a new operation with autograd.custom_op, e.g.\n"
+        "    tan = autograd.custom_op('tan', lambda x: x.sin() / x.cos(), "
+        "lambda x: 1 / x.cos() ** 2)"
     )
 
 
-def _vjp_add(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:  # d(a+b) = da + db
-    return g, g
-
-
-def _vjp_sub(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:  # d(a-b) = da - db
-    return g, -g
-
-
-def _vjp_mul(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:  # d(ab) = b da + a db
-    return g * b, g * a
-
-
-def _vjp_div(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:  # d(a/b) = da/b - (a/b) db/b
-    return g / b, -g * out / b
-
-
-def _vjp_neg(g: Grad, out: Grad, a: Grad) -> tuple:  # d(-a) = -da
-    return (-g,)
-
-
-def _vjp_pow(g: Grad, out: Grad, a: Grad, b: Grad) -> tuple:  # d(a^b) = b a^(b-1) da + ...
-    return g * _pow_derivative(a, b), _pow_exponent_gradient(g, out, a)
-
-
-def _pow_exponent_gradient(g: Grad, out: Grad, a: Grad) -> Grad:
-    # d(a^b)/db = a^b log a; 0 at a == 0 (where b >= 0), undefined (NaN) for a < 0, as PyTorch.
-    base = float(a)
-    if base > 0:
-        return g * out * _log(a)
-    return 0.0 if base == 0 else math.nan
-
-
-def _vjp_exp(g: Grad, out: Grad, a: Grad) -> tuple:  # d e^a = e^a da
-    return (g * out,)
-
-
-def _vjp_log(g: Grad, out: Grad, a: Grad) -> tuple:  # d log a = da / a
-    return (g / a,)
-
-
-def _vjp_sqrt(g: Grad, out: Grad, a: Grad) -> tuple:  # d sqrt(a) = da / (2 sqrt(a))
-    if float(out) != 0.0:
-        return (g * 0.5 / out,)
-    _no_higher_order_at_singularity("sqrt", out)
-    return (g * math.inf,)
-
-
-def _vjp_tanh(g: Grad, out: Grad, a: Grad) -> tuple:  # d tanh a = (1 - tanh^2 a) da
-    return (g * (1.0 - out * out),)
-
-
-def _vjp_sigmoid(g: Grad, out: Grad, a: Grad) -> tuple:  # d s(a) = s(a) (1 - s(a)) da
-    return (g * out * (1.0 - out),)
-
-
-def _vjp_relu(g: Grad, out: Grad, a: Grad) -> tuple:  # step function, 0 at a == 0
-    return (g if float(a) > 0 else 0.0,)
-
-
-def _vjp_softplus(g: Grad, out: Grad, a: Grad) -> tuple:  # d log(1 + e^a) = sigmoid(a) da
-    return (g * _sigmoid(a),)
-
-
-def _vjp_sin(g: Grad, out: Grad, a: Grad) -> tuple:  # d sin a = cos a da
-    return (g * _cos(a),)
-
-
-def _vjp_cos(g: Grad, out: Grad, a: Grad) -> tuple:  # d cos a = -sin a da
-    return (-g * _sin(a),)
-
-
-def _vjp_abs(g: Grad, out: Grad, a: Grad) -> tuple:  # sign(a), 0 at a == 0
-    x = float(a)
-    return (g if x > 0 else -g if x < 0 else 0.0,)
-
-
-def _vjp_sum(g: Grad, out: Grad, *terms: Grad) -> tuple:  # d(sum t_i)/dt_i = 1
-    return (g,) * len(terms)
-
-
-def _vjp_dot(g: Grad, out: Grad, *parents: Grad) -> tuple:
-    # out = b + sum_i w_i x_i with parents (w_0..w_{n-1}, x_0..x_{n-1}, b):
-    # d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
-    n = len(parents) // 2
-    return (*[g * x for x in parents[n:-1]], *[g * w for w in parents[:n]], g)
-
-
 # --------------------------------------------------------------------------------------------
-# Forward helpers with the numerical conventions of the module docstring
+# Value methods from the rows of autograd.ops
 # --------------------------------------------------------------------------------------------
 
 
-def _sigmoid_float(x: float) -> float:
-    """1 / (1 + e^-x), computed without overflow for either sign of x."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
+def _unary(op: Op) -> Callable[[Value], Value]:
+    """The method ``a.<op>()``: a node with one parent, computed by the row."""
+    forward, rule, label = op.forward, cast(Rule, op.rule), op.label
+
+    def method(self: Value) -> Value:
+        try:
+            return make_node(forward(self.data), (self,), label, rule)
+        except OutOfDomain as error:
+            raise error.naming(self) from None
+
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = op.doc + "."
+    return method
 
 
-def _sin_float(x: float) -> float:
-    """sin x; NaN at +-inf (IEEE 754 and PyTorch; ``math.sin`` raises ValueError there)."""
-    return math.sin(x) if math.isfinite(x) else math.nan
+def _binary(op: Op, reflected: bool = False) -> Callable[[Value, Operand], Value]:
+    """The dunder ``a <op> b`` (or, ``reflected``, ``b <op> a`` for a number b)."""
+    forward, rule, label = op.forward, cast(Rule, op.rule), op.label
+
+    def method(self: Value, other: Operand) -> Value:
+        o = other if type(other) is Value else _lift(other, label)
+        if o is None:
+            return NotImplemented  # type: ignore[no-any-return]
+        try:
+            return make_node(forward(self.data, o.data), (self, o), label, rule)
+        except OutOfDomain as error:
+            raise error.naming(self, o) from None
+
+    def reflected_method(self: Value, other: Operand) -> Value:
+        o = _lift(other, label)  # a number: Python tried other.__op__(self) first
+        if o is None:
+            return NotImplemented  # type: ignore[no-any-return]
+        try:
+            return make_node(forward(o.data, self.data), (o, self), label, rule)
+        except OutOfDomain as error:
+            raise error.naming(o, self) from None
+
+    chosen = reflected_method if reflected else method
+    chosen.__doc__ = op.doc + "."
+    return chosen
 
 
-def _cos_float(x: float) -> float:
-    """cos x; NaN at +-inf, as :func:`_sin_float`."""
-    return math.cos(x) if math.isfinite(x) else math.nan
-
-
-def _exp_float(x: float) -> float:
+def _with_constant(op: Op, a: Value, c: float, shown: object) -> Value:
+    """A node of an op with a number constant ``c`` (``x ** c``, ``leaky_relu``)."""
     try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
-
-
-def _pow_float(base: float, exponent: float, op: str) -> float:
-    """base ** exponent over the reals; see the module docstring for the error policy."""
-    if base == 0.0 and exponent < 0:
-        raise ZeroDivisionError(f"{op}: 0 raised to the negative power {exponent!r}")
-    is_integer = exponent == exponent and math.isfinite(exponent) and exponent.is_integer()
-    if base < 0 and not is_integer and math.isfinite(exponent):
-        raise DomainError(
-            f"{op}: negative base {base!r} to the non-integer power {exponent!r} has no real value"
-        )
-    try:
-        return base**exponent
-    except OverflowError:
-        negative = base < 0 and is_integer and exponent % 2 == 1
-        return -math.inf if negative else math.inf
-
-
-def _pow_derivative(a: Grad, b: Grad) -> Grad:
-    """d(a^b)/da = b a^(b-1); at a == 0: 0 for b == 0 (as PyTorch), +-inf for b < 1."""
-    exponent = float(b)
-    if float(a) == 0.0 and exponent < 1.0:
-        if exponent == 0.0:
-            return 0.0
-        _no_higher_order_at_singularity("**", a, b)
-        return math.copysign(math.inf, exponent)
-    if not isinstance(b, Value) and exponent == 0.0:  # a fixed exponent 0: a^0 is flat
-        return 0.0
-    if isinstance(a, Value) or isinstance(b, Value):
-        return b * a ** (b - 1.0)
-    return b * _pow_float(a, b - 1.0, "**")
-
-
-def _no_higher_order_at_singularity(op: str, *operands: Grad) -> None:
-    """Raise if a gradient graph is being built through an infinite derivative."""
-    if any(isinstance(x, Value) for x in operands):
-        raise DomainError(
-            f"{op}: its derivative is infinite at {tuple(float(x) for x in operands)}, so "
-            "higher-order gradients there are not defined"
-        )
+        data = op.forward(a.data, c)
+    except OutOfDomain as error:
+        raise error.naming(a) from None
+    return make_node(data, (a,), op.label.format(c=shown), cast(RuleOf, op.rule)(c))
 
 
 # --------------------------------------------------------------------------------------------
@@ -414,7 +323,7 @@ class Value:
         self.label = label
         self._prev: tuple[Value, ...] = _children if type(_children) is tuple else tuple(_children)
         self._op = _op
-        self._vjp: Vjp = _no_rule
+        self._vjp: Rule = _no_rule
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
@@ -422,157 +331,89 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # -- arithmetic ---------------------------------------------------------------------
+    # -- arithmetic, from the table ----------------------------------------------------------
 
-    def __add__(self, other: Operand) -> Value:
-        """a + b."""
-        o = _lift(other, "+")
-        if o is None:
-            return NotImplemented
-        return _node(self.data + o.data, (self, o), "+", _vjp_add)
-
-    def __radd__(self, other: Operand) -> Value:
-        o = _lift(other, "+")
-        if o is None:
-            return NotImplemented
-        return _node(o.data + self.data, (o, self), "+", _vjp_add)
-
-    def __sub__(self, other: Operand) -> Value:
-        """a - b."""
-        o = _lift(other, "-")
-        if o is None:
-            return NotImplemented
-        return _node(self.data - o.data, (self, o), "-", _vjp_sub)
-
-    def __rsub__(self, other: Operand) -> Value:
-        o = _lift(other, "-")
-        if o is None:
-            return NotImplemented
-        return _node(o.data - self.data, (o, self), "-", _vjp_sub)
-
-    def __mul__(self, other: Operand) -> Value:
-        """a * b."""
-        o = _lift(other, "*")
-        if o is None:
-            return NotImplemented
-        return _node(self.data * o.data, (self, o), "*", _vjp_mul)
-
-    def __rmul__(self, other: Operand) -> Value:
-        o = _lift(other, "*")
-        if o is None:
-            return NotImplemented
-        return _node(o.data * self.data, (o, self), "*", _vjp_mul)
-
-    def __truediv__(self, other: Operand) -> Value:
-        """a / b; ZeroDivisionError if b == 0."""
-        o = _lift(other, "/")
-        if o is None:
-            return NotImplemented
-        return _divide(self, o)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        o = _lift(other, "/")
-        if o is None:
-            return NotImplemented
-        return _divide(o, self)
+    __add__, __radd__ = _binary(ops.ADD), _binary(ops.ADD, reflected=True)
+    __sub__, __rsub__ = _binary(ops.SUB), _binary(ops.SUB, reflected=True)
+    __mul__, __rmul__ = _binary(ops.MUL), _binary(ops.MUL, reflected=True)
+    __truediv__, __rtruediv__ = _binary(ops.DIV), _binary(ops.DIV, reflected=True)
+    __neg__ = _unary(ops.NEG)
+    __abs__ = _unary(ops.ABS)
 
     def __pow__(self, other: Operand) -> Value:
-        """a ** b for a number or a Value b (see the module docstring for the domain).
+        """a ** b for a number or a Value b (see :mod:`autograd.ops` for the domain).
 
         A number exponent is a constant of the node (micrograd's ``**2``); a Value exponent
         is a second parent and gets the gradient a^b log a.
         """
         if isinstance(other, Value):
-            return _power(self, other)
+            return _pow(self, other)
         constant = _lift(other, "**")
         if constant is None:
             return NotImplemented
-        c = constant.data
-
-        def vjp(g: Grad, out: Grad, a: Grad) -> tuple:  # d(a^c) = c a^(c-1) da
-            return (g * _pow_derivative(a, c),)
-
-        return _node(_pow_float(self.data, c, "**"), (self,), f"**{other}", vjp)
+        return _with_constant(ops.POW_CONST, self, constant.data, other)
 
     def __rpow__(self, other: Operand) -> Value:
         """c ** a for a number c: a node with one parent, a; c is a constant of it."""
         constant = _lift(other, "**")
         if constant is None:
             return NotImplemented
-        c = constant.data
+        return _with_constant(ops.RPOW_CONST, self, constant.data, other)
 
-        def vjp(g: Grad, out: Grad, a: Grad) -> tuple:  # d(c^a) = c^a log c da
-            return (_pow_exponent_gradient(g, out, c),)
+    # -- comparisons: by value, for branching (== stays identity: Values are graph nodes) --
 
-        return _node(_pow_float(c, self.data, "**"), (self,), f"{other}**", vjp)
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _compared(other, "<")
 
-    def __neg__(self) -> Value:
-        """-a."""
-        return _node(-self.data, (self,), "neg", _vjp_neg)
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _compared(other, "<=")
 
-    def __abs__(self) -> Value:
-        """|a|; its derivative is sign(a), taken as 0 at a == 0."""
-        return _node(abs(self.data), (self,), "abs", _vjp_abs)
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _compared(other, ">")
 
-    # -- functions ----------------------------------------------------------------------
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _compared(other, ">=")
 
-    def exp(self) -> Value:
-        """e^a (``inf`` on overflow)."""
-        return _node(_exp_float(self.data), (self,), "exp", _vjp_exp)
+    # -- functions, from the table: one line per row -----------------------------------------
 
-    def log(self) -> Value:
-        """Natural logarithm; DomainError unless a > 0."""
-        x = self.data
-        if not x > 0:
-            if x != x:  # NaN propagates
-                return _node(x, (self,), "log", _vjp_log)
-            raise DomainError(f"log: operand must be > 0, got {self!r}")
-        return _node(math.log(x), (self,), "log", _vjp_log)
-
-    def sqrt(self) -> Value:
-        """Square root; DomainError if a < 0."""
-        x = self.data
-        if x < 0:
-            raise DomainError(f"sqrt: operand must be >= 0, got {self!r}")
-        return _node(math.sqrt(x), (self,), "sqrt", _vjp_sqrt)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent."""
-        return _node(math.tanh(self.data), (self,), "tanh", _vjp_tanh)
-
-    def sigmoid(self) -> Value:
-        """Logistic function 1 / (1 + e^-a), stable for large |a|."""
-        return _node(_sigmoid_float(self.data), (self,), "sigmoid", _vjp_sigmoid)
-
-    def relu(self) -> Value:
-        """max(a, 0), with derivative 0 at a == 0 (as micrograd and PyTorch)."""
-        x = self.data
-        return _node(0.0 if x < 0 else x, (self,), "ReLU", _vjp_relu)
+    exp = _unary(ops.EXP)
+    log = _unary(ops.LOG)
+    sqrt = _unary(ops.SQRT)
+    tanh = _unary(ops.TANH)
+    sigmoid = _unary(ops.SIGMOID)
+    relu = _unary(ops.RELU)
+    softplus = _unary(ops.SOFTPLUS)
+    sin = _unary(ops.SIN)
+    cos = _unary(ops.COS)
+    tan = _unary(ops.TAN)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """a if a > 0 else negative_slope * a."""
         slope = _as_float(negative_slope, "leaky_relu(negative_slope)")
+        return _with_constant(ops.LEAKY_RELU, self, slope, slope)
 
-        def vjp(g: Grad, out: Grad, a: Grad) -> tuple:
-            return (g if float(a) > 0 else g * slope,)
+    # -- micrograd's lecture: one node's step of backpropagation ------------------------------
 
-        x = self.data
-        return _node(x if x > 0 else slope * x, (self,), "leaky_relu", vjp)
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """``node._backward()`` adds this node's share of the chain rule to its parents' grads.
 
-    def softplus(self) -> Value:
-        """log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) so it never overflows."""
-        x = self.data
-        return _node(
-            max(x, 0.0) + math.log1p(math.exp(-abs(x))), (self,), "softplus", _vjp_softplus
+        As in micrograd's lecture: with ``o.grad`` set, ``o._backward()`` does
+        ``parent.grad += o.grad * do/dparent`` for each parent (a leaf does nothing). The step
+        is computed by the node's rule, not stored as a closure, so it makes no cycle.
+        """
+        return functools.partial(_step, self)
+
+    @_backward.setter
+    def _backward(self, fn: object) -> None:
+        raise TypeError(
+            "Value._backward cannot be assigned: this engine keeps each operation's local "
+            "derivative as a rule (no closure over the node, so no reference cycle). Make a "
+            "new operation with autograd.custom_op, e.g.\n"
+            "    tan = autograd.custom_op('tan', lambda x: x.sin() / x.cos(), "
+            "lambda x: 1 / x.cos() ** 2)\n"
+            "and call tan(x); or add a row to autograd.ops"
         )
-
-    def sin(self) -> Value:
-        """Sine."""
-        return _node(_sin_float(self.data), (self,), "sin", _vjp_sin)
-
-    def cos(self) -> Value:
-        """Cosine."""
-        return _node(_cos_float(self.data), (self,), "cos", _vjp_cos)
 
     # -- backpropagation ----------------------------------------------------------------
 
@@ -593,7 +434,7 @@ class Value:
         Under :func:`autograd.detect_anomaly` every local gradient is checked on the way.
         """
         with _backward_lock:
-            if create_graph or _anomaly.get() is not None:
+            if create_graph or _mode.get().detector is not None:
                 self._backward_recorded(grad, create_graph)
             else:
                 self._backward_floats(grad)
@@ -605,7 +446,7 @@ class Value:
             self.grad = _grad_before(self) + seed
             return
         leaf_set: set[Value] = set()
-        order = _topological_order(self, leaf_set=leaf_set)
+        order = topological_order(self, leaf_set=leaf_set)
         leaves = _check_not_stale(self, leaf_set)
         earlier = list(map(_grad_of, leaves))
         if set(map(type, earlier)) != {float} or set(map(type, leaves)) != {Value}:
@@ -630,7 +471,7 @@ class Value:
     def _backward_recorded(self, grad: Operand, create_graph: bool) -> None:
         """Backward through the node-by-node pass: for ``create_graph`` and anomaly mode."""
         # Compute everything first, so that an error leaves every .grad as it was.
-        results = list(_backward_pass(self, grad, create_graph=create_graph))
+        results = list(backward_pass(self, grad, create_graph=create_graph))
         leaves = _check_not_stale(self, {node for node, _ in results if not node._prev})
         for leaf in leaves:
             _grad_before(leaf)  # refuses a foreign object or a bad .grad before writing any
@@ -644,7 +485,6 @@ class Value:
 
 # backward() writes .grad of nodes that other threads' graphs may share (parameters, inputs),
 # so passes take turns: each one's gradients are added exactly. Under the GIL threads never
-# ran backward in parallel anyway; this costs one uncontended acquire per call.
 _backward_lock = threading.RLock()
 
 
@@ -659,7 +499,7 @@ def _grad_before(leaf: Value) -> Grad:
     g = leaf.grad
     if g is None:
         return 0.0
-    if type(g) is float or isinstance(g, (Value, numbers.Real)) and not isinstance(g, bool):
+    if type(g) is float or (isinstance(g, (Value, numbers.Real)) and not isinstance(g, bool)):
         return g
     raise TypeError(
         f"backward: a leaf holds grad {g!r} of type {type(g).__name__}; a gradient must be "
@@ -690,7 +530,7 @@ def _check_not_stale(root: Value, leaves: set[Value]) -> tuple[Value, ...]:
     change made between the forward pass and the *first* backward is caught only by
     :func:`autograd.detect_anomaly`.
     """
-    seen = getattr(root, "_seen", None)
+    seen: tuple[tuple[Value, ...], list[float]] | None = getattr(root, "_seen", None)
     if seen is not None:
         nodes, data = seen
         if all(map(operator.eq, map(_data_of, nodes), data)):
@@ -705,7 +545,7 @@ def _check_not_stale(root: Value, leaves: set[Value]) -> tuple[Value, ...]:
                     "pass again to build a new graph"
                 )
     nodes = tuple(leaves)
-    root._seen = (nodes, list(map(_data_of, nodes)))
+    root._seen = (nodes, list(map(_data_of, nodes)))  # type: ignore[attr-defined]
     return nodes
 
 
@@ -738,9 +578,9 @@ def _accumulate_gradients(order: list[Value], seed: float) -> None:
             (a,) = parents
             (ga,) = node._vjp(node.grad, node.data, a.data)
             a.grad += ga
-        elif node._vjp is _vjp_dot:
+        elif node._vjp is _dot_rule:
             # Every neuron is a dot node: accumulating its 2n + 1 gradients in place (the
-            # same math as _vjp_dot) skips three temporary sequences and makes first-order
+            # same math as ops.DOT.rule) skips three temporary sequences and makes first-order
             # training ~30% faster.
             g = node.grad
             n = len(parents) // 2
@@ -755,18 +595,28 @@ def _accumulate_gradients(order: list[Value], seed: float) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Binary operations with domain checks, and the fused n-ary operations
+# The power with a Value exponent, comparisons, one step by hand, the fused n-ary operations
 # --------------------------------------------------------------------------------------------
 
-
-def _divide(a: Value, b: Value) -> Value:
-    if b.data == 0.0:
-        raise ZeroDivisionError(f"/: division by zero ({a!r} / {b!r})")
-    return _node(a.data / b.data, (a, b), "/", _vjp_div)
+_dot_rule, _sum_rule = cast(Rule, ops.DOT.rule), cast(Rule, ops.SUM.rule)
 
 
-def _power(a: Value, b: Value) -> Value:
-    return _node(_pow_float(a.data, b.data, "**"), (a, b), "**", _vjp_pow)
+_pow = _binary(ops.POW)  # a ** b for a Value b
+
+
+def _compared(x: object, where: str) -> float:
+    if isinstance(x, Value):
+        return x.data
+    return _as_float(x, f"Value {where}")
+
+
+def _step(node: Value) -> None:
+    """One node's step of the chain rule, in floats, into its parents' ``.grad``."""
+    parents = node._prev
+    if parents:
+        local = node._vjp(float(node.grad), node.data, *[p.data for p in parents])
+        for p, gp in zip(parents, local, strict=True):
+            p.grad += gp
 
 
 def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
@@ -775,12 +625,12 @@ def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     One node with n parents instead of n binary ``+`` nodes: the same value, the same
     gradients (1 for every term), less graph.
     """
-    terms = [_checked(v, "autograd.sum") for v in values]
-    first = _checked(start, "autograd.sum(start)")
+    terms = [as_value(v, "autograd.sum") for v in values]
+    first = as_value(start, "autograd.sum(start)")
     total = first.data
     for t in terms:
         total += t.data
-    return _node(total, (first, *terms), "sum", _vjp_sum)
+    return make_node(total, (first, *terms), "sum", _sum_rule)
 
 
 def dot(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand = 0.0) -> Value:
@@ -798,16 +648,17 @@ def dot(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand = 0
         for w, x in zip(ws, xs):
             total += w.data * x.data  # type: ignore[union-attr]
     except (AttributeError, TypeError):  # numbers among them: lift them to Values
-        ws = [_checked(w, "autograd.dot(weights)") for w in ws]
-        xs = [_checked(x, "autograd.dot(inputs)") for x in xs]
-        bias = _checked(bias, "autograd.dot(bias)")
+        ws = [as_value(w, "autograd.dot(weights)") for w in ws]
+        xs = [as_value(x, "autograd.dot(inputs)") for x in xs]
+        bias = as_value(bias, "autograd.dot(bias)")
         total = bias.data
         for w, x in zip(ws, xs):
-            total += w.data * x.data
-    return _node(total, (*ws, *xs, bias), "dot", _vjp_dot)  # type: ignore[arg-type]
+            total += w.data * x.data  # type: ignore[union-attr]
+    return make_node(total, (*ws, *xs, bias), "dot", _dot_rule)  # type: ignore[arg-type]
 
 
-def _checked(x: object, where: str) -> Value:
+def as_value(x: object, where: str) -> Value:
+    """``x`` as a Value (a number becomes a constant leaf), or a TypeError naming ``where``."""
     v = _lift(x, where)
     if v is None:
         raise TypeError(f"{where} expects Values or real numbers, got {type(x).__name__} {x!r}")
@@ -819,7 +670,7 @@ def _checked(x: object, where: str) -> Value:
 # --------------------------------------------------------------------------------------------
 
 
-def _topological_order(
+def topological_order(
     root: Value, *, include_leaves: bool = False, leaf_set: set[Value] | None = None
 ) -> list[Value]:
     """The nodes ``root`` depends on (itself included), each after all of its parents.
@@ -860,10 +711,10 @@ def backward_steps(root: Value, grad: Operand = 1.0) -> Iterator[tuple[Value, fl
     the last layer's gradients finished before the layer to its left is touched; with
     elementwise neurons the order interleaves the layers' ``*`` and ``+`` nodes.
     """
-    return _backward_pass(root, grad, create_graph=False)
+    return cast(Iterator[tuple[Value, float]], backward_pass(root, grad, create_graph=False))
 
 
-def _backward_pass(
+def backward_pass(
     root: Value, seed: Operand, *, create_graph: bool
 ) -> Iterator[tuple[Value, Grad]]:
     """The chain rule, node by node: yields each node with its complete gradient.
@@ -876,9 +727,9 @@ def _backward_pass(
     """
     if not (create_graph and isinstance(seed, Value)):
         seed = float(seed) if isinstance(seed, Value) else _as_float(seed, "backward(grad)")
-    detector = _anomaly.get()
+    detector = _mode.get().detector
     grads: dict[Value, Grad] = {root: seed}
-    for node in reversed(_topological_order(root, include_leaves=True)):
+    for node in reversed(topological_order(root, include_leaves=True)):
         g = grads[node]
         yield node, g
         parents = node._prev
@@ -892,11 +743,17 @@ def _backward_pass(
             _propagate(node, g, local, grads, detector)
 
 
-def _propagate(node: Value, g: Grad, local: tuple, grads: dict[Value, Grad], detector: Any) -> None:
+def _propagate(
+    node: Value,
+    g: Grad,
+    local: tuple[Grad, ...],
+    grads: dict[Value, Grad],
+    detector: AnomalyHook | None,
+) -> None:
     """Add a node's local gradients to its parents' (after the anomaly check, if any)."""
     if detector is not None:
         detector.check_gradients(node, g, local)
-    for p, gp in zip(node._prev, local):
+    for p, gp in zip(node._prev, local, strict=True):
         grads[p] = grads[p] + gp if p in grads else gp
 
 

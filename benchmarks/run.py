@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import autograd
 from autograd import Value
-from autograd.engine import _topological_order
+from autograd.extend import topological_order
 from benchmarks import workload
 
 FLOOR = "floor: hand-written floats, no graph"
@@ -138,13 +138,13 @@ def bytes_per_node() -> tuple[int, float, float]:
     total.backward()
     backward = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
-    nodes = len(_topological_order(total, include_leaves=True))
+    nodes = len(topological_order(total, include_leaves=True))
     return nodes, forward / nodes, backward / nodes
 
 
 def nodes_per_second(seconds_per_step: float) -> tuple[int, float]:
     total = demo_graph(fused=False)
-    nodes = len(_topological_order(total, include_leaves=True))
+    nodes = len(topological_order(total, include_leaves=True))
     return nodes, nodes / seconds_per_step
 
 

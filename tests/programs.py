@@ -1,5 +1,9 @@
 """Random differentiable programs, run by several backends (this engine, sympy, PyTorch).
 
+The backends are read from the table of primitives (``autograd.ops.OPS``): each row carries
+its sympy and PyTorch spellings, so a newly registered op is drawn into programs and checked
+against every oracle with no change here.
+
 A program is a list of steps over a growing list of nodes: the first nodes are the inputs,
 each step appends one node computed from earlier ones (so later steps reuse, i.e. share,
 earlier subexpressions), and the output is the sum of all nodes. The same program is
@@ -17,47 +21,43 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value
+from autograd.extend import OPS, Op
+
+#: The primitives a program draws from: every row of autograd.ops but the n-ary ones.
+ELEMENTWISE = [op for op in OPS.values() if op.arity > 0]
+
+
+def spelling(op: Op, text: str, namespace: dict[str, Any]) -> Callable[..., Any]:
+    """A row's oracle spelling (``"sp.tan(a)"``, ``"a / b"``) as a function of a, b and c."""
+    return eval(f"lambda a, b=None, c=None: {text}", namespace)
+
+
+def on_values(op: Op) -> Callable[..., Any]:
+    """The row as this engine's users write it: ``a.tan()``, ``a.leaky_relu(c)``, ``a / b``."""
+    if hasattr(Value, op.name):
+        method = getattr(Value, op.name)
+        return lambda a, b=None, c=None: method(a) if c is None else method(a, c)
+    return spelling(op, op.torch, {})  # an operator: a + b, -a, abs(a), a ** c...
 
 
 @dataclass(frozen=True)
 class Backend:
-    """How one library spells the primitive functions."""
+    """How one library spells every primitive (by the row's name), and the fused ops."""
 
-    sin: Callable[[Any], Any]
-    cos: Callable[[Any], Any]
-    tanh: Callable[[Any], Any]
-    exp: Callable[[Any], Any]
-    log: Callable[[Any], Any]
-    sqrt: Callable[[Any], Any]
-    sigmoid: Callable[[Any], Any]
-    softplus: Callable[[Any], Any]
-    abs: Callable[[Any], Any]
-    relu: Callable[[Any], Any]
-    leaky_relu: Callable[[Any], Any]  # negative slope 0.1
+    ops: dict[str, Callable[..., Any]]
     dot: Callable[[list, list, Any], Any]  # b + w0*x0 + w1*x1 + ...
     sum: Callable[[list], Any]
 
+    def apply(self, op: Op, *operands: Any) -> Any:
+        return self.ops[op.name](*operands, c=op.constant)
 
-VALUE = Backend(
-    sin=Value.sin,
-    cos=Value.cos,
-    tanh=Value.tanh,
-    exp=Value.exp,
-    log=Value.log,
-    sqrt=Value.sqrt,
-    sigmoid=Value.sigmoid,
-    softplus=Value.softplus,
-    abs=abs,
-    relu=Value.relu,
-    leaky_relu=lambda a: a.leaky_relu(0.1),
-    dot=autograd.dot,
-    sum=autograd.sum,
-)
+
+VALUE = Backend({op.name: on_values(op) for op in ELEMENTWISE}, autograd.dot, autograd.sum)
 
 
 def _dot(ws: list, xs: list, b: Any) -> Any:
     total = b
-    for w, x in zip(ws, xs):
+    for w, x in zip(ws, xs, strict=True):
         total = total + w * x
     return total
 
@@ -72,71 +72,42 @@ def _sum(terms: list) -> Any:
 def sympy_backend() -> Backend:
     import sympy as sp
 
-    return Backend(
-        sin=sp.sin,
-        cos=sp.cos,
-        tanh=sp.tanh,
-        exp=sp.exp,
-        log=sp.log,
-        sqrt=sp.sqrt,
-        sigmoid=lambda a: 1 / (1 + sp.exp(-a)),
-        softplus=lambda a: sp.log(1 + sp.exp(a)),
-        abs=sp.Abs,
-        # Piecewise, not Max: at the kink its derivative is the one-sided value this engine
-        # and PyTorch use (relu'(0) = 0, leaky_relu'(0) = 0.1); sympy's Heaviside(0) is 1/2.
-        relu=lambda a: sp.Piecewise((a, a > 0), (0, True)),
-        leaky_relu=lambda a: sp.Piecewise((a, a > 0), (sp.Rational(1, 10) * a, True)),
-        dot=_dot,
-        sum=_sum,
-    )
+    return Backend({op.name: spelling(op, op.sympy, {"sp": sp}) for op in ELEMENTWISE}, _dot, _sum)
 
 
 def torch_backend() -> Backend:
     import torch
 
     return Backend(
-        sin=torch.sin,
-        cos=torch.cos,
-        tanh=torch.tanh,
-        exp=torch.exp,
-        log=torch.log,
-        sqrt=torch.sqrt,
-        sigmoid=torch.sigmoid,
-        softplus=torch.nn.functional.softplus,
-        abs=torch.abs,
-        relu=torch.relu,
-        leaky_relu=lambda a: torch.nn.functional.leaky_relu(a, 0.1),
-        dot=_dot,
-        sum=_sum,
+        {op.name: spelling(op, op.torch, {"torch": torch}) for op in ELEMENTWISE}, _dot, _sum
     )
 
 
-# Every operation is defined on its whole input range (domains are made safe by 1 + a*a),
-# and each one is built from the engine's primitives, so all primitives get exercised.
+def into_domain(m: Backend, op: Op, a: Any) -> Any:
+    """``a`` (any real) mapped into the row's domain with the backend's own operations."""
+    lo, hi = op.domain
+    if lo <= -2.0 and hi >= 2.0:  # the inputs' range: no mapping needed
+        return a
+    if lo > 0:
+        return lo + a * a  # (lo, inf): log, sqrt, the operands of / and **
+    return m.apply(OPS["tanh"], a) * min(-lo, hi)  # a bounded interval around 0: tan
+
+
+# Every operation is defined on its whole input range (operands are mapped into each row's
+# domain), and there is one per row of autograd.ops, so every primitive gets exercised.
 UNARY: dict[str, Callable[[Backend, Any], Any]] = {
-    "neg": lambda m, a: -a,
-    "sin": lambda m, a: m.sin(a),
-    "cos": lambda m, a: m.cos(a),
-    "tanh": lambda m, a: m.tanh(a),
-    "sigmoid": lambda m, a: m.sigmoid(a),
-    "softplus": lambda m, a: m.softplus(a),
-    "exp_tanh": lambda m, a: m.exp(m.tanh(a)),
-    "log1p_sq": lambda m, a: m.log(1 + a * a),
-    "sqrt1p_sq": lambda m, a: m.sqrt(1 + a * a),
-    "square": lambda m, a: a**2,
-    "cube": lambda m, a: a**3,
-    "abs": lambda m, a: m.abs(a),
-    "relu": lambda m, a: m.relu(a),
-    "leaky_relu": lambda m, a: m.leaky_relu(a),
+    op.name: (lambda m, a, op=op: m.apply(op, into_domain(m, op, a)))
+    for op in ELEMENTWISE
+    if op.arity == 1
 }
+UNARY["exp_tanh"] = lambda m, a: m.apply(OPS["exp"], m.apply(OPS["tanh"], a))
 BINARY: dict[str, Callable[[Backend, Any, Any], Any]] = {
-    "add": lambda m, a, b: a + b,
-    "sub": lambda m, a, b: a - b,
-    "mul": lambda m, a, b: a * b,
-    "div": lambda m, a, b: a / (1 + b * b),
-    "rdiv": lambda m, a, b: (1 + b * b) / (2 + m.sin(a)),
-    "pow": lambda m, a, b: (1 + a * a) ** m.tanh(b),
+    op.name: (lambda m, a, b, op=op: m.apply(op, into_domain(m, op, a), into_domain(m, op, b)))
+    for op in ELEMENTWISE
+    if op.arity == 2
 }
+BINARY["rdiv"] = lambda m, a, b: (1 + b * b) / (2 + m.apply(OPS["sin"], a))
+UNARY["square"] = lambda m, a: a**2
 # The fused n-ary operations, on three nodes.
 FUSED: dict[str, Callable[[Backend, Any, Any, Any], Any]] = {
     "dot": lambda m, a, b, c: m.dot([a, b], [c, a], b),
@@ -148,7 +119,7 @@ CONST_LEFT: dict[str, Callable[[Backend, float, Any], Any]] = {
     "sub": lambda m, c, a: c - a,
     "mul": lambda m, c, a: c * a,
     "div": lambda m, c, a: c / (1 + a * a),
-    "pow": lambda m, c, a: (1 + c * c) ** m.tanh(a),
+    "pow": lambda m, c, a: (1 + c * c) ** m.apply(OPS["tanh"], a),
 }
 CONST_RIGHT: dict[str, Callable[[Backend, Any, float], Any]] = {
     "add": lambda m, a, c: a + c,

@@ -39,14 +39,15 @@ def arguments_of(program: Program, names: tuple[str, ...]) -> list[float]:
     seen: list[float] = []
 
     def recorded(f):
-        def g(a):
+        def g(a, b=None, c=None):
             seen.append(a.data)
-            return f(a)
+            return f(a, b, c)
 
         return g
 
-    spy = {name: recorded(getattr(VALUE, name)) for name in names}
-    program.run(dataclasses.replace(VALUE, **spy), [Value(x) for x in program.inputs])
+    spy = {name: recorded(VALUE.ops[name]) for name in names}
+    ops = {**VALUE.ops, **spy}
+    program.run(dataclasses.replace(VALUE, ops=ops), [Value(x) for x in program.inputs])
     return seen
 
 
@@ -62,7 +63,8 @@ def away_from_kinks(program: Program) -> None:
 
 def sympy_of(program: Program) -> tuple[sp.Expr, tuple[sp.Symbol, ...], dict]:
     symbols = sp.symbols(f"x:{len(program.inputs)}", real=True)
-    return program.run(sympy_backend(), list(symbols)), symbols, dict(zip(symbols, program.inputs))
+    at = dict(zip(symbols, program.inputs, strict=True))
+    return program.run(sympy_backend(), list(symbols)), symbols, at
 
 
 @settings(deadline=None)
@@ -72,7 +74,7 @@ def test_first_order_matches_sympy(program: Program) -> None:
     away_from_kinks(program)
     expr, symbols, at = sympy_of(program)
     assert close(out.data, float(expr.subs(at)), rel=1e-9, abs_=1e-9)
-    for sym, x in zip(symbols, xs):
+    for sym, x in zip(symbols, xs, strict=True):
         assert close(x.grad, float(sp.diff(expr, sym).subs(at)), rel=1e-7, abs_=1e-9)
 
 
@@ -113,7 +115,7 @@ def test_first_order_matches_torch(program: Program) -> None:
     ref = program.run(torch_backend(), ts)
     ref.backward()
     assert close(out.data, ref.item(), rel=1e-10, abs_=1e-10)
-    for x, t in zip(xs, ts):
+    for x, t in zip(xs, ts, strict=True):
         assert close(x.grad, t.grad.item(), rel=1e-9, abs_=1e-10)
 
 
@@ -133,13 +135,13 @@ def test_second_order_matches_torch(program: Program) -> None:
     first = gradients(out, xs, create_graph=True)
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in program.inputs]
     ref_first = torch.autograd.grad(program.run(torch_backend(), ts), ts, create_graph=True)
-    for g, ref_g in zip(first, ref_first):
+    for g, ref_g in zip(first, ref_first, strict=True):
         assert close(float(g), ref_g.item(), rel=1e-9, abs_=1e-10)
         if not ref_g.requires_grad:  # a constant gradient: no second derivative to compare
             continue
         second = gradients(g, xs) if isinstance(g, Value) else (0.0,) * len(xs)
         ref_second = torch.autograd.grad(ref_g, ts, allow_unused=True, retain_graph=True)
-        for s, ref_s in zip(second, ref_second):
+        for s, ref_s in zip(second, ref_second, strict=True):
             assert close(s, 0.0 if ref_s is None else ref_s.item(), rel=1e-8, abs_=1e-9)
 
 

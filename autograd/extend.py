@@ -1,0 +1,50 @@
+"""What code built on the engine may use beyond ``autograd``'s public names (HIPS style).
+
+The other modules of this library (``functional``, ``anomaly``, ``viz``, ``nn``, the
+benchmarks) use only ``autograd``'s public names and these:
+
+* the table of primitives: :class:`Op`, :data:`OPS`, :class:`Rule` (the signature of a
+  local-gradient rule ``rule(g, out, *parents) -> (g * dout/dparent, ...)``), :data:`Grad`,
+  :class:`OutOfDomain` (what a row's forward raises outside its domain);
+* making a node: :func:`make_node` (a graph node, or a leaf under ``no_grad``) and
+  :func:`as_value` (a number as a constant leaf);
+* walking a graph: :func:`topological_order` (parents before children) and
+  :func:`backward_pass` (the chain rule node by node, yielding each node's gradient);
+* the recording hooks: :func:`is_grad_enabled`, :func:`anomaly_hook` (show every new node
+  and every local gradient to a detector) and the :class:`AnomalyHook` it expects;
+* :func:`write_text_atomic`, through which every file the library writes goes.
+
+A new primitive is a row of :mod:`autograd.ops` plus one line in ``Value`` and one in
+:mod:`autograd.functional`; a new operation outside the library is
+:func:`autograd.custom_op`, or :func:`make_node` with a rule.
+"""
+
+from autograd._files import write_text_atomic
+from autograd.engine import (
+    AnomalyHook,
+    Operand,
+    anomaly_hook,
+    as_value,
+    backward_pass,
+    is_grad_enabled,
+    make_node,
+    topological_order,
+)
+from autograd.ops import OPS, Grad, Op, OutOfDomain, Rule
+
+__all__ = [
+    "OPS",
+    "AnomalyHook",
+    "Grad",
+    "Op",
+    "Operand",
+    "OutOfDomain",
+    "Rule",
+    "anomaly_hook",
+    "as_value",
+    "backward_pass",
+    "is_grad_enabled",
+    "make_node",
+    "topological_order",
+    "write_text_atomic",
+]

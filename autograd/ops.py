@@ -1,0 +1,345 @@
+"""THE TABLE: every primitive operation of the engine, one row each. Add an op here.
+
+Each row (:class:`Op`) holds, side by side, everything the library knows about one primitive:
+
+* ``forward``: its value in floats, with the domain policy below;
+* ``rule``: its local-gradient rule ``rule(g, out, *parents) -> (g * dout/dparent, ...)``,
+  a vector-Jacobian product. It is called with floats (first order, the fast path) and with
+  ``Value`` objects (``create_graph=True``: the gradient is a graph, differentiable again),
+  so it is written with operations both support, and functions through :func:`_math`;
+* ``label``: the ``_op`` a node records (what pictures and messages show);
+* ``code``: its spelling as a Python expression in floats, ``{0}``, ``{1}``... for the
+  operands, ``{out}`` for the result and ``{c}`` for a constant (each substituted in
+  parentheses), and one spelling per partial derivative (for code
+  generation; where a domain policy applies, generated code calls ``forward`` instead);
+* ``sympy`` / ``torch``: how the test oracles spell it, as data (``a``, ``b`` the operands;
+  ``sp``, ``torch`` the modules), so that every registered op is checked by every oracle;
+* ``domain``: an interval where it is smooth, which the tests sample (every operand);
+* ``constant``: for an op that takes a number besides its parents (``x ** c``,
+  ``leaky_relu``), the constant the tests use; None for the others.
+
+Numerical conventions (IEEE 754, as in PyTorch):
+
+* An input outside an operation's domain raises: ``log`` of x <= 0 and ``sqrt`` of x < 0
+  raise :class:`DomainError`; division by zero and ``0 ** negative`` raise
+  ``ZeroDivisionError``; a negative base to a non-integer power raises :class:`DomainError`
+  (never a complex number). A forward raises :class:`OutOfDomain`, which says which of
+  those to raise and with what message: the caller names the operands it was given.
+* Overflow is never an error: ``exp(1000)``, ``10.0 ** 400`` and ``1e308 * 10`` all give
+  ``inf`` (with the right sign). NaN and infinity flow through like in IEEE arithmetic;
+  ``sin``, ``cos`` and ``tan`` of +-inf are NaN.
+* Where a derivative is infinite at a point of the domain (``sqrt`` at 0, ``x ** 0.5`` at 0)
+  the first-order gradient is ``inf``; higher-order gradients there are not defined and
+  raise :class:`DomainError`.
+* At a kink the derivative is the one-sided value PyTorch uses: ``relu'(0) = 0``,
+  ``abs'(0) = 0``, ``leaky_relu'(0) = slope``.
+
+Ops with a constant (``x ** c``, ``c ** x``, ``leaky_relu(x, c)``) take it as their last
+forward argument, and their ``rule`` is ``rule(c)``, which returns the node's rule.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from autograd.engine import Value
+
+#: A gradient: a float (first order) or a Value (a graph, for higher order).
+Grad = Union[float, "Value"]
+
+
+#: A local-gradient rule: ``rule(g, out, *parents) -> (g * dout/dparent for each parent)``,
+#: all of them floats, or all Values (the rule then builds a graph). Arity is the op's.
+Rule = Callable[..., tuple[Grad, ...]]
+#: The rule of an op with a constant: ``rule_of(c)`` is the rule of the node ``op(a; c)``.
+RuleOf = Callable[[float], Rule]
+
+
+class DomainError(ValueError):
+    """An operand lies outside an operation's real domain (``log(-1)``, ``sqrt(-1)``...)."""
+
+
+class OutOfDomain(Exception):
+    """Raised by a forward: the error to raise, once the caller names the operands.
+
+    ``message`` may hold ``{0}``, ``{1}``... for the operands (formatted with ``!r``), so
+    ``Value(-1.0).log()`` says ``got Value(data=-1.0, grad=0.0)`` and ``autograd.log(-1.0)``
+    says ``got -1.0``.
+    """
+
+    def __init__(self, error: type[ArithmeticError | ValueError], message: str) -> None:
+        super().__init__(message)
+        self.error, self.message = error, message
+
+    def naming(self, *operands: object) -> ArithmeticError | ValueError:
+        return self.error(self.message.format(*map(repr, operands)))
+
+
+@dataclass(frozen=True)
+class Op:
+    """One primitive: see the module docstring for each field."""
+
+    name: str
+    arity: int  # parents; 0 for the n-ary fused ops
+    forward: Callable[..., float]
+    rule: Rule | RuleOf  # RuleOf exactly when constant is not None
+    label: str
+    doc: str
+    code: str
+    partials: tuple[str, ...]
+    sympy: str
+    torch: str
+    domain: tuple[float, float] = (-3.0, 3.0)
+    constant: float | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers of the rules: math on floats, the Value method on Values
+# --------------------------------------------------------------------------------------------
+
+
+def _math(name: str, on_floats: Callable[[float], float]) -> Callable[[Grad], Grad]:
+    def f(x: Grad) -> Grad:
+        return on_floats(x) if isinstance(x, float) else getattr(x, name)()
+
+    return f
+
+
+def _periodic(f: Callable[[float], float]) -> Callable[[float], float]:
+    """``f`` with NaN at +-inf (IEEE 754 and PyTorch; ``math.sin`` raises ValueError there)."""
+
+    def g(x: float) -> float:
+        return f(x) if math.isfinite(x) else math.nan
+
+    return g
+
+
+def _sigmoid_float(x: float) -> float:
+    """1 / (1 + e^-x), computed without overflow for either sign of x."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _exp_float(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _log_float(x: float) -> float:
+    if not x > 0:
+        if x != x:  # NaN propagates
+            return x
+        raise OutOfDomain(DomainError, "log: operand must be > 0, got {0}")
+    return math.log(x)
+
+
+def _sqrt_float(x: float) -> float:
+    if x < 0:
+        raise OutOfDomain(DomainError, "sqrt: operand must be >= 0, got {0}")
+    return math.sqrt(x)
+
+
+def _div_float(a: float, b: float) -> float:
+    if b == 0.0:
+        raise OutOfDomain(ZeroDivisionError, "/: division by zero ({0} / {1})")
+    return a / b
+
+
+def _pow_float(base: float, exponent: float) -> float:
+    """base ** exponent over the reals; see the module docstring for the error policy."""
+    if base == 0.0 and exponent < 0:
+        raise OutOfDomain(ZeroDivisionError, f"**: 0 raised to the negative power {exponent!r}")
+    is_integer = exponent == exponent and math.isfinite(exponent) and exponent.is_integer()
+    if base < 0 and not is_integer and math.isfinite(exponent):
+        raise OutOfDomain(
+            DomainError,
+            f"**: negative base {base!r} to the non-integer power {exponent!r} has no real value",
+        )
+    try:
+        return float(base**exponent)
+    except OverflowError:
+        negative = base < 0 and is_integer and exponent % 2 == 1
+        return -math.inf if negative else math.inf
+
+
+_sin, _cos, _tan = _periodic(math.sin), _periodic(math.cos), _periodic(math.tan)
+_sin_of, _cos_of = _math("sin", _sin), _math("cos", _cos)
+_log_of, _sigmoid_of = _math("log", math.log), _math("sigmoid", _sigmoid_float)
+
+
+def _no_higher_order_at_singularity(op: str, *operands: Grad) -> None:
+    """Raise if a gradient graph is being built through an infinite derivative."""
+    if not all(isinstance(x, float) for x in operands):
+        raise DomainError(
+            f"{op}: its derivative is infinite at {tuple(float(x) for x in operands)}, so "
+            "higher-order gradients there are not defined"
+        )
+
+
+def _pow_derivative(a: Grad, b: Grad) -> Grad:
+    """d(a^b)/da = b a^(b-1); at a == 0: 0 for b == 0 (as PyTorch), +-inf for b < 1."""
+    exponent = float(b)
+    if float(a) == 0.0 and exponent < 1.0:
+        if exponent == 0.0:
+            return 0.0
+        _no_higher_order_at_singularity("**", a, b)
+        return math.copysign(math.inf, exponent)
+    if isinstance(b, float) and exponent == 0.0:  # a fixed exponent 0: a^0 is flat
+        return 0.0
+    if isinstance(a, float) and isinstance(b, float):
+        return b * _pow_float(a, b - 1.0)
+    return b * a ** (b - 1.0)
+
+
+def _pow_exponent_gradient(g: Grad, out: Grad, a: Grad) -> Grad:
+    # d(a^b)/db = a^b log a; 0 at a == 0 (where b >= 0), undefined (NaN) for a < 0, as PyTorch.
+    base = float(a)
+    if base > 0:
+        return g * out * _log_of(a)
+    return 0.0 if base == 0 else math.nan
+
+
+def _sqrt_rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
+    if float(out) != 0.0:
+        return (g * 0.5 / out,)
+    _no_higher_order_at_singularity("sqrt", out)
+    return (g * math.inf,)
+
+
+def _pow_const_rule(c: float) -> Rule:
+    def rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:  # d(a^c) = c a^(c-1) da
+        return (g * _pow_derivative(a, c),)
+
+    return rule
+
+
+def _rpow_const_rule(c: float) -> Rule:
+    def rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:  # d(c^a) = c^a log c da
+        return (_pow_exponent_gradient(g, out, c),)
+
+    return rule
+
+
+def _leaky_relu_rule(slope: float) -> Rule:
+    def rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
+        return (g if float(a) > 0 else g * slope,)
+
+    return rule
+
+
+def _sum_float(*terms: float) -> float:
+    total = 0.0
+    for t in terms:
+        total += t
+    return total
+
+
+def _dot_float(*parents: float) -> float:
+    """``b + w0*x0 + w1*x1 + ...`` of ``(w_0..w_{n-1}, x_0..x_{n-1}, b)``, left to right."""
+    n = len(parents) // 2
+    total = parents[-1]
+    for w, x in zip(parents[:n], parents[n:-1], strict=True):
+        total += w * x
+    return total
+
+
+def _dot_rule(g: Grad, out: Grad, *parents: Grad) -> tuple[Grad, ...]:
+    # d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
+    n = len(parents) // 2
+    return (*[g * x for x in parents[n:-1]], *[g * w for w in parents[:n]], g)
+
+
+# --------------------------------------------------------------------------------------------
+# The rows. rule(g, out, a[, b]) -> (g * dout/da[, g * dout/db])
+# --------------------------------------------------------------------------------------------
+
+# fmt: off
+ADD = Op("add", 2, operator.add, lambda g, out, a, b: (g, g), "+", "a + b",
+         "{0} + {1}", ("1.0", "1.0"), "a + b", "a + b")
+SUB = Op("sub", 2, operator.sub, lambda g, out, a, b: (g, -g), "-", "a - b",
+         "{0} - {1}", ("1.0", "-1.0"), "a - b", "a - b")
+MUL = Op("mul", 2, operator.mul, lambda g, out, a, b: (g * b, g * a), "*", "a * b",
+         "{0} * {1}", ("{1}", "{0}"), "a * b", "a * b")
+DIV = Op("div", 2, _div_float, lambda g, out, a, b: (g / b, -g * out / b), "/",
+         "a / b; ZeroDivisionError if b == 0",
+         "{0} / {1}", ("1.0 / {1}", "-{out} / {1}"), "a / b", "a / b", (0.2, 4.0))
+POW = Op("pow", 2, _pow_float,
+         lambda g, out, a, b: (g * _pow_derivative(a, b), _pow_exponent_gradient(g, out, a)),
+         "**", "a ** b for a Value b: gradients b a^(b-1) and a^b log a",
+         "{0} ** {1}", ("{1} * {0} ** ({1} - 1.0)", "{out} * math.log({0})"),
+         "a ** b", "a ** b", (0.2, 4.0))
+POW_CONST = Op("pow_const", 1, _pow_float, _pow_const_rule, "**{c}", "a ** c for a number c",
+               "{0} ** {c}", ("{c} * {0} ** ({c} - 1.0)",), "a ** c", "a ** c", constant=3.0)
+RPOW_CONST = Op("rpow_const", 1, lambda x, c: _pow_float(c, x), _rpow_const_rule, "{c}**",
+                "c ** a for a number c", "{c} ** {0}", ("{out} * math.log({c})",),
+                "c ** a", "c ** a", constant=2.5)
+NEG = Op("neg", 1, operator.neg, lambda g, out, a: (-g,), "neg", "-a",
+         "-{0}", ("-1.0",), "-a", "-a")
+ABS = Op("abs", 1, abs, lambda g, out, a: (g if a > 0 else -g if a < 0 else 0.0,), "abs",
+         "|a|; its derivative is sign(a), taken as 0 at a == 0",
+         "abs({0})", ("(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",), "sp.Abs(a)", "abs(a)")
+EXP = Op("exp", 1, _exp_float, lambda g, out, a: (g * out,), "exp", "e^a (inf on overflow)",
+         "math.exp({0})", ("{out}",), "sp.exp(a)", "torch.exp(a)")
+LOG = Op("log", 1, _log_float, lambda g, out, a: (g / a,), "log",
+         "Natural logarithm; DomainError unless a > 0",
+         "math.log({0})", ("1.0 / {0}",), "sp.log(a)", "torch.log(a)", (0.2, 4.0))
+SQRT = Op("sqrt", 1, _sqrt_float, _sqrt_rule, "sqrt", "Square root; DomainError if a < 0",
+          "math.sqrt({0})", ("0.5 / {out}",), "sp.sqrt(a)", "torch.sqrt(a)", (0.2, 4.0))
+TANH = Op("tanh", 1, math.tanh, lambda g, out, a: (g * (1.0 - out * out),), "tanh",
+          "Hyperbolic tangent", "math.tanh({0})", ("1.0 - {out} * {out}",),
+          "sp.tanh(a)", "torch.tanh(a)")
+SIGMOID = Op("sigmoid", 1, _sigmoid_float, lambda g, out, a: (g * out * (1.0 - out),), "sigmoid",
+             "Logistic function 1 / (1 + e^-a), stable for large |a|",
+             "1.0 / (1.0 + math.exp(-{0}))", ("{out} * (1.0 - {out})",),
+             "1 / (1 + sp.exp(-a))", "torch.sigmoid(a)")
+RELU = Op("relu", 1, lambda x: 0.0 if x < 0 else x, lambda g, out, a: (g if a > 0 else 0.0,),
+          "ReLU", "max(a, 0), with derivative 0 at a == 0 (as micrograd and PyTorch)",
+          "(0.0 if {0} < 0 else {0})", ("(1.0 if {0} > 0 else 0.0)",),
+          "sp.Piecewise((a, a > 0), (0, True))", "torch.relu(a)")
+LEAKY_RELU = Op("leaky_relu", 1, lambda x, c: x if x > 0 else c * x, _leaky_relu_rule,
+                "leaky_relu", "a if a > 0 else negative_slope * a",
+                "({0} if {0} > 0 else {c} * {0})", ("(1.0 if {0} > 0 else {c})",),
+                "sp.Piecewise((a, a > 0), (c * a, True))",
+                "torch.nn.functional.leaky_relu(a, c)", constant=0.1)
+SOFTPLUS = Op("softplus", 1, lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
+              lambda g, out, a: (g * _sigmoid_of(a),), "softplus",
+              "log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) so it never overflows",
+              "max({0}, 0.0) + math.log1p(math.exp(-abs({0})))",
+              ("1.0 / (1.0 + math.exp(-{0}))",),
+              "sp.log(1 + sp.exp(a))", "torch.nn.functional.softplus(a)")
+SIN = Op("sin", 1, _sin, lambda g, out, a: (g * _cos_of(a),), "sin", "Sine (NaN at +-inf)",
+         "math.sin({0})", ("math.cos({0})",), "sp.sin(a)", "torch.sin(a)")
+COS = Op("cos", 1, _cos, lambda g, out, a: (-g * _sin_of(a),), "cos", "Cosine (NaN at +-inf)",
+         "math.cos({0})", ("-math.sin({0})",), "sp.cos(a)", "torch.cos(a)")
+TAN = Op("tan", 1, _tan, lambda g, out, a: (g * (1.0 + out * out),), "tan",
+         "Tangent (NaN at +-inf)", "math.tan({0})", ("1.0 + {out} * {out}",),
+         "sp.tan(a)", "torch.tan(a)", (-1.2, 1.2))
+SUM = Op("sum", 0, _sum_float, lambda g, out, *terms: (g,) * len(terms), "sum",
+         "start + v0 + v1 + ... as one node", "sum", ("1.0",), "sum", "sum")
+DOT = Op("dot", 0, _dot_float, _dot_rule, "dot", "bias + w0*x0 + w1*x1 + ... as one node",
+         "dot", ("{x_i}", "{w_i}", "1.0"), "dot", "dot")
+# fmt: on
+
+#: Every primitive by name, in the order above.
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (ADD, SUB, MUL, DIV, POW, POW_CONST, RPOW_CONST, NEG, ABS, EXP, LOG, SQRT, TANH,
+               SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SIN, COS, TAN, SUM, DOT)
+}  # fmt: skip
+
+#: The functions of one Value without a constant (Python spells neg and abs ``-a``, ``abs(a)``):
+#: ``Value.<name>()`` and ``autograd.<name>(x)`` for each.
+FUNCTIONS: tuple[Op, ...] = tuple(
+    op
+    for op in OPS.values()
+    if op.arity == 1 and op.constant is None and op.name not in ("neg", "abs")
+)
