@@ -19,7 +19,8 @@ be switched on while hunting a NaN. Inside the block:
 * **stale graphs**: a node whose inputs' ``.data`` changed after it was made (``x.data = 3``
   or an optimizer step between the forward pass and ``backward()``) raises in backward,
   naming the node, the input and both values, since its gradient would mix old and new
-  values.
+  values. Checked for nodes made inside the same ``detect_anomaly()`` block as the
+  backward: each block records the nodes made in it (a graph built outside is not checked).
 
 "The line of user code" is the innermost frame outside this distribution's packages
 (``autograd`` and ``nn``), so a node made inside ``nn.MLP`` names the line that called it.

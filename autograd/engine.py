@@ -62,6 +62,10 @@ class _Mode:
 _RECORDING, _NOT_RECORDING = _Mode(True), _Mode(False)
 # Read once per node; per thread and per asyncio task (a ContextVar).
 _mode: contextvars.ContextVar[_Mode] = contextvars.ContextVar("autograd_mode", default=_RECORDING)
+# The tokens that open no_grad()/enable_grad() blocks will reset, innermost last.
+_entered: contextvars.ContextVar[tuple[contextvars.Token[_Mode], ...]] = contextvars.ContextVar(
+    "autograd_mode_blocks", default=()
+)
 
 
 def _set_mode(enabled: bool, detector: AnomalyHook | None) -> contextvars.Token[_Mode]:
@@ -91,13 +95,17 @@ class _GradMode:
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
-        self._tokens: list[contextvars.Token[_Mode]] = []
 
     def __enter__(self) -> None:
-        self._tokens.append(_set_mode(self._enabled, _mode.get().detector))
+        # The tokens to undo live in the context, not the instance: one ``no_grad()`` object
+        # may be entered by several threads or tasks at once.
+        token = _set_mode(self._enabled, _mode.get().detector)
+        _entered.set((*_entered.get(), token))
 
     def __exit__(self, *exc: object) -> None:
-        _mode.reset(self._tokens.pop())
+        *rest, token = _entered.get()
+        _entered.set(tuple(rest))
+        _mode.reset(token)
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         enabled = self._enabled
@@ -124,6 +132,29 @@ class _GradMode:
                         received, resume = error, gen.throw
 
             return generator
+        if inspect.isasyncgenfunction(fn):
+
+            @functools.wraps(fn)
+            async def async_generator(*args: Any, **kwargs: Any) -> Any:
+                agen = fn(*args, **kwargs)
+                resume: Callable[[Any], Any] = agen.asend
+                received: Any = None
+                while True:
+                    try:
+                        with _GradMode(enabled):
+                            sent = await resume(received)
+                    except StopAsyncIteration:
+                        return
+                    try:
+                        received = yield sent
+                        resume = agen.asend
+                    except GeneratorExit:
+                        await agen.aclose()
+                        raise
+                    except BaseException as error:  # thrown in: pass it on, in the mode
+                        received, resume = error, agen.athrow
+
+            return async_generator
         if inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
@@ -448,19 +479,20 @@ class Value:
         leaf_set: set[Value] = set()
         order = topological_order(self, leaf_set=leaf_set)
         leaves = _check_not_stale(self, leaf_set)
-        earlier = list(map(_grad_of, leaves))
-        if set(map(type, earlier)) != {float} or set(map(type, leaves)) != {Value}:
+        stored = list(map(_grad_of, leaves))
+        earlier = stored
+        if set(map(type, stored)) != {float} or set(map(type, leaves)) != {Value}:
             earlier = [_grad_before(leaf) for leaf in leaves]  # check each (None counts as 0)
         # Every node's .grad collects this pass's gradient from 0; a leaf's earlier value is
         # added back once at the end, so two calls give exactly twice one call, and restored
-        # if the pass fails.
+        # (None included) if the pass fails.
         for leaf in leaves:
             leaf.grad = 0.0
         try:
             with gc_paused():  # backward makes no cycles; sparing the GC's sweeps is safe
                 _accumulate_gradients(order, seed)
         except BaseException as error:
-            for leaf, grad_before in zip(leaves, earlier):
+            for leaf, grad_before in zip(leaves, stored, strict=True):
                 leaf.grad = grad_before
             if isinstance(error, AttributeError):
                 _refuse_foreign(order)
@@ -610,13 +642,22 @@ def _compared(x: object, where: str) -> float:
     return _as_float(x, f"Value {where}")
 
 
+def local_gradients(node: Value, g: float = 1.0) -> tuple[float, ...]:
+    """``g * d node / d parent`` for each of ``node``'s parents, by the node's own rule, in floats.
+
+    With ``g = 1`` these are the local derivatives; a leaf has none. What a picture or a
+    page of the chain rule shows for one step (``nn.lab``), with the engine's numbers.
+    """
+    parents = node._prev
+    if not parents:
+        return ()
+    return tuple(map(float, node._vjp(g, node.data, *[p.data for p in parents])))
+
+
 def _step(node: Value) -> None:
     """One node's step of the chain rule, in floats, into its parents' ``.grad``."""
-    parents = node._prev
-    if parents:
-        local = node._vjp(float(node.grad), node.data, *[p.data for p in parents])
-        for p, gp in zip(parents, local, strict=True):
-            p.grad += gp
+    for p, gp in zip(node._prev, local_gradients(node, float(node.grad)), strict=True):
+        p.grad += gp
 
 
 def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:

@@ -8,8 +8,9 @@ benchmarks) use only ``autograd``'s public names and these:
   :class:`OutOfDomain` (what a row's forward raises outside its domain);
 * making a node: :func:`make_node` (a graph node, or a leaf under ``no_grad``) and
   :func:`as_value` (a number as a constant leaf);
-* walking a graph: :func:`topological_order` (parents before children) and
-  :func:`backward_pass` (the chain rule node by node, yielding each node's gradient);
+* walking a graph: :func:`topological_order` (parents before children),
+  :func:`backward_pass` (the chain rule node by node, yielding each node's gradient) and
+  :func:`local_gradients` (one node's rule applied to its parents, in floats);
 * the recording hooks: :func:`is_grad_enabled`, :func:`anomaly_hook` (show every new node
   and every local gradient to a detector) and the :class:`AnomalyHook` it expects;
 * :func:`write_text_atomic`, through which every file the library writes goes.
@@ -27,6 +28,7 @@ from autograd.engine import (
     as_value,
     backward_pass,
     is_grad_enabled,
+    local_gradients,
     make_node,
     topological_order,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "as_value",
     "backward_pass",
     "is_grad_enabled",
+    "local_gradients",
     "make_node",
     "topological_order",
     "write_text_atomic",

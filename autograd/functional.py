@@ -266,7 +266,10 @@ def custom_op(
     Both are written with Value operations and receive Values: ``forward`` runs without
     recording; ``derivatives[i](*inputs)`` is d(out)/d(input i) and is recorded when a graph
     of the gradient is being built, so the new operation supports higher-order gradients
-    like the built-in ones. For example, softsign(x) = x / (1 + |x|):
+    like the built-in ones. A derivative must therefore return a Value when given Values: a
+    plain number (``math.cos(x.data)``, or a constant ``3.0``) is refused with a TypeError
+    when a higher-order gradient needs it, since its own derivative would silently be 0;
+    return a constant as ``Value(3.0)``. For example, softsign(x) = x / (1 + |x|):
 
     >>> softsign = custom_op(
     ...     "softsign",

@@ -162,9 +162,11 @@ class GraphDrawing:
         :class:`RenderTimeoutError` after ``timeout`` seconds, and at once on Ctrl-C.
         """
         backend = _resolve_backend(self.backend)
-        render = _render_dot if backend == "dot" else _render_wasm
         try:
-            svg = render(self.source, self.timeout)
+            if backend == "dot":  # the layout engine the Digraph names (dot unless changed)
+                svg = _render_dot(self.source, self.timeout, self.digraph.engine)
+            else:
+                svg = _render_wasm(self.source, self.timeout)
         except _TimedOut:
             raise RenderTimeoutError(
                 f"rendering the graph ({self.nodes} nodes, {self.edges} edges) with "
@@ -535,15 +537,18 @@ def _wait(worker: threading.Thread, timeout: float | None) -> None:
         worker.join(_POLL_SECONDS)
 
 
-def _render_dot(source: str, timeout: float | None) -> bytes:
-    """Render DOT ``source`` to SVG with the system ``dot``, a subprocess.
+def _render_dot(source: str, timeout: float | None, engine: str = "dot") -> bytes:
+    """Render DOT ``source`` to SVG with the system ``dot`` and layout ``engine``, a subprocess.
 
     _TimedOut after ``timeout`` seconds; the subprocess is killed then, and on Ctrl-C.
     """
     dot = shutil.which("dot") or "dot"
     try:
         done = subprocess.run(
-            [dot, "-Tsvg"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
+            [dot, f"-K{engine}", "-Tsvg"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         raise _TimedOut from None

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 import autograd
 import nn
 from autograd import GraphTooLargeError, GraphvizUnavailableError, RenderError
-from autograd._files import write_text_atomic
+from autograd.extend import write_text_atomic
 from nn import _validate
 from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
 from nn.lab import Lab, LabRecorder, draw_sample, hardest_sample

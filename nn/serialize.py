@@ -26,7 +26,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
-from autograd._files import write_text_atomic
+from autograd.extend import write_text_atomic
 from nn._validate import StateError, shorten
 from nn.module import MLP, Architecture, check_architecture
 

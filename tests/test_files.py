@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from autograd._files import write_text_atomic
+from autograd.extend import write_text_atomic
 
 
 def test_writes_replaces_and_keeps_an_existing_files_mode(tmp_path) -> None:

@@ -407,3 +407,55 @@ def test_the_readme_anomaly_example_is_the_message_the_code_prints() -> None:
     actual = str(info.value)
     expected_prefix = quoted.group(1).split("; the node was created at")[0]
     assert actual.startswith(expected_prefix)
+
+
+# --------------------------------------------------------------------------------------------
+# Found by a review of the fixes above
+# --------------------------------------------------------------------------------------------
+
+
+def test_one_no_grad_object_entered_by_several_threads_at_once() -> None:
+    shared = no_grad()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def work() -> None:
+        try:
+            with shared:
+                barrier.wait(timeout=10)  # all four inside at the same time
+                assert not autograd.is_grad_enabled()
+            assert autograd.is_grad_enabled()
+        except BaseException as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=work) for _ in range(4)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    assert errors == []
+
+
+def test_no_grad_decorates_async_generator_functions() -> None:
+    @no_grad()
+    async def doubled(values: list[Value]):
+        for v in values:
+            await asyncio.sleep(0)
+            yield v * 2
+
+    async def collect(x: Value) -> list[Value]:
+        return [y async for y in doubled([x, x])]
+
+    x = Value(1.0)
+    assert [y._prev for y in asyncio.run(collect(x))] == [(), ()]
+    assert (x * 2)._prev[0] is x
+
+
+def test_a_failed_backward_restores_a_none_gradient_as_none() -> None:
+    broken = custom_op("broken", lambda x: 2 * x, lambda x: 1 / (x - x))  # fails in backward
+    a, b = Value(2.0), Value(3.0)
+    out = broken(a) * b
+    a.grad, b.grad = None, 5.0  # type: ignore[assignment]
+    with pytest.raises(ZeroDivisionError):
+        out.backward()
+    assert a.grad is None and b.grad == 5.0

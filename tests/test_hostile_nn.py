@@ -123,7 +123,6 @@ def test_fit_refuses_validation_data_of_different_lengths() -> None:
 
 def test_schedules_never_give_a_negative_rate_and_refuse_zero_steps() -> None:
     # LinearDecay(0.1, 0.3, 20): lr_k = 0.1 - 0.3 k / 20 < 0 from k = 7 on (0.1 / 0.015 = 6.7)
-    assert 0.1 - 0.3 * 7 / 20 < 0
     with pytest.raises(ValueError, match=r"LinearDecay: drop must be <= start=0.1, got 0.3"):
         LinearDecay(0.1, 0.3, 20)
     for make, name in [
@@ -292,11 +291,6 @@ def test_optimizer_states_are_validated_by_value_and_errors_quote_little(tmp_pat
             adam.load_state_dict(state)
         assert message in str(info.value) and len(str(info.value)) < 200
         assert adam.state_dict() == good
-    # what a refused state would have done: the Adam update cannot take v < 0 or a huge step
-    with pytest.raises(ValueError):
-        math.sqrt(-1.0)
-    with pytest.raises(OverflowError):
-        0.9 ** (10**400)
     sgd = SGD([p], lr=0.1, momentum=0.9)
     with pytest.raises(StateError, match="SGD: momentum must be a finite number in \\[0, 1\\)"):
         sgd.load_state_dict({**sgd.state_dict(), "hyper": {**sgd.state_dict()["hyper"],

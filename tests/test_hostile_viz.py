@@ -94,7 +94,7 @@ def test_svg_that_is_not_well_formed_is_an_error_and_nothing_is_written(
     path = tmp_path / "graph.svg"
     path.write_text("old", encoding="utf-8")
     render = "_render_dot" if backend == "dot" else "_render_wasm"
-    monkeypatch.setattr(viz, render, lambda source, timeout: output)
+    monkeypatch.setattr(viz, render, lambda source, timeout, *engine: output)
     x = Value(1.0, label="x")
     with pytest.raises(RenderError, match=f"backend='{backend}'.* not well-formed XML"):
         render_svg(x, path, backend=backend)

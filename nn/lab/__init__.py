@@ -58,7 +58,7 @@ from typing import Any
 
 import autograd
 from autograd import GraphDrawing, GraphTooLargeError
-from autograd._files import write_text_atomic
+from autograd.extend import write_text_atomic
 from autograd.viz import BACKENDS, DEFAULT_MAX_EDGES, DEFAULT_TIMEOUT
 from nn._validate import class_index, positive_int, shorten
 from nn.lab._graph import (
@@ -70,9 +70,8 @@ from nn.lab._graph import (
     node_colours,
     sample_graph,
 )
-from nn.metrics import predicted_class
+from nn.metrics import LOSSES, predicted_class
 from nn.module import MLP
-from nn.metrics import LOSSES
 from nn.train import History
 
 __all__ = [

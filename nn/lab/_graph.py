@@ -6,7 +6,8 @@ screen holds a few dozen. :func:`sample_graph` builds the sample's loss with the
 neuron (its ``dot`` or chain of ``*``/``+`` and its activation, weights and bias folded in),
 one per operation of the loss. Every number it returns is one the engine computed: node
 values are ``.data``, gradients come from ``backward_steps``, and each term of the chain rule
-is the engine's own local-gradient rule (``node._vjp``) applied to the engine's numbers.
+is the engine's own local-gradient rule (``autograd.extend.local_gradients``) applied to the
+engine's numbers.
 
 The *structure* of the folded graph (its nodes and edges) is the same for every step of a
 run and every sample with the same loss branch: ReLU and hinge change values, not the graph
@@ -23,6 +24,7 @@ from typing import Any
 
 import autograd
 from autograd import GraphDrawing, Value, backward_steps
+from autograd.extend import local_gradients
 from autograd.viz import grad_colour, grad_scale, graph_label
 from nn.metrics import classification_loss
 from nn.module import MLP
@@ -227,11 +229,7 @@ def _contribution(
     each consumer's rule results (a dot node has many parents): one dict per sample graph.
     """
     if consumer not in cache:
-        datas = [p.data for p in consumer._prev]
-        cache[consumer] = (
-            consumer._vjp(1.0, consumer.data, *datas),
-            consumer._vjp(g, consumer.data, *datas),
-        )
+        cache[consumer] = (local_gradients(consumer, 1.0), local_gradients(consumer, g))
     local_all, passed_all = cache[consumer]
     local = passed = 0.0
     for p, lo, pa in zip(consumer._prev, local_all, passed_all):
