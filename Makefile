@@ -33,7 +33,9 @@ $(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/python -m nn --out out
 
+# The types first (mypy --strict over autograd and nn, see pyproject.toml), then the tests.
 test: $(VENV)/.installed-test
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 # Runs every notebook top to bottom in a fresh kernel and writes the outputs back.

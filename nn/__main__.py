@@ -24,6 +24,7 @@ import os
 import random
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import autograd
 import nn
@@ -34,9 +35,26 @@ from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor
 from nn.lab import Lab, LabRecorder, draw_sample, hardest_sample
 from nn.metrics import LOSSES, accuracy
 from nn.module import MLP, Architecture, Module
-from nn.optim import GD, SGD, Adam, Constant, CosineDecay, LinearDecay, Optimizer, StepDecay
+from nn.optim import (
+    GD,
+    SGD,
+    Adam,
+    Constant,
+    CosineDecay,
+    LinearDecay,
+    Optimizer,
+    Schedule,
+    StepDecay,
+)
 from nn.serialize import StateError, saved_architecture
 from nn.train import EarlyStopping, History, TrainingDiverged, fit
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+#: Inputs (rows of floats) and class labels, as the data sets make them.
+Data = Sequence[Sequence[float]]
+Labels = Sequence[int]
 
 DATASETS = {
     "moons": lambda n, noise, classes, seed: make_moons(n, noise=noise, seed=seed),
@@ -258,8 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     X, y = DATASETS[args.dataset](args.samples, args.noise, args.classes, args.seed)
-    X_val: list = []
-    y_val: list = []
+    X_val: list[list[float]] = []
+    y_val: list[int] = []
     if args.val_fraction:
         X, y, X_val, y_val = split(X, y, val_fraction=args.val_fraction, seed=args.seed)
         if not X or not X_val:
@@ -399,7 +417,7 @@ def estimated_bytes(args: argparse.Namespace, loss: str) -> int:
     parameters = sum((n + 1) * m for n, m in layers)
     # the lab's recorder keeps every parameter's value before every step
     recorded = 0 if args.no_lab or args.evaluate else (args.steps + 1) * parameters
-    return (
+    return int(
         batch * per_point
         + parameters * PARAMETER_BYTES
         + args.samples * SAMPLE_BYTES
@@ -453,7 +471,7 @@ def _optimizer(args: argparse.Namespace, model: Module) -> Optimizer:
     return SGD(params, lr=args.lr, momentum=args.momentum, nesterov=args.update == "nesterov")
 
 
-def _schedule(args: argparse.Namespace):
+def _schedule(args: argparse.Namespace) -> Schedule:
     if args.schedule == "linear":
         return LinearDecay(args.lr, 0.9 * args.lr, args.steps)
     if args.schedule == "step":
@@ -463,13 +481,25 @@ def _schedule(args: argparse.Namespace):
     return Constant(args.lr)
 
 
-def _accuracy(model: Module, X: list, y: list) -> float:
+def _accuracy(model: Module, X: Data, y: Labels) -> float:
     with autograd.no_grad():
         return accuracy([model(list(x)) for x in X], y)
 
 
+def _save(ax: Axes, path: str) -> None:
+    """Write the figure of ``ax`` as a PNG and close it."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    figure = ax.get_figure()
+    if not isinstance(figure, Figure):  # nn.plots draws on a figure of its own
+        raise TypeError(f"cannot save {path}: the plot has no figure of its own")
+    figure.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+
+
 def _report(
-    model: Module, X: list, y: list, X_val: list, y_val: list, history: History | None
+    model: Module, X: Data, y: Labels, X_val: Data, y_val: Labels, history: History | None
 ) -> None:
     if history is not None:
         last = history.last
@@ -487,32 +517,26 @@ def _report(
 
 
 def _write_outputs(
-    args: argparse.Namespace, model: Module, X: list, y: list, history: History | None, loss: str
+    args: argparse.Namespace, model: MLP, X: Data, y: Labels, history: History | None, loss: str
 ) -> list[str]:
     """Write the pictures and the history into ``args.out``; returns the paths written."""
     os.makedirs(args.out, exist_ok=True)
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from nn import plots
 
     written = []
     if history is not None:
         path = os.path.join(args.out, "loss.png")
-        ax = plots.loss_curves({history.method.split(":")[0]: history})
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
-        plt.close(ax.figure)
+        _save(plots.loss_curves({history.method.split(":")[0]: history}), path)
         written.append(path)
         path = os.path.join(args.out, "history.json")
         record = {"method": history.method, "records": history.records}
         write_text_atomic(path, json.dumps(record, indent=1))
         written.append(path)
     path = os.path.join(args.out, "decision_boundary.png")
-    ax = plots.decision_boundary(model, X, y)
-    ax.figure.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(ax.figure)
+    _save(plots.decision_boundary(model, X, y), path)
     written.append(path)
     path = os.path.join(args.out, "graph.svg")
     try:
@@ -531,7 +555,7 @@ def _write_outputs(
 
 
 def _draw_hardest_sample(
-    model: Module, X: list, y: list, loss: str, path: str, backend: str, view: str
+    model: MLP, X: Data, y: Labels, loss: str, path: str, backend: str, view: str
 ) -> None:
     """graph.svg: the sample with the largest loss, so that gradient flows in the picture."""
     i, value = hardest_sample(model, X, y, loss)
@@ -559,11 +583,11 @@ def _draw_hardest_sample(
 
 def _write_lab(
     args: argparse.Namespace,
-    model: Module,
-    X: list,
-    y: list,
-    X_val: list,
-    y_val: list,
+    model: MLP,
+    X: Data,
+    y: Labels,
+    X_val: Data,
+    y_val: Labels,
     history: History,
     recorder: LabRecorder,
     loss: str,

@@ -23,7 +23,7 @@ def _mean(terms: list[Value]) -> Value:
     return autograd.sum(terms) * (1.0 / len(terms))
 
 
-def _pairs(name: str, predictions: Sequence, targets: Sequence) -> None:
+def _pairs(name: str, predictions: Sequence[object], targets: Sequence[object]) -> None:
     if len(predictions) != len(targets):
         raise ValueError(f"{name}: {len(predictions)} predictions but {len(targets)} targets")
     if not predictions:

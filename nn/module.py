@@ -259,6 +259,9 @@ class Neuron(Module):
             z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         return z if self._act is None else self._act(z)
 
+    def __call__(self, x: Sequence[Operand]) -> Value:  # one output: a Value, never a list
+        return self.forward(x)
+
     def __repr__(self) -> str:
         return f"{_REPR_NAMES[self.activation]}Neuron({len(self.w)})"
 
@@ -298,8 +301,8 @@ class Layer(Module):
         """The output of every neuron, as a list even when ``nout == 1``."""
         # Numbers become Values once here, not once per neuron: one input node each, shared
         # by every neuron as in micrograd's graph, and the fused dot's fast path.
-        x = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
-        return [n(x) for n in self.neurons]
+        values = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+        return [n(values) for n in self.neurons]
 
     def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
         out = self.outputs(x)

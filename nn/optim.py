@@ -200,6 +200,11 @@ class SGD(Optimizer):
         "weight_decay": NON_NEGATIVE,
     }
     _BUFFERS: ClassVar[dict[str, Range]] = {"momentum": Range()}
+    # set (checked) by _set_hyper
+    momentum: float
+    dampening: float
+    weight_decay: float
+    nesterov: bool
 
     def __init__(
         self,
@@ -266,6 +271,11 @@ class Adam(Optimizer):
     }
     _BUFFERS: ClassVar[dict[str, Range]] = {"m": Range(), "v": NON_NEGATIVE}  # v: mean of squares
     _DEFAULT_WEIGHT_DECAY = 0.0
+    # set (checked) by _set_hyper
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
 
     def __init__(
         self,

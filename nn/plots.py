@@ -10,11 +10,11 @@ Each function draws into ``ax`` (a new figure's axes by default) and returns the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import autograd
-from nn.metrics import predicted_class
+from nn.metrics import predicted_class, single_output
 from nn.module import Module
 from nn.train import History
 
@@ -92,7 +92,7 @@ def decision_boundary(
         levels = [c - 0.5 for c in range(n_classes + 1)]
     else:  # one score: class 1 where it is positive; the boundary is the score's 0 contour
         n_classes = 2
-        surface = [[o.data for o in row] for row in outputs]
+        surface = [[single_output(o).data for o in row] for row in outputs]
         low = min(min(row) for row in surface)
         high = max(max(row) for row in surface)
         levels = [min(low, -1e-9), 0.0, max(high, 1e-9)]
@@ -167,6 +167,6 @@ def _grid(lo: float, hi: float, n: int) -> list[float]:
     return [lo + (hi - lo) * i / (n - 1) for i in range(n)]
 
 
-def _cycle(items: Sequence[str]):
+def _cycle(items: Sequence[str]) -> Iterator[str]:
     while True:
         yield from items

@@ -162,7 +162,7 @@ def _unwrap(payload: object, kind: str, where: str) -> Mapping[str, Any]:
 
 
 def _architecture(
-    payload: Mapping[str, Any], state: Mapping[str, Any], size: int, where: str
+    payload: object, state: Mapping[str, Any], size: int, where: str
 ) -> Architecture | None:
     """The file's checked ``architecture`` (None if absent), small enough for its ``state``.
 
@@ -170,8 +170,8 @@ def _architecture(
     architecture must have one ``w`` and one ``b`` per neuron in ``state``, and no more
     parameters than the file has bytes for (each number takes at least a digit and a comma).
     """
-    if "architecture" not in payload:
-        return None
+    if not isinstance(payload, Mapping) or "architecture" not in payload:
+        return None  # (a payload that is not an object was refused by _unwrap already)
     try:
         architecture = check_architecture(payload["architecture"])
     except StateError as e:

@@ -305,7 +305,9 @@ def fit(
         outputs = [model(x) for x in xs]
         return classification_loss(loss, outputs, labels), accuracy(outputs, labels)
 
-    def objective(batch: Sequence[tuple[Sequence[float], int]]):
+    def objective(
+        batch: Sequence[tuple[Sequence[float], int]],
+    ) -> tuple[Value, dict[str, float]]:
         data_loss, batch_accuracy = evaluate(batch)
         total = data_loss + l2(params, alpha) if alpha else data_loss
         return total, {"accuracy": batch_accuracy}
@@ -379,7 +381,7 @@ def _describe(n: int, batch_size: int | None, seed: int | None) -> str:
 
 def _endless_batches(
     data: Sequence[Any], batch_size: int | None, rng: random.Random
-) -> Iterator[list]:
+) -> Iterator[list[Any]]:
     """The whole data set every time, or :func:`nn.data.batches` epoch after epoch (one
     shuffle of ``rng`` per epoch)."""
     if batch_size is None:

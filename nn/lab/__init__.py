@@ -239,7 +239,8 @@ class Lab:
 
     def data(self) -> dict[str, Any]:
         """The page's data as Python objects (what the page decodes)."""
-        return json.loads(gzip.decompress(base64.b64decode(self.payload)))
+        data: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(self.payload)))
+        return data
 
     # -- building ----------------------------------------------------------------------------
 
@@ -369,7 +370,7 @@ class Lab:
         params = self.recorder.params
         final = [p.data for p in params]
         out = {}
-        layouts: dict[tuple, int] = {}
+        layouts: dict[tuple[Any, ...], int] = {}
         laid: list[dict[str, Any]] = []
         try:
             for k in frames:
@@ -426,7 +427,7 @@ class Lab:
         sizes = [len(model.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in model.layers]
         has_val = any(v is not None for v in h["val_loss"])
         curves = {"loss": h["loss"], "val_loss": h["val_loss"] if has_val else None}
-        finite = [v for c in curves.values() for v in c or [] if _finite(v)]
+        finite = [v for c in curves.values() for v in c or [] if v is not None and math.isfinite(v)]
         top = max([*finite, 1e-12])
         classes = max(2, len(model.layers[-1].neurons))
         points_rgb, area_rgb = class_colours(classes)
@@ -437,7 +438,7 @@ class Lab:
             "history": {
                 "step": h["step"],
                 "loss": _plotted(h["loss"]),
-                "val_loss": _plotted(curves["val_loss"]) if has_val else None,
+                "val_loss": _plotted(h["val_loss"]) if has_val else None,
                 "top": top,
                 "text": {
                     "loss": _exacts(h["loss"]),
@@ -679,9 +680,9 @@ def class_colours(k: int) -> tuple[list[tuple[int, int, int]], list[tuple[int, i
     def ramp(lightness: float, saturation: float) -> list[tuple[int, int, int]]:
         out = []
         for i in range(k):
-            rgb = colorsys.hls_to_rgb((0.58 + i / k) % 1.0, lightness, saturation)
-            out.append(tuple(round(255 * c) for c in rgb))  # type: ignore[misc]
-        return out  # type: ignore[return-value]
+            r, g, b = colorsys.hls_to_rgb((0.58 + i / k) % 1.0, lightness, saturation)
+            out.append((round(255 * r), round(255 * g), round(255 * b)))
+        return out
 
     return ramp(0.35, 0.7), ramp(0.72, 0.6)
 

@@ -86,7 +86,11 @@ class SampleGraph:
     extra: list[tuple[float, float] | None]
     steps: list[tuple[int, list[str]]]
     loss: float
-    signature: tuple
+    signature: tuple[Any, ...]
+
+
+#: Per consumer node: its local derivatives and the gradients it passes (see _contribution).
+_RuleCache = dict[Value, tuple[tuple[float, ...], tuple[float, ...]]]
 
 
 def sample_graph(model: MLP, x: Sequence[float], label: int, loss: str) -> SampleGraph:
@@ -149,12 +153,13 @@ def sample_graph(model: MLP, x: Sequence[float], label: int, loss: str) -> Sampl
                 consumers[p].append(c)
 
     steps: list[tuple[int, list[str]]] = []
-    cache: dict[Value, tuple] = {}
+    cache: _RuleCache = {}
     seen: set[int] = set()
     for v, _ in order:
-        i = group.get(v)
-        if i is None or i in seen:
+        index = group.get(v)
+        if index is None or index in seen:
             continue
+        i = index
         seen.add(i)
         lines = _step_lines(nodes[i], root, grads, consumers, group, nodes, param_names, cache)
         steps.append((i, lines))
@@ -219,7 +224,7 @@ def _pre_activation(node: DisplayNode) -> Value | None:
 
 
 def _contribution(
-    consumer: Value, g: float, parent: Value, cache: dict[Value, tuple]
+    consumer: Value, g: float, parent: Value, cache: _RuleCache
 ) -> tuple[float, float]:
     """(local derivative, gradient passed) from ``consumer`` to ``parent``: the engine's rule.
 
@@ -247,7 +252,7 @@ def _step_lines(
     group: dict[Value, int],
     nodes: list[DisplayNode],
     param_names: dict[Value, str],
-    cache: dict[Value, tuple],
+    cache: _RuleCache,
 ) -> list[str]:
     """The chain-rule arithmetic of one backward step, every number from the engine."""
     out = node.output
