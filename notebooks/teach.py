@@ -75,7 +75,9 @@ def check(
         raise AssertionError(
             f"{what}: {answer!r} is not right{wanted}." + (f" Hint: {hint}" if hint else "")
         )
-    print(f"[x] {what}: {answer!r} is right.")
+    shown = repr(answer)
+    shown = shown if len(shown) <= 80 else shown[:60] + " ... " + shown[-15:]
+    print(f"[x] {what}: {shown} is right.")
     return True
 
 
@@ -84,7 +86,7 @@ def random_expression(V: Callable[[float], Any], rng: random.Random, ops: Sequen
 
     Three leaves in [-2, 2]; ``n`` operations, each applied to one or two earlier nodes
     (picked at random, so nodes are reused). ``ops`` names what ``V`` supports among "add",
-    "mul", "tanh", "neg", "sub". Feeding two classes the same ``rng`` state
+    "mul", "tanh", "neg", "sub", "pow2" (``a**2``), "exp" (``a.tanh().exp()``), "relu". Feeding two classes the same ``rng`` state
     builds the same expression.
     """
     leaves = [V(rng.uniform(-2.0, 2.0)) for _ in range(3)]
@@ -102,6 +104,12 @@ def random_expression(V: Callable[[float], Any], rng: random.Random, ops: Sequen
             out = -a
         elif op == "tanh":
             out = a.tanh()
+        elif op == "pow2":
+            out = a**2
+        elif op == "exp":
+            out = a.tanh().exp()  # exp of a tanh: the numbers stay small
+        elif op == "relu":
+            out = a.relu()
         else:
             raise ValueError(f"unknown op {op!r}")
         nodes.append(out)
