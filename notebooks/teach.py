@@ -62,9 +62,7 @@ def check(
             isinstance(answer, Sequence)
             and len(answer) == len(expected)
             and all(
-                _close(float(a), float(e), rel, abs_)
-                if isinstance(e, (int, float))
-                else a == e
+                _close(float(a), float(e), rel, abs_) if isinstance(e, (int, float)) else a == e
                 for a, e in zip(answer, expected)
             )
         )
@@ -86,8 +84,8 @@ def random_expression(V: Callable[[float], Any], rng: random.Random, ops: Sequen
 
     Three leaves in [-2, 2]; ``n`` operations, each applied to one or two earlier nodes
     (picked at random, so nodes are reused). ``ops`` names what ``V`` supports among "add",
-    "mul", "tanh", "neg", "sub", "pow2" (``a**2``), "exp" (``a.tanh().exp()``), "relu". Feeding two classes the same ``rng`` state
-    builds the same expression.
+    "mul", "tanh", "neg", "sub", "pow2" (``a**2``), "exp" (``a.tanh().exp()``) and "relu".
+    Feeding two classes the same ``rng`` state builds the same expression.
     """
     leaves = [V(rng.uniform(-2.0, 2.0)) for _ in range(3)]
     nodes = list(leaves)

@@ -54,7 +54,7 @@ def test_names_of_unlabelled_nodes_are_never_blank():
 
 
 def test_html_is_deterministic_and_refuses_nothing_to_play():
-    o, params = neuron()
+    o, _ = neuron()
     assert backward_player(o).html() == backward_player(o).html()
     with pytest.raises(ValueError, match="no frames"):
         BackwardPlayer([])
@@ -80,8 +80,10 @@ def open_page(browser, tmp_path, body):
     pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
     pg.on(
         "request",
-        lambda r: r.url.startswith(("file:", "data:", "blob:"))
-        or pg.problems.append(f"network request: {r.url}"),
+        lambda r: (
+            r.url.startswith(("file:", "data:", "blob:"))
+            or pg.problems.append(f"network request: {r.url}")
+        ),
     )
     pg.goto(doc.as_uri())
     return pg

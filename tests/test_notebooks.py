@@ -37,10 +37,13 @@ def test_the_notebooks_are_all_there() -> None:
 
 def exercises(nb) -> list:
     """The cells from the last one naming the Exercises to the end: no section follows them."""
-    named = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "Exercises" in c.source]
+    markdown = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"]
+    named = [i for i in markdown if "Exercises" in nb.cells[i].source]
     assert named, "no Exercises"
     cells = nb.cells[named[-1] :]
-    later = [c for c in cells[1:] if c.cell_type == "markdown" and re.search(r"^#{1,2} ", c.source, re.M)]
+    later = [
+        c for c in cells[1:] if c.cell_type == "markdown" and re.search(r"^#{1,2} ", c.source, re.M)
+    ]
     assert not later, f"a section follows the exercises: {later[0].source[:60]!r}"
     return cells
 
