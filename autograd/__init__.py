@@ -40,6 +40,7 @@ from autograd.functional import (
     tanh,
     value_and_grad,
 )
+from autograd.player import BackwardPlayer, backward_player
 from autograd.viz import (
     GraphDrawing,
     GraphTooLargeError,
@@ -54,6 +55,7 @@ from autograd.viz import (
 
 __all__ = [
     "AnomalyError",
+    "BackwardPlayer",
     "DomainError",
     "GradcheckError",
     "GraphDrawing",
@@ -64,6 +66,7 @@ __all__ = [
     "StaleGraphError",
     "Value",
     "backward_frames",
+    "backward_player",
     "backward_steps",
     "cos",
     "custom_op",

@@ -6,7 +6,7 @@
 
 ``make notebooks`` runs the first form. Each notebook gets a new "python3" kernel (from
 ipykernel, installed by the ``notebooks`` extra) with this folder as its working directory
-and this checkout's packages first on its path.
+and this checkout's packages (and this folder, for ``teach.py``) first on its path.
 A cell that raises stops the run with the error. Outputs keep no execution timings, so
 re-running an unchanged notebook changes only what its code prints or draws.
 """
@@ -45,8 +45,9 @@ def execute(path: Path, cwd: Path | None = None, timeout: int = CELL_TIMEOUT):
         record_timing=False,
         resources={"metadata": {"path": str(cwd or path.parent)}},
     )
-    # The kernel imports this checkout's autograd and nn, installed or not.
-    path_list = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    # The kernel imports this checkout's autograd and nn, installed or not, and this
+    # folder's helpers (teach.py) from any working directory.
+    path_list = [str(ROOT), str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
     client.execute(env={**os.environ, "PYTHONPATH": os.pathsep.join(path_list)})
     coalesce_streams(nb)
     return nb
