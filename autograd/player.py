@@ -37,7 +37,7 @@ from typing import Any
 
 from autograd.engine import Value
 from autograd.extend import write_text_atomic
-from autograd.viz import _HIGHLIGHT, _fit_to_container, _number, backward_frames
+from autograd.viz import HIGHLIGHT_COLOUR, backward_frames, fit_to_container, format_number
 
 __all__ = ["BackwardPlayer", "backward_player"]
 
@@ -48,7 +48,7 @@ def _name(node: Value) -> str:
         return str(node.label)
     if node._op:
         return f"({node._op})"
-    return f"unlabelled leaf (data {_number(float(node.data))})"
+    return f"unlabelled leaf (data {format_number(float(node.data))})"
 
 
 class BackwardPlayer:
@@ -79,7 +79,7 @@ class BackwardPlayer:
             data = {
                 "title": self.title,
                 "interval": self.interval,
-                "highlight": _HIGHLIGHT,
+                "highlight": HIGHLIGHT_COLOUR,
                 "frames": self.frames,
             }
             raw = json.dumps(data, separators=(",", ":")).encode("utf-8")
@@ -127,8 +127,8 @@ def backward_player(
         frames.append(
             {
                 "node": _name(node),
-                "grad": _number(float(grad)),
-                "svg": _compact(_fit_to_container(drawing.svg())),
+                "grad": format_number(float(grad)),
+                "svg": _compact(fit_to_container(drawing.svg())),
             }
         )
     return BackwardPlayer(frames, title=title, interval=interval)

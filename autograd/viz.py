@@ -83,7 +83,8 @@ _INSTALL_WASM = "pip install 'valuegrad[viz]'"
 # Light enough that black text stays readable on the strongest fill.
 _RED = (239, 138, 98)
 _BLUE = (103, 169, 207)
-_HIGHLIGHT = "#e66100"
+#: The orange of a highlighted node (the current step of backward), in pictures and players.
+HIGHLIGHT_COLOUR = "#e66100"
 _PENDING = "#7f7f7f"
 # Caps Graphviz's network-simplex passes at this many iterations per node. Graphs of long
 # edges (a node reused far downstream) otherwise take minutes at a few hundred nodes: a
@@ -177,7 +178,7 @@ class GraphDrawing:
 
     def _repr_svg_(self) -> str:
         """Jupyter's rich display: the drawing as inline SVG, scaled to fit the page's width."""
-        return _fit_to_container(self.svg())
+        return fit_to_container(self.svg())
 
 
 def draw_graph(
@@ -367,7 +368,7 @@ def _legend(
     return "\n".join(lines)
 
 
-def _fit_to_container(svg: str) -> str:
+def fit_to_container(svg: str) -> str:
     """The SVG scaled down to its container's width (never up): no clipping in notebooks.
 
     Graphviz writes a fixed size in points; this keeps the ``viewBox`` and turns the size into
@@ -392,8 +393,8 @@ def _value_attrs(
 ) -> dict[str, str]:
     """Graphviz attributes of a Value's record; ``grad`` None means not final yet."""
     fields = [_escape(v.label)] if v.label else []
-    fields.append(_escape(f"data {_number(v.data)}"))
-    fields.append(_escape("grad " + ("?" if grad is None else _number(grad))))
+    fields.append(_escape(f"data {format_number(v.data)}"))
+    fields.append(_escape("grad " + ("?" if grad is None else format_number(grad))))
     styles = ["filled"] + (["dashed"] if grad is None else [])
     attrs = {
         "label": "{" + "|".join(fields) + "}",
@@ -406,7 +407,7 @@ def _value_attrs(
     if is_param:
         attrs["penwidth"] = "2.5"
     if is_marked:
-        attrs["color"] = _HIGHLIGHT
+        attrs["color"] = HIGHLIGHT_COLOUR
         attrs["penwidth"] = "4"
     return attrs
 
@@ -440,7 +441,7 @@ def grad_colour(grad: float, scale: float) -> str:
     return _grad_colour(grad, scale)
 
 
-def _number(x: float) -> str:
+def format_number(x: float) -> str:
     """``x`` with 4 significant digits: 0.5, -1.235, 1.235e+06, inf, nan."""
     return f"{x:.4g}"
 
