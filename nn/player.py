@@ -159,8 +159,8 @@ def png(fig: Any, dpi: int = 100) -> str:
 def axes_box(ax: Any, dpi: int = 100) -> dict[str, Any]:
     """Where ``ax``'s plot area sits in its figure (fractions from the top left) and its data
     limits: what the player needs to draw lines in data coordinates over :func:`png` of the
-    figure saved at ``dpi``. Call it after the figure's layout is final (after ``tight_layout``), and do not
-    save with ``bbox_inches="tight"``, which moves the box."""
+    figure saved at ``dpi``. Call it after the figure's layout is final (after
+    ``tight_layout``), and do not save with ``bbox_inches="tight"``, which moves the box."""
     box = ax.get_position()
     width, height = ax.figure.get_size_inches()
     return {
