@@ -25,6 +25,7 @@ from nn.optim import (
     Optimizer,
     StepDecay,
 )
+from nn.player import Control, Player
 from nn.serialize import StateError, load, load_model, save
 from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit
 
@@ -35,6 +36,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Constant",
+    "Control",
     "CosineDecay",
     "EarlyStopping",
     "History",
@@ -46,6 +48,7 @@ __all__ = [
     "Module",
     "Neuron",
     "Optimizer",
+    "Player",
     "StateError",
     "StepDecay",
     "Trainer",

@@ -1,0 +1,175 @@
+"""A small self-contained player of precomputed frames, indexed by sliders (no kernel needed).
+
+A notebook computes every frame a control can ask for, up front, and :class:`Player` ships
+them in one HTML fragment with its script inline (``nn/player.js``; no CDN, no network). It
+displays in Jupyter through ``_repr_html_`` and keeps working in nbviewer, an HTML export or
+a file written with :meth:`Player.write`, where no kernel runs.
+
+Each control is a slider over a list of values (a ``Control`` with ``play=True`` also gets a
+play button that steps through its values: an animation). A frame is chosen by one index per
+control and holds any of
+
+* ``image``: a picture (a ``data:`` URI, e.g. from :func:`png`) that replaces the background;
+* ``lines``: series drawn as SVG over the background, in data coordinates mapped through the
+  ``axes`` box (see :func:`axes_box`): ``{"xy": [[x, y], ...], "color": "#1f77b4",
+  "width": 2, "dash": "4 3", "markers": "none" | "all" | "last" | "ends", "radius": 4,
+  "label": "shown in the legend"}``;
+* ``text``: a caption under the picture (plain text).
+
+>>> p = Player([Control("lr", [0.1, 0.2])], {(0,): {"text": "a"}, (1,): {"text": "b"}})
+>>> p.frame_count
+2
+>>> "nn-player" in p._repr_html_()
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import itertools
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Control", "Player", "axes_box", "png"]
+
+
+@dataclass(frozen=True)
+class Control:
+    """A slider named ``name`` over ``values`` (shown as ``format(value, fmt)`` or str)."""
+
+    name: str
+    values: Sequence[Any]
+    fmt: str = ""
+    start: int = 0
+    play: bool = False
+
+    def labels(self) -> list[str]:
+        return [format(v, self.fmt) if self.fmt else str(v) for v in self.values]
+
+
+class Player:
+    """Frames keyed by a tuple of control indices, shown with one slider per control.
+
+    ``frames`` maps ``(i0, i1, ...)`` (one index per control, in order) to a frame dict (see
+    the module docstring); every combination must be present. ``background`` is a picture
+    shown under every frame's lines (a ``data:`` URI), ``axes`` the box of its plot area and
+    data limits (:func:`axes_box`), ``interval`` the play button's milliseconds per frame.
+    """
+
+    def __init__(
+        self,
+        controls: Sequence[Control],
+        frames: Mapping[tuple[int, ...], Mapping[str, Any]],
+        *,
+        background: str | None = None,
+        axes: Mapping[str, Any] | None = None,
+        width: int = 720,
+        title: str = "",
+        interval: int = 120,
+    ) -> None:
+        self.controls = list(controls)
+        if not self.controls:
+            raise ValueError("Player: give at least one Control")
+        for c in self.controls:
+            if not c.values:
+                raise ValueError(f"Player: control {c.name!r} has no values")
+            if not 0 <= c.start < len(c.values):
+                raise ValueError(f"Player: control {c.name!r} starts outside its values")
+        shape = [len(c.values) for c in self.controls]
+        wanted = set(itertools.product(*(range(n) for n in shape)))
+        given = {tuple(k) for k in frames}
+        if given != wanted:
+            missing = sorted(wanted - given)[:3]
+            extra = sorted(given - wanted)[:3]
+            raise ValueError(f"Player: frames must cover {shape}: missing {missing}, extra {extra}")
+        if any("lines" in f for f in frames.values()) and axes is None:
+            raise ValueError("Player: frames with lines need axes= (see nn.player.axes_box)")
+        self.frames = {tuple(k): dict(v) for k, v in frames.items()}
+        self.background, self.axes = background, dict(axes) if axes else None
+        self.width, self.title, self.interval = int(width), title, int(interval)
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.frames)
+
+    def data(self) -> dict[str, Any]:
+        """What the page reads: the controls and the frames in row-major order."""
+        order = sorted(self.frames)
+        return {
+            "title": self.title,
+            "width": self.width,
+            "interval": self.interval,
+            "background": self.background,
+            "axes": self.axes,
+            "controls": [
+                {"name": c.name, "labels": c.labels(), "start": c.start, "play": c.play}
+                for c in self.controls
+            ],
+            "frames": [self.frames[k] for k in order],
+        }
+
+    def _fragment(self) -> str:
+        payload = json.dumps(self.data(), separators=(",", ":"), allow_nan=False)
+        payload = payload.replace("</", "<\\/")  # no "</script>" inside the script element
+        uid = "nn-player-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
+        js = resources.files("nn").joinpath("player.js").read_text(encoding="utf-8")
+        return (
+            f"<div class='nn-player' id='{uid}'><p>(an interactive player: it needs "
+            "JavaScript; a viewer that runs no scripts shows only this line)</p>"
+            f"<script type='application/json'>{payload}</script></div>\n"
+            f"<script>{js}\nNNPlayer.mount('{uid}');</script>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self._fragment()
+
+    def html(self) -> str:
+        """A whole page holding the player."""
+        return (
+            "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(self.title or 'player')}</title></head><body>\n"
+            f"{self._fragment()}\n</body></html>\n"
+        )
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        path = Path(path)
+        path.write_text(self.html(), encoding="utf-8")
+        return path
+
+    def __repr__(self) -> str:
+        names = ", ".join(f"{c.name} ({len(c.values)})" for c in self.controls)
+        return f"<Player of {self.frame_count} frames: {names}>"
+
+
+def png(fig: Any, dpi: int = 100) -> str:
+    """A matplotlib figure as a ``data:image/png;base64`` URI (the figure is left open)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def axes_box(ax: Any, dpi: int = 100) -> dict[str, Any]:
+    """Where ``ax``'s plot area sits in its figure (fractions from the top left) and its data
+    limits: what the player needs to draw lines in data coordinates over :func:`png` of the
+    figure saved at ``dpi``. Call it after the figure's layout is final (after
+    ``tight_layout``), and do not save with ``bbox_inches="tight"``, which moves the box."""
+    box = ax.get_position()
+    width, height = ax.figure.get_size_inches()
+    return {
+        "pixels": [round(width * dpi), round(height * dpi)],
+        "left": box.x0,
+        "top": 1.0 - box.y1,
+        "width": box.width,
+        "height": box.height,
+        "xlim": list(ax.get_xlim()),
+        "ylim": list(ax.get_ylim()),
+        "ylog": ax.get_yscale() == "log",
+    }
