@@ -28,7 +28,7 @@ BUDGET = 30
 
 # Notebooks whose exercises check themselves: each answer cell is followed by a check cell
 # (notebooks/teach.py's check, or an assert) and a solution folded in <details>.
-SELF_CHECKING = ("01_", "02_", "07_")
+SELF_CHECKING = ("01_", "02_", "03_", "04_", "05_", "06_", "07_")
 
 
 def test_the_notebooks_are_all_there() -> None:
@@ -36,10 +36,10 @@ def test_the_notebooks_are_all_there() -> None:
 
 
 def exercises(nb) -> list:
-    """The cells from the last one naming the Exercises to the end: no section follows them."""
+    """The cells from the last heading naming the Exercises to the end: no section follows."""
     markdown = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"]
-    named = [i for i in markdown if "Exercises" in nb.cells[i].source]
-    assert named, "no Exercises"
+    named = [i for i in markdown if re.search(r"^#+ .*Exercises", nb.cells[i].source, re.M)]
+    assert named, "no Exercises heading"
     cells = nb.cells[named[-1] :]
     later = [
         c for c in cells[1:] if c.cell_type == "markdown" and re.search(r"^#{1,2} ", c.source, re.M)
