@@ -62,10 +62,6 @@ class _Mode:
 _RECORDING, _NOT_RECORDING = _Mode(True), _Mode(False)
 # Read once per node; per thread and per asyncio task (a ContextVar).
 _mode: contextvars.ContextVar[_Mode] = contextvars.ContextVar("autograd_mode", default=_RECORDING)
-# The tokens that open no_grad()/enable_grad() blocks will reset, innermost last.
-_entered: contextvars.ContextVar[tuple[contextvars.Token[_Mode], ...]] = contextvars.ContextVar(
-    "autograd_mode_blocks", default=()
-)
 
 
 def _set_mode(enabled: bool, detector: AnomalyHook | None) -> contextvars.Token[_Mode]:
@@ -95,17 +91,17 @@ class _GradMode:
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
+        # The tokens to undo belong to this object (so a block kept open across a generator's
+        # yield undoes its own), one stack per thread (so one ``no_grad()`` object may be
+        # entered by several threads at once).
+        self._entered = threading.local()
 
     def __enter__(self) -> None:
-        # The tokens to undo live in the context, not the instance: one ``no_grad()`` object
-        # may be entered by several threads or tasks at once.
-        token = _set_mode(self._enabled, _mode.get().detector)
-        _entered.set((*_entered.get(), token))
+        stack: list[contextvars.Token[_Mode]] = self._entered.__dict__.setdefault("stack", [])
+        stack.append(_set_mode(self._enabled, _mode.get().detector))
 
     def __exit__(self, *exc: object) -> None:
-        *rest, token = _entered.get()
-        _entered.set(tuple(rest))
-        _mode.reset(token)
+        _mode.reset(self._entered.stack.pop())
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         enabled = self._enabled
@@ -126,7 +122,8 @@ class _GradMode:
                         received = yield sent
                         resume = gen.send
                     except GeneratorExit:
-                        gen.close()
+                        with _GradMode(enabled):  # its blocks close in the mode, then ours
+                            gen.close()
                         raise
                     except BaseException as error:  # thrown in: pass it on, in the mode
                         received, resume = error, gen.throw
@@ -149,7 +146,8 @@ class _GradMode:
                         received = yield sent
                         resume = agen.asend
                     except GeneratorExit:
-                        await agen.aclose()
+                        with _GradMode(enabled):  # its blocks close in the mode, then ours
+                            await agen.aclose()
                         raise
                     except BaseException as error:  # thrown in: pass it on, in the mode
                         received, resume = error, agen.athrow
@@ -283,13 +281,13 @@ def _unary(op: Op) -> Callable[[Value], Value]:
         except OutOfDomain as error:
             raise error.naming(self) from None
 
-    method.__name__ = method.__qualname__ = op.name
+    method.__name__, method.__qualname__ = op.name, f"Value.{op.name}"
     method.__doc__ = op.doc + "."
     return method
 
 
-def _binary(op: Op, reflected: bool = False) -> Callable[[Value, Operand], Value]:
-    """The dunder ``a <op> b`` (or, ``reflected``, ``b <op> a`` for a number b)."""
+def _binary(op: Op, name: str, reflected: bool = False) -> Callable[[Value, Operand], Value]:
+    """The dunder ``name``: ``a <op> b`` (or, ``reflected``, ``b <op> a`` for a number b)."""
     forward, rule, label = op.forward, cast(Rule, op.rule), op.label
 
     def method(self: Value, other: Operand) -> Value:
@@ -311,6 +309,7 @@ def _binary(op: Op, reflected: bool = False) -> Callable[[Value, Operand], Value
             raise error.naming(o, self) from None
 
     chosen = reflected_method if reflected else method
+    chosen.__name__, chosen.__qualname__ = name, f"Value.{name}"
     chosen.__doc__ = op.doc + "."
     return chosen
 
@@ -364,10 +363,13 @@ class Value:
 
     # -- arithmetic, from the table ----------------------------------------------------------
 
-    __add__, __radd__ = _binary(ops.ADD), _binary(ops.ADD, reflected=True)
-    __sub__, __rsub__ = _binary(ops.SUB), _binary(ops.SUB, reflected=True)
-    __mul__, __rmul__ = _binary(ops.MUL), _binary(ops.MUL, reflected=True)
-    __truediv__, __rtruediv__ = _binary(ops.DIV), _binary(ops.DIV, reflected=True)
+    __add__, __radd__ = _binary(ops.ADD, "__add__"), _binary(ops.ADD, "__radd__", True)
+    __sub__, __rsub__ = _binary(ops.SUB, "__sub__"), _binary(ops.SUB, "__rsub__", True)
+    __mul__, __rmul__ = _binary(ops.MUL, "__mul__"), _binary(ops.MUL, "__rmul__", True)
+    __truediv__, __rtruediv__ = (
+        _binary(ops.DIV, "__truediv__"),
+        _binary(ops.DIV, "__rtruediv__", True),
+    )
     __neg__ = _unary(ops.NEG)
     __abs__ = _unary(ops.ABS)
 
@@ -633,7 +635,7 @@ def _accumulate_gradients(order: list[Value], seed: float) -> None:
 _dot_rule, _sum_rule = cast(Rule, ops.DOT.rule), cast(Rule, ops.SUM.rule)
 
 
-_pow = _binary(ops.POW)  # a ** b for a Value b
+_pow = _binary(ops.POW, "__pow__")  # a ** b for a Value b
 
 
 def _compared(x: object, where: str) -> float:

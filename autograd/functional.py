@@ -338,6 +338,9 @@ class Elementwise:
         self.__name__ = self.__qualname__ = op.name
         self.__doc__ = f"{op.doc}: a float for a number, a graph node for a Value."
 
+    def __reduce__(self) -> str:
+        return self.__name__  # pickled by name: autograd.functional.<name>
+
     @overload
     def __call__(self, x: Value) -> Value: ...
 

@@ -459,3 +459,50 @@ def test_a_failed_backward_restores_a_none_gradient_as_none() -> None:
     with pytest.raises(ZeroDivisionError):
         out.backward()
     assert a.grad is None and b.grad == 5.0
+
+
+def test_a_no_grad_generator_that_keeps_a_block_open_across_yield_leaves_the_caller_alone() -> None:
+    @no_grad()
+    def gen():
+        with autograd.enable_grad():
+            yield autograd.is_grad_enabled()
+            yield autograd.is_grad_enabled()
+
+    g = gen()
+    assert next(g) is True  # inside: the body's enable_grad
+    assert autograd.is_grad_enabled()  # the caller: recording, as before the call
+    with no_grad():
+        next(g)  # (the body's mode on resuming is the decorator's, as with torch.no_grad)
+        assert not autograd.is_grad_enabled()  # the caller's own no_grad block holds
+    assert autograd.is_grad_enabled()
+    g.close()  # the body's block closes inside the decorator's mode: the caller's stays
+    assert autograd.is_grad_enabled()
+
+
+def test_models_graphs_and_functions_pickle_as_before_the_op_table() -> None:
+    import pickle
+
+    from nn import MLP
+
+    model = MLP(2, [4, 1], rng=random.Random(0))
+    again = pickle.loads(pickle.dumps(model))
+    assert repr(again) == repr(model)
+    assert again([1.0, 2.0]).data == model([1.0, 2.0]).data
+    x = Value(2.0)
+    y = (x * x + 1).tanh() - x / 3
+    copy = pickle.loads(pickle.dumps(y))
+    copy.backward()
+    y.backward()
+    (leaf,) = {n for n in _nodes(copy) if not n._prev and n.data == 2.0}
+    assert copy.data == y.data and leaf.grad == x.grad
+    assert pickle.loads(pickle.dumps(autograd.exp))(1.0) == math.e
+
+
+def _nodes(root: Value) -> list[Value]:
+    seen, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if all(node is not s for s in seen):
+            seen.append(node)
+            stack.extend(node._prev)
+    return seen
