@@ -256,13 +256,20 @@ def _lift(x: object, where: str) -> Value | None:
     return None
 
 
+#: How to make a new operation here, for the messages to micrograd's way of doing it.
+_CUSTOM_OP_EXAMPLE = (
+    "make a new operation with autograd.custom_op, e.g.\n"
+    "    softsign = autograd.custom_op('softsign', lambda x: x / (1 + abs(x)), "
+    "lambda x: 1 / (1 + abs(x)) ** 2)\n"
+    "and call softsign(x); or add a row to autograd.ops"
+)
+
+
 def _no_rule(g: Grad, out: Grad, /, *parents: Grad) -> tuple[Grad, ...]:
     raise TypeError(
         "this node has parents but no local-gradient rule, so backward() cannot pass a "
         "gradient through it (micrograd's `out._backward = ...` closures are not used here); "
-        "make a new operation with autograd.custom_op, e.g.\n"
-        "    tan = autograd.custom_op('tan', lambda x: x.sin() / x.cos(), "
-        "lambda x: 1 / x.cos() ** 2)"
+        + _CUSTOM_OP_EXAMPLE
     )
 
 
@@ -441,11 +448,8 @@ class Value:
     def _backward(self, fn: object) -> None:
         raise TypeError(
             "Value._backward cannot be assigned: this engine keeps each operation's local "
-            "derivative as a rule (no closure over the node, so no reference cycle). Make a "
-            "new operation with autograd.custom_op, e.g.\n"
-            "    tan = autograd.custom_op('tan', lambda x: x.sin() / x.cos(), "
-            "lambda x: 1 / x.cos() ** 2)\n"
-            "and call tan(x); or add a row to autograd.ops"
+            "derivative as a rule (no closure over the node, so no reference cycle); "
+            + _CUSTOM_OP_EXAMPLE
         )
 
     # -- backpropagation ----------------------------------------------------------------
@@ -519,6 +523,7 @@ class Value:
 
 # backward() writes .grad of nodes that other threads' graphs may share (parameters, inputs),
 # so passes take turns: each one's gradients are added exactly. Under the GIL threads never
+# ran backward in parallel anyway; this costs one uncontended acquire per call.
 _backward_lock = threading.RLock()
 
 
@@ -658,8 +663,9 @@ def local_gradients(node: Value, g: float = 1.0) -> tuple[float, ...]:
 
 def _step(node: Value) -> None:
     """One node's step of the chain rule, in floats, into its parents' ``.grad``."""
-    for p, gp in zip(node._prev, local_gradients(node, float(node.grad)), strict=True):
-        p.grad += gp
+    g = float(_grad_before(node))  # None counts as 0, as in backward()
+    for p, gp in zip(node._prev, local_gradients(node, g), strict=True):
+        p.grad = _grad_before(p) + gp
 
 
 def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:

@@ -8,6 +8,7 @@ Each row (:class:`Op`) holds, side by side, everything the library knows about o
   ``Value`` objects (``create_graph=True``: the gradient is a graph, differentiable again),
   so it is written with operations both support, and functions through :func:`_math`;
 * ``label``: the ``_op`` a node records (what pictures and messages show);
+* ``derivative``: the local derivative in words, as a page of the chain rule shows it;
 * ``code``: its spelling as a Python expression in floats, ``{0}``, ``{1}``... for the
   operands, ``{out}`` for the result and ``{c}`` for a constant (each substituted in
   parentheses), and one spelling per partial derivative (for code
@@ -16,7 +17,9 @@ Each row (:class:`Op`) holds, side by side, everything the library knows about o
   ``sp``, ``torch`` the modules), so that every registered op is checked by every oracle;
 * ``domain``: an interval where it is smooth, which the tests sample (every operand);
 * ``constant``: for an op that takes a number besides its parents (``x ** c``,
-  ``leaky_relu``), the constant the tests use; None for the others.
+  ``leaky_relu``), the constant the tests use; None for the others;
+* ``kinks``: the points where it is not differentiable (``relu`` at 0), which the tests
+  keep away from when they compare with finite differences.
 
 Numerical conventions (IEEE 754, as in PyTorch):
 
@@ -90,12 +93,14 @@ class Op:
     rule: Rule | RuleOf  # RuleOf exactly when constant is not None
     label: str
     doc: str
+    derivative: str
     code: str
     partials: tuple[str, ...]
     sympy: str
     torch: str
     domain: tuple[float, float] = (-3.0, 3.0)
     constant: float | None = None
+    kinks: tuple[float, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,71 +267,105 @@ def _dot_rule(g: Grad, out: Grad, *parents: Grad) -> tuple[Grad, ...]:
 # The rows. rule(g, out, a[, b]) -> (g * dout/da[, g * dout/db])
 # --------------------------------------------------------------------------------------------
 
+# One row per primitive. Read across: the forward in floats, the rule (its derivative as a
+# vector-Jacobian product), what pictures call it, the derivative in words, the code
+# spellings (value, then one per partial), and the oracles' spellings.
 # fmt: off
-ADD = Op("add", 2, operator.add, lambda g, out, a, b: (g, g), "+", "a + b",
-         "{0} + {1}", ("1.0", "1.0"), "a + b", "a + b")
-SUB = Op("sub", 2, operator.sub, lambda g, out, a, b: (g, -g), "-", "a - b",
-         "{0} - {1}", ("1.0", "-1.0"), "a - b", "a - b")
-MUL = Op("mul", 2, operator.mul, lambda g, out, a, b: (g * b, g * a), "*", "a * b",
-         "{0} * {1}", ("{1}", "{0}"), "a * b", "a * b")
-DIV = Op("div", 2, _div_float, lambda g, out, a, b: (g / b, -g * out / b), "/",
-         "a / b; ZeroDivisionError if b == 0",
-         "{0} / {1}", ("1.0 / {1}", "-{out} / {1}"), "a / b", "a / b", (0.2, 4.0))
-POW = Op("pow", 2, _pow_float,
-         lambda g, out, a, b: (g * _pow_derivative(a, b), _pow_exponent_gradient(g, out, a)),
-         "**", "a ** b for a Value b: gradients b a^(b-1) and a^b log a",
-         "{0} ** {1}", ("{1} * {0} ** ({1} - 1.0)", "{out} * math.log({0})"),
-         "a ** b", "a ** b", (0.2, 4.0))
-POW_CONST = Op("pow_const", 1, _pow_float, _pow_const_rule, "**{c}", "a ** c for a number c",
-               "{0} ** {c}", ("{c} * {0} ** ({c} - 1.0)",), "a ** c", "a ** c", constant=3.0)
-RPOW_CONST = Op("rpow_const", 1, lambda x, c: _pow_float(c, x), _rpow_const_rule, "{c}**",
-                "c ** a for a number c", "{c} ** {0}", ("{out} * math.log({c})",),
-                "c ** a", "c ** a", constant=2.5)
-NEG = Op("neg", 1, operator.neg, lambda g, out, a: (-g,), "neg", "-a",
-         "-{0}", ("-1.0",), "-a", "-a")
-ABS = Op("abs", 1, abs, lambda g, out, a: (g if a > 0 else -g if a < 0 else 0.0,), "abs",
-         "|a|; its derivative is sign(a), taken as 0 at a == 0",
-         "abs({0})", ("(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",), "sp.Abs(a)", "abs(a)")
-EXP = Op("exp", 1, _exp_float, lambda g, out, a: (g * out,), "exp", "e^a (inf on overflow)",
-         "math.exp({0})", ("{out}",), "sp.exp(a)", "torch.exp(a)")
-LOG = Op("log", 1, _log_float, lambda g, out, a: (g / a,), "log",
-         "Natural logarithm; DomainError unless a > 0",
-         "math.log({0})", ("1.0 / {0}",), "sp.log(a)", "torch.log(a)", (0.2, 4.0))
-SQRT = Op("sqrt", 1, _sqrt_float, _sqrt_rule, "sqrt", "Square root; DomainError if a < 0",
-          "math.sqrt({0})", ("0.5 / {out}",), "sp.sqrt(a)", "torch.sqrt(a)", (0.2, 4.0))
-TANH = Op("tanh", 1, math.tanh, lambda g, out, a: (g * (1.0 - out * out),), "tanh",
-          "Hyperbolic tangent", "math.tanh({0})", ("1.0 - {out} * {out}",),
-          "sp.tanh(a)", "torch.tanh(a)")
-SIGMOID = Op("sigmoid", 1, _sigmoid_float, lambda g, out, a: (g * out * (1.0 - out),), "sigmoid",
-             "Logistic function 1 / (1 + e^-a), stable for large |a|",
-             "1.0 / (1.0 + math.exp(-{0}))", ("{out} * (1.0 - {out})",),
-             "1 / (1 + sp.exp(-a))", "torch.sigmoid(a)")
-RELU = Op("relu", 1, lambda x: 0.0 if x < 0 else x, lambda g, out, a: (g if a > 0 else 0.0,),
-          "ReLU", "max(a, 0), with derivative 0 at a == 0 (as micrograd and PyTorch)",
-          "(0.0 if {0} < 0 else {0})", ("(1.0 if {0} > 0 else 0.0)",),
-          "sp.Piecewise((a, a > 0), (0, True))", "torch.relu(a)")
-LEAKY_RELU = Op("leaky_relu", 1, lambda x, c: x if x > 0 else c * x, _leaky_relu_rule,
-                "leaky_relu", "a if a > 0 else negative_slope * a",
-                "({0} if {0} > 0 else {c} * {0})", ("(1.0 if {0} > 0 else {c})",),
-                "sp.Piecewise((a, a > 0), (c * a, True))",
-                "torch.nn.functional.leaky_relu(a, c)", constant=0.1)
-SOFTPLUS = Op("softplus", 1, lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
-              lambda g, out, a: (g * _sigmoid_of(a),), "softplus",
-              "log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) so it never overflows",
-              "max({0}, 0.0) + math.log1p(math.exp(-abs({0})))",
-              ("1.0 / (1.0 + math.exp(-{0}))",),
-              "sp.log(1 + sp.exp(a))", "torch.nn.functional.softplus(a)")
-SIN = Op("sin", 1, _sin, lambda g, out, a: (g * _cos_of(a),), "sin", "Sine (NaN at +-inf)",
-         "math.sin({0})", ("math.cos({0})",), "sp.sin(a)", "torch.sin(a)")
-COS = Op("cos", 1, _cos, lambda g, out, a: (-g * _sin_of(a),), "cos", "Cosine (NaN at +-inf)",
-         "math.cos({0})", ("-math.sin({0})",), "sp.cos(a)", "torch.cos(a)")
-TAN = Op("tan", 1, _tan, lambda g, out, a: (g * (1.0 + out * out),), "tan",
-         "Tangent (NaN at +-inf)", "math.tan({0})", ("1.0 + {out} * {out}",),
-         "sp.tan(a)", "torch.tan(a)", (-1.2, 1.2))
-SUM = Op("sum", 0, _sum_float, lambda g, out, *terms: (g,) * len(terms), "sum",
-         "start + v0 + v1 + ... as one node", "sum", ("1.0",), "sum", "sum")
-DOT = Op("dot", 0, _dot_float, _dot_rule, "dot", "bias + w0*x0 + w1*x1 + ... as one node",
-         "dot", ("{x_i}", "{w_i}", "1.0"), "dot", "dot")
+ADD = Op("add", 2, forward=operator.add, rule=lambda g, out, a, b: (g, g), label="+",
+         doc="a + b", derivative="d(a+b)/da = d(a+b)/db = 1",
+         code="{0} + {1}", partials=("1.0", "1.0"), sympy="a + b", torch="a + b")
+SUB = Op("sub", 2, forward=operator.sub, rule=lambda g, out, a, b: (g, -g), label="-",
+         doc="a - b", derivative="d(a-b)/da = 1, d(a-b)/db = -1",
+         code="{0} - {1}", partials=("1.0", "-1.0"), sympy="a - b", torch="a - b")
+MUL = Op("mul", 2, forward=operator.mul, rule=lambda g, out, a, b: (g * b, g * a), label="*",
+         doc="a * b", derivative="d(a*b)/da = b, d(a*b)/db = a",
+         code="{0} * {1}", partials=("{1}", "{0}"), sympy="a * b", torch="a * b")
+DIV = Op("div", 2, forward=_div_float, rule=lambda g, out, a, b: (g / b, -g * out / b),
+         label="/", doc="a / b; ZeroDivisionError if b == 0",
+         derivative="d(a/b)/da = 1/b, d(a/b)/db = -a/b^2",
+         code="{0} / {1}", partials=("1.0 / {1}", "-{out} / {1}"), sympy="a / b", torch="a / b",
+         domain=(0.2, 4.0))
+POW = Op("pow", 2, forward=_pow_float,
+         rule=lambda g, out, a, b: (g * _pow_derivative(a, b), _pow_exponent_gradient(g, out, a)),
+         label="**", doc="a ** b for a Value b",
+         derivative="d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a",
+         code="{0} ** {1}", partials=("{1} * {0} ** ({1} - 1.0)", "{out} * math.log({0})"),
+         sympy="a ** b", torch="a ** b", domain=(0.2, 4.0))
+POW_CONST = Op("pow_const", 1, forward=_pow_float, rule=_pow_const_rule, label="**{c}",
+               doc="a ** c for a number c", derivative="d(a^c)/da = c a^(c-1)",
+               code="{0} ** {c}", partials=("{c} * {0} ** ({c} - 1.0)",),
+               sympy="a ** c", torch="a ** c", constant=3.0)
+RPOW_CONST = Op("rpow_const", 1, forward=lambda x, c: _pow_float(c, x), rule=_rpow_const_rule,
+                label="{c}**", doc="c ** a for a number c", derivative="d(c^a)/da = c^a log c",
+                code="{c} ** {0}", partials=("{out} * math.log({c})",),
+                sympy="c ** a", torch="c ** a", constant=2.5)
+NEG = Op("neg", 1, forward=operator.neg, rule=lambda g, out, a: (-g,), label="neg",
+         doc="-a", derivative="d(-a)/da = -1",
+         code="-{0}", partials=("-1.0",), sympy="-a", torch="-a")
+ABS = Op("abs", 1, forward=abs, rule=lambda g, out, a: (g if a > 0 else -g if a < 0 else 0.0,),
+         label="abs", doc="|a|", derivative="d|a|/da = sign(a), 0 at a = 0",
+         code="abs({0})", partials=("(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",),
+         sympy="sp.Abs(a)", torch="abs(a)", kinks=(0.0,))
+EXP = Op("exp", 1, forward=_exp_float, rule=lambda g, out, a: (g * out,), label="exp",
+         doc="e^a (inf on overflow)", derivative="d exp(a)/da = exp(a)",
+         code="math.exp({0})", partials=("{out}",), sympy="sp.exp(a)", torch="torch.exp(a)")
+LOG = Op("log", 1, forward=_log_float, rule=lambda g, out, a: (g / a,), label="log",
+         doc="Natural logarithm; DomainError unless a > 0", derivative="d log(a)/da = 1/a",
+         code="math.log({0})", partials=("1.0 / {0}",), sympy="sp.log(a)", torch="torch.log(a)",
+         domain=(0.2, 4.0))
+SQRT = Op("sqrt", 1, forward=_sqrt_float, rule=_sqrt_rule, label="sqrt",
+          doc="Square root; DomainError if a < 0", derivative="d sqrt(a)/da = 1/(2 sqrt(a))",
+          code="math.sqrt({0})", partials=("0.5 / {out}",), sympy="sp.sqrt(a)",
+          torch="torch.sqrt(a)", domain=(0.2, 4.0))
+TANH = Op("tanh", 1, forward=math.tanh, rule=lambda g, out, a: (g * (1.0 - out * out),),
+          label="tanh", doc="Hyperbolic tangent", derivative="tanh'(z) = 1 - tanh(z)^2",
+          code="math.tanh({0})", partials=("1.0 - {out} * {out}",), sympy="sp.tanh(a)",
+          torch="torch.tanh(a)")
+SIGMOID = Op("sigmoid", 1, forward=_sigmoid_float,
+             rule=lambda g, out, a: (g * out * (1.0 - out),), label="sigmoid",
+             doc="Logistic function 1 / (1 + e^-a), stable for large |a|",
+             derivative="sigmoid'(z) = s(z) (1 - s(z))",
+             code="1.0 / (1.0 + math.exp(-{0}))", partials=("{out} * (1.0 - {out})",),
+             sympy="1 / (1 + sp.exp(-a))", torch="torch.sigmoid(a)")
+RELU = Op("relu", 1, forward=lambda x: 0.0 if x < 0 else x,
+          rule=lambda g, out, a: (g if a > 0 else 0.0,), label="ReLU",
+          doc="max(a, 0), with derivative 0 at a == 0 (as micrograd and PyTorch)",
+          derivative="ReLU'(z) = 1 if z > 0 else 0",
+          code="(0.0 if {0} < 0 else {0})", partials=("(1.0 if {0} > 0 else 0.0)",),
+          sympy="sp.Piecewise((a, a > 0), (0, True))", torch="torch.relu(a)", kinks=(0.0,))
+LEAKY_RELU = Op("leaky_relu", 1, forward=lambda x, c: x if x > 0 else c * x,
+                rule=_leaky_relu_rule, label="leaky_relu",
+                doc="a if a > 0 else negative_slope * a",
+                derivative="leaky_relu'(z) = 1 if z > 0 else c",
+                code="({0} if {0} > 0 else {c} * {0})", partials=("(1.0 if {0} > 0 else {c})",),
+                sympy="sp.Piecewise((a, a > 0), (c * a, True))",
+                torch="torch.nn.functional.leaky_relu(a, c)", constant=0.1, kinks=(0.0,))
+SOFTPLUS = Op("softplus", 1, forward=lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
+              rule=lambda g, out, a: (g * _sigmoid_of(a),), label="softplus",
+              doc="log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) so it never overflows",
+              derivative="d softplus(a)/da = sigmoid(a)",
+              code="max({0}, 0.0) + math.log1p(math.exp(-abs({0})))",
+              partials=("1.0 / (1.0 + math.exp(-{0}))",),
+              sympy="sp.log(1 + sp.exp(a))", torch="torch.nn.functional.softplus(a)")
+SIN = Op("sin", 1, forward=_sin, rule=lambda g, out, a: (g * _cos_of(a),), label="sin",
+         doc="Sine (NaN at +-inf)", derivative="d sin(a)/da = cos(a)",
+         code="math.sin({0})", partials=("math.cos({0})",), sympy="sp.sin(a)",
+         torch="torch.sin(a)")
+COS = Op("cos", 1, forward=_cos, rule=lambda g, out, a: (-g * _sin_of(a),), label="cos",
+         doc="Cosine (NaN at +-inf)", derivative="d cos(a)/da = -sin(a)",
+         code="math.cos({0})", partials=("-math.sin({0})",), sympy="sp.cos(a)",
+         torch="torch.cos(a)")
+TAN = Op("tan", 1, forward=_tan, rule=lambda g, out, a: (g * (1.0 + out * out),), label="tan",
+         doc="Tangent (NaN at +-inf)", derivative="d tan(a)/da = 1 + tan(a)^2",
+         code="math.tan({0})", partials=("1.0 + {out} * {out}",), sympy="sp.tan(a)",
+         torch="torch.tan(a)", domain=(-1.2, 1.2))
+SUM = Op("sum", 0, forward=_sum_float, rule=lambda g, out, *terms: (g,) * len(terms),
+         label="sum", doc="start + v0 + v1 + ... as one node", derivative="d(sum)/d(term) = 1",
+         code="sum", partials=("1.0",), sympy="sum", torch="sum")
+DOT = Op("dot", 0, forward=_dot_float, rule=_dot_rule, label="dot",
+         doc="bias + w0*x0 + w1*x1 + ... as one node",
+         derivative="d(b + w.x)/dw_i = x_i, /dx_i = w_i, /db = 1",
+         code="dot", partials=("{x_i}", "{w_i}", "1.0"), sympy="dot", torch="dot")
 # fmt: on
 
 #: Every primitive by name, in the order above: every row of this module is registered, so a

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import autograd
 from autograd import Value
-from nn._validate import shorten
+from nn._validate import class_index, shorten
 from nn.losses import bce_with_logits, cross_entropy, hinge, mse
 from nn.module import Module
 
@@ -45,7 +45,7 @@ def classification_loss(loss: str, outputs: Sequence[Output], labels: Sequence[i
     if loss == "cross_entropy":
         return cross_entropy([o if isinstance(o, list) else [o] for o in outputs], labels)
     for i, label in enumerate(labels):
-        if isinstance(label, bool) or label not in (0, 1):
+        if class_index(label) not in (0, 1):  # never a bool, numpy's included
             raise ValueError(
                 f"classification_loss: label {shorten(label)} at index {i}: loss={loss!r} "
                 "takes the class labels 0 and 1"
@@ -82,7 +82,11 @@ def accuracy(outputs: Sequence[Output], labels: Sequence[int]) -> float:
         raise ValueError(f"accuracy: {len(outputs)} outputs but {len(labels)} labels")
     if not labels:
         raise ValueError("accuracy: no outputs and no labels: the accuracy of nothing is undefined")
-    hits = sum(predicted_class(o) == label for o, label in zip(outputs, labels))
+    indices = [class_index(label) for label in labels]
+    if None in indices:
+        bad = labels[indices.index(None)]
+        raise ValueError(f"accuracy: label {shorten(bad)} is not a class index (a bool is not)")
+    hits = sum(predicted_class(o) == c for o, c in zip(outputs, indices, strict=True))
     return hits / len(labels)
 
 

@@ -14,7 +14,7 @@ import pytest
 from autograd import Value
 from nn import MLP, EarlyStopping, fit, make_moons
 from nn.__main__ import main
-from nn.train import classification_loss
+from nn.metrics import accuracy, classification_loss
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -101,3 +101,12 @@ def test_the_full_elementwise_graph_of_the_default_demo_is_drawn(
     )  # fmt: skip
     assert code == 0 and "graph.svg not written" not in err, err
     assert (tmp_path / "graph.svg").stat().st_size > 0
+
+
+def test_metrics_refuse_bools_numpys_too_and_take_integral_labels() -> None:
+    np = pytest.importorskip("numpy")
+    with pytest.raises(ValueError, match="label np.True_ at index 0"):
+        classification_loss("hinge", [Value(1.0)], [np.True_])
+    with pytest.raises(ValueError, match="label True is not a class index"):
+        accuracy([Value(1.0)], [True])
+    assert accuracy([Value(1.0), Value(-1.0)], [np.int64(1), 0.0]) == 1.0

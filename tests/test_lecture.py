@@ -296,8 +296,8 @@ def test_micrograds_closure_backward_is_refused_with_the_custom_op_line() -> Non
     namespace: dict[str, object] = {"autograd": autograd}
     exec(line, namespace)  # the line the message shows makes a working op
     y = Value(0.5)
-    namespace["tan"](y).backward()  # type: ignore[operator]
-    assert y.grad == pytest.approx(1 / math.cos(0.5) ** 2, rel=1e-14)
+    namespace["softsign"](y).backward()  # type: ignore[operator]
+    assert y.grad == pytest.approx(1 / 1.5**2, rel=1e-14)  # d/dx x/(1+|x|) = 1/(1+|x|)^2
     with pytest.raises(TypeError, match="custom_op"):
         out.backward()  # the hand-made node has no rule: the same advice
 
@@ -328,3 +328,15 @@ def test_a_function_may_branch_on_a_value_inside_grad() -> None:
 def test_comparing_with_a_non_number_names_the_comparison() -> None:
     with pytest.raises(TypeError, match="Value < expects a real number, got str"):
         _ = Value(1.0) < "2"  # type: ignore[operator]
+
+
+def test_stepping_a_node_whose_grad_is_none_counts_it_as_zero() -> None:
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    c.grad = None  # type: ignore[assignment]  # PyTorch's "no gradient yet"
+    a.grad = None  # type: ignore[assignment]
+    c._backward()
+    assert (a.grad, b.grad) == (0.0, 0.0)
+    c.grad = 1.0
+    c._backward()
+    assert (a.grad, b.grad) == (3.0, 2.0)  # d(ab)/da = b, d(ab)/db = a

@@ -23,14 +23,11 @@ from autograd.extend import OPS, Op
 from autograd.ops import FUNCTIONS
 from tests.programs import BINARY, ELEMENTWISE, UNARY, close, on_values, spelling, torch_backend
 
-KINKED = {"abs", "relu", "leaky_relu"}
-
-
 def samples(op: Op, n: int = 7) -> list[tuple[float, ...]]:
     """Points spread over the row's domain, every operand, away from kinks at 0."""
     lo, hi = op.domain
     points = [lo + (hi - lo) * (k + 0.5) / n for k in range(n)]
-    points = [x + 0.01 if op.name in KINKED and abs(x) < 1e-3 else x for x in points]
+    points = [x + 0.01 if any(abs(x - k) < 1e-3 for k in op.kinks) else x for x in points]
     if op.arity == 1:
         return [(x,) for x in points]
     return [(x, y) for x, y in zip(points, reversed(points), strict=True)]

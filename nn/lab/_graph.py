@@ -24,28 +24,16 @@ from typing import Any
 
 import autograd
 from autograd import GraphDrawing, Value, backward_steps
-from autograd.extend import local_gradients
+from autograd.extend import OPS, local_gradients
 from autograd.viz import grad_colour, grad_scale, graph_label
 from nn.metrics import classification_loss
 from nn.module import MLP
 
-#: What the local rule of each operation is, for the step text (the numbers are the engine's).
-RULES = {
-    "ReLU": "ReLU'(z) = 1 if z > 0 else 0",
-    "tanh": "tanh'(z) = 1 - tanh(z)^2",
-    "sigmoid": "sigmoid'(z) = s(z) (1 - s(z))",
-    "+": "d(a+b)/da = d(a+b)/db = 1",
-    "-": "d(a-b)/da = 1, d(a-b)/db = -1",
-    "*": "d(a*b)/da = b, d(a*b)/db = a",
-    "/": "d(a/b)/da = 1/b, d(a/b)/db = -a/b^2",
-    "sum": "d(sum)/d(term) = 1",
-    "dot": "d(b + w.x)/dw_i = x_i, /dx_i = w_i, /db = 1",
-    "exp": "d exp(a)/da = exp(a)",
-    "log": "d log(a)/da = 1/a",
-    "neg": "d(-a)/da = -1",
-    "softplus": "d softplus(a)/da = sigmoid(a)",
-}
-_ACTIVATION_OPS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
+#: What the local rule of each operation is, for the step text (the numbers are the engine's):
+#: the ``derivative`` of its row in autograd's table, by the label its nodes carry.
+RULES = {op.label: op.derivative for op in OPS.values() if op.constant is None}
+#: The label of an activation's node, by the activation's name (``relu`` -> ``ReLU``).
+_ACTIVATION_OPS = {name: OPS[name].label for name in ("relu", "tanh", "sigmoid")}
 
 
 def fmt(x: float) -> str:
