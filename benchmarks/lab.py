@@ -15,21 +15,16 @@ import argparse
 import base64
 import gzip
 import json
+import os
 import re
-import shutil
 import statistics
+import sys
 import time
 from pathlib import Path
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tests.browser import ARGS, CHROMIUM  # the flags the page tests use
 
 
 def parts(page: Path) -> dict[str, int]:
@@ -59,10 +54,11 @@ def parts(page: Path) -> dict[str, int]:
 def load_seconds(page: Path, repeats: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if CHROMIUM is None:
+        raise SystemExit("benchmarks/lab.py needs Chromium: apt-get install chromium")
     times = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for _ in range(repeats):
             tab = browser.new_page()
             start = time.perf_counter()

@@ -16,7 +16,6 @@ import pytest
 
 import nn
 from autograd import BackwardPlayer, Value, backward_player, backward_steps
-from tests.test_lab import ARGS, CHROMIUM
 
 
 def neuron():
@@ -58,17 +57,6 @@ def test_html_is_deterministic_and_refuses_nothing_to_play():
     assert backward_player(o).html() == backward_player(o).html()
     with pytest.raises(ValueError, match="no frames"):
         BackwardPlayer([])
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def open_page(browser, tmp_path, body):

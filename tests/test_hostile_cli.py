@@ -105,7 +105,7 @@ def test_the_full_elementwise_graph_of_the_default_demo_is_drawn(
 
 def test_metrics_refuse_bools_numpys_too_and_take_integral_labels() -> None:
     np = pytest.importorskip("numpy")
-    with pytest.raises(ValueError, match="label np.True_ at index 0"):
+    with pytest.raises(ValueError, match=r"label np\.True_ at index 0"):
         classification_loss("hinge", [Value(1.0)], [np.True_])
     with pytest.raises(ValueError, match="label True is not a class index"):
         accuracy([Value(1.0)], [True])

@@ -23,6 +23,7 @@ from autograd.extend import OPS, Op
 from autograd.ops import FUNCTIONS
 from tests.programs import BINARY, ELEMENTWISE, UNARY, close, on_values, spelling, torch_backend
 
+
 def samples(op: Op, n: int = 7) -> list[tuple[float, ...]]:
     """Points spread over the row's domain, every operand, away from kinks at 0."""
     lo, hi = op.domain

@@ -7,27 +7,25 @@ points, the play button animates, and the page makes no network request and logs
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 import nn
 from nn.player import Control, Player, axes_box, png
 
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
-)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 LRS = [0.1, 0.2, 0.3]
 STEPS = [0, 1, 2, 3]
 
 
 def frame(i: int, k: int) -> dict:
     return {
-        "lines": [{"xy": [[0, 0], [1 + i, k]], "color": "#d62728", "label": f"lr {LRS[i]}",
-                   "markers": "last"}],
+        "lines": [
+            {
+                "xy": [[0, 0], [1 + i, k]],
+                "color": "#d62728",
+                "label": f"lr {LRS[i]}",
+                "markers": "last",
+            }
+        ],
         "text": f"lr {LRS[i]}, step {k}",
     }
 
@@ -49,8 +47,14 @@ def player():
     background = png(fig, dpi=100)
     plt.close(fig)
     frames = {(i, k): frame(i, k) for i in range(len(LRS)) for k in range(len(STEPS))}
-    p = Player([Control("learning rate", LRS), Control("step", STEPS, play=True)], frames,
-               background=background, axes=box, title="test player", interval=50)
+    p = Player(
+        [Control("learning rate", LRS), Control("step", STEPS, play=True)],
+        frames,
+        background=background,
+        axes=box,
+        title="test player",
+        interval=50,
+    )
     return p, expected
 
 
@@ -65,49 +69,52 @@ def test_the_player_checks_its_frames():
     assert fragment.count("</script>") == 2  # the data's and the code's own
 
 
-def test_the_player_runs_in_chromium_without_a_kernel(player, tmp_path):
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+def test_the_player_runs_in_chromium_without_a_kernel(browser, player, tmp_path):
     p, expected = player
     path = p.write(tmp_path / "player.html")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 900})
-            problems = []
-            page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.on("request", lambda r: r.url.startswith(("file:", "data:"))
-                    or problems.append(f"network request: {r.url}"))
-            page.goto(path.as_uri())
-            root = page.locator(".nn-player")
-            root.wait_for()
-            assert root.get_attribute("data-frame") == "0"
-            assert page.locator(".nn-player-text").inner_text() == "lr 0.1, step 0"
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    try:
+        problems = []
+        page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on(
+            "request",
+            lambda r: (
+                r.url.startswith(("file:", "data:")) or problems.append(f"network request: {r.url}")
+            ),
+        )
+        page.goto(path.as_uri())
+        root = page.locator(".nn-player")
+        root.wait_for()
+        assert root.get_attribute("data-frame") == "0"
+        assert page.locator(".nn-player-text").inner_text() == "lr 0.1, step 0"
 
-            # lr slider to index 1, step slider to index 2: frame 1 * 4 + 2
-            for name, value in (("learning rate", 1), ("step", 2)):
-                page.eval_on_selector(
-                    f"input[data-control='{name}']",
-                    "(s, v) => { s.value = v; s.dispatchEvent(new Event('input')); }", value)
-            assert root.get_attribute("data-frame") == "6"
-            assert page.locator(".nn-player-text").inner_text() == "lr 0.2, step 2"
-            # the line ends at data (2, 2)... and frame (2, 2) at (3, 2): where matplotlib puts it
+        # lr slider to index 1, step slider to index 2: frame 1 * 4 + 2
+        for name, value in (("learning rate", 1), ("step", 2)):
             page.eval_on_selector(
-                "input[data-control='learning rate']",
-                "s => { s.value = 2; s.dispatchEvent(new Event('input')); }")
-            points = page.locator("polyline").get_attribute("points").split()
-            x, y = map(float, points[-1].split(","))
-            assert abs(x - expected[0]) < 1.0 and abs(y - expected[1]) < 1.0, (x, y, expected)
-            assert page.locator("circle").count() == 1  # markers="last"
+                f"input[data-control='{name}']",
+                "(s, v) => { s.value = v; s.dispatchEvent(new Event('input')); }",
+                value,
+            )
+        assert root.get_attribute("data-frame") == "6"
+        assert page.locator(".nn-player-text").inner_text() == "lr 0.2, step 2"
+        # the line ends at data (2, 2)... and frame (2, 2) at (3, 2): where matplotlib puts it
+        page.eval_on_selector(
+            "input[data-control='learning rate']",
+            "s => { s.value = 2; s.dispatchEvent(new Event('input')); }",
+        )
+        points = page.locator("polyline").get_attribute("points").split()
+        x, y = map(float, points[-1].split(","))
+        assert abs(x - expected[0]) < 1.0 and abs(y - expected[1]) < 1.0, (x, y, expected)
+        assert page.locator("circle").count() == 1  # markers="last"
 
-            # play steps through the step control and wraps around; pause stops it
-            page.click("button[data-play='step']")
-            page.wait_for_function(
-                "() => document.querySelector('.nn-player').getAttribute('data-frame') === '9'",
-                timeout=5000)
-            page.click("button[data-play='step']")
-            assert problems == []
-        finally:
-            browser.close()
+        # play steps through the step control and wraps around; pause stops it
+        page.click("button[data-play='step']")
+        page.wait_for_function(
+            "() => document.querySelector('.nn-player').getAttribute('data-frame') === '9'",
+            timeout=5000,
+        )
+        page.click("button[data-play='step']")
+        assert problems == []
+    finally:
+        page.close()
