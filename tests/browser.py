@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import Any
 
 #: The browser's path, or None where it is not installed.
 CHROMIUM = shutil.which("chromium") or (
@@ -23,3 +24,19 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def watch(page: Any) -> list[str]:
+    """Collect what must not happen on a self-contained page: console errors and warnings,
+    uncaught errors, and any request that leaves the page (not file:, data: or blob:)."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on(
+        "request",
+        lambda r: (
+            r.url.startswith(("file:", "data:", "blob:"))
+            or problems.append(f"network request: {r.url}")
+        ),
+    )
+    return problems

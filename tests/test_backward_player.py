@@ -16,6 +16,7 @@ import pytest
 
 import nn
 from autograd import BackwardPlayer, Value, backward_player, backward_steps
+from tests.browser import watch
 
 
 def neuron():
@@ -63,16 +64,7 @@ def open_page(browser, tmp_path, body):
     doc = tmp_path / "page.html"
     doc.write_text(f"<!DOCTYPE html><html><body>{body}</body></html>")
     pg = browser.new_page(viewport={"width": 1000, "height": 800})
-    pg.problems = []
-    pg.on("console", lambda m: m.type in ("error", "warning") and pg.problems.append(m.text))
-    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
-    pg.on(
-        "request",
-        lambda r: (
-            r.url.startswith(("file:", "data:", "blob:"))
-            or pg.problems.append(f"network request: {r.url}")
-        ),
-    )
+    pg.problems = watch(pg)
     pg.goto(doc.as_uri())
     return pg
 

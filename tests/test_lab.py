@@ -24,6 +24,7 @@ import nn
 from autograd import Value
 from nn.lab import Lab, LabRecorder, sample_graph, spread
 from nn.metrics import classification_loss
+from tests.browser import watch
 
 SIZES = [3, 3, 1]
 STEPS = 12
@@ -99,16 +100,7 @@ def page(browser, run, tmp_path):
     """The lab page, loaded from disk; console errors and non-file requests are collected."""
     context = browser.new_context(viewport={"width": 1300, "height": 1000})
     pg = context.new_page()
-    pg.problems = []
-    pg.on("console", lambda m: m.type in ("error", "warning") and pg.problems.append(m.text))
-    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
-    pg.on(
-        "request",
-        lambda r: (
-            r.url.startswith(("file:", "data:", "blob:"))
-            or pg.problems.append(f"network request: {r.url}")
-        ),
-    )
+    pg.problems = watch(pg)
     pg.goto(Path(run["path"]).as_uri())
     pg.wait_for_selector(".vg-lab[data-ready]", timeout=10_000)
     pg.shot = tmp_path / "failure.png"

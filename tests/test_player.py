@@ -11,6 +11,7 @@ import pytest
 
 import nn
 from nn.player import Control, Player, axes_box, png
+from tests.browser import watch
 
 LRS = [0.1, 0.2, 0.3]
 STEPS = [0, 1, 2, 3]
@@ -74,15 +75,7 @@ def test_the_player_runs_in_chromium_without_a_kernel(browser, player, tmp_path)
     path = p.write(tmp_path / "player.html")
     page = browser.new_page(viewport={"width": 1000, "height": 900})
     try:
-        problems = []
-        page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on(
-            "request",
-            lambda r: (
-                r.url.startswith(("file:", "data:")) or problems.append(f"network request: {r.url}")
-            ),
-        )
+        problems = watch(page)
         page.goto(path.as_uri())
         root = page.locator(".nn-player")
         root.wait_for()
