@@ -48,9 +48,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    """Headless Chromium (tests/browser.py), one for the session; skipped where none is."""
+    """Headless Chromium (tests/browser.py), one per test module; skipped where none is.
+
+    Per module, not per session: Playwright's sync API runs an event loop in this thread
+    while the browser is open, and ``asyncio.run`` in other tests refuses to start beside it.
+    """
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run installs it)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
