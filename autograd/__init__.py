@@ -9,6 +9,7 @@
 """
 
 from autograd.anomaly import AnomalyError, detect_anomaly
+from autograd.compile import CompileMismatch, compile, compile_mean
 from autograd.engine import (
     DomainError,
     StaleGraphError,
@@ -54,6 +55,7 @@ from autograd.viz import (
 
 __all__ = [
     "AnomalyError",
+    "CompileMismatch",
     "DomainError",
     "GradcheckError",
     "GraphDrawing",
@@ -65,6 +67,8 @@ __all__ = [
     "Value",
     "backward_frames",
     "backward_steps",
+    "compile",
+    "compile_mean",
     "cos",
     "custom_op",
     "detect_anomaly",

@@ -11,7 +11,10 @@ benchmarks) use only ``autograd``'s public names and these:
 * walking a graph: :func:`topological_order` (parents before children) and
   :func:`backward_pass` (the chain rule node by node, yielding each node's gradient);
 * the recording hooks: :func:`is_grad_enabled`, :func:`anomaly_hook` (show every new node
-  and every local gradient to a detector) and the :class:`AnomalyHook` it expects;
+  and every local gradient to a detector) and the :class:`AnomalyHook` it expects,
+  :func:`anomaly_detector` (the active one, if any), :func:`trace_hook` (tell a tracer
+  every comparison of a Value and every constant of an op) and the :class:`TraceHook` it
+  expects;
 * :func:`write_text_atomic`, through which every file the library writes goes.
 
 A new primitive is a row of :mod:`autograd.ops` plus one line in ``Value`` and one in
@@ -23,12 +26,15 @@ from autograd._files import write_text_atomic
 from autograd.engine import (
     AnomalyHook,
     Operand,
+    TraceHook,
+    anomaly_detector,
     anomaly_hook,
     as_value,
     backward_pass,
     is_grad_enabled,
     make_node,
     topological_order,
+    trace_hook,
 )
 from autograd.ops import OPS, Grad, Op, OutOfDomain, Rule
 
@@ -40,11 +46,14 @@ __all__ = [
     "Operand",
     "OutOfDomain",
     "Rule",
+    "TraceHook",
+    "anomaly_detector",
     "anomaly_hook",
     "as_value",
     "backward_pass",
     "is_grad_enabled",
     "make_node",
     "topological_order",
+    "trace_hook",
     "write_text_atomic",
 ]

@@ -1,0 +1,744 @@
+"""Compile: trace a scalar program once, replay it as straight-line Python (or NumPy).
+
+The interpreted engine pays, every step, for one object per operation, a topological sort
+and a node-by-node backward pass. But a training step builds the *same* graph every time;
+only the numbers change. :func:`compile` runs ``fn()`` once with the engine (the *trace*),
+then writes the graph down as a Python function, one line per node: the forward pass, the
+chain rule from the output back to the leaves (the engine's ``backward()``, in its order,
+so every float is the same, bit for bit), and the gradients added to the leaves' ``.grad``.
+Later calls run that function on the leaves' current ``.data``: no node is made.
+
+Every line comes from the op's row in :mod:`autograd.ops`: the row's float ``forward`` and
+local-gradient ``rule`` are called by the generated code, exactly as the engine calls them
+(so domain errors and IEEE results are the engine's), and the row's ``code`` spelling is
+shown beside each line for the reader; rows whose forward is a Python operator (``+``,
+``*``...) and whose partial derivatives are plain (``1.0``, an operand) are written inline.
+The fused rows ``sum`` and ``dot`` are written out term by term in the engine's order.
+
+What is a parameter, what a constant: a leaf still alive once the traced graph is dropped
+(held by a model, a list, a closure) is a parameter: its ``.data`` is read on every call
+and its ``.grad`` receives the gradient. A leaf that dies with the graph (a number ``fn``
+lifted, ``Value(2.0)`` made inside ``fn``) is a constant, written into the code.
+
+**Guards** (what could make a call's graph differ from the traced one):
+
+* a Python branch on a comparison of Values (``if a < b``, ``max`` of Values): every
+  comparison made while tracing is recorded (through :func:`autograd.extend.trace_hook`)
+  and checked on every replay; if one flips, that call runs on the engine (the result is
+  exact) and its graph becomes the new program (a *re-trace*, counted in ``retraces``);
+* the number of samples, for :func:`compile_mean`: the batch is an argument of the program,
+  which loops over it (any size, checked by construction);
+* a branch on raw floats (``if x.data > 0``, ``max(z.data ...)``, a list built from data, a
+  number of samples fixed inside ``fn``): not visible to a tracer. It is a precondition of
+  :func:`compile`: ``fn`` builds the same graph (the same ops on the same leaves, with the
+  same constants) every call. ``check=True`` verifies it on every call by running the engine
+  too and comparing every bit (a debug mode, twice the cost): :class:`CompileMismatch`.
+
+Under :func:`autograd.detect_anomaly`, or with ``mode="interpret"``, calls run on the engine.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import math
+import re
+import types
+import weakref
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+
+from autograd.engine import Value
+from autograd.extend import (
+    OPS,
+    Op,
+    OutOfDomain,
+    Rule,
+    anomaly_detector,
+    topological_order,
+    trace_hook,
+)
+from autograd.engine import sum as value_sum
+
+__all__ = ["CompileMismatch", "Compiled", "CompiledMean", "compile", "compile_mean"]
+
+Mode = Literal["python", "numpy", "interpret"]
+#: What a per-example loss returns: its loss, or its loss and auxiliary outputs to report.
+ExampleResult = Union[Value, tuple[Value, Union[Value, Sequence[Value]]]]
+
+
+class CompileMismatch(AssertionError):
+    """``check=True`` found the compiled program and the engine disagreeing: ``fn`` broke the
+    precondition (it branches on raw floats, or its graph depends on data it reads)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Tracing: run the program once on the engine, recording what the graph alone does not say
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Tracer:
+    """Told every comparison of a Value and every constant of an op (a TraceHook)."""
+
+    comparisons: list[tuple[Value, str, Value | float, bool]] = field(default_factory=list)
+    constants: dict[Value, float] = field(default_factory=dict)
+
+    def compared(self, a: Value, op: str, b: Value | float, outcome: bool, /) -> None:
+        self.comparisons.append((a, op, b, outcome))
+
+    def constant(self, out: Value, op: Op, c: float, /) -> None:
+        self.constants[out] = c
+
+
+#: A row by its rule (the rows without a constant share one rule object among their nodes).
+_BY_RULE: dict[object, Op] = {op.rule: op for op in OPS.values() if op.constant is None}
+#: A row with a constant by its label's pattern (its node's label has the constant in it).
+_BY_LABEL: list[tuple[re.Pattern[str], Op]] = [
+    (re.compile(re.escape(op.label).replace(r"\{c\}", ".+") + "$"), op)
+    for op in OPS.values()
+    if op.constant is not None
+]
+
+
+@dataclass
+class _Node:
+    """One node of a traced graph, with no reference to the Value it was."""
+
+    op: Op | None  # None for a leaf
+    parents: tuple[int, ...]
+    label: str
+    data: float
+    c: float | None = None  # the row's constant
+    rule: Rule | None = None
+
+
+@dataclass
+class _Graph:
+    """A traced program: nodes (parents first), what backward visits, guards, the output."""
+
+    nodes: list[_Node]
+    backward: list[int]  # interior nodes in the engine's backward order (output first)
+    guards: list[tuple[int, str, int | float, bool]]
+    root: int
+    aux: list[int]
+    leaves: dict[int, weakref.ref[Value]]  # leaf index -> the leaf, while it lives
+
+
+def _row_of(node: Value, tracer: _Tracer) -> tuple[Op, float | None]:
+    op = _BY_RULE.get(node._vjp)
+    if op is not None:
+        return op, None
+    if node in tracer.constants:
+        for pattern, row in _BY_LABEL:
+            if pattern.match(node._op):
+                return row, tracer.constants[node]
+    raise TypeError(
+        f"compile: the node {node._op!r} ({node!r}) is not an operation of autograd.ops "
+        "(autograd.custom_op or make_node with a rule of its own?), so no code can be "
+        "written for it; use compile(fn, mode='interpret'), or add a row to autograd.ops"
+    )
+
+
+def _graph(root: Value, tracer: _Tracer, aux: Sequence[Value]) -> _Graph:
+    """The traced graph of ``root`` (and of every compared or auxiliary Value) as indices."""
+    if not isinstance(root, Value):
+        raise TypeError(f"compile: the function must return a Value, got {type(root).__name__}")
+    extra = [v for a, _, b, _ in tracer.comparisons for v in (a, b) if isinstance(v, Value)]
+    index: dict[Value, int] = {}
+    nodes: list[_Node] = []
+    leaves: dict[int, weakref.ref[Value]] = {}
+    for top in (root, *aux, *extra):
+        for v in topological_order(top, include_leaves=True):
+            if v in index:
+                continue
+            index[v] = len(nodes)
+            if v._prev:
+                op, c = _row_of(v, tracer)
+                parents = tuple(index[p] for p in v._prev)
+                nodes.append(_Node(op, parents, v.label, v.data, c, v._vjp))
+            else:
+                leaves[len(nodes)] = weakref.ref(v)
+                nodes.append(_Node(None, (), v.label, v.data))
+    guards = [
+        (index[a], op, index[b] if isinstance(b, Value) else b, outcome)
+        for a, op, b, outcome in tracer.comparisons
+    ]
+    order = [index[v] for v in reversed(topological_order(root))]  # backward()'s own order
+    return _Graph(nodes, order, guards, index[root], [index[v] for v in aux], leaves)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the code
+# --------------------------------------------------------------------------------------------
+
+_PLAIN_PARTIAL = re.compile(r"-?1\.0|\{\d\}")
+
+
+def _inline(op: Op) -> bool:
+    """A row written inline: its forward is a Python operator, its partials plain."""
+    return isinstance(op.forward, types.BuiltinFunctionType) and all(
+        _PLAIN_PARTIAL.fullmatch(p) for p in op.partials
+    )
+
+
+def _literal(x: float) -> str:
+    text = repr(x)
+    return f"({text})" if text[0] == "-" or not math.isfinite(x) else text
+
+
+class _Names:
+    """Unique Python names for nodes, from their labels where they have them."""
+
+    RESERVED = re.compile(r"(g_|fwd_|vjp_|d\d|P$|X$|seed$|keys$|batch$|total$|aux$|i$|k$)")
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def new(self, label: str, fallback: str) -> str:
+        base = re.sub(r"\W", "_", label)
+        if (
+            not base.isidentifier()
+            or keyword.iskeyword(base)
+            or hasattr(builtins, base)
+            or self.RESERVED.match(base)
+            or base in ("inf", "nan", "data", "math", "np")
+        ):
+            base = fallback
+        name, k = base, 1
+        while name in self.taken:
+            name, k = f"{base}_{k}", k + 1
+        self.taken.add(name)
+        return name
+
+
+@dataclass
+class _Emitter:
+    """Writes the lines of graphs into one function (shared names, parameters, namespace)."""
+
+    names: _Names = field(default_factory=_Names)
+    namespace: dict[str, Any] = field(default_factory=dict)
+    params: list[Value] = field(default_factory=list)
+    param_names: dict[Value, str] = field(default_factory=dict)
+
+    def parameter(self, leaf: Value) -> str:
+        if leaf not in self.param_names:
+            self.param_names[leaf] = self.names.new(leaf.label, f"p{len(self.params)}")
+            self.params.append(leaf)
+        return self.param_names[leaf]
+
+    def bind(self, graph: _Graph, inputs: dict[int, str]) -> list[str | None]:
+        """Each node's name (None for a constant, written as its literal) and its leaves'
+        roles: inputs (by index), parameters (alive), constants (dead)."""
+        out: list[str | None] = []
+        for i, node in enumerate(graph.nodes):
+            if i in inputs:
+                out.append(inputs[i])
+            elif node.op is None:
+                leaf = graph.leaves[i]()
+                out.append(None if leaf is None else self.parameter(leaf))
+            else:
+                out.append(self.names.new(node.label, f"v{i}"))
+        return out
+
+    def forward(self, graph: _Graph, names: list[str | None]) -> list[str]:
+        lines = []
+        for i, node in enumerate(graph.nodes):
+            op = node.op
+            if op is None:
+                continue
+            args = [self.ref(graph, names, p) for p in node.parents]
+            spelled = self.spelled(op, args, names[i], node.c)
+            if op.name == "sum":
+                expr = " + ".join(args)
+            elif op.name == "dot":
+                n = len(args) // 2
+                expr = " + ".join([args[-1], *(f"{w} * {x}" for w, x in zip(args[:n], args[n:-1]))])
+            elif _inline(op):
+                expr = spelled
+            else:
+                fn = f"fwd_{op.name}"
+                self.namespace[fn] = op.forward
+                expr = f"{fn}({', '.join(args)}{'' if node.c is None else ', ' + _literal(node.c)})"
+            comment = node.label or op.name
+            if op.name not in ("sum", "dot") and spelled != expr:
+                comment += f": {spelled}"
+            lines.append(f"{names[i]} = {expr}  # {comment}")
+        return lines
+
+    @staticmethod
+    def spelled(op: Op, args: list[str], out: str | None, c: float | None) -> str:
+        if op.name in ("sum", "dot"):
+            return op.name
+        return op.code.format(*args, out=out, c="c" if c is None else _literal(c))
+
+    @staticmethod
+    def ref(graph: _Graph, names: list[str | None], i: int) -> str:
+        name = names[i]
+        return _literal(graph.nodes[i].data) if name is None else name
+
+    def guards(self, graph: _Graph, names: list[str | None], fail: str) -> list[str]:
+        lines = []
+        for a, op, b, outcome in graph.guards:
+            right = self.ref(graph, names, b) if isinstance(b, int) else _literal(b)
+            test = f"{self.ref(graph, names, a)} {op} {right}"
+            lines.append(f"if {'not ' if outcome else ''}{test}:  # traced: {outcome}")
+            lines.append(f"    return {fail}")
+        return lines
+
+    def backward(
+        self, graph: _Graph, names: list[str | None], seed: str, inputs: Iterable[int] = ()
+    ) -> list[str]:
+        """The chain rule in the engine's order; parameters' gradients are added into
+        ``g_<name>`` accumulators, the others' start from 0.0 as in ``backward()``."""
+        nodes, skip = graph.nodes, set(inputs)
+        seen: set[int] = set()
+        lines = [f"g_{names[graph.root]} = {seed}"]
+
+        def add(p: int, expr: str) -> None:
+            if p in skip or names[p] is None:
+                return  # an input's or a constant's gradient is not kept
+            if nodes[p].op is None or p in seen:
+                lines.append(f"g_{names[p]} += {expr}")
+            else:
+                seen.add(p)
+                lines.append(f"g_{names[p]} = 0.0 + {expr}")
+
+        for i in graph.backward:
+            node, g = nodes[i], f"g_{names[i]}"
+            op = node.op
+            assert op is not None
+            args = [self.ref(graph, names, p) for p in node.parents]
+            if op.name == "sum" and len(args) > 2:
+                for p in node.parents:
+                    add(p, g)
+            elif op.name == "dot" and len(args) > 2:
+                n = len(args) // 2
+                for w, x in zip(node.parents[:n], node.parents[n:-1]):
+                    add(w, f"{g} * {self.ref(graph, names, x)}")
+                    add(x, f"{g} * {self.ref(graph, names, w)}")
+                add(node.parents[-1], g)
+            elif _inline(op):
+                for p, partial in zip(node.parents, op.partials):
+                    if partial == "1.0":
+                        add(p, g)
+                    elif partial == "-1.0":
+                        add(p, f"-{g}")
+                    else:
+                        add(p, f"{g} * {partial.format(*args)}")
+            else:
+                rule = f"vjp_{op.name}" if node.c is None else f"vjp_{names[i]}"
+                self.namespace[rule] = node.rule
+                ds = [f"d{k}" for k in range(len(args))]
+                partials = ", ".join(
+                    "d/d{}: {}".format(a, p.format(*args, out=names[i], c=_literal(node.c or 0.0)))
+                    for a, p in zip(args, op.partials)
+                )
+                call = f"{rule}({g}, {names[i]}, {', '.join(args)})"
+                lines.append(f"{', '.join(ds)}, = {call}  # {partials}")
+                for p, d in zip(node.parents, ds):
+                    add(p, d)
+        return lines
+
+    def build(self, source: str, name: str) -> Callable[..., Any]:
+        self.namespace.update(inf=math.inf, nan=math.nan, math=math)
+        exec(builtins.compile(source, f"<autograd.compile {name}>", "exec"), self.namespace)
+        return self.namespace[name]  # type: ignore[no-any-return]
+
+
+def _indent(lines: Iterable[str], depth: int) -> list[str]:
+    return ["    " * depth + line for line in lines]
+
+
+def _accumulators(emitter: _Emitter) -> tuple[str, str]:
+    """The lines reading the parameters' data and zeroing their gradients' accumulators."""
+    names = [emitter.param_names[p] for p in emitter.params]
+    if not names:
+        return "pass", "pass"
+    return f"{', '.join(names)}, = map(data, P)", f"{' = '.join(f'g_{n}' for n in names)} = 0.0"
+
+
+def _grads(emitter: _Emitter) -> str:
+    return "(" + "".join(f"g_{emitter.param_names[p]}, " for p in emitter.params) + ")"
+
+
+def _write_grads(params: Sequence[Value], grads: Sequence[float]) -> None:
+    """``leaf.grad = before + this pass's gradient`` (``backward()``'s last step)."""
+    for p, g in zip(params, grads):
+        before = p.grad
+        p.grad = (0.0 if before is None else before) + g
+
+
+def _trace(fn: Callable[[], Any]) -> tuple[Any, _Tracer]:
+    tracer = _Tracer()
+    with trace_hook(tracer):
+        return fn(), tracer
+
+
+def _interpreted(fn: Callable[[], Value]) -> float:
+    loss = fn()
+    loss.backward()
+    return loss.data
+
+
+# --------------------------------------------------------------------------------------------
+# compile(fn)
+# --------------------------------------------------------------------------------------------
+
+
+class Compiled:
+    """``fn`` compiled: calling it does ``loss = fn(); loss.backward(); return loss.data``.
+
+    ``source`` is the generated Python; ``retraces`` counts the traces after the first.
+    """
+
+    def __init__(self, fn: Callable[[], Value], mode: Mode, check: bool) -> None:
+        if mode not in ("python", "interpret"):
+            raise ValueError(
+                f"compile: mode must be 'python' or 'interpret', got {mode!r} (NumPy runs "
+                "a per-example program across a batch: autograd.compile_mean(..., "
+                "mode='numpy'))"
+            )
+        self.fn, self.mode, self.check = fn, mode, check
+        self.retraces = -1
+        self._program: Callable[..., Any] | None = None
+        self._params: list[Value] = []
+        self._source = ""
+
+    @property
+    def source(self) -> str:
+        """The generated code (empty until the first call traces ``fn``)."""
+        return self._source
+
+    def __call__(self) -> float:
+        if self.mode == "interpret" or anomaly_detector() is not None:
+            return _interpreted(self.fn)
+        if self._program is None:
+            return self._retrace()
+        if self.check:
+            return self._checked()
+        try:
+            result = self._program(self._params)
+        except OutOfDomain:
+            return self._retrace()  # the engine raises the error, naming the operands
+        if result is None:  # a guard failed: the graph changed
+            return self._retrace()
+        loss, grads = result
+        _write_grads(self._params, grads)
+        return float(loss)
+
+    def _retrace(self) -> float:
+        self.retraces += 1
+        self._program = None
+        loss, tracer = _trace(self.fn)
+        loss.backward()
+        graph = _graph(loss, tracer, ())
+        data = loss.data
+        del loss, tracer  # so that the constants die: see the module docstring
+        emitter = _Emitter()
+        names = emitter.bind(graph, {})
+        forward = emitter.forward(graph, names) + emitter.guards(graph, names, "None")
+        backward = emitter.backward(graph, names, "1.0")
+        read, zero = _accumulators(emitter)
+        lines = [
+            f"def step(P):  # P: the {len(emitter.params)} parameters",
+            *_indent([read, "# forward", *forward], 1),
+            *_indent(["# backward: the chain rule, output first", zero, *backward], 1),
+            f"    return {names[graph.root]}, {_grads(emitter)}",
+        ]
+        self._source = "\n".join(lines) + "\n"
+        emitter.namespace["data"] = _data
+        self._program = emitter.build(self._source, "step")
+        self._params = emitter.params
+        return data
+
+    def _checked(self) -> float:
+        before = [p.grad for p in self._params]
+        expected = _interpreted(self.fn)
+        wanted = [p.grad for p in self._params]
+        for p, g in zip(self._params, before):
+            p.grad = g
+        assert self._program is not None
+        result = self._program(self._params)
+        if result is None:
+            return self._retrace_after_check(before)
+        loss, grads = result
+        _write_grads(self._params, grads)
+        got = [p.grad for p in self._params]
+        if not _same(loss, expected) or not all(map(_same, got, wanted)):
+            raise CompileMismatch(
+                f"compile(check=True): the compiled program gives loss {loss!r} and the "
+                f"engine {expected!r} (or their gradients differ): fn() no longer builds the "
+                "graph it was traced with (a branch on .data, or data read into the graph)"
+            )
+        return float(loss)
+
+    def _retrace_after_check(self, before: list[Any]) -> float:
+        for p, g in zip(self._params, before):
+            p.grad = g
+        return self._retrace()
+
+
+def _data(p: Value) -> float:
+    return p.data
+
+
+def _same(a: object, b: object) -> bool:
+    """Bitwise equality of two floats (NaN equals NaN, 0.0 is not -0.0)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a.hex() == b.hex() or (a != a and b != b)
+    return a == b
+
+
+def compile(
+    fn: Callable[[], Value], *, mode: Mode = "python", check: bool = False
+) -> Compiled:
+    """``fn`` (no arguments, builds a loss from parameters) as generated straight-line code.
+
+    The result, called with no arguments, does what ``loss = fn(); loss.backward(); return
+    loss.data`` does, bit for bit, by replaying the code written from the first call's graph
+    (see the module docstring for the guards and the precondition ``check=True`` verifies).
+    ``mode="interpret"`` runs the engine every call. A whole data set in ``fn`` is unrolled
+    into the code: for a mean over examples, :func:`compile_mean` loops instead.
+    """
+    return Compiled(fn, mode, check)
+
+
+# --------------------------------------------------------------------------------------------
+# compile_mean(example_loss): a per-example program, looped (python) or batched (numpy)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Variant:
+    """The traced program of one static key."""
+
+    graph: _Graph
+    inputs: dict[int, int]  # node index -> position in the example's inputs
+
+
+class CompiledMean:
+    """``mean_i example_loss(inputs_i, *static_i) + extra()``, compiled; see :func:`compile_mean`."""
+
+    def __init__(
+        self,
+        example_loss: Callable[..., ExampleResult],
+        extra: Callable[[], Value] | None,
+        mode: Mode,
+    ) -> None:
+        if mode not in ("python", "numpy", "interpret"):
+            raise ValueError(
+                f"compile_mean: mode must be 'python', 'numpy' or 'interpret', got {mode!r}"
+            )
+        if mode == "numpy":
+            from autograd import _numpy  # noqa: F401  (fails early without NumPy)
+        self.example_loss, self.extra, self.mode = example_loss, extra, mode
+        self.retraces = 0
+        self.fallbacks = 0
+        self._variants: dict[Hashable, _Variant] = {}
+        self._extra: _Graph | None = None
+        self._program: Callable[..., Any] | None = None
+        self._params: list[Value] = []
+        self._source = ""
+
+    @property
+    def source(self) -> str:
+        """The generated code (empty until a call traces the per-example program)."""
+        return self._source
+
+    def __call__(
+        self, inputs: Sequence[Sequence[float]], static: Sequence[Hashable] | None = None
+    ) -> tuple[float, list[tuple[float, ...]]]:
+        """The loss on examples ``inputs[i]`` (lists of numbers) with ``static[i]`` (a
+        hashable: passed as ``example_loss(xs, *static[i])`` when a tuple, else as one
+        argument); the gradient is added into the parameters' ``.grad``. Also returns each
+        example's auxiliary outputs (their values)."""
+        n = len(inputs)
+        if n == 0:
+            raise ValueError("compile_mean: no examples")
+        statics: Sequence[Hashable] = static if static is not None else [()] * n
+        if len(statics) != n:
+            raise ValueError(f"compile_mean: {n} examples but {len(statics)} static values")
+        if self.mode == "interpret" or anomaly_detector() is not None:
+            return self._interpreted(inputs, statics)
+        new = [k for k in dict.fromkeys(statics) if k not in self._variants]
+        for key in new:
+            i = statics.index(key)
+            self._trace(inputs[i], key)
+        if new or self._program is None:
+            self._generate()
+        assert self._program is not None
+        keys = [self._keys[k] for k in statics]
+        try:
+            result = self._program(self._params, inputs, keys, 1.0 / n)
+        except OutOfDomain:
+            result = None  # the engine raises the error, naming the operands
+        if result is None or result[0] is None:
+            return self._fallback(inputs, statics, None if result is None else result[1])
+        loss, grads, aux = result
+        _write_grads(self._params, grads)
+        return float(loss), aux
+
+    def _args(self, xs: list[Value], key: Hashable) -> tuple[Any, ...]:
+        return (xs, *key) if isinstance(key, tuple) else (xs, key)
+
+    def _interpreted(
+        self, inputs: Sequence[Sequence[float]], statics: Sequence[Hashable]
+    ) -> tuple[float, list[tuple[float, ...]]]:
+        """The engine: ``sum(terms) * (1/n) + extra()``, backward, as the trainer does."""
+        terms, aux = [], []
+        for x, key in zip(inputs, statics):
+            term, extras = _split(self.example_loss(*self._args([Value(v) for v in x], key)))
+            terms.append(term)
+            aux.append(tuple(v.data for v in extras))
+        loss = value_sum(terms) * (1.0 / len(terms))
+        if self.extra is not None:
+            loss = loss + self.extra()
+        loss.backward()
+        return loss.data, aux
+
+    def _fallback(
+        self, inputs: Sequence[Sequence[float]], statics: Sequence[Hashable], failed: int | None
+    ) -> tuple[float, list[tuple[float, ...]]]:
+        """A guard failed at example ``failed`` (None: in ``extra`` or a domain error): this
+        call runs on the engine, and the example's program is traced again from it."""
+        self.fallbacks += 1
+        result = self._interpreted(inputs, statics)
+        if failed is not None:
+            self._trace(inputs[failed], statics[failed])
+        else:
+            self._extra = None
+        self._program = None
+        return result
+
+    def _trace(self, x: Sequence[float], key: Hashable) -> None:
+        if key in self._variants:
+            self.retraces += 1
+        xs = [Value(v) for v in x]
+        result, tracer = _trace(lambda: self.example_loss(*self._args(xs, key)))
+        term, aux = _split(result)
+        graph = _graph(term, tracer, aux)
+        positions = {id(v): j for j, v in enumerate(xs)}
+        inputs = {
+            i: positions[id(ref())]
+            for i, ref in graph.leaves.items()
+            if ref() is not None and id(ref()) in positions
+        }
+        self._variants[key] = _Variant(graph, inputs)
+
+    def _generate(self) -> None:
+        if self.extra is not None and self._extra is None:
+            loss, tracer = _trace(self.extra)
+            self._extra = _graph(loss, tracer, ())
+            del loss, tracer
+        self._keys = {key: k for k, key in enumerate(self._variants)}
+        if self.mode == "numpy":
+            from autograd._numpy import generate
+
+            self._source, self._program, self._params = generate(
+                list(self._variants.values()), self._extra
+            )
+        else:
+            self._source, self._program, self._params = _generate_python(
+                list(self._variants.values()), self._extra
+            )
+
+
+def _split(result: ExampleResult) -> tuple[Value, list[Value]]:
+    if isinstance(result, tuple):
+        term, aux = result
+        return term, [aux] if isinstance(aux, Value) else list(aux)
+    return result, []
+
+
+def _generate_python(
+    variants: list[_Variant], extra: _Graph | None
+) -> tuple[str, Callable[..., Any], list[Value]]:
+    """One function: read the parameters, loop over the examples (each runs its variant's
+    forward, guards and backward), then ``extra``'s, then return loss, gradients, aux."""
+    emitter = _Emitter()
+    loop: list[str] = []
+    for k, variant in enumerate(variants):
+        graph = variant.graph
+        width = 1 + max(variant.inputs.values(), default=-1)
+        xnames = [emitter.names.new("", f"x{j}") for j in range(width)]
+        names = emitter.bind(graph, {i: xnames[j] for i, j in variant.inputs.items()})
+        body = [f"{', '.join(xnames)}, = x" if xnames else "pass"]
+        body += emitter.forward(graph, names) + emitter.guards(graph, names, "None, i")
+        body.append(f"total += {names[graph.root]}")
+        aux = "".join(f"{emitter.ref(graph, names, a)}, " for a in graph.aux)
+        body.append(f"aux.append(({aux}))")
+        body += emitter.backward(graph, names, "seed", variant.inputs)
+        loop += [f"{'if' if k == 0 else 'elif'} k == {k}:", *_indent(body, 1)]
+    tail: list[str] = ["loss = total * seed  # the mean"]
+    if extra is not None:
+        names = emitter.bind(extra, {})
+        tail += ["# extra()", *emitter.forward(extra, names)]
+        tail += emitter.guards(extra, names, "None, None")
+        tail += emitter.backward(extra, names, "1.0")
+        tail.append(f"loss = loss + {names[extra.root]}")
+    lines = [
+        "def step(P, batch, keys, seed):  # seed: 1 / len(batch)",
+        *_indent(_accumulators(emitter), 1),
+        "    total, aux = 0.0, []",
+        "    for i, (x, k) in enumerate(zip(batch, keys)):",
+        *_indent(loop, 2),
+        *_indent(tail, 1),
+        f"    return loss, {_grads(emitter)}, aux",
+    ]
+    source = "\n".join(lines) + "\n"
+    emitter.namespace["data"] = _data
+    return source, emitter.build(source, "step"), emitter.params
+
+
+def compile_mean(
+    example_loss: Callable[..., ExampleResult],
+    *,
+    extra: Callable[[], Value] | None = None,
+    mode: Mode = "python",
+) -> CompiledMean:
+    """The mean of a per-example loss over a batch, plus ``extra()``, compiled.
+
+    ``example_loss(xs, *static)`` builds one example's loss from its inputs ``xs`` (a list
+    of Values, one per number) and the parameters it closes over; it may also return
+    auxiliary outputs, ``(loss, outputs)``, whose values each call reports. ``static`` is
+    whatever else decides the example's graph (a class label): one program is traced per
+    distinct static value. The result, called as ``f(inputs, static)``, does what
+
+        loss = autograd.sum(terms) * (1 / n) + extra(); loss.backward()
+
+    does (the terms ``example_loss(xs_i, *static_i)``): in ``mode="python"`` bit for bit,
+    looping over the examples in generated code (one program whatever the batch size); in
+    ``mode="numpy"`` across the batch as arrays (within 1e-12 relative), layers as matrix
+    products. Comparisons are guarded as in :func:`compile`; in NumPy mode a guard must hold
+    for the whole batch, else the call runs on the engine.
+    """
+    return CompiledMean(example_loss, extra, mode)
+
+
+def numpy_expression(code: str) -> str:
+    """A row's float spelling rewritten for NumPy arrays (``a if t else b`` as
+    ``np.where(t, a, b)``, ``math.f`` as ``np.f``, ``max``/``abs`` elementwise)."""
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+            self.generic_visit(node)
+            where = ast.Attribute(ast.Name("np", ast.Load()), "where", ast.Load())
+            return ast.Call(where, [node.test, node.body, node.orelse], [])
+
+        def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+            self.generic_visit(node)
+            if isinstance(node.value, ast.Name) and node.value.id == "math":
+                return ast.Attribute(ast.Name("np", ast.Load()), node.attr, ast.Load())
+            return node
+
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            renamed = {"max": "maximum", "abs": "abs", "min": "minimum"}.get(node.id)
+            if renamed is None:
+                return node
+            return ast.Attribute(ast.Name("np", ast.Load()), renamed, ast.Load())
+
+    tree = Rewrite().visit(ast.parse(code, mode="eval"))
+    return ast.unparse(ast.fix_missing_locations(tree))
