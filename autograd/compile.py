@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
 from autograd.engine import Value
+from autograd.engine import sum as value_sum
 from autograd.extend import (
     OPS,
     Op,
@@ -60,7 +61,6 @@ from autograd.extend import (
     topological_order,
     trace_hook,
 )
-from autograd.engine import sum as value_sum
 
 __all__ = ["CompileMismatch", "Compiled", "CompiledMean", "compile", "compile_mean"]
 
@@ -333,7 +333,7 @@ class _Emitter:
                 self.namespace[rule] = node.rule
                 ds = [f"d{k}" for k in range(len(args))]
                 partials = ", ".join(
-                    "d/d{}: {}".format(a, p.format(*args, out=names[i], c=_literal(node.c or 0.0)))
+                    f"d/d{a}: {p.format(*args, out=names[i], c=_literal(node.c or 0.0))}"
                     for a, p in zip(args, op.partials)
                 )
                 call = f"{rule}({g}, {names[i]}, {', '.join(args)})"
@@ -435,7 +435,7 @@ class Compiled:
         loss, tracer = _trace(self.fn)
         loss.backward()
         graph = _graph(loss, tracer, ())
-        data = loss.data
+        data: float = loss.data
         del loss, tracer  # so that the constants die: see the module docstring
         emitter = _Emitter()
         names = emitter.bind(graph, {})
@@ -499,9 +499,7 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-def compile(
-    fn: Callable[[], Value], *, mode: Mode = "python", check: bool = False
-) -> Compiled:
+def compile(fn: Callable[[], Value], *, mode: Mode = "python", check: bool = False) -> Compiled:
     """``fn`` (no arguments, builds a loss from parameters) as generated straight-line code.
 
     The result, called with no arguments, does what ``loss = fn(); loss.backward(); return
@@ -527,7 +525,7 @@ class _Variant:
 
 
 class CompiledMean:
-    """``mean_i example_loss(inputs_i, *static_i) + extra()``, compiled; see :func:`compile_mean`."""
+    """``mean_i example_loss(inputs_i, *static_i) + extra()``, compiled (:func:`compile_mean`)."""
 
     def __init__(
         self,
@@ -599,7 +597,9 @@ class CompiledMean:
             groups.setdefault(k, []).append(i)
         assert self._program is not None
         with np.errstate(all="ignore"):
-            loss, grads, parts = _run(self._program, self._params, inputs, groups, 1.0 / len(inputs))
+            loss, grads, parts = _run(
+                self._program, self._params, inputs, groups, 1.0 / len(inputs)
+            )
         if loss is None:
             return self._fallback(inputs, statics, grads)
         if not (math.isfinite(loss) and all(map(math.isfinite, grads))):
@@ -835,181 +835,205 @@ def _groups(graph: _Graph, inputs: dict[int, int]) -> list[_Group]:
     return sorted(groups, key=lambda g: max(g.members))
 
 
+class _Batched:
+    """The NumPy code of one variant: every node a (batch,) array, a group a matrix."""
+
+    def __init__(self, emitter: _Emitter, variant: _Variant, k: int) -> None:
+        self.emitter, self.variant, self.graph = emitter, variant, variant.graph
+        self.nodes = nodes = self.graph.nodes
+        self.groups = _groups(self.graph, variant.inputs)
+        # A layer's parameters, neuron by neuron (weights, bias), side by side in P.
+        for g in self.groups:
+            if nodes[g.members[0]].op.name == "dot":  # type: ignore[union-attr]
+                for i in g.members:
+                    for p in self.layer_parameters(i):
+                        emitter.parameter(self.graph.leaves[p]())  # type: ignore[arg-type]
+        self.position = {id(p): j for j, p in enumerate(emitter.params)}
+        self.names = emitter.bind(self.graph, dict.fromkeys(variant.inputs, ""))
+        self.where: dict[int, str] = {i: f"X[:, {j}]" for i, j in variant.inputs.items()}
+        for gi, g in enumerate(self.groups):
+            g.name = f"M{k}_{gi}"
+            self.where.update({i: f"{g.name}[:, {j}]" for j, i in enumerate(g.members)})
+        self.grouped = {i for g in self.groups for i in g.members}
+        for i, name in enumerate(self.names):
+            if i not in self.where and name is not None:
+                self.where[i] = name
+        self.bwd: list[str] = []
+        self.seen: set[int] = set()
+        self.layers: dict[str, tuple[str, int, bool, str]] = {}
+
+    def layer_parameters(self, i: int) -> tuple[int, ...]:
+        parents = self.nodes[i].parents
+        n = len(parents) // 2
+        return (*parents[:n], parents[-1])
+
+    def ref(self, i: int) -> str:
+        return self.where[i] if i in self.where else _literal(self.nodes[i].data)
+
+    def matrix(self, cols: Sequence[int]) -> str:
+        """The (batch x len(cols)) matrix of these nodes' values."""
+        for g in self.groups:
+            if list(cols) == g.members:
+                return g.name
+        inputs = self.variant.inputs
+        if all(i in inputs for i in cols):
+            picked = [inputs[i] for i in cols]
+            return "X" if picked == list(range(len(picked))) else f"X[:, {picked}]"
+        return f"np.column_stack([{', '.join(map(self.ref, cols))}])"
+
+    def units(self) -> list[_Group | int]:
+        """Groups and single nodes in an order where each comes after what it reads."""
+        pending = [
+            i for i, node in enumerate(self.nodes) if node.op is not None and i not in self.grouped
+        ]
+        units: list[_Group | int] = []
+        for g in self.groups:
+            while pending and pending[0] < min(g.members):
+                units.append(pending.pop(0))
+            units.append(g)
+        return units + pending
+
+    def spelled(self, i: int, args: list[str], out: str | None) -> str:
+        node = self.nodes[i]
+        assert node.op is not None
+        return numpy_expression(_Emitter.spelled(node.op, args, out, node.c))
+
+    def forward(self, unit: _Group | int) -> list[str]:
+        if isinstance(unit, _Group):
+            first = unit.members[0]
+            if self.nodes[first].op.name != "dot":  # type: ignore[union-attr]
+                parent = self.ref(self.nodes[first].parents[0]).split("[")[0]
+                return [f"{unit.name} = {self.spelled(first, [parent], None)}  # every column"]
+            n = len(self.nodes[first].parents) // 2
+            leaves = self.graph.leaves
+            block = [
+                self.position[id(leaves[p]())]
+                for i in unit.members
+                for p in self.layer_parameters(i)
+            ]
+            start, size = block[0], len(block)
+            contiguous = block == list(range(start, start + size))
+            at = f"{start}:{start + size}" if contiguous else str(block)
+            x = self.matrix(self.nodes[first].parents[n:-1])
+            self.layers[unit.name] = (at, n, len(set(block)) == size, x)
+            W = f"W_{unit.name}"
+            return [
+                f"{W} = pv[{at}].reshape({len(unit.members)}, {n + 1})",
+                f"{unit.name} = {x} @ {W}[:, :{n}].T + {W}[:, {n}]  # a layer of dots",
+            ]
+        node, args = self.nodes[unit], [self.ref(p) for p in self.nodes[unit].parents]
+        assert node.op is not None
+        if node.op.name == "sum":
+            expr = " + ".join(args)
+        elif node.op.name == "dot":
+            n = len(args) // 2
+            expr = " + ".join([args[-1], *(f"{w} * {x}" for w, x in zip(args[:n], args[n:-1]))])
+        else:
+            expr = self.spelled(unit, args, None)
+        return [f"{self.where[unit]} = {expr}  # {node.label or node.op.name}"]
+
+    def guards(self) -> list[str]:
+        lines = []
+        for a, op, b, outcome in self.graph.guards:
+            right = self.ref(b) if isinstance(b, int) else _literal(b)
+            test = f"({self.ref(a)} {op} {right})"
+            lines.append(f"ok = np.broadcast_to({test if outcome else '~' + test}, (B,))")
+            lines += ["if not ok.all():", "    return None, index[int(np.argmin(ok))], None"]
+        return lines
+
+    def add(self, p: int, expr: str) -> None:
+        """Add ``expr`` to node p's gradient (summed over the batch for a parameter)."""
+        if p in self.variant.inputs or self.names[p] is None:
+            return
+        if self.nodes[p].op is None:
+            self.bwd.append(f"g_{self.names[p]} += float(np.sum({expr}))")
+        elif p in self.grouped:
+            self.bwd.append(f"G_{self.where[p]} += {expr}")
+        elif p in self.seen:
+            self.bwd.append(f"g_{self.names[p]} += {expr}")
+        else:
+            self.seen.add(p)
+            self.bwd.append(f"g_{self.names[p]} = 0.0 + {expr}")
+
+    def backward(self, unit: _Group | int) -> None:
+        if isinstance(unit, _Group):
+            first = self.nodes[unit.members[0]]
+            G = f"G_{unit.name}"
+            if first.op.name != "dot":  # type: ignore[union-attr]
+                parent = self.ref(first.parents[0]).split("[")[0]
+                partial = self.spelled_partial(unit.members[0], 0, [parent], unit.name)
+                self.bwd.append(f"G_{parent} += {G} * ({partial})")
+                return
+            at, n, distinct, x = self.layers[unit.name]
+            dW = f"np.concatenate([{G}.T @ {x}, {G}.sum(0)[:, None]], axis=1).ravel()"
+            # a parameter used twice in the layer needs np.add.at to get both
+            self.bwd.append(f"gv[{at}] += {dW}" if distinct else f"np.add.at(gv, {at}, {dW})")
+            cols = first.parents[n:-1]
+            if all(c in self.variant.inputs for c in cols):
+                return
+            target = self.matrix(cols)
+            if target in {g.name for g in self.groups}:
+                self.bwd.append(f"G_{target} += {G} @ W_{unit.name}[:, :{n}]")
+                return
+            self.bwd.append(f"dX = {G} @ W_{unit.name}[:, :{n}]")
+            for j, c in enumerate(cols):
+                self.add(c, f"dX[:, {j}]")
+            return
+        node = self.nodes[unit]
+        assert node.op is not None
+        if unit not in self.seen and unit != self.graph.root:
+            return  # no gradient reaches it (a node only a guard or an output reads)
+        g = f"G_{self.where[unit]}" if unit in self.grouped else f"g_{self.names[unit]}"
+        args = [self.ref(p) for p in node.parents]
+        if node.op.name == "sum":
+            for p in node.parents:
+                self.add(p, g)
+        elif node.op.name == "dot":
+            n = len(args) // 2
+            for wi, xi in zip(node.parents[:n], node.parents[n:-1]):
+                self.add(wi, f"{g} * {self.ref(xi)}")
+                self.add(xi, f"{g} * {self.ref(wi)}")
+            self.add(node.parents[-1], g)
+        else:
+            for k, p in enumerate(node.parents):
+                self.add(p, f"{g} * ({self.spelled_partial(unit, k, args, self.where[unit])})")
+
+    def spelled_partial(self, i: int, k: int, args: list[str], out: str) -> str:
+        node = self.nodes[i]
+        assert node.op is not None
+        c = _literal(node.c or 0.0)
+        return numpy_expression(node.op.partials[k].format(*args, out=out, c=c))
+
+    def lines(self, k: int) -> list[str]:
+        units = self.units()
+        body = [
+            "X = np.asarray([batch[j] for j in index], dtype=float).reshape(len(index), -1)",
+            "B = len(index)",
+        ]
+        for unit in units:
+            body += self.forward(unit)
+        body += self.guards()
+        body.append(f"total += float(np.sum({self.ref(self.graph.root)}))")
+        aux = ", ".join(f"np.broadcast_to({self.ref(a)}, (B,))" for a in self.graph.aux)
+        body.append(f"aux.append((index, [{aux}]))")
+        body += [f"G_{g.name} = np.zeros((B, {len(g.members)}))" for g in self.groups]
+        if self.graph.root not in self.grouped:
+            body.append(f"g_{self.names[self.graph.root]} = np.full(B, seed)")
+        for unit in reversed(units):
+            self.backward(unit)
+        return [f"index = groups.get({k})", "if index is not None:", *_indent(body + self.bwd, 1)]
+
+
 def _generate_numpy(
     variants: list[_Variant], extra: _Graph | None
 ) -> tuple[str, Callable[..., Any], list[Value]]:
     """One function: each variant's examples as a batch (arrays), layers as matrix products,
     then ``extra`` in Python floats; returns loss, gradients (summed over the batch), aux."""
-    np = _numpy()
     emitter = _Emitter()
-    emitter.namespace["np"] = np
+    emitter.namespace["np"] = _numpy()
     blocks: list[str] = []
     for k, variant in enumerate(variants):
-        graph = variant.graph
-        nodes = graph.nodes
-        groups = _groups(graph, variant.inputs)
-        # A layer's parameters, neuron by neuron (weights, bias), side by side in P.
-        for g in groups:
-            if nodes[g.members[0]].op.name == "dot":  # type: ignore[union-attr]
-                for i in g.members:
-                    n = len(nodes[i].parents) // 2
-                    for p in (*nodes[i].parents[:n], nodes[i].parents[-1]):
-                        emitter.parameter(graph.leaves[p]())  # type: ignore[arg-type]
-        position = {id(p): j for j, p in enumerate(emitter.params)}
-        names = emitter.bind(graph, dict.fromkeys(variant.inputs, ""))
-        where: dict[int, str] = {}  # node -> how to read it (a name, or a matrix column)
-        for i, j in variant.inputs.items():
-            where[i] = f"X[:, {j}]"
-        for gi, g in enumerate(groups):
-            g.name = f"M{k}_{gi}"
-            where.update({i: f"{g.name}[:, {j}]" for j, i in enumerate(g.members)})
-        grouped = {i for g in groups for i in g.members}
-        for i, name in enumerate(names):
-            if i not in where and name is not None:
-                where[i] = name
-
-        def ref(i: int) -> str:
-            return where[i] if i in where else _literal(nodes[i].data)
-
-        def matrix(cols: Sequence[int]) -> str:
-            for g in groups:
-                if list(cols) == g.members:
-                    return g.name
-            if all(i in variant.inputs for i in cols):
-                picked = [variant.inputs[i] for i in cols]
-                return "X" if picked == list(range(len(picked))) else f"X[:, {picked}]"
-            return f"np.column_stack([{', '.join(map(ref, cols))}])"
-
-        fwd: list[str] = []
-        units: list[tuple[str, Any]] = []  # forward order: ("group", g) or ("node", i)
-        pending = sorted(i for i, node in enumerate(nodes) if node.op is not None and i not in grouped)
-        for g in groups:
-            while pending and pending[0] < max(g.members) and pending[0] < min(g.members):
-                units.append(("node", pending.pop(0)))
-            units.append(("group", g))
-        units += [("node", i) for i in pending]
-        offsets: dict[str, tuple[str, int, bool, str]] = {}
-        for kind, unit in units:
-            if kind == "group":
-                g = unit
-                first = nodes[g.members[0]]
-                op = first.op
-                assert op is not None
-                if op.name == "dot":
-                    n = len(first.parents) // 2
-                    block = [
-                        position[id(graph.leaves[p]())]
-                        for i in g.members
-                        for p in (*nodes[i].parents[:n], nodes[i].parents[-1])
-                    ]
-                    start, size = block[0], len(block)
-                    if block == list(range(start, start + size)):
-                        at = f"{start}:{start + size}"
-                    else:  # the layer's parameters are not side by side in P
-                        at = repr(block)
-                    x = matrix(first.parents[n:-1])
-                    offsets[g.name] = (at, n, len(set(block)) == size, x)
-                    fwd.append(f"W_{g.name} = pv[{at}].reshape({len(g.members)}, {n + 1})")
-                    fwd.append(f"{g.name} = {x} @ W_{g.name}[:, :{n}].T + W_{g.name}[:, {n}]  # a layer of dots")
-                else:
-                    parent = ref(first.parents[0]).split("[")[0]
-                    expr = numpy_expression(_Emitter.spelled(op, [parent], None, first.c))
-                    fwd.append(f"{g.name} = {expr}  # {op.name}, every column")
-            else:
-                i, node = unit, nodes[unit]
-                op = node.op
-                assert op is not None
-                args = [ref(p) for p in node.parents]
-                if op.name == "sum":
-                    expr = " + ".join(args)
-                elif op.name == "dot":
-                    n = len(args) // 2
-                    expr = " + ".join([args[-1], *(f"{w} * {x}" for w, x in zip(args[:n], args[n:-1]))])
-                else:
-                    expr = numpy_expression(_Emitter.spelled(op, args, None, node.c))
-                fwd.append(f"{where[i]} = {expr}  # {node.label or op.name}")
-        for a, op_, b, outcome in graph.guards:
-            right = ref(b) if isinstance(b, int) else _literal(b)
-            test = f"({ref(a)} {op_} {right})"
-            fwd.append(f"ok = np.broadcast_to({test if outcome else '~' + test}, (B,))")
-            fwd.append("if not ok.all():")
-            fwd.append("    return None, index[int(np.argmin(ok))], None")
-        root = ref(graph.root)
-        fwd.append(f"total += float(np.sum({root}))")
-        aux = ", ".join(f"np.broadcast_to({ref(a)}, (B,))" for a in graph.aux)
-        fwd.append(f"aux.append((index, [{aux}]))")
-        # backward
-        bwd = [f"G_{g.name} = np.zeros((B, {len(g.members)}))" for g in groups]
-        seen: set[int] = set()
-
-        def add(p: int, expr: str) -> None:
-            if p in variant.inputs or names[p] is None:
-                return
-            if nodes[p].op is None:
-                bwd.append(f"g_{names[p]} += float(np.sum({expr}))")
-            elif p in grouped:
-                bwd.append(f"G_{where[p]} += {expr}")
-            elif p in seen:
-                bwd.append(f"g_{names[p]} += {expr}")
-            else:
-                seen.add(p)
-                bwd.append(f"g_{names[p]} = 0.0 + {expr}")
-
-        def grad(i: int) -> str:
-            return f"G_{where[i]}" if i in grouped else f"g_{names[i]}"
-
-        bwd.append(f"g_{names[graph.root]} = np.full(B, seed)" if graph.root not in grouped else "")
-        for kind, unit in reversed(units):
-            if kind == "group":
-                g = unit
-                first = nodes[g.members[0]]
-                op = first.op
-                assert op is not None
-                if op.name == "dot":
-                    at, n, distinct, x = offsets[g.name]
-                    G = f"G_{g.name}"
-                    dW = f"np.concatenate([{G}.T @ {x}, {G}.sum(0)[:, None]], axis=1).ravel()"
-                    if distinct:
-                        bwd.append(f"gv[{at}] += {dW}")
-                    else:  # a parameter used twice in the layer: add both
-                        bwd.append(f"np.add.at(gv, {at}, {dW})")
-                    cols = first.parents[n:-1]
-                    if not all(c in variant.inputs for c in cols):
-                        target = matrix(cols)
-                        if target.startswith("M"):
-                            bwd.append(f"G_{target} += {G} @ W_{g.name}[:, :{n}]")
-                        else:
-                            bwd.append(f"dX = {G} @ W_{g.name}[:, :{n}]")
-                            for j, c in enumerate(cols):
-                                add(c, f"dX[:, {j}]")
-                else:
-                    parent = ref(first.parents[0]).split("[")[0]
-                    partial = numpy_expression(op.partials[0].format(parent, out=g.name, c=_literal(first.c or 0.0)))
-                    bwd.append(f"G_{parent} += G_{g.name} * ({partial})")
-            else:
-                i, node = unit, nodes[unit]
-                op = node.op
-                assert op is not None
-                if i not in seen and i != graph.root:
-                    continue  # no gradient reaches it (a node only a guard or aux reads)
-                g_ = grad(i)
-                args = [ref(p) for p in node.parents]
-                if op.name == "sum":
-                    for p in node.parents:
-                        add(p, g_)
-                elif op.name == "dot":
-                    n = len(args) // 2
-                    for w, x in zip(node.parents[:n], node.parents[n:-1]):
-                        add(w, f"{g_} * {ref(x)}")
-                        add(x, f"{g_} * {ref(w)}")
-                    add(node.parents[-1], g_)
-                else:
-                    for p, partial in zip(node.parents, op.partials):
-                        d = numpy_expression(partial.format(*args, out=where[i], c=_literal(node.c or 0.0)))
-                        add(p, f"{g_} * ({d})")
-        body = ["X = np.asarray([batch[j] for j in index], dtype=float).reshape(len(index), -1)", "B = len(index)"]
-        body += fwd + [line for line in bwd if line]
-        blocks += [f"index = groups.get({k})", "if index is not None:", *_indent(body, 1)]
+        blocks += _Batched(emitter, variant, k).lines(k)
     tail: list[str] = ["loss = total * seed  # the mean"]
     if extra is not None:
         names = emitter.bind(extra, {})

@@ -367,9 +367,7 @@ def _compile_mode(compile: CompileMode, loss: str) -> str | None:
         return None
     mode = "python" if compile is True else compile
     if mode not in ("python", "numpy"):
-        raise ValueError(
-            f"fit: compile must be False, 'python' or 'numpy', got {shorten(compile)}"
-        )
+        raise ValueError(f"fit: compile must be False, 'python' or 'numpy', got {shorten(compile)}")
     if loss == "cross_entropy":
         raise ValueError(
             "fit: loss='cross_entropy' cannot be compiled: it shifts the logits by their max, "

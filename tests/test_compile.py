@@ -197,8 +197,13 @@ def test_the_source_reads_like_the_chain_rule_and_runs() -> None:
     namespace = {"data": lambda p: p.data, "fwd_tanh": OPS["tanh"].forward}
     namespace["vjp_tanh"] = OPS["tanh"].rule
     exec(source, namespace)
-    value, grads = namespace["step"](sorted(leaves, key=lambda v: source.index(v.label + ",")))
+    order = sorted(leaves, key=lambda v: source.index(v.label + ","))  # P, as the text reads it
+    value, grads = namespace["step"](order)
     assert value == loss == math.tanh(2.0 * -3.0 + 0.0 * 1.0 + 6.88)
+    fresh, fn = neuron()
+    fn().backward()
+    by_label = {v.label: v.grad for v in fresh}
+    assert list(grads) == [by_label[v.label] for v in order]
 
 
 def test_a_branch_that_flips_mid_training_is_retraced_and_stays_exact() -> None:
@@ -277,7 +282,7 @@ def test_a_domain_error_on_replay_is_the_engines_error() -> None:
 def test_an_operation_outside_the_table_is_refused_by_name() -> None:
     cube = autograd.custom_op("cube", lambda x: x * x * x, lambda x: 3 * x * x)
     x = Value(2.0)
-    with pytest.raises(TypeError, match="'cube'.*not an operation of autograd.ops"):
+    with pytest.raises(TypeError, match=r"'cube'.*not an operation of autograd\.ops"):
         compile(lambda: cube(x))()
     with pytest.raises(ValueError, match="mode must be"):
         compile(lambda: x, mode="numpy")
@@ -373,5 +378,7 @@ def test_cli_compile_python_writes_the_engines_history(tmp_path, capsys) -> None
     for a, b in zip(histories["numpy"], histories["none"], strict=True):
         assert math.isclose(a["loss"], b["loss"], rel_tol=1e-12)
     with pytest.raises(SystemExit):
-        main(["--out", str(tmp_path), "--dataset", "blobs", "--classes", "3", "--compile", "python"])
+        main(
+            ["--out", str(tmp_path), "--dataset", "blobs", "--classes", "3", "--compile", "python"]
+        )
     assert "cross_entropy cannot be compiled" in capsys.readouterr().err
