@@ -244,12 +244,17 @@ class _Emitter:
         return out
 
     def forward(self, graph: _Graph, names: list[str | None]) -> list[str]:
+        """A line per node; but a term of a sum that nothing else reads (the backward pass
+        neither) is written into the sum's line, as ``0.0 + (p0 * p0) + (p1 * p1)``: the
+        same operations in the same order, in fewer lines (less to compile)."""
         lines = []
+        inlined = _single_use(graph)
+        exprs: dict[int, str] = {}
         for i, node in enumerate(graph.nodes):
             op = node.op
             if op is None:
                 continue
-            args = [self.ref(graph, names, p) for p in node.parents]
+            args = [exprs.get(p) or self.ref(graph, names, p) for p in node.parents]
             spelled = self.spelled(op, args, names[i], node.c)
             if op.name == "sum":
                 expr = " + ".join(args)
@@ -262,6 +267,9 @@ class _Emitter:
                 fn = f"fwd_{op.name}"
                 self.namespace[fn] = op.forward
                 expr = f"{fn}({', '.join(args)}{'' if node.c is None else ', ' + _literal(node.c)})"
+            if i in inlined:
+                exprs[i] = f"({expr})"
+                continue
             comment = node.label or op.name
             if op.name not in ("sum", "dot") and spelled != expr:
                 comment += f": {spelled}"
@@ -346,6 +354,41 @@ class _Emitter:
         self.namespace.update(inf=math.inf, nan=math.nan, math=math)
         exec(builtins.compile(source, f"<autograd.compile {name}>", "exec"), self.namespace)
         return self.namespace[name]  # type: ignore[no-any-return]
+
+
+def _single_use(graph: _Graph) -> set[int]:
+    """The terms of sums that only their sum reads (the backward pass never does)."""
+    uses = [0] * len(graph.nodes)
+    in_sum: set[int] = set()
+    for node in graph.nodes:
+        for p in node.parents:
+            uses[p] += 1
+        if node.op is not None and node.op.name == "sum":
+            in_sum.update(node.parents)
+    for a, _, b, _ in graph.guards:
+        uses[a] += 2
+        if isinstance(b, int):
+            uses[b] += 2
+    for i in (graph.root, *graph.aux):
+        uses[i] += 2
+    needed: set[int] = set()
+    for i in graph.backward:
+        node = graph.nodes[i]
+        op = node.op
+        assert op is not None
+        if op.name == "sum" and len(node.parents) > 2:
+            continue
+        if op.name == "dot" and len(node.parents) > 2:
+            needed.update(node.parents[:-1])
+        elif _inline(op):
+            needed.update(node.parents[int(p[1])] for p in op.partials if p.startswith("{"))
+        else:
+            needed.update((i, *node.parents))
+    return {
+        i
+        for i, node in enumerate(graph.nodes)
+        if node.op is not None and uses[i] == 1 and i not in needed and i in in_sum
+    }
 
 
 def _indent(lines: Iterable[str], depth: int) -> list[str]:
@@ -522,6 +565,47 @@ class _Variant:
 
     graph: _Graph
     inputs: dict[int, int]  # node index -> position in the example's inputs
+    # the constants whose values differ between the keys sharing this graph's structure
+    constants: list[int] = field(default_factory=list)
+
+    def signature(self) -> tuple[object, ...]:
+        """The graph's structure: everything but the values of its constants."""
+        graph = self.graph
+
+        def kind(i: int) -> object:
+            if i in self.inputs:
+                return ("x", self.inputs[i])
+            leaf = graph.leaves[i]()
+            return ("c",) if leaf is None else ("p", id(leaf))
+
+        nodes = tuple(
+            kind(i) if node.op is None else (node.op.name, node.parents, node.c)
+            for i, node in enumerate(graph.nodes)
+        )
+        return nodes, tuple(graph.guards), graph.root, tuple(graph.aux)
+
+
+def _structures(variants: dict[Hashable, _Variant]) -> tuple[list[_Variant], dict[Hashable, Any]]:
+    """Variants of the same structure merged (their differing constants become inputs of the
+    code): the distinct programs, and for each key ``(program index, its constants)``."""
+    by_signature: dict[tuple[object, ...], list[Hashable]] = {}
+    for key, variant in variants.items():
+        by_signature.setdefault(variant.signature(), []).append(key)
+    programs: list[_Variant] = []
+    keys: dict[Hashable, Any] = {}
+    for s, same in enumerate(by_signature.values()):
+        first = variants[same[0]]
+        constants = [
+            i
+            for i, node in enumerate(first.graph.nodes)
+            if node.op is None
+            and i not in first.inputs
+            and len({variants[k].graph.nodes[i].data for k in same}) > 1
+        ]
+        programs.append(_Variant(first.graph, first.inputs, constants))
+        for k in same:
+            keys[k] = (s, tuple(variants[k].graph.nodes[i].data for i in constants))
+    return programs, keys
 
 
 class CompiledMean:
@@ -545,6 +629,7 @@ class CompiledMean:
         self._variants: dict[Hashable, _Variant] = {}
         self._extra: _Graph | None = None
         self._program: Callable[..., Any] | None = None
+        self._extra_program: Callable[..., Any] | None = None
         self._params: list[Value] = []
         self._source = ""
 
@@ -580,6 +665,8 @@ class CompiledMean:
             return self._numpy_call(inputs, statics, keys)
         try:
             result = _run(self._program, self._params, inputs, keys, 1.0 / n)
+            if result[0] is not None:
+                result = self._with_extra(*result)
         except OutOfDomain:
             result = None  # the engine raises the error, naming the operands
         if result is None or result[0] is None:
@@ -588,18 +675,30 @@ class CompiledMean:
         _write_grads(self._params, grads)
         return float(loss), aux
 
+    def _with_extra(
+        self, loss: float, grads: Sequence[float], aux: Any
+    ) -> tuple[float | None, Any, Any]:
+        """``extra()``'s program, continuing the gradients' sums where the examples' stop."""
+        if self._extra_program is None:
+            return loss, grads, aux
+        padded = [*grads, *[0.0] * (len(self._params) - len(grads))]
+        result = _run(self._extra_program, self._params, padded)
+        if result is None:  # a guard of extra() failed
+            return None, None, None
+        value, grads = result
+        return loss + value, grads, aux
+
     def _numpy_call(
-        self, inputs: Sequence[Sequence[float]], statics: Sequence[Hashable], keys: list[int]
+        self, inputs: Sequence[Sequence[float]], statics: Sequence[Hashable], keys: list[Any]
     ) -> tuple[float, list[tuple[float, ...]]]:
         np = _numpy()
-        groups: dict[int, list[int]] = {}
-        for i, k in enumerate(keys):
-            groups.setdefault(k, []).append(i)
         assert self._program is not None
         with np.errstate(all="ignore"):
-            loss, grads, parts = _run(
-                self._program, self._params, inputs, groups, 1.0 / len(inputs)
-            )
+            loss, grads, parts = _run(self._program, self._params, inputs, keys, 1.0 / len(inputs))
+            if loss is not None:
+                loss, grads, parts = self._with_extra(loss, grads, parts)
+                if loss is None:
+                    return self._fallback(inputs, statics, None)
         if loss is None:
             return self._fallback(inputs, statics, grads)
         if not (math.isfinite(loss) and all(map(math.isfinite, grads))):
@@ -664,15 +763,17 @@ class CompiledMean:
             loss, tracer = _trace(self.extra)
             self._extra = _graph(loss, tracer, ())
             del loss, tracer
-        self._keys = {key: k for k, key in enumerate(self._variants)}
+        programs, self._keys = _structures(self._variants)
+        emitter = _Emitter()
         if self.mode == "numpy":
-            self._source, self._program, self._params = _generate_numpy(
-                list(self._variants.values()), self._extra
-            )
+            self._source, self._program = _generate_numpy(emitter, programs)
         else:
-            self._source, self._program, self._params = _generate_python(
-                list(self._variants.values()), self._extra
-            )
+            self._source, self._program = _generate_python(emitter, programs)
+        self._extra_program = None
+        if self._extra is not None:
+            source, self._extra_program = _generate_extra(emitter, self._extra)
+            self._source += "\n\n" + source
+        self._params = emitter.params
 
 
 def _split(result: ExampleResult) -> tuple[Value, list[Value]]:
@@ -682,44 +783,58 @@ def _split(result: ExampleResult) -> tuple[Value, list[Value]]:
     return result, []
 
 
-def _generate_python(
-    variants: list[_Variant], extra: _Graph | None
-) -> tuple[str, Callable[..., Any], list[Value]]:
-    """One function: read the parameters, loop over the examples (each runs its variant's
-    forward, guards and backward), then ``extra``'s, then return loss, gradients, aux."""
-    emitter = _Emitter()
+def _generate_python(emitter: _Emitter, programs: list[_Variant]) -> tuple[str, Callable[..., Any]]:
+    """One function: read the parameters, loop over the examples (each runs its program's
+    forward, guards and backward), then return the mean loss, the gradients and the aux."""
     loop: list[str] = []
-    for k, variant in enumerate(variants):
+    for k, variant in enumerate(programs):
         graph = variant.graph
         width = 1 + max(variant.inputs.values(), default=-1)
         xnames = [emitter.names.new("", f"x{j}") for j in range(width)]
-        names = emitter.bind(graph, {i: xnames[j] for i, j in variant.inputs.items()})
+        cnames = [emitter.names.new("", f"c{j}") for j in range(len(variant.constants))]
+        given = {i: xnames[j] for i, j in variant.inputs.items()}
+        given.update(zip(variant.constants, cnames))
+        names = emitter.bind(graph, given)
         body = [f"{', '.join(xnames)}, = x" if xnames else "pass"]
-        body += emitter.forward(graph, names) + emitter.guards(graph, names, "None, i")
+        if cnames:
+            body.append(f"{', '.join(cnames)}, = c  # this example's constants")
+        body += emitter.forward(graph, names) + emitter.guards(graph, names, "None, i, None")
         body.append(f"total += {names[graph.root]}")
         aux = "".join(f"{emitter.ref(graph, names, a)}, " for a in graph.aux)
         body.append(f"aux.append(({aux}))")
-        body += emitter.backward(graph, names, "seed", variant.inputs)
+        body += emitter.backward(graph, names, "seed", given)
         loop += [f"{'if' if k == 0 else 'elif'} k == {k}:", *_indent(body, 1)]
-    tail: list[str] = ["loss = total * seed  # the mean"]
-    if extra is not None:
-        names = emitter.bind(extra, {})
-        tail += ["# extra()", *emitter.forward(extra, names)]
-        tail += emitter.guards(extra, names, "None, None")
-        tail += emitter.backward(extra, names, "1.0")
-        tail.append(f"loss = loss + {names[extra.root]}")
+    read, zero = _accumulators(emitter)
     lines = [
-        "def step(P, batch, keys, seed):  # seed: 1 / len(batch)",
-        *_indent(_accumulators(emitter), 1),
+        "def step(P, batch, keys, seed):  # keys: (program, constants); seed: 1 / len(batch)",
+        f"    {read}",
+        f"    {zero}",
         "    total, aux = 0.0, []",
-        "    for i, (x, k) in enumerate(zip(batch, keys)):",
+        "    for i, (x, (k, c)) in enumerate(zip(batch, keys)):",
         *_indent(loop, 2),
-        *_indent(tail, 1),
-        f"    return loss, {_grads(emitter)}, aux",
+        f"    return total * seed, {_grads(emitter)}, aux",
     ]
     source = "\n".join(lines) + "\n"
     emitter.namespace["data"] = _data
-    return source, emitter.build(source, "step"), emitter.params
+    return source, emitter.build(source, "step")
+
+
+def _generate_extra(emitter: _Emitter, graph: _Graph) -> tuple[str, Callable[..., Any]]:
+    """``extra()`` as a function of its own (compiled apart: a smaller peak of memory), which
+    takes the gradients' sums so far and continues them."""
+    names = emitter.bind(graph, {})
+    body = emitter.forward(graph, names) + emitter.guards(graph, names, "None")
+    body += emitter.backward(graph, names, "1.0")
+    read, _ = _accumulators(emitter)
+    lines = [
+        "def extra(P, G):  # G: the gradients' sums so far",
+        f"    {read}",
+        f"    {_grads(emitter)[1:-1] or '_'} = G",
+        *_indent(body, 1),
+        f"    return {names[graph.root]}, {_grads(emitter)}",
+    ]
+    source = "\n".join(lines) + "\n"
+    return source, emitter.build(source, "extra")
 
 
 def compile_mean(
@@ -849,8 +964,10 @@ class _Batched:
                     for p in self.layer_parameters(i):
                         emitter.parameter(self.graph.leaves[p]())  # type: ignore[arg-type]
         self.position = {id(p): j for j, p in enumerate(emitter.params)}
-        self.names = emitter.bind(self.graph, dict.fromkeys(variant.inputs, ""))
+        self.given = {**dict.fromkeys(variant.inputs, ""), **dict.fromkeys(variant.constants, "")}
+        self.names = emitter.bind(self.graph, self.given)
         self.where: dict[int, str] = {i: f"X[:, {j}]" for i, j in variant.inputs.items()}
+        self.where.update({i: f"C[:, {j}]" for j, i in enumerate(variant.constants)})
         for gi, g in enumerate(self.groups):
             g.name = f"M{k}_{gi}"
             self.where.update({i: f"{g.name}[:, {j}]" for j, i in enumerate(g.members)})
@@ -943,7 +1060,7 @@ class _Batched:
 
     def add(self, p: int, expr: str) -> None:
         """Add ``expr`` to node p's gradient (summed over the batch for a parameter)."""
-        if p in self.variant.inputs or self.names[p] is None:
+        if p in self.given or self.names[p] is None:
             return
         if self.nodes[p].op is None:
             self.bwd.append(f"g_{self.names[p]} += float(np.sum({expr}))")
@@ -1010,6 +1127,8 @@ class _Batched:
             "X = np.asarray([batch[j] for j in index], dtype=float).reshape(len(index), -1)",
             "B = len(index)",
         ]
+        if self.variant.constants:
+            body.append("C = np.array([keys[j][1] for j in index])  # the examples' constants")
         for unit in units:
             body += self.forward(unit)
         body += self.guards()
@@ -1024,35 +1143,27 @@ class _Batched:
         return [f"index = groups.get({k})", "if index is not None:", *_indent(body + self.bwd, 1)]
 
 
-def _generate_numpy(
-    variants: list[_Variant], extra: _Graph | None
-) -> tuple[str, Callable[..., Any], list[Value]]:
-    """One function: each variant's examples as a batch (arrays), layers as matrix products,
-    then ``extra`` in Python floats; returns loss, gradients (summed over the batch), aux."""
-    emitter = _Emitter()
+def _generate_numpy(emitter: _Emitter, programs: list[_Variant]) -> tuple[str, Callable[..., Any]]:
+    """One function: each program's examples as a batch (arrays), layers as matrix products;
+    returns the mean loss, the gradients (summed over the batch) and the aux."""
     emitter.namespace["np"] = _numpy()
     blocks: list[str] = []
-    for k, variant in enumerate(variants):
+    for k, variant in enumerate(programs):
         blocks += _Batched(emitter, variant, k).lines(k)
-    tail: list[str] = ["loss = total * seed  # the mean"]
-    if extra is not None:
-        names = emitter.bind(extra, {})
-        tail += ["# extra(), in floats", *emitter.forward(extra, names)]
-        tail += emitter.guards(extra, names, "None, None, None")
-        tail += emitter.backward(extra, names, "1.0")
-        tail.append(f"loss = loss + {names[extra.root]}")
     read, zero = _accumulators(emitter)
     lines = [
-        "def step(P, batch, groups, seed):  # groups: variant -> the indices of its examples",
+        "def step(P, batch, keys, seed):  # keys: (program, constants); seed: 1 / len(batch)",
+        "    groups = {}",
+        "    for j, (k, _) in enumerate(keys):",
+        "        groups.setdefault(k, []).append(j)",
         "    pv = np.array([p.data for p in P])",
         f"    {read}",
         f"    {zero}",
         "    gv = np.zeros(len(P))",
         "    total, aux = 0.0, []",
         *_indent(blocks, 1),
-        *_indent(tail, 1),
-        f"    return loss, (gv + np.array({_grads(emitter)})).tolist(), aux",
+        f"    return total * seed, (gv + np.array({_grads(emitter)})).tolist(), aux",
     ]
     source = "\n".join(lines) + "\n"
     emitter.namespace["data"] = _data
-    return source, emitter.build(source, "step"), emitter.params
+    return source, emitter.build(source, "step")
