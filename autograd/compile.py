@@ -256,12 +256,14 @@ class _Emitter:
                 continue
             args = [exprs.get(p) or self.ref(graph, names, p) for p in node.parents]
             spelled = self.spelled(op, args, names[i], node.c)
-            if op.name == "sum":
-                expr = " + ".join(args)
-            elif op.name == "dot":
-                n = len(args) // 2
-                expr = " + ".join([args[-1], *(f"{w} * {x}" for w, x in zip(args[:n], args[n:-1]))])
-            elif _inline(op):
+            if op.name in ("sum", "dot"):
+                terms = _terms(op, args)
+                if i in inlined and len(terms) <= _CHUNK:
+                    exprs[i] = f"({' + '.join(terms)})"
+                else:
+                    lines += _chained(f"{names[i]}", terms, node.label or op.name)
+                continue
+            if _inline(op):
                 expr = spelled
             else:
                 fn = f"fwd_{op.name}"
@@ -271,7 +273,7 @@ class _Emitter:
                 exprs[i] = f"({expr})"
                 continue
             comment = node.label or op.name
-            if op.name not in ("sum", "dot") and spelled != expr:
+            if spelled != expr:
                 comment += f": {spelled}"
             lines.append(f"{names[i]} = {expr}  # {comment}")
         return lines
@@ -354,6 +356,26 @@ class _Emitter:
         self.namespace.update(inf=math.inf, nan=math.nan, math=math)
         exec(builtins.compile(source, f"<autograd.compile {name}>", "exec"), self.namespace)
         return self.namespace[name]  # type: ignore[no-any-return]
+
+
+#: Terms per line of a long sum: Python's compiler recurses once per ``+`` of a line.
+_CHUNK = 64
+
+
+def _terms(op: Op, args: list[str]) -> list[str]:
+    """The terms of a fused ``sum`` or ``dot`` node, in the engine's order of addition."""
+    if op.name == "sum":
+        return args
+    n = len(args) // 2
+    return [args[-1], *(f"{w} * {x}" for w, x in zip(args[:n], args[n:-1]))]
+
+
+def _chained(name: str, terms: list[str], comment: str) -> list[str]:
+    """``name = t0 + t1 + ...`` left to right, over several lines when it is long."""
+    lines = [f"{name} = {' + '.join(terms[:_CHUNK])}  # {comment}"]
+    for k in range(_CHUNK, len(terms), _CHUNK):
+        lines.append(f"{name} = {' + '.join([name, *terms[k : k + _CHUNK]])}")
+    return lines
 
 
 def _single_use(graph: _Graph) -> set[int]:
@@ -1040,14 +1062,10 @@ class _Batched:
             ]
         node, args = self.nodes[unit], [self.ref(p) for p in self.nodes[unit].parents]
         assert node.op is not None
-        if node.op.name == "sum":
-            expr = " + ".join(args)
-        elif node.op.name == "dot":
-            n = len(args) // 2
-            expr = " + ".join([args[-1], *(f"{w} * {x}" for w, x in zip(args[:n], args[n:-1]))])
-        else:
-            expr = self.spelled(unit, args, None)
-        return [f"{self.where[unit]} = {expr}  # {node.label or node.op.name}"]
+        comment = node.label or node.op.name
+        if node.op.name in ("sum", "dot"):
+            return _chained(self.where[unit], _terms(node.op, args), comment)
+        return [f"{self.where[unit]} = {self.spelled(unit, args, None)}  # {comment}"]
 
     def guards(self) -> list[str]:
         lines = []

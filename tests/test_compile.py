@@ -382,3 +382,15 @@ def test_cli_compile_python_writes_the_engines_history(tmp_path, capsys) -> None
             ["--out", str(tmp_path), "--dataset", "blobs", "--classes", "3", "--compile", "python"]
         )
     assert "cross_entropy cannot be compiled" in capsys.readouterr().err
+
+
+def test_long_sums_and_dots_keep_the_engines_order_and_bits() -> None:
+    # 3,000 terms: written over many lines (one line would overflow Python's compiler)
+    data = [math.sin(k) * 3.0 for k in range(3000)]
+
+    def fn(xs: list[Value]) -> Value:
+        squares = autograd.sum(x * x for x in xs)
+        return squares + autograd.dot(xs[:1500], xs[1500:], xs[0]).tanh()
+
+    moved = [v * 0.5 - 0.1 for v in data]
+    assert compiled_run(fn, [data, moved]) == [engine(fn, data), engine(fn, moved)]
