@@ -76,6 +76,7 @@ def time_workloads(steps: int, micrograd_steps: int, repeats: int) -> dict[str, 
     for _ in range(repeats):
         for name in names:
             n = micrograd_steps if name == MICROGRAD else steps
+            gc.collect()  # each starts with no garbage of the others (the gc rows count it)
             start = time.perf_counter()
             workload.WORKLOADS[name](n)
             samples[name].append((time.perf_counter() - start) / n)
