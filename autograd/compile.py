@@ -192,7 +192,12 @@ def _literal(x: float) -> str:
 class _Names:
     """Unique Python names for nodes, from their labels where they have them."""
 
-    RESERVED = re.compile(r"(g_|fwd_|vjp_|d\d|P$|X$|seed$|keys$|batch$|total$|aux$|i$|k$)")
+    #: The names generated code uses for itself (a node labelled so gets a number instead).
+    RESERVED = re.compile(
+        r"(g_|G_|W_|M\d|fwd_|vjp_|d\d|"
+        r"(P|X|C|B|G|c|x|i|j|k|seed|keys|batch|total|aux|index|groups|pv|gv|ok|dX|loss|step|"
+        r"extra|data|math|np|inf|nan)$)"
+    )
 
     def __init__(self) -> None:
         self.taken: set[str] = set()
@@ -204,7 +209,6 @@ class _Names:
             or keyword.iskeyword(base)
             or hasattr(builtins, base)
             or self.RESERVED.match(base)
-            or base in ("inf", "nan", "data", "math", "np")
         ):
             base = fallback
         name, k = base, 1
@@ -899,7 +903,7 @@ def _numpy() -> types.ModuleType:
     return numpy
 
 
-def numpy_expression(code: str) -> str:
+def _numpy_expression(code: str) -> str:
     """A row's float spelling rewritten for NumPy arrays (``a if t else b`` as
     ``np.where(t, a, b)``, ``math.f`` as ``np.f``, ``max``/``abs`` elementwise)."""
 
@@ -1035,7 +1039,7 @@ class _Batched:
     def spelled(self, i: int, args: list[str], out: str | None) -> str:
         node = self.nodes[i]
         assert node.op is not None
-        return numpy_expression(_Emitter.spelled(node.op, args, out, node.c))
+        return _numpy_expression(_Emitter.spelled(node.op, args, out, node.c))
 
     def forward(self, unit: _Group | int) -> list[str]:
         if isinstance(unit, _Group):
@@ -1137,7 +1141,7 @@ class _Batched:
         node = self.nodes[i]
         assert node.op is not None
         c = _literal(node.c or 0.0)
-        return numpy_expression(node.op.partials[k].format(*args, out=out, c=c))
+        return _numpy_expression(node.op.partials[k].format(*args, out=out, c=c))
 
     def lines(self, k: int) -> list[str]:
         units = self.units()

@@ -394,3 +394,34 @@ def test_long_sums_and_dots_keep_the_engines_order_and_bits() -> None:
 
     moved = [v * 0.5 - 0.1 for v in data]
     assert compiled_run(fn, [data, moved]) == [engine(fn, data), engine(fn, moved)]
+
+
+def test_labels_that_the_generated_code_uses_itself_do_not_clash() -> None:
+    xs = [Value(v, label=name) for v, name in zip([0.5, -1.5, 2.0], ["B", "g_x", "seed"])]
+
+    def fn(vs: list[Value]) -> Value:
+        out = vs[0] * vs[1] + vs[2].sigmoid()
+        out.label = "total"
+        return out
+
+    data = [x.data for x in xs]
+    assert compiled_run(fn, [data]) == [engine(fn, data)]
+    # compile_mean's code uses B, C, k, x, total...: nodes labelled so are renamed
+    w = Value(0.3, label="pv")
+
+    def example(inputs: list[Value], label: int) -> Value:
+        (a,) = inputs
+        b = w * a
+        b.label = "B"
+        k = (b * label).tanh()
+        k.label = "k"
+        return k
+
+    results = []
+    for mode in ("interpret", "python", "numpy"):
+        w.grad = 0.0
+        loss, _ = compile_mean(example, mode=mode)([[1.0], [2.0], [-1.0]], [1, -1, 1])  # type: ignore[arg-type]
+        results.append((loss, w.grad))
+    assert results[1] == results[0]
+    assert math.isclose(results[2][0], results[0][0], rel_tol=1e-12)
+    assert math.isclose(results[2][1], results[0][1], rel_tol=1e-12)  # type: ignore[arg-type]
