@@ -265,7 +265,7 @@ class _Emitter:
                 if i in inlined and len(terms) <= _CHUNK:
                     exprs[i] = f"({' + '.join(terms)})"
                 else:
-                    lines += _chained(f"{names[i]}", terms, node.label or op.name)
+                    lines += _chained(f"{names[i]}", terms, op.name)
                 continue
             if _inline(op):
                 expr = spelled
@@ -276,7 +276,7 @@ class _Emitter:
             if i in inlined:
                 exprs[i] = f"({expr})"
                 continue
-            comment = node.label or op.name
+            comment = op.name
             if spelled != expr:
                 comment += f": {spelled}"
             lines.append(f"{names[i]} = {expr}  # {comment}")
@@ -1066,7 +1066,7 @@ class _Batched:
             ]
         node, args = self.nodes[unit], [self.ref(p) for p in self.nodes[unit].parents]
         assert node.op is not None
-        comment = node.label or node.op.name
+        comment = node.op.name
         if node.op.name in ("sum", "dot"):
             return _chained(self.where[unit], _terms(node.op, args), comment)
         return [f"{self.where[unit]} = {self.spelled(unit, args, None)}  # {comment}"]

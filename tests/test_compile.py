@@ -188,7 +188,7 @@ def test_the_source_reads_like_the_chain_rule_and_runs() -> None:
     assert f.source == ""
     loss = f()
     source = f.source
-    assert "n = " in source and "o = fwd_tanh(n)  # o: math.tanh(n)" in source
+    assert "n = " in source and "o = fwd_tanh(n)  # tanh: math.tanh(n)" in source
     assert "d/dn: 1.0 - o * o" in source and "g_w1 += " in source
     # one line per op in the forward pass: 2 mul, 2 add, 1 tanh
     forward = source.split("# forward")[1].split("# backward")[0].strip().splitlines()
