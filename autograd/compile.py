@@ -306,19 +306,29 @@ class _Emitter:
         self, graph: _Graph, names: list[str | None], seed: str, inputs: Iterable[int] = ()
     ) -> list[str]:
         """The chain rule in the engine's order; parameters' gradients are added into
-        ``g_<name>`` accumulators, the others' start from 0.0 as in ``backward()``."""
+        ``g_<name>`` accumulators (from 0.0, as ``backward()`` adds into ``.grad``).
+
+        An interior node's gradient starts at its first contribution, where the engine
+        starts from 0.0: they differ only in the sign of a zero, which no rule reads and
+        which vanishes in the parameters' sums (0.0 + -0.0 is 0.0), so every float the
+        caller sees is the engine's.
+        """
         nodes, skip = graph.nodes, set(inputs)
         seen: set[int] = set()
         lines = [f"g_{names[graph.root]} = {seed}"]
 
+        def first(p: int) -> bool:
+            """Whether ``g_<p>`` is assigned (not added to) by this contribution."""
+            if p in skip or names[p] is None or nodes[p].op is None or p in seen:
+                return False
+            seen.add(p)
+            return True
+
         def add(p: int, expr: str) -> None:
             if p in skip or names[p] is None:
                 return  # an input's or a constant's gradient is not kept
-            if nodes[p].op is None or p in seen:
-                lines.append(f"g_{names[p]} += {expr}")
-            else:
-                seen.add(p)
-                lines.append(f"g_{names[p]} = 0.0 + {expr}")
+            was_first = first(p)
+            lines.append(f"g_{names[p]} {'=' if was_first else '+='} {expr}")
 
         for i in graph.backward:
             node, g = nodes[i], f"g_{names[i]}"
@@ -345,15 +355,22 @@ class _Emitter:
             else:
                 rule = f"vjp_{op.name}" if node.c is None else f"vjp_{names[i]}"
                 self.namespace[rule] = node.rule
-                ds = [f"d{k}" for k in range(len(args))]
+                # a parent's first gradient is unpacked straight into g_<parent>
+                once = [node.parents.count(p) == 1 for p in node.parents]
+                direct = [one and first(p) for p, one in zip(node.parents, once)]
+                ds = [
+                    f"g_{names[p]}" if straight else f"d{k}"
+                    for k, (p, straight) in enumerate(zip(node.parents, direct))
+                ]
                 partials = ", ".join(
                     f"d/d{a}: {p.format(*args, out=names[i], c=_literal(node.c or 0.0))}"
                     for a, p in zip(args, op.partials)
                 )
                 call = f"{rule}({g}, {names[i]}, {', '.join(args)})"
                 lines.append(f"{', '.join(ds)}, = {call}  # {partials}")
-                for p, d in zip(node.parents, ds):
-                    add(p, d)
+                for p, d, straight in zip(node.parents, ds, direct):
+                    if not straight:
+                        add(p, d)
         return lines
 
     def build(self, source: str, name: str) -> Callable[..., Any]:
