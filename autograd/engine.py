@@ -203,12 +203,23 @@ def anomaly_detector() -> AnomalyHook | None:
 def trace_hook(tracer: TraceHook) -> Iterator[None]:
     """Within the block, every comparison of a Value and every node of a row with a constant
     is told to ``tracer`` (nothing is told, and nothing costs, outside such a block)."""
+    global _tracing
     mode = _mode.get()
     token = _set_mode(mode.enabled, mode.detector, tracer)
+    with _tracing_lock:
+        _tracing += 1
     try:
         yield
     finally:
         _mode.reset(token)
+        with _tracing_lock:
+            _tracing -= 1
+
+
+# How many trace_hook blocks are open, in any thread: while none is, a comparison reads this
+# one global and nothing else (the hook costs nothing when no program is being traced).
+_tracing = 0
+_tracing_lock = threading.Lock()
 
 
 def make_node(data: float, parents: tuple[Value, ...], op: str, vjp: Rule) -> Value:
@@ -403,16 +414,20 @@ class Value:
     # -- comparisons: by value, for branching (== stays identity: Values are graph nodes) --
 
     def __lt__(self, other: Operand) -> bool:
-        return _compare(self, other, "<", self.data < _compared(other, "<"))
+        outcome = self.data < _compared(other, "<")
+        return _told(self, other, "<", outcome) if _tracing else outcome
 
     def __le__(self, other: Operand) -> bool:
-        return _compare(self, other, "<=", self.data <= _compared(other, "<="))
+        outcome = self.data <= _compared(other, "<=")
+        return _told(self, other, "<=", outcome) if _tracing else outcome
 
     def __gt__(self, other: Operand) -> bool:
-        return _compare(self, other, ">", self.data > _compared(other, ">"))
+        outcome = self.data > _compared(other, ">")
+        return _told(self, other, ">", outcome) if _tracing else outcome
 
     def __ge__(self, other: Operand) -> bool:
-        return _compare(self, other, ">=", self.data >= _compared(other, ">="))
+        outcome = self.data >= _compared(other, ">=")
+        return _told(self, other, ">=", outcome) if _tracing else outcome
 
     # -- functions, from the table: one line per row -----------------------------------------
 
@@ -650,8 +665,8 @@ def _compared(x: object, where: str) -> float:
     return _as_float(x, f"Value {where}")
 
 
-def _compare(a: Value, b: Operand, op: str, outcome: bool) -> bool:
-    """``outcome``, after telling an active tracer that ``a op b`` decided it."""
+def _told(a: Value, b: Operand, op: str, outcome: bool) -> bool:
+    """``outcome``, after telling this context's tracer (if any) that ``a op b`` decided it."""
     tracer = _mode.get().tracer
     if tracer is not None:
         tracer.compared(a, op, b if isinstance(b, Value) else float(b), outcome)
