@@ -14,6 +14,7 @@ are checked against each other: the floor and the engine must agree.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import platform
@@ -133,34 +134,35 @@ def peak_bytes(run: Callable[[], object]) -> int:
 
 def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
     """Seconds per step of MLP 2-H-H-1 on N points, per form; for the compiled forms, per
-    replayed step (a run of ``steps`` less a run of 1) and the tracing (the run of 1 less a
-    replayed step), apart."""
+    replayed step (the trainer's steps after the first, timed by a callback) and the first
+    step (tracing, code generation and one step), apart."""
     forms: dict[str, Callable[[int, list[int], int], list[float]]] = {
         "floor": workload.floor_steps,
         "tight floor": workload.tight_floor_steps,
         "interpreted": workload.trainer_steps,
-        "python": lambda s, sizes, n: workload.compiled_steps(s, "python", sizes, n),
-        "numpy": lambda s, sizes, n: workload.compiled_steps(s, "numpy", sizes, n),
     }
     if workload.has_torch():
         forms["PyTorch"] = workload.torch_steps
+        workload.torch_steps(2)  # its first call in a process warms PyTorch up
     rows = []
     for hidden in (8, 16, 32, 64):
         for n in (100, 1000):
+            sizes = workload.sizes_of(hidden)
             times = {}
             for name, run in forms.items():
                 gc.collect()
                 start = time.perf_counter()
-                run(steps, workload.sizes_of(hidden), n)
-                total = time.perf_counter() - start
-                if name in ("python", "numpy"):
-                    start = time.perf_counter()
-                    run(1, workload.sizes_of(hidden), n)
-                    once = time.perf_counter() - start
-                    times[name] = (total - once) / (steps - 1)
-                    times[f"{name} trace"] = max(once - times[name], 0.0)
-                else:
-                    times[name] = total / steps
+                run(steps, sizes, n)
+                times[name] = (time.perf_counter() - start) / steps
+            for mode in ("python", "numpy"):
+                gc.collect()
+                stamps = [time.perf_counter()]
+                stamp = functools.partial(
+                    lambda out, history: out.append(time.perf_counter()), stamps
+                )
+                workload.trainer_steps(steps, sizes, n, mode, [stamp])
+                times[mode] = (stamps[-1] - stamps[1]) / (steps - 1)
+                times[f"{mode} first step"] = stamps[1] - stamps[0]
             rows.append((hidden, n, times))
             print(f"  H={hidden} N={n} done", file=sys.stderr)
     return rows
@@ -365,8 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         names = list(rows[0][2])
         print()
         print(
-            f"| MLP 2-H-H-1, ms/step ({args.scaling_steps} steps; python and numpy: replayed "
-            "steps, their tracing apart, in ms) | " + " | ".join(names) + " |"
+            f"| MLP 2-H-H-1, ms/step ({args.scaling_steps} steps; python and numpy: steps after "
+            "the first; their first step, with tracing, apart) | " + " | ".join(names) + " |"
         )
         print("|---|" + "---:|" * len(names))
         for hidden, n, times in rows:

@@ -89,7 +89,11 @@ def user_loop_steps(steps: int, *, fused: bool = True, pause_gc: bool = True) ->
 
 
 def trainer_steps(
-    steps: int, sizes: list[int] = SIZES, n: int = 100, compile: bool | str = False
+    steps: int,
+    sizes: list[int] = SIZES,
+    n: int = 100,
+    compile: bool | str = False,
+    callbacks: list[nn.Callback] | None = None,
 ) -> list[float]:
     """The library's trainer: ``nn.fit`` with GD and micrograd's schedule (fused neurons)."""
     X, y = data(n)
@@ -106,6 +110,7 @@ def trainer_steps(
         schedule=nn.LinearDecay(1.0, 0.9, 100),
         progress=False,
         compile=compile,
+        callbacks=callbacks or (),
     )
     return history["loss"]
 
