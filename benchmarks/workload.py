@@ -33,6 +33,7 @@ from collections.abc import Callable
 
 import autograd
 import nn
+from nn.train import Callback
 
 ALPHA = 1e-4
 SEED = 1337
@@ -93,7 +94,7 @@ def trainer_steps(
     sizes: list[int] = SIZES,
     n: int = 100,
     compile: bool | str = False,
-    callbacks: list[nn.Callback] | None = None,
+    callbacks: list[Callback] | None = None,
 ) -> list[float]:
     """The library's trainer: ``nn.fit`` with GD and micrograd's schedule (fused neurons)."""
     X, y = data(n)
