@@ -26,6 +26,11 @@ import tracemalloc
 from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# One thread for NumPy's BLAS, as for PyTorch (read when NumPy loads): with its threads on a
+# shared 2-core machine, (1000 x 32) @ (32 x 32) products took 20x longer.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import autograd
 import nn
@@ -263,10 +268,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--scaling-steps", type=int, default=6, help="steps per scaling cell")
     args = parser.parse_args(argv)
-    # One thread for NumPy's BLAS, as for PyTorch (before either loads: both load lazily):
-    # with its threads on a shared 2-core machine, (1000 x 32) @ (32 x 32) took 20x longer.
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")
 
     print(machine())
     if not workload.has_torch():
