@@ -9,6 +9,7 @@
 """
 
 from autograd.anomaly import AnomalyError, detect_anomaly
+from autograd.compile import CompileMismatch, compile, compile_mean
 from autograd.engine import (
     DomainError,
     StaleGraphError,
@@ -56,6 +57,7 @@ from autograd.viz import (
 __all__ = [
     "AnomalyError",
     "BackwardPlayer",
+    "CompileMismatch",
     "DomainError",
     "GradcheckError",
     "GraphDrawing",
@@ -68,6 +70,8 @@ __all__ = [
     "backward_frames",
     "backward_player",
     "backward_steps",
+    "compile",
+    "compile_mean",
     "cos",
     "custom_op",
     "detect_anomaly",

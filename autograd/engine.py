@@ -51,12 +51,27 @@ class AnomalyHook(Protocol):
     def check_gradients(self, node: Value, g: Grad, local: tuple[Grad, ...], /) -> None: ...
 
 
+class TraceHook(Protocol):
+    """What a tracer gets told (see :mod:`autograd.compile`): what the graph alone does not say.
+
+    ``compared``: a comparison of a Value decided a bool (``a < b`` is ``outcome``), which
+    Python code may branch on. ``constant``: ``out`` is the node of a row with a number
+    constant (``x ** c``, ``leaky_relu``), made with the constant ``c``.
+    """
+
+    def compared(self, a: Value, op: str, b: Value | float, outcome: bool, /) -> None: ...
+
+    def constant(self, out: Value, op: Op, c: float, /) -> None: ...
+
+
 @dataclass(frozen=True)
 class _Mode:
-    """How operations record: whether they make graph nodes, and who checks each node."""
+    """How operations record: whether they make graph nodes, who checks each node, and who
+    traces the program (a comparison or a constant op tells it)."""
 
     enabled: bool
     detector: AnomalyHook | None = None
+    tracer: TraceHook | None = None
 
 
 _RECORDING, _NOT_RECORDING = _Mode(True), _Mode(False)
@@ -64,10 +79,12 @@ _RECORDING, _NOT_RECORDING = _Mode(True), _Mode(False)
 _mode: contextvars.ContextVar[_Mode] = contextvars.ContextVar("autograd_mode", default=_RECORDING)
 
 
-def _set_mode(enabled: bool, detector: AnomalyHook | None) -> contextvars.Token[_Mode]:
-    if detector is None:
+def _set_mode(
+    enabled: bool, detector: AnomalyHook | None, tracer: TraceHook | None = None
+) -> contextvars.Token[_Mode]:
+    if detector is None and tracer is None:
         return _mode.set(_RECORDING if enabled else _NOT_RECORDING)
-    return _mode.set(_Mode(enabled, detector))
+    return _mode.set(_Mode(enabled, detector, tracer))
 
 
 class StaleGraphError(RuntimeError):
@@ -98,7 +115,8 @@ class _GradMode:
 
     def __enter__(self) -> None:
         stack: list[contextvars.Token[_Mode]] = self._entered.__dict__.setdefault("stack", [])
-        stack.append(_set_mode(self._enabled, _mode.get().detector))
+        mode = _mode.get()
+        stack.append(_set_mode(self._enabled, mode.detector, mode.tracer))
 
     def __exit__(self, *exc: object) -> None:
         _mode.reset(self._entered.stack.pop())
@@ -197,11 +215,40 @@ def anomaly_hook(detector: AnomalyHook) -> Iterator[None]:
     Recording stays as it was: ``no_grad()`` inside the block records (and checks) nothing,
     and ``enable_grad()`` inside that records with the detector again.
     """
-    token = _set_mode(_mode.get().enabled, detector)
+    mode = _mode.get()
+    token = _set_mode(mode.enabled, detector, mode.tracer)
     try:
         yield
     finally:
         _mode.reset(token)
+
+
+def anomaly_detector() -> AnomalyHook | None:
+    """The detector :func:`anomaly_hook` installed here, or None (anomaly mode is off)."""
+    return _mode.get().detector
+
+
+@contextlib.contextmanager
+def trace_hook(tracer: TraceHook) -> Iterator[None]:
+    """Within the block, every comparison of a Value and every node of a row with a constant
+    is told to ``tracer`` (nothing is told, and nothing costs, outside such a block)."""
+    global _tracing
+    mode = _mode.get()
+    token = _set_mode(mode.enabled, mode.detector, tracer)
+    with _tracing_lock:
+        _tracing += 1
+    try:
+        yield
+    finally:
+        _mode.reset(token)
+        with _tracing_lock:
+            _tracing -= 1
+
+
+# How many trace_hook blocks are open, in any thread: while none is, a comparison reads this
+# one global and nothing else (the hook costs nothing when no program is being traced).
+_tracing = 0
+_tracing_lock = threading.Lock()
 
 
 def make_node(data: float, parents: tuple[Value, ...], op: str, vjp: Rule) -> Value:
@@ -327,7 +374,11 @@ def _with_constant(op: Op, a: Value, c: float, shown: object) -> Value:
         data = op.forward(a.data, c)
     except OutOfDomain as error:
         raise error.naming(a) from None
-    return make_node(data, (a,), op.label.format(c=shown), cast(RuleOf, op.rule)(c))
+    out = make_node(data, (a,), op.label.format(c=shown), cast(RuleOf, op.rule)(c))
+    tracer = _mode.get().tracer
+    if tracer is not None:
+        tracer.constant(out, op, c)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,16 +454,20 @@ class Value:
     # -- comparisons: by value, for branching (== stays identity: Values are graph nodes) --
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _compared(other, "<")
+        outcome = self.data < _compared(other, "<")
+        return _told(self, other, "<", outcome) if _tracing else outcome
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _compared(other, "<=")
+        outcome = self.data <= _compared(other, "<=")
+        return _told(self, other, "<=", outcome) if _tracing else outcome
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _compared(other, ">")
+        outcome = self.data > _compared(other, ">")
+        return _told(self, other, ">", outcome) if _tracing else outcome
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _compared(other, ">=")
+        outcome = self.data >= _compared(other, ">=")
+        return _told(self, other, ">=", outcome) if _tracing else outcome
 
     # -- functions, from the table: one line per row -----------------------------------------
 
@@ -659,6 +714,14 @@ def local_gradients(node: Value, g: float = 1.0) -> tuple[float, ...]:
     if not parents:
         return ()
     return tuple(map(float, node._vjp(g, node.data, *[p.data for p in parents])))
+
+
+def _told(a: Value, b: Operand, op: str, outcome: bool) -> bool:
+    """``outcome``, after telling this context's tracer (if any) that ``a op b`` decided it."""
+    tracer = _mode.get().tracer
+    if tracer is not None:
+        tracer.compared(a, op, b if isinstance(b, Value) else float(b), outcome)
+    return outcome
 
 
 def _step(node: Value) -> None:

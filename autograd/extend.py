@@ -12,7 +12,10 @@ benchmarks) use only ``autograd``'s public names and these:
   :func:`backward_pass` (the chain rule node by node, yielding each node's gradient) and
   :func:`local_gradients` (one node's rule applied to its parents, in floats);
 * the recording hooks: :func:`is_grad_enabled`, :func:`anomaly_hook` (show every new node
-  and every local gradient to a detector) and the :class:`AnomalyHook` it expects;
+  and every local gradient to a detector) and the :class:`AnomalyHook` it expects,
+  :func:`anomaly_detector` (the active one, if any), :func:`trace_hook` (tell a tracer
+  every comparison of a Value and every constant of an op) and the :class:`TraceHook` it
+  expects;
 * :func:`write_text_atomic`, through which every file the library writes goes.
 
 A new primitive is a row of :mod:`autograd.ops` plus one line in ``Value`` and one in
@@ -24,6 +27,8 @@ from autograd._files import write_text_atomic
 from autograd.engine import (
     AnomalyHook,
     Operand,
+    TraceHook,
+    anomaly_detector,
     anomaly_hook,
     as_value,
     backward_pass,
@@ -31,6 +36,7 @@ from autograd.engine import (
     local_gradients,
     make_node,
     topological_order,
+    trace_hook,
 )
 from autograd.ops import OPS, Grad, Op, OutOfDomain, Rule
 
@@ -42,6 +48,8 @@ __all__ = [
     "Operand",
     "OutOfDomain",
     "Rule",
+    "TraceHook",
+    "anomaly_detector",
     "anomaly_hook",
     "as_value",
     "backward_pass",
@@ -49,5 +57,6 @@ __all__ = [
     "local_gradients",
     "make_node",
     "topological_order",
+    "trace_hook",
     "write_text_atomic",
 ]

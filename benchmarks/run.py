@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                 # the table, the extra measurements, the targets
     python benchmarks/run.py --steps 20 --repeats 1 --micrograd-steps 3   # a quick look
+    python benchmarks/run.py --scaling       # also MLP 2-H-H-1, H x N (a few minutes more)
 
 Times are medians over ``--repeats`` rounds; in each round every workload trains a fresh
 model for ``--steps`` steps (micrograd, about a second a step, for ``--micrograd-steps``:
@@ -13,26 +14,41 @@ are checked against each other: the floor and the engine must agree.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import platform
+import random
 import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# One thread for NumPy's BLAS, as for PyTorch (read when NumPy loads): with its threads on a
+# shared 2-core machine, (1000 x 32) @ (32 x 32) products took 20x longer.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import autograd
+import nn
 from autograd import Value
 from autograd.extend import topological_order
 from benchmarks import workload
+from nn.losses import l2
+from nn.metrics import classification_loss
 
 FLOOR = "floor: hand-written floats, no graph"
 TRAINER = "valuegrad trainer (nn.fit), fused neurons"
 FUSED = "demo loop, fused neurons"
 ELEMENTWISE = "demo loop, elementwise graph"
 MICROGRAD = "micrograd 0.1.0, demo loop"
+TIGHT = "floor, tight: sum/map over floats"
+PYTHON = "trainer, compile='python' (tracing included)"
+NUMPY = "trainer, compile='numpy' (tracing included)"
+TORCH = "PyTorch batched, f64, 1 thread"
 
 
 def has_micrograd() -> bool:
@@ -46,7 +62,8 @@ def has_micrograd() -> bool:
 def check_agreement(steps: int) -> None:
     """The floor, the trainer and both demo loops give the same losses (to rounding)."""
     reference = workload.floor_steps(steps)
-    for name in (TRAINER, FUSED, ELEMENTWISE):
+    names = [TRAINER, FUSED, ELEMENTWISE, TIGHT, PYTHON, NUMPY]
+    for name in names + ([TORCH] if TORCH in workload.WORKLOADS else []):
         losses = workload.WORKLOADS[name](steps)
         worst = max(abs(a - b) / abs(b) for a, b in zip(losses, reference, strict=True))
         if worst > 1e-9:
@@ -65,10 +82,95 @@ def time_workloads(steps: int, micrograd_steps: int, repeats: int) -> dict[str, 
     for _ in range(repeats):
         for name in names:
             n = micrograd_steps if name == MICROGRAD else steps
+            gc.collect()  # each starts with no garbage of the others (the gc rows count it)
             start = time.perf_counter()
             workload.WORKLOADS[name](n)
             samples[name].append((time.perf_counter() - start) / n)
     return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def compiled_agreement(steps: int) -> tuple[bool, float]:
+    """Whether compile='python' gives the interpreted trainer's losses bit for bit at every
+    step, and the largest relative difference of compile='numpy''s."""
+    reference = workload.trainer_steps(steps)
+    python = workload.compiled_steps(steps, "python")
+    numpy = workload.compiled_steps(steps, "numpy")
+    worst = max(abs(a - b) / abs(b) for a, b in zip(numpy, reference, strict=True))
+    return python == reference, worst
+
+
+def trace_and_compile_seconds(mode: str) -> float:
+    """Seconds to trace the per-example program and generate and compile its code: the
+    first call of fit's compiled objective, less a second (replayed) call."""
+    X, y = workload.data()
+    random.seed(workload.SEED)
+    model = nn.MLP(2, workload.SIZES)
+    params = model.parameters()
+    labels = [(t + 1) // 2 for t in y]
+
+    def example(xs: list[Value], label: int) -> tuple[Value, Value]:
+        out = model(xs)
+        assert isinstance(out, Value)
+        return classification_loss("hinge", [out], [label]), out
+
+    f = autograd.compile_mean(
+        example,  # type: ignore[arg-type]
+        extra=lambda: l2(params, workload.ALPHA),
+        mode=mode,  # type: ignore[arg-type]
+    )
+    start = time.perf_counter()
+    f(X, labels)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    f(X, labels)
+    return first - (time.perf_counter() - start)
+
+
+def peak_bytes(run: Callable[[], object]) -> int:
+    """Peak bytes traced while ``run()`` runs."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
+    """Seconds per step of MLP 2-H-H-1 on N points, per form; for the compiled forms, per
+    replayed step (the trainer's steps after the first, timed by a callback) and the first
+    step (tracing, code generation and one step), apart."""
+    forms: dict[str, Callable[[int, list[int], int], list[float]]] = {
+        "floor": workload.floor_steps,
+        "tight floor": workload.tight_floor_steps,
+        "interpreted": workload.trainer_steps,
+    }
+    if workload.has_torch():
+        forms["PyTorch"] = workload.torch_steps
+        workload.torch_steps(2)  # its first call in a process warms PyTorch up
+    rows = []
+    for hidden in (8, 16, 32, 64):
+        for n in (100, 1000):
+            sizes = workload.sizes_of(hidden)
+            times = {}
+            for name, run in forms.items():
+                gc.collect()
+                start = time.perf_counter()
+                run(steps, sizes, n)
+                times[name] = (time.perf_counter() - start) / steps
+            for mode in ("python", "numpy"):
+                gc.collect()
+                stamps = [time.perf_counter()]
+                stamp = functools.partial(
+                    lambda out, history: out.append(time.perf_counter()), stamps
+                )
+                workload.trainer_steps(steps, sizes, n, mode, [stamp])
+                times[mode] = (stamps[-1] - stamps[1]) / (steps - 1)
+                times[f"{mode} first step"] = stamps[1] - stamps[0]
+            rows.append((hidden, n, times))
+            print(f"  H={hidden} N={n} done", file=sys.stderr)
+    return rows
 
 
 def chain(n: int) -> tuple[Value, Value]:
@@ -161,19 +263,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--micrograd-steps", type=int, default=10, help="steps of micrograd")
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds (median)")
     parser.add_argument("--chain", type=int, default=1_000_000, help="deepest chain")
+    parser.add_argument(
+        "--scaling", action="store_true", help="also the H x N table of MLP 2-H-H-1 (minutes)"
+    )
+    parser.add_argument("--scaling-steps", type=int, default=6, help="steps per scaling cell")
     args = parser.parse_args(argv)
 
     print(machine())
+    if not workload.has_torch():
+        print("(PyTorch is not installed: its column is skipped; `make torch` installs it)")
     check_agreement(min(args.steps, 10))
+    bitwise, numpy_worst = compiled_agreement(args.steps)
     per_step = time_workloads(args.steps, args.micrograd_steps, args.repeats)
-    floor = per_step[FLOOR]
+    floor, tight = per_step[FLOOR], per_step[TIGHT]
     mg = per_step.get(MICROGRAD)
     print()
-    print("| workload: micrograd's demo | ms/step | x floor | micrograd / this |")
-    print("|---|---:|---:|---:|")
+    print("| workload: micrograd's demo | ms/step | x floor | x tight floor | micrograd / this |")
+    print("|---|---:|---:|---:|---:|")
     for name, seconds in per_step.items():
         speedup = f"{mg / seconds:.1f}" if mg and name != MICROGRAD else ""
-        print(f"| {name} | {seconds * 1e3:.2f} | {seconds / floor:.1f} | {speedup} |")
+        print(
+            f"| {name} | {seconds * 1e3:.2f} | {seconds / floor:.2f} | {seconds / tight:.2f} "
+            f"| {speedup} |"
+        )
+    compile_seconds = trace_and_compile_seconds("python")
+    numpy_seconds = trace_and_compile_seconds("numpy")
+    interpreted_peak = peak_bytes(lambda: workload.trainer_steps(3))
+    python_peak = peak_bytes(lambda: workload.compiled_steps(3, "python"))
+    print()
+    print("| compile | value |")
+    print("|---|---:|")
+    print(f"| trace + generate + compile, python / numpy | {compile_seconds:.3f} s / "
+          f"{numpy_seconds:.3f} s |")  # fmt: skip
+    print(
+        f"| peak memory over 3 steps: interpreted / compile='python' | "
+        f"{interpreted_peak / 2**20:.1f} MiB / {python_peak / 2**20:.1f} MiB "
+        f"({python_peak / interpreted_peak:.2f}x) |"
+    )
+    print(
+        f"| compile='python' losses bitwise equal to the engine's, {args.steps} steps | {bitwise} |"
+    )
+    print(
+        f"| compile='numpy' largest relative loss difference, {args.steps} steps | "
+        f"{numpy_worst:.1e} |"
+    )
+    replay = {
+        name: per_step[name] - seconds / args.steps
+        for name, seconds in ((PYTHON, compile_seconds), (NUMPY, numpy_seconds))
+    }
+    for name, seconds in replay.items():
+        print(f"| {name.split(' (')[0]}, replay only (no tracing) | {seconds * 1e3:.2f} ms/step |")
 
     sizes = [args.chain // 4, args.chain // 2, args.chain]
     timings = chain_backward(sizes)
@@ -210,6 +349,45 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("chain backward memory within 2x of the graph", peak <= 2 * graph),
     ]
+    targets += [
+        (
+            f"compile='python', tracing included, <= 0.6x the floor "
+            f"({per_step[PYTHON] / floor:.2f}x; {per_step[PYTHON] / tight:.2f}x the tight floor)",
+            per_step[PYTHON] <= 0.6 * floor,
+        ),
+        (f"compile='python' losses bitwise equal at all {args.steps} steps", bitwise),
+        (f"trace + compile <= 0.3 s ({compile_seconds:.3f} s)", compile_seconds <= 0.3),
+        (
+            f"compile='python' peak memory <= 2x the interpreted trainer's "
+            f"({python_peak / interpreted_peak:.2f}x)",
+            python_peak <= 2 * interpreted_peak,
+        ),
+        (f"compile='numpy' losses within 1e-12 relative ({numpy_worst:.1e})", numpy_worst <= 1e-12),
+    ]
+    if TORCH in per_step:
+        ratio = per_step[NUMPY] / per_step[TORCH]
+        targets.append((f"compile='numpy' <= 1.5x PyTorch batched ({ratio:.2f}x)", ratio <= 1.5))
+    if args.scaling:
+        rows = scaling(args.scaling_steps)
+        names = list(rows[0][2])
+        print()
+        print(
+            f"| MLP 2-H-H-1, ms/step ({args.scaling_steps} steps; python and numpy: steps after "
+            "the first; their first step, with tracing, apart) | " + " | ".join(names) + " |"
+        )
+        print("|---|" + "---:|" * len(names))
+        for hidden, n, times in rows:
+            cells = " | ".join(f"{times[name] * 1e3:.2f}" for name in names)
+            print(f"| H={hidden}, N={n} | {cells} |")
+        if "PyTorch" in names:
+            worst = max(times["numpy"] / times["PyTorch"] for _, _, times in rows)
+            targets.append(
+                (
+                    f"numpy (replayed steps) within 2x of PyTorch at every size (worst "
+                    f"{worst:.2f}x)",
+                    worst <= 2,
+                )
+            )
     if mg:
         targets += [
             ("demo loop, fused >= 40x faster than micrograd", mg / per_step[FUSED] >= 40),

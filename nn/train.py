@@ -47,8 +47,15 @@ __all__ = [
     "predict",  # defined in nn.metrics; importable from here as before
 ]
 
-#: An objective maps a batch of examples to the loss, optionally with float metrics.
-Objective = Callable[[Sequence[Any]], Union[Value, tuple[Value, Mapping[str, float]]]]
+#: An objective maps a batch of examples to the loss, optionally with float metrics. An
+#: objective that computes its own gradient (``Trainer(..., backward=False)``) returns the
+#: loss as a float.
+Objective = Callable[
+    [Sequence[Any]], Union[Value, float, tuple[Union[Value, float], Mapping[str, float]]]
+]
+#: How :func:`fit` runs each step: the engine (False), or a compiled program
+#: (:func:`autograd.compile_mean`) in Python or across the batch in NumPy.
+CompileMode = Union[bool, str]
 
 
 class TrainingDiverged(ArithmeticError):
@@ -162,6 +169,9 @@ class Trainer:
       every ``validate_every`` steps and after the last one, without recording a graph.
     * ``callbacks``: see :class:`Callback`; :class:`EarlyStopping` is one.
     * ``progress``: show a tqdm bar (terminal or notebook) when tqdm is installed.
+    * ``backward``: False for an objective that adds its loss's gradient into the
+      parameters' ``.grad`` itself and returns the loss as a float (a compiled one, see
+      :func:`autograd.compile_mean`); the trainer zeroes the gradients before calling it.
 
     Each step runs with the cyclic garbage collector paused (:func:`autograd.gc_paused`):
     graphs have no cycles, and sparing the collector its sweeps makes steps much faster.
@@ -177,8 +187,10 @@ class Trainer:
         validate_every: int = 1,
         callbacks: Sequence[Callback] = (),
         progress: bool = True,
+        backward: bool = True,
     ) -> None:
         self.objective = objective
+        self.backward = backward
         self.optimizer = optimizer
         self.schedule = schedule
         self.validate = validate
@@ -236,20 +248,25 @@ class Trainer:
         return history
 
     def _step(self, k: int, batch: Sequence[Any], history: History) -> dict[str, float]:
+        if not self.backward:
+            self.optimizer.zero_grad()
         result = self.objective(batch)
         loss, metrics = result if isinstance(result, tuple) else (result, {})
-        if not math.isfinite(loss.data):
+        value = loss.data if isinstance(loss, Value) else loss
+        if not math.isfinite(value):
             raise TrainingDiverged(
-                f"the loss became {loss.data} at step {k} (lr {self.optimizer.lr:g}); the "
+                f"the loss became {value} at step {k} (lr {self.optimizer.lr:g}); the "
                 f"history keeps the {k} steps before. Check the learning rate and the data.",
                 step=k,
                 history=history,
             )
         lr = self.optimizer.lr
-        self.optimizer.zero_grad()
-        loss.backward()
+        if self.backward:
+            assert isinstance(loss, Value), "an objective with backward=True returns a Value"
+            self.optimizer.zero_grad()
+            loss.backward()
         self.optimizer.step()
-        return {"step": k, "loss": loss.data, "lr": lr, **metrics}
+        return {"step": k, "loss": value, "lr": lr, **metrics}
 
 
 def fit(
@@ -269,6 +286,7 @@ def fit(
     val: tuple[Sequence[Sequence[float]], Sequence[int]] | None = None,
     callbacks: Sequence[Callback] = (),
     progress: bool = True,
+    compile: CompileMode = False,
 ) -> History:
     """Train a classifier on inputs ``X`` and integer class labels ``y``; return the history.
 
@@ -283,6 +301,14 @@ def fit(
     ``alpha`` finite and >= 0, and every label a class the loss can take, an integral number
     (``1``, ``numpy.int64(1)``, ``1.0``; never a bool): 0 or 1 for the one-output losses, 0 to
     k-1 for ``cross_entropy`` on a model with k outputs. Else ``ValueError`` naming the label.
+
+    ``compile``: False runs every step on the engine. ``"python"`` (or True) traces one
+    example's loss once per label and replays it as generated Python looped over the batch
+    (:func:`autograd.compile_mean`): the same losses, history and updates, bit for bit, about
+    ten times faster. ``"numpy"`` runs that program across the batch as NumPy arrays
+    (``pip install 'valuegrad[compile]'``): within 1e-12 relative, as fast as PyTorch.
+    ``cross_entropy`` cannot be compiled (its max shift is read from the logits' data, which
+    a trace would freeze): it raises ``ValueError``.
     """
     if loss not in LOSSES:
         raise ValueError(f"fit: unknown loss {loss!r}: choose from {', '.join(LOSSES)}")
@@ -296,6 +322,7 @@ def fit(
     for callback in callbacks:
         if isinstance(callback, EarlyStopping):  # before the first step changes any weight
             callback.check_recorded(recorded)
+    mode = _compile_mode(compile, loss)
     params = model.parameters()
     optimizer = optimizer if optimizer is not None else GD(params, lr=lr)
 
@@ -321,16 +348,53 @@ def fit(
             return {"val_loss": val_loss.data, "val_accuracy": val_accuracy}
 
     trainer = Trainer(
-        objective,
+        objective if mode is None else _compiled_objective(model, loss, alpha, mode),
         optimizer,
         schedule=schedule,
         validate=validate,
         callbacks=callbacks,
         progress=progress,
+        backward=mode is None,
     )
     return trainer.run(
         list(zip(X, y)), steps=steps, epochs=epochs, batch_size=batch_size, seed=seed
     )
+
+
+def _compile_mode(compile: CompileMode, loss: str) -> str | None:
+    """The mode of :func:`autograd.compile_mean` for ``fit(compile=...)``, or None."""
+    if compile is False or compile in ("none", None):
+        return None
+    mode = "python" if compile is True else compile
+    if mode not in ("python", "numpy"):
+        raise ValueError(f"fit: compile must be False, 'python' or 'numpy', got {shorten(compile)}")
+    if loss == "cross_entropy":
+        raise ValueError(
+            "fit: loss='cross_entropy' cannot be compiled: it shifts the logits by their max, "
+            "a number read from the data that a trace would freeze; use compile=False"
+        )
+    return mode
+
+
+def _compiled_objective(model: Module, loss: str, alpha: float, mode: str) -> Objective:
+    """fit's objective as one compiled per-example program: each example's loss (traced
+    once per label) averaged, plus the L2 penalty; the model's output as an auxiliary."""
+
+    def example(xs: list[Value], label: int) -> tuple[Value, Value]:
+        output = single_output(model(xs))
+        return classification_loss(loss, [output], [label]), output
+
+    params = model.parameters()
+    penalty = (lambda: l2(params, alpha)) if alpha else None
+    compiled = autograd.compile_mean(example, extra=penalty, mode=mode)  # type: ignore[arg-type]
+
+    def objective(batch: Sequence[tuple[Sequence[float], int]]) -> tuple[float, dict[str, float]]:
+        labels = [label for _, label in batch]
+        value, aux = compiled([x for x, _ in batch], labels)
+        outputs = [Value(out) for (out,) in aux]
+        return value, {"accuracy": accuracy(outputs, labels)}
+
+    return objective
 
 
 def _checked_labels(

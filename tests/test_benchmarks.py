@@ -36,3 +36,20 @@ def test_the_table_checks_agreement_before_it_times(steps: int) -> None:
     from benchmarks import run
 
     run.check_agreement(steps)  # raises SystemExit on a disagreement
+
+
+def test_the_compiled_trainer_is_the_trainer_bit_for_bit_and_the_tight_floor_the_floor() -> None:
+    assert workload.compiled_steps(3, "python") == workload.trainer_steps(3)
+    assert workload.tight_floor_steps(3) == workload.floor_steps(3)
+
+
+def test_the_scaling_forms_agree_at_another_size() -> None:
+    sizes = workload.sizes_of(8)
+    reference = workload.floor_steps(2, sizes, 30)
+    forms = [workload.tight_floor_steps, workload.trainer_steps]
+    forms += [lambda s, sz, n: workload.compiled_steps(s, "numpy", sz, n)]
+    if workload.has_torch():
+        forms.append(workload.torch_steps)
+    for run in forms:
+        for a, b in zip(run(2, sizes, 30), reference, strict=True):
+            assert math.isclose(a, b, rel_tol=1e-12)
