@@ -374,7 +374,7 @@ class _Emitter:
         return lines
 
     def build(self, source: str, name: str) -> Callable[..., Any]:
-        self.namespace.update(inf=math.inf, nan=math.nan, math=math)
+        self.namespace.update(inf=math.inf, nan=math.nan, math=math, data=_data)
         exec(builtins.compile(source, f"<autograd.compile {name}>", "exec"), self.namespace)
         return self.namespace[name]  # type: ignore[no-any-return]
 
@@ -535,7 +535,6 @@ class Compiled:
             f"    return {names[graph.root]}, {_grads(emitter)}",
         ]
         self._source = "\n".join(lines) + "\n"
-        emitter.namespace["data"] = _data
         self._program = emitter.build(self._source, "step")
         self._params = emitter.params
         return data
@@ -858,7 +857,6 @@ def _generate_python(emitter: _Emitter, programs: list[_Variant]) -> tuple[str, 
         f"    return total * seed, {_grads(emitter)}, aux",
     ]
     source = "\n".join(lines) + "\n"
-    emitter.namespace["data"] = _data
     return source, emitter.build(source, "step")
 
 
@@ -1204,5 +1202,4 @@ def _generate_numpy(emitter: _Emitter, programs: list[_Variant]) -> tuple[str, C
         f"    return total * seed, (gv + np.array({_grads(emitter)})).tolist(), aux",
     ]
     source = "\n".join(lines) + "\n"
-    emitter.namespace["data"] = _data
     return source, emitter.build(source, "step")
