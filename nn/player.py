@@ -38,6 +38,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from autograd.extend import write_text_atomic
+
 __all__ = ["Control", "Player", "axes_box", "png"]
 
 
@@ -140,9 +142,8 @@ class Player:
         )
 
     def write(self, path: str | os.PathLike[str]) -> Path:
-        path = Path(path)
-        path.write_text(self.html(), encoding="utf-8")
-        return path
+        """Write :meth:`html` to ``path`` atomically (as every file the library writes)."""
+        return write_text_atomic(path, self.html())
 
     def __repr__(self) -> str:
         names = ", ".join(f"{c.name} ({len(c.values)})" for c in self.controls)
