@@ -1,4 +1,4 @@
-"""MLP.to_torch / MLP.from_torch (nn.pytorch) against PyTorch itself.
+"""MLP.to_torch / MLP.from_torch (nn.pytorch) against PyTorch itself, and the guide page.
 
 PyTorch is the oracle: outputs and gradients of the converted module are PyTorch's own
 computation, compared with the engine's. Where PyTorch is not installed the tests that need it
@@ -8,6 +8,8 @@ missing-PyTorch tests run everywhere, in a subprocess.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import random
 import re
@@ -23,6 +25,7 @@ import nn
 from nn.module import ACTIVATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "guide" / "pytorch.md"
 TOL = 1e-12
 
 
@@ -418,3 +421,52 @@ def test_the_extra_pins_the_version_the_message_names() -> None:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'^torch = \["torch==2\.13\.0"\]$', text, re.MULTILINE)
     assert "-e '.[torch]'" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# The guide page: its code runs and prints what the page says
+# ---------------------------------------------------------------------------------------------
+
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def test_the_guide_page_prints_what_it_says(torch) -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    blocks = [(m.group(1), m.group(2), m.end()) for m in FENCE.finditer(text)]
+    assert sum(lang == "python" for lang, _, _ in blocks) >= 5
+    namespace: dict[str, object] = {"__name__": "guide"}
+    printed: list[str] = []
+    for n, (lang, code, end) in enumerate(blocks):
+        if lang != "python":
+            continue
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, f"{PAGE.name} block {n}", "exec"), namespace)
+        shown = blocks[n + 1] if n + 1 < len(blocks) else None
+        if out.getvalue():  # what a block prints is shown right after it, as it prints it
+            assert shown is not None and shown[0] == "text", f"block {n}'s output is not shown"
+            assert text[end : end + 2] == "\n\n" and out.getvalue() == shown[1], code
+            printed.append(out.getvalue())
+    # Every decimal number in the prose is one the code prints (or sets): none typed by hand.
+    prose = FENCE.sub("", text)
+    code_and_output = "".join(code for _, code, _ in blocks)
+    for number in re.findall(r"(?<![\w.])\d+\.\d+(?![\w.])", prose):
+        assert number in code_and_output, f"{number} in the page's prose is not computed"
+    assert any("0.2239" in out for out in printed)  # the number the prose quotes
+
+
+def test_weight_decay_is_the_l2_penalty_the_page_says(torch) -> None:
+    """The page: SGD(weight_decay=2e-4) steps as the explicit penalty 1e-4 * sum(p^2) does."""
+    nets = [model("relu", "linear", True, (4, 1)).to_torch() for _ in range(2)]
+    start = [p.detach().clone() for p in nets[0].parameters()]
+    x = torch.tensor([[0.3, -0.5, 1.0], [1.2, 0.1, -0.7]], dtype=torch.float64)
+    explicit = torch.optim.SGD(nets[0].parameters(), lr=0.1)
+    decay = torch.optim.SGD(nets[1].parameters(), lr=0.1, weight_decay=2e-4)
+    penalty = 1e-4 * sum((p * p).sum() for p in nets[0].parameters())
+    (nets[0](x).sum() + penalty).backward()
+    nets[1](x).sum().backward()
+    explicit.step()
+    decay.step()
+    for a, b, s in zip(nets[0].parameters(), nets[1].parameters(), start, strict=True):
+        assert torch.allclose(a, b, rtol=0, atol=1e-15)
+        assert not torch.equal(a, s)  # the step moved every parameter
