@@ -44,14 +44,20 @@ def close(a: float, b: float) -> bool:
 
 
 def model(activation: str, output_activation: str, fused: bool, nouts=(5, 4, 3), seed=0):
-    return nn.MLP(
+    """An MLP on 3 inputs with random weights and biases (an MLP's biases start at 0)."""
+    rng = random.Random(seed)
+    m = nn.MLP(
         3,
         list(nouts),
         activation=activation,
         output_activation=output_activation,
-        rng=random.Random(seed),
+        rng=rng,
         fused=fused,
     )
+    for layer in m.layers:
+        for neuron in layer.neurons:
+            neuron.b.data = rng.uniform(-1, 1)
+    return m
 
 
 def outputs(m: nn.MLP, x: list[float]) -> list[float]:
