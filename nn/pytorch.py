@@ -101,23 +101,24 @@ def to_torch(model: MLP) -> Any:
 
 
 class _Layer:
-    """One Linear of the Sequential being read, with where it and its activation stand."""
+    """One Linear of the Sequential being read, at ``index``, and its activation module."""
 
     def __init__(self, index: int, linear: Any) -> None:
         self.index = index
         self.linear = linear
         self.activation = "linear"
-        self.activation_index: int | None = None
+        self.activation_at: tuple[int, Any] | None = None  # (index, module), if any
 
-    def describe_activation(self, sequential: Any) -> str:
-        """``module 3 is Tanh()``, or for no activation, ``module 2 (a Linear) has none``."""
-        if self.activation_index is None:
+    def describe_activation(self) -> str:
+        """``module 3 is Tanh()``, or ``module 2 (a Linear) has no activation after it``."""
+        if self.activation_at is None:
             return f"module {self.index} (a Linear) has no activation after it"
-        return f"module {self.activation_index} is {_name(sequential[self.activation_index])}"
+        index, module = self.activation_at
+        return f"module {index} is {_name(module)}"
 
 
 def _name(module: object) -> str:
-    """A module as its repr on one line, cut to :data:`~nn._validate.QUOTE_LIMIT` characters:
+    """A module as its repr on one line, cut to QUOTE_LIMIT characters:
     ``Linear(in_features=2, out_features=3, bias=True)``."""
     text = " ".join(repr(module).split())
     return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
@@ -153,13 +154,13 @@ def from_torch(module: object, cls: type[MLP] = MLP, *, fused: bool = True) -> M
                     "the first Linear; an MLP starts with a Linear layer"
                 )
             layer = layers[-1]
-            if layer.activation_index is not None:
+            if layer.activation_at is not None:
+                before, first = layer.activation_at
                 raise ValueError(
                     f"from_torch: module {index} is {_name(child)}, a second activation after "
-                    f"module {layer.activation_index}'s "
-                    f"{_name(module[layer.activation_index])}: an MLP layer has one activation"
+                    f"module {before}'s {_name(first)}: an MLP layer has one activation"
                 )
-            layer.activation, layer.activation_index = activations[kind], index
+            layer.activation, layer.activation_at = activations[kind], (index, child)
         else:
             raise TypeError(
                 f"from_torch: module {index} is {_name(child)}: only Linear, ReLU, Tanh, "
@@ -172,8 +173,8 @@ def from_torch(module: object, cls: type[MLP] = MLP, *, fused: bool = True) -> M
     for layer in hidden[1:]:
         if layer.activation != hidden[0].activation:
             raise ValueError(
-                f"from_torch: {layer.describe_activation(module)}, but "
-                f"{hidden[0].describe_activation(module)}: an MLP's hidden layers share one "
+                f"from_torch: {layer.describe_activation()}, but "
+                f"{hidden[0].describe_activation()}: an MLP's hidden layers share one "
                 "activation"
             )
     state: dict[str, float | list[float]] = {}
