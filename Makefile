@@ -5,7 +5,7 @@
 #   make notebooks   re-execute notebooks/*.ipynb in place (their committed outputs)
 #   make fuzz        the long fuzzing profile
 #   make bench       the performance table
-#   make torch       PyTorch as an extra oracle for the tests
+#   make torch       PyTorch: MLP.to_torch/from_torch, and an extra oracle for the tests
 # Each creates $(VENV) with the Python named by PYTHON and installs what it needs into it.
 
 PYTHON ?= python3
@@ -50,9 +50,9 @@ fuzz: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
 
-# Optional: PyTorch as an extra oracle in the tests (CPU build, pinned; see README).
+# Optional: PyTorch, through the torch extra (pinned to the CPU build; see pyproject.toml).
 torch: | $(BIN)/python
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[torch]'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

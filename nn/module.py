@@ -21,7 +21,7 @@ import math
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import ModuleType
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import autograd
 from autograd import Value
@@ -367,6 +367,29 @@ class MLP(Module):
             activation=self.activation,
             output_activation=self.output_activation,
         )
+
+    def to_torch(self) -> Any:
+        """This model as a float64 ``torch.nn.Sequential`` of ``Linear`` layers and activations.
+
+        Needs PyTorch (``pip install 'valuegrad[torch]'``). ``layers.k.neurons.i.w`` becomes
+        row i of the k-th Linear's ``weight``, its ``b`` entry i of the ``bias``; see
+        :func:`nn.pytorch.to_torch`.
+        """
+        from nn.pytorch import to_torch  # imported on use: nn.pytorch builds on this module
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: object, *, fused: bool = True) -> MLP:
+        """The MLP that computes what ``module``, a ``torch.nn.Sequential``, computes.
+
+        The same parameters, exactly; the architecture read off the order of its ``Linear``,
+        ``ReLU``, ``Tanh``, ``Sigmoid`` and ``Identity`` modules (anything else: an error
+        naming the module). See :func:`nn.pytorch.from_torch` for the rules.
+        """
+        from nn.pytorch import from_torch
+
+        return from_torch(module, cls, fused=fused)
 
     def _children(self) -> Iterator[tuple[str, Module]]:
         for i, layer in enumerate(self.layers):
