@@ -49,9 +49,12 @@ def install_section() -> str:
     return found.group(1)
 
 
-def install_commands() -> list[list[str]]:
-    """The shell commands of each ```sh block of the Install section, comments dropped."""
-    blocks = re.findall(r"^```sh\n(.*?)^```", install_section(), re.M | re.S)
+def install_commands(text: str | None = None) -> list[list[str]]:
+    """The shell commands of each ```sh block of ``text`` (the README's Install section by
+    default), comments dropped."""
+    blocks = re.findall(
+        r"^```sh\n(.*?)^```", install_section() if text is None else text, re.M | re.S
+    )
     return [
         [line.split("#")[0].strip() for line in block.splitlines() if line.split("#")[0].strip()]
         for block in blocks
@@ -119,6 +122,14 @@ def test_the_readme_install_commands_are_the_ones_this_test_runs() -> None:
         "valuegrad-train --out out",
     ]
     assert f"writes {wheel}" in install_section()  # the comment names the file the build writes
+
+
+def test_the_install_page_gives_the_same_commands() -> None:
+    """docs/install.md repeats the README's two ways, each with a command or two more."""
+    page = install_commands((ROOT / "docs" / "install.md").read_text(encoding="utf-8"))
+    from_clone, from_wheel = install_commands()
+    assert page[0][: len(from_clone)] == from_clone
+    assert page[1] == from_wheel[:-1]  # the page runs valuegrad-train after the first way
 
 
 def _source_version() -> str:
