@@ -169,7 +169,8 @@ class Trainer:
     * ``validate``: a callable returning float metrics (e.g. ``{"val_loss": ...}``), run
       every ``validate_every`` steps and after the last one, without recording a graph.
     * ``callbacks``: see :class:`Callback`; :class:`EarlyStopping` is one.
-    * ``progress``: show a tqdm bar (terminal or notebook) when tqdm is installed.
+    * ``progress``: show a tqdm bar when tqdm is installed, on a terminal or in a Jupyter
+      notebook; none when stderr goes to a file or a pipe.
     * ``backward``: False for an objective that adds its loss's gradient into the
       parameters' ``.grad`` itself and returns the loss as a float (a compiled one, see
       :func:`autograd.compile_mean`); the trainer zeroes the gradients before calling it.
