@@ -99,4 +99,6 @@ __all__ = [
     "to_svg",
     "value_and_grad",
 ]
-__version__ = "0.1.0"
+# The one place the version is written: pyproject.toml reads it ([tool.setuptools.dynamic]),
+# nn re-exports this same object, and docs/changelog.md has a section for each.
+__version__ = "0.2.0"

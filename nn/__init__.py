@@ -8,6 +8,7 @@
 337
 """
 
+from autograd import __version__ as __version__  # one version, autograd's (same object)
 from nn.data import batches, make_blobs, make_circles, make_moons, make_spirals, make_xor, split
 from nn.lab import Lab, LabRecorder, write_lab
 from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse

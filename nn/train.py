@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 import time
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -168,7 +169,8 @@ class Trainer:
     * ``validate``: a callable returning float metrics (e.g. ``{"val_loss": ...}``), run
       every ``validate_every`` steps and after the last one, without recording a graph.
     * ``callbacks``: see :class:`Callback`; :class:`EarlyStopping` is one.
-    * ``progress``: show a tqdm bar (terminal or notebook) when tqdm is installed.
+    * ``progress``: show a tqdm bar when tqdm is installed, on a terminal or in a Jupyter
+      notebook; none when stderr goes to a file or a pipe.
     * ``backward``: False for an objective that adds its loss's gradient into the
       parameters' ``.grad`` itself and returns the loss as a float (a compiled one, see
       :func:`autograd.compile_mean`); the trainer zeroes the gradients before calling it.
@@ -456,6 +458,15 @@ def _endless_batches(
         yield from batches(data, None, batch_size, rng=rng)
 
 
+def _bar_disable() -> bool | None:
+    """tqdm's ``disable`` for the bar: ``None`` lets tqdm decide, which draws the bar only when
+    stderr is a terminal (redirected to a file or a pipe, each redraw would pile up on one line
+    of carriage returns); ``False`` in a Jupyter kernel, whose stderr is no terminal but whose
+    notebook draws the bar (tqdm.notebook's widget with ipywidgets, else the text bar, each
+    carriage return redrawing its line)."""
+    return False if type(sys.stderr).__module__.startswith("ipykernel.") else None
+
+
 class _ProgressBar:
     """A tqdm bar showing the latest loss and accuracy, or nothing (no tqdm, or turned off)."""
 
@@ -467,7 +478,12 @@ class _ProgressBar:
             except ImportError:
                 warnings.warn("progress bar needs tqdm: pip install tqdm", stacklevel=3)
             else:
-                self._bar = tqdm(total=total, desc=description.split(":")[0], leave=True)
+                self._bar = tqdm(
+                    total=total,
+                    desc=description.split(":")[0],
+                    leave=True,
+                    disable=_bar_disable(),
+                )
 
     def __enter__(self) -> _ProgressBar:
         return self

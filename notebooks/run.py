@@ -16,15 +16,29 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CELL_TIMEOUT = 120  # seconds; a cell running longer is an error
+
+
+def kernel_config(folder: str) -> Config:
+    """The kernel and this script talk over Unix domain sockets in ``folder`` (a private
+    temporary folder) rather than over jupyter_client's default TCP ports on localhost, which
+    any local process may connect to and which ipykernel 7 warns about at every start
+    ("[IPKernelApp] WARNING | Kernel is running over TCP without encryption"). The socket path
+    is absolute: the kernel runs in the notebook's folder, this script wherever it was started.
+    ZeroMQ has no ipc transport on Windows, where the default (TCP) stays."""
+    if os.name != "posix":
+        return Config()
+    return Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "kernel")}})
 
 
 def notebooks() -> list[Path]:
@@ -38,17 +52,19 @@ def execute(path: Path, cwd: Path | None = None, timeout: int = CELL_TIMEOUT):
     Raises nbclient's ``CellExecutionError`` on the first cell that fails.
     """
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        record_timing=False,
-        resources={"metadata": {"path": str(cwd or path.parent)}},
-    )
     # The kernel imports this checkout's autograd and nn, installed or not, and this
     # folder's helpers (teach.py) from any working directory.
     path_list = [str(ROOT), str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
-    client.execute(env={**os.environ, "PYTHONPATH": os.pathsep.join(path_list)})
+    with tempfile.TemporaryDirectory(prefix="valuegrad-kernel-") as sockets:
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            record_timing=False,
+            config=kernel_config(sockets),
+            resources={"metadata": {"path": str(cwd or path.parent)}},
+        )
+        client.execute(env={**os.environ, "PYTHONPATH": os.pathsep.join(path_list)})
     coalesce_streams(nb)
     return nb
 

@@ -238,3 +238,19 @@ def test_python_dash_m_nn_help_documents_every_option() -> None:
         "--graph-backend",
     ):
         assert option in result.stdout
+
+
+def test_output_redirected_to_a_file_has_no_progress_bar(tmp_path) -> None:
+    """``make demo > log 2>&1``: the log holds lines, not a bar redrawn on carriage returns."""
+    pytest.importorskip("tqdm")
+    log = tmp_path / "log"
+    with log.open("wb") as file:
+        subprocess.run(
+            [sys.executable, "-m", "nn", "--out", str(tmp_path / "out"), "--steps", "5"],
+            stdout=file,
+            stderr=subprocess.STDOUT,
+            check=True,
+        )
+    text = log.read_bytes()
+    assert b"step 4: loss" in text  # the run's own report is there
+    assert b"\r" not in text

@@ -98,3 +98,55 @@ def test_committed_outputs_have_no_errors_and_open_with_learning_goals(path: Pat
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and all(c.execution_count is not None for c in code), "run `make notebooks`"
     assert run.problems(nb) == []
+
+
+def test_a_kernel_started_by_run_py_warns_nothing_and_shows_the_training_bar(
+    tmp_path: Path, capfd
+) -> None:
+    """The kernel's own stderr (inherited: the terminal of ``make notebooks``) stays quiet:
+    no "[IPKernelApp] WARNING | Kernel is running over TCP without encryption" (run.py uses
+    Unix sockets); and ``fit(progress=True)`` shows its bar in the notebook, whose stderr is no
+    terminal (nn.train does not let tqdm's terminal check hide it there)."""
+    import nbformat
+
+    pytest.importorskip("tqdm")
+    path = tmp_path / "bar.ipynb"
+    code = "import nn\nX, y = nn.make_moons(20)\nh = nn.fit(nn.MLP(2, [4, 1]), X, y, steps=3)"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), path)
+    capfd.readouterr()
+    nb = run.execute(path, timeout=BUDGET)
+    assert "IPKernelApp" not in capfd.readouterr().err
+    shown = "".join(out.get("text", "") for out in nb.cells[0].outputs)
+    assert "3/3" in shown  # the bar's last state: all three steps
+
+
+# Wall times as programs print them: "0.06 s", "12 ms", "3.1 seconds", tqdm's "1517.48it/s".
+TIMING = re.compile(
+    r"\d\s*(?:[mµun]s|s|secs?|seconds?|min|minutes?)\b|\d\s*it/s|\d\s*s/it", re.IGNORECASE
+)
+
+
+def test_the_timing_pattern_finds_what_the_cli_and_tqdm_print() -> None:
+    for text in ("trained 5 steps in 0.06 s", "3/3 [00:00<00:00, 1517.48it/s]", "took 12 ms"):
+        assert TIMING.search(text), text
+    for text in ("step 99: loss 0.016340", "34 of 100 samples", "469 drawn nodes", "5 steps"):
+        assert not TIMING.search(text), text
+
+
+@pytest.mark.parametrize("path", run.notebooks(), ids=lambda p: p.stem)
+def test_committed_outputs_hold_no_wall_times(path: Path) -> None:
+    """What a learner reads (printed text, reprs, markdown) holds nothing that changes with the
+    machine's speed, so re-running the notebooks (make notebooks) leaves the files as they are."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            for text in (
+                out.get("text", ""),
+                data.get("text/plain", ""),
+                data.get("text/markdown", ""),
+            ):
+                found = TIMING.search(text)
+                assert not found, f"cell {i}: {text[max(0, found.start() - 60) : found.end()]!r}"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import random
+import struct
+import subprocess
+import sys
 
 import pytest
 
@@ -186,13 +190,49 @@ def test_schedule_sets_each_steps_learning_rate() -> None:
     assert w.data == 1.0 - sum(history["lr"])
 
 
-def test_progress_bar_shows_on_stderr_and_can_be_turned_off(capsys) -> None:
+# Three steps with the bar on, in a fresh interpreter whose stderr is a terminal or a file.
+_THREE_STEPS = (
+    "from autograd import Value; from nn.optim import GD; from nn.train import Trainer; "
+    "w = Value(1.0); Trainer(lambda b: w * w, GD([w], lr=0.1), progress={}).run([0], steps=3)"
+)
+
+
+def _stderr_of_three_steps(progress: bool, terminal: bool) -> bytes:
+    """What a fresh interpreter training three steps writes to a pseudo-terminal or a file."""
+    command = [sys.executable, "-c", _THREE_STEPS.format(progress)]
+    if not terminal:
+        return subprocess.run(command, capture_output=True, check=True).stderr
+    pty = pytest.importorskip("pty")  # POSIX only, as are the next two
+    fcntl = pytest.importorskip("fcntl")
+    termios = pytest.importorskip("termios")
+    leader, follower = pty.openpty()
+    pytest.importorskip("tty").setraw(follower)  # no newline translation: the bytes as written
+    # 24 rows of 80 columns: a new pseudo-terminal has 0 columns, where tqdm draws nothing
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    try:
+        subprocess.run(command, stdout=follower, stderr=follower, check=True)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # Linux: EIO once the follower side is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(leader)
+
+
+def test_progress_bar_shows_on_a_terminal_and_not_in_a_redirected_file() -> None:
     pytest.importorskip("tqdm")
-    w = Value(1.0)
-    Trainer(lambda b: w * w, GD([w], lr=0.1), progress=True).run([0], steps=3)
-    assert "3/3" in capsys.readouterr().err
-    Trainer(lambda b: w * w, GD([w], lr=0.1), progress=False).run([0], steps=3)
-    assert capsys.readouterr().err == ""
+    on_terminal = _stderr_of_three_steps(progress=True, terminal=True)
+    assert b"3/3" in on_terminal and b"\r" in on_terminal  # tqdm redraws its line on "\r"
+    redirected = _stderr_of_three_steps(progress=True, terminal=False)
+    assert redirected == b""  # tqdm saw no terminal: no bar, and no line of carriage returns
+    assert _stderr_of_three_steps(progress=False, terminal=True) == b""
 
 
 @pytest.mark.parametrize(
