@@ -30,12 +30,13 @@ the conversion of one docstring, unit-tested in ``tests/test_docs.py``.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import html
 import importlib
 import logging
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, Optional
+from typing import Any
 
 import griffe
 
@@ -50,7 +51,7 @@ _log = logging.getLogger("mkdocs.plugins.valuegrad.griffe_rst")
 
 #: resolve(name) -> (identifier, required): where the name is documented and whether a page
 #: must document it; None when the name exists nowhere.
-Resolver = Callable[[str], Optional[tuple[str, bool]]]
+Resolver = Callable[[str], tuple[str, bool] | None]
 
 
 def convert(text: str, resolve: Resolver, where: str = "docstring") -> str:
@@ -140,7 +141,7 @@ class _Package:
                     member = obj.members.get(name) if isinstance(name, str) else None
                     if member is None:
                         continue
-                    target = member.target_path if member.is_alias else member.path
+                    target = member.target_path if isinstance(member, griffe.Alias) else member.path
                     path = f"{obj.path}.{name}"
                     known = self.exported.get(target)
                     if known is None or path.count(".") < known.count("."):
@@ -172,15 +173,13 @@ class _Package:
         def resolve(name: str) -> tuple[str, bool] | None:
             first, _, rest = name.partition(".")
             candidates = [name]
-            try:
+            with contextlib.suppress(griffe.NameResolutionError):
                 candidates.insert(0, obj.resolve(first) + ("." + rest if rest else ""))
-            except griffe.NameResolutionError:
-                pass
             for path in candidates:
                 if self.exists(path):
                     return self.identifier(path)
-                top = path.split(".", 1)[0]
-                if top != self.pkg.name and top not in self.collection.members:
+                top, dot, _ = path.partition(".")
+                if dot and top != self.pkg.name and top not in self.collection.members:
                     return path, True  # a package not loaded here: autorefs checks the link
             found = self.by_tail.get(name, [])
             if len(found) > 1:
@@ -211,7 +210,8 @@ class ReSTRoles(griffe.Extension):
     def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
         package = _Package(pkg, loader)
         for obj in _objects(pkg):
-            if obj.docstring is None and isinstance(obj, griffe.Attribute) and obj.parent.is_module:
+            at_module_level = isinstance(obj.parent, griffe.Module)
+            if obj.docstring is None and isinstance(obj, griffe.Attribute) and at_module_level:
                 doc = _runtime_docstring(obj)
                 if doc is not None:
                     obj.docstring = griffe.Docstring(doc, parent=obj)
