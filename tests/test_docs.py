@@ -399,3 +399,25 @@ def test_every_relative_link_in_the_readme_and_the_docs_points_at_a_file() -> No
     assert checked > 40 and broken == []
     arrived = sorted(str(p.relative_to(ROOT)) for p in PENDING if p.exists())
     assert arrived == [], f"{arrived} exist now: remove them from PENDING in {__file__}"
+
+
+def _svg_text(svg: str) -> list[str]:
+    """What a picture says, whatever the layout: its <text> elements in order."""
+    return [html.unescape(t) for t in re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)]
+
+
+def test_the_committed_pictures_show_what_make_example_draws_today(tmp_path: Path) -> None:
+    """docs/assets/neuron*.svg are committed (the docs build needs no Graphviz): their
+    labels, numbers and legend must be what docs/make_example.py draws with today's code."""
+    done = subprocess.run(
+        [sys.executable, str(DOCS / "make_example.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    for name in ("neuron.svg", "neuron_step.svg"):
+        committed = (DOCS / "assets" / name).read_text(encoding="utf-8")
+        fresh = (tmp_path / name).read_text(encoding="utf-8")
+        assert _svg_text(committed) == _svg_text(fresh), name
+        assert len(_svg_text(fresh)) > 20
