@@ -8,10 +8,10 @@ rewrites each docstring once its package is loaded (the source files are not tou
 * the roles ``:func:``, ``:meth:``, ``:class:``, ``:exc:``, ``:data:``, ``:attr:``,
   ``:obj:`` and ``:mod:`` become cross-references. The name is resolved as Python would
   see it from where the docstring is: the members of the object and of its parents, then
-  the names its module imports; then as an absolute path (``autograd.compile_mean``);
-  failing those, as the unique object of the package whose path ends with the name
-  (``Module.state_dict``). ``~`` shows the last component only, as in Sphinx. A name that
-  resolves nowhere, or to several objects, is a warning: ``mkdocs build --strict`` fails;
+  the names its module defines or imports (``:meth:`step``` in a method's docstring is
+  its class's; ``Module.state_dict`` in ``nn.module``); else as an absolute path
+  (``autograd.compile_mean``). ``~`` shows the last component only, as in Sphinx. A name
+  that resolves nowhere is a warning, so ``mkdocs build --strict`` fails;
 * a name exported by a module (its ``__all__``) links to where the site documents it,
   under its shortest exported path (``autograd.grad``, not ``autograd.functional.grad``),
   and autorefs fails the strict build if no page does; any other name that exists (a
@@ -130,12 +130,8 @@ class _Package:
     def __init__(self, pkg: griffe.Module, loader: griffe.GriffeLoader) -> None:
         self.pkg = pkg
         self.collection = loader.modules_collection
-        self.by_tail: dict[str, list[griffe.Object]] = {}
         self.exported: dict[str, str] = {}  # canonical path -> shortest exported path
         for obj in _objects(pkg):
-            parts = obj.path.split(".")
-            for k in range(1, len(parts)):
-                self.by_tail.setdefault(".".join(parts[-k:]), []).append(obj)
             if isinstance(obj, griffe.Module) and obj.exports is not None:
                 for name in obj.exports:
                     member = obj.members.get(name) if isinstance(name, str) else None
@@ -181,11 +177,7 @@ class _Package:
                 top, dot, _ = path.partition(".")
                 if dot and top != self.pkg.name and top not in self.collection.members:
                     return path, True  # a package not loaded here: autorefs checks the link
-            found = self.by_tail.get(name, [])
-            if len(found) > 1:
-                paths = ", ".join(sorted(t.path for t in found))
-                _log.warning("%s: %r is ambiguous: %s", obj.path, name, paths)
-            return self.identifier(found[0].path) if len(found) == 1 else None
+            return None
 
         return resolve
 
