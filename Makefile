@@ -6,13 +6,14 @@
 #   make fuzz        the long fuzzing profile
 #   make bench       the performance table
 #   make torch       PyTorch: MLP.to_torch/from_torch, and an extra oracle for the tests
+#   make docs        the docs site (MkDocs, --strict) into site/: open site/index.html
 # Each creates $(VENV) with the Python named by PYTHON and installs what it needs into it.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test notebooks fuzz bench torch clean
+.PHONY: demo test notebooks fuzz bench torch docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,13 +47,19 @@ notebooks: $(VENV)/.installed-notebooks
 fuzz: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py --hypothesis-show-statistics
 
-# On demand: the performance table (see README, Performance).
+# On demand: the performance table (see docs/performance.md).
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
+
+# The docs site: the guide (docs/*.md) and the API reference from the docstrings, into site/;
+# --strict: a broken link or cross-reference fails the build. Nothing is fetched.
+# (NO_MKDOCS_2_WARNING silences Material's banner about its end of life; it is no build warning.)
+docs: $(VENV)/.installed-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
 
 # Optional: PyTorch, through the torch extra (pinned to the CPU build; see pyproject.toml).
 torch: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[torch]'
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build site *.egg-info

@@ -1,7 +1,10 @@
-"""Write the README's example pictures to docs/assets/: micrograd's neuron after backward,
-and the same neuron halfway through stepping backprop.
+"""Write the guide's example pictures to docs/assets/: micrograd's neuron after backward,
+and the same neuron halfway through stepping backprop (docs/guide/drawing.md shows them).
 
-    python docs/make_example.py [--backend auto|dot|wasm]
+    python docs/make_example.py [--backend auto|dot|wasm] [--out FOLDER]
+
+The pictures are committed, so the docs build needs no Graphviz; tests/test_docs.py checks
+that they show what this script draws today.
 """
 
 from __future__ import annotations
@@ -30,13 +33,15 @@ def neuron() -> tuple[Value, list[Value]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="auto", choices=("auto", "dot", "wasm"))
-    backend = parser.parse_args().backend
+    parser.add_argument("--out", type=Path, default=ASSETS, help="folder (default docs/assets)")
+    args = parser.parse_args()
+    backend, out = args.backend, args.out
 
     o, params = neuron()
     o.backward()
     done = render_svg(
         o,
-        ASSETS / "neuron.svg",
+        out / "neuron.svg",
         params=params,
         backend=backend,
         caption="o = tanh(x1*w1 + x2*w2 + b) after o.backward()",
@@ -48,7 +53,7 @@ def main() -> None:
     steps = list(itertools.islice(backward_steps(o), 4))
     done = render_svg(
         o,
-        ASSETS / "neuron_step.svg",
+        out / "neuron_step.svg",
         params=params,
         backend=backend,
         grads=dict(steps),

@@ -427,13 +427,14 @@ def test_labels_that_the_generated_code_uses_itself_do_not_clash() -> None:
     assert math.isclose(results[2][1], results[0][1], rel_tol=1e-12)  # type: ignore[arg-type]
 
 
-def test_the_readme_shows_the_source_its_example_prints(capsys) -> None:
+def test_the_compile_guide_shows_the_source_its_example_prints(capsys) -> None:
     import builtins
     import re
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### Compile: trace once") :]
+    page = Path(__file__).resolve().parents[1] / "docs" / "guide" / "compile.md"
+    text = page.read_text(encoding="utf-8")
+    section = text[text.index("# Compile: trace once") :]
     example, printed = re.findall(r"```python\n(.*?)```", section, re.S)[:2]
-    exec(builtins.compile(example, "README.md", "exec"), {"__name__": "readme"})
+    exec(builtins.compile(example, str(page), "exec"), {"__name__": "docs"})
     assert capsys.readouterr().out.rstrip("\n") == printed.rstrip("\n")

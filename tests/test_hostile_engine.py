@@ -35,7 +35,9 @@ from autograd import (
 from autograd.extend import Op
 from tests.programs import ELEMENTWISE, on_values, spelling
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide"
+ENGINE_PAGE = GUIDE / "engine.md"  # the differences from PyTorch at special values
+ERRORS_PAGE = GUIDE / "errors.md"  # anomaly mode's example message
 
 # --------------------------------------------------------------------------------------------
 # 1. backward() from several threads on graphs that share leaves
@@ -238,7 +240,7 @@ BINARY: dict[str, Callable[[object, object], object]] = {
 #: Where we differ from PyTorch on purpose, besides the domain policy (an operand outside an
 #: op's real domain raises, -inf and +-0 included, where PyTorch returns NaN or infinity) and
 #: the sign of zero gradients (leaf gradients accumulate into +0.0, so a -0.0 reads +0.0).
-#: The same table is in the README; the test checks that each entry really differs.
+#: The same table is in docs/guide/engine.md; the test checks that each entry really differs.
 DIFFERENCES = {
     ("relu", NAN): "grad: 0 (the derivative where x > 0 fails); PyTorch 1",
     ("sqrt", -0.0): "grad: +inf (the one-sided limit from the domain); PyTorch -inf",
@@ -316,8 +318,8 @@ def test_special_values_agree_with_pytorch_float64_except_the_documented_differe
     assert documented - differing == set(), "documented differences that are not real"
 
 
-def test_the_readme_lists_the_same_differences_from_pytorch() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_the_engine_guide_lists_the_same_differences_from_pytorch() -> None:
+    text = ENGINE_PAGE.read_text(encoding="utf-8")
     for explanation in DIFFERENCES.values():
         assert explanation in text, explanation
 
@@ -394,8 +396,8 @@ def test_anomaly_mode_names_the_users_line_for_a_node_made_inside_nn() -> None:
     assert "nn/module.py" not in message
 
 
-def test_the_readme_anomaly_example_is_the_message_the_code_prints() -> None:
-    text = " ".join(README.read_text(encoding="utf-8").split())
+def test_the_errors_guide_anomaly_example_is_the_message_the_code_prints() -> None:
+    text = " ".join(ERRORS_PAGE.read_text(encoding="utf-8").split())
     quoted = re.search(r"`(backward of sqrt: [^`]*)`", text)
     assert quoted is not None
     x = Value(0.0)

@@ -1,0 +1,213 @@
+"""A griffe extension: the reST of valuegrad's docstrings as mkdocstrings' Markdown.
+
+The docstrings are written for readers of the source and for ``help()``, in reST's idiom:
+``:func:`draw_graph```, ``:class:`~nn.MLP```, ````code````, ``>>>`` examples, ``text::``
+before a literal block. mkdocstrings renders docstrings as Markdown, so this extension
+rewrites each docstring once its package is loaded (the source files are not touched):
+
+* the roles ``:func:``, ``:meth:``, ``:class:``, ``:exc:``, ``:data:``, ``:attr:``,
+  ``:obj:`` and ``:mod:`` become cross-references. The name is resolved as Python would
+  see it from where the docstring is: the members of the object and of its parents, then
+  the names its module defines or imports (``:meth:`step``` in a method's docstring is
+  its class's; ``Module.state_dict`` in ``nn.module``); else as an absolute path
+  (``autograd.compile_mean``). ``~`` shows the last component only, as in Sphinx. A name
+  that resolves nowhere is a warning, so ``mkdocs build --strict`` fails;
+* a name exported by a module (its ``__all__``) links to where the site documents it,
+  under its shortest exported path (``autograd.grad``, not ``autograd.functional.grad``),
+  and autorefs fails the strict build if no page does; any other name that exists (a
+  private helper, a module's internals) links if a page documents it, else shows as code;
+  a Python built-in (``ValueError``) shows as code;
+* ``>>>`` blocks become fenced ``pycon`` blocks (Markdown would read ``>`` as a quote);
+* ``text::`` before a literal block becomes ``text:`` (the indented block is code in
+  Markdown too);
+* a module-level object whose docstring is made at run time (``autograd.exp``, an
+  ``Elementwise`` whose text comes from its row of the table) gets that docstring.
+
+Configured in ``mkdocs.yml`` under the python handler's ``extensions``; :func:`convert` is
+the conversion of one docstring, unit-tested in ``tests/test_docs.py``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import html
+import importlib
+import logging
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import griffe
+
+#: The roles rewritten into cross-references (Sphinx's Python domain names).
+ROLES = ("func", "meth", "class", "exc", "data", "attr", "obj", "mod")
+
+_ROLE = re.compile(r":(?P<role>" + "|".join(ROLES) + r"):`(?P<target>[^`]+)`")
+_BUILTINS = frozenset(dir(builtins))
+
+# A logger under "mkdocs", so that `mkdocs build --strict` counts its warnings.
+_log = logging.getLogger("mkdocs.plugins.valuegrad.griffe_rst")
+
+#: resolve(name) -> (identifier, required): where the name is documented and whether a page
+#: must document it; None when the name exists nowhere.
+Resolver = Callable[[str], tuple[str, bool] | None]
+
+
+def convert(text: str, resolve: Resolver, where: str = "docstring") -> str:
+    """One docstring's reST (roles, ``>>>`` blocks, ``::``) as Markdown.
+
+    ``resolve`` maps a role's target to ``(identifier, required)`` or None; ``where``
+    names the docstring's object in the warning for a name that resolves nowhere.
+    """
+    return _roles(_literal_blocks(_doctests(text)), resolve, where)
+
+
+def _roles(text: str, resolve: Resolver, where: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        role, target = match["role"], match["target"].strip()
+        name = target.lstrip("~").lstrip(".")
+        if role in ("func", "meth"):
+            name = name.removesuffix("()")
+        shown = name.rsplit(".", 1)[-1] if target.startswith("~") else name
+        if role in ("func", "meth"):
+            shown += "()"
+        if name in _BUILTINS:
+            return f"`{shown}`"
+        found = resolve(name)
+        if found is None:
+            _log.warning("%s: :%s:`%s` names nothing that exists", where, role, target)
+            return f"`{shown}`"
+        identifier, required = found
+        # autorefs resolves <autoref> once every page is rendered: an optional one that no
+        # page documents shows as code, a required one fails the strict build.
+        optional = "" if required else " optional"
+        code = f"<code>{html.escape(shown)}</code>"
+        return f'<autoref identifier="{html.escape(identifier)}"{optional}>{code}</autoref>'
+
+    return _ROLE.sub(replace, text)
+
+
+def _doctests(text: str) -> str:
+    """Each run of ``>>>`` lines (with its ``...`` and output lines) as a fenced block."""
+    out: list[str] = []
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        stripped = lines[i].lstrip()
+        if not stripped.startswith(">>>"):
+            out.append(lines[i])
+            i += 1
+            continue
+        indent = len(lines[i]) - len(stripped)
+        block: list[str] = []
+        while i < len(lines) and lines[i].strip():
+            block.append(lines[i][indent:])
+            i += 1
+        if out and out[-1].strip():
+            out.append("")
+        out += ["```pycon", *block, "```"]
+    return "\n".join(out)
+
+
+def _literal_blocks(text: str) -> str:
+    """``text::`` -> ``text:``, and a lone ``::`` line goes (the block stays indented)."""
+    text = re.sub(r"(?m)^[ \t]*::[ \t]*$", "", text)
+    return re.sub(r"(?m)(?<=\S)::[ \t]*$", ":", text)
+
+
+def _objects(obj: griffe.Object) -> Iterator[griffe.Object]:
+    """obj and every object defined under it (aliases, i.e. imports, are not visited)."""
+    yield obj
+    for member in obj.members.values():
+        if not member.is_alias:
+            yield from _objects(member)  # type: ignore[arg-type]
+
+
+class _Package:
+    """Name resolution from inside one loaded package (and whatever else the loader holds)."""
+
+    def __init__(self, pkg: griffe.Module, loader: griffe.GriffeLoader) -> None:
+        self.pkg = pkg
+        self.collection = loader.modules_collection
+        self.exported: dict[str, str] = {}  # canonical path -> shortest exported path
+        for obj in _objects(pkg):
+            if isinstance(obj, griffe.Module) and obj.exports is not None:
+                for name in obj.exports:
+                    member = obj.members.get(name) if isinstance(name, str) else None
+                    if member is None:
+                        continue
+                    target = member.target_path if isinstance(member, griffe.Alias) else member.path
+                    path = f"{obj.path}.{name}"
+                    known = self.exported.get(target)
+                    if known is None or path.count(".") < known.count("."):
+                        self.exported[target] = path
+        self.documented = set(self.exported.values())
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.collection.get_member(path)
+        except (KeyError, ValueError, griffe.AliasResolutionError, griffe.CyclicAliasError):
+            return False
+        return True
+
+    def identifier(self, path: str) -> tuple[str, bool]:
+        """(where path is documented, whether a page must document it)."""
+        parts = path.split(".")
+        for k in range(len(parts), 0, -1):
+            head, tail = ".".join(parts[:k]), parts[k:]
+            private = any(part.startswith("_") and not part.endswith("__") for part in tail)
+            if head in self.exported:
+                return ".".join([self.exported[head], *tail]), not private
+            if head in self.documented:
+                return path, not private
+        return path, False
+
+    def resolver(self, obj: griffe.Object) -> Resolver:
+        """Resolves names as seen from obj's docstring."""
+
+        def resolve(name: str) -> tuple[str, bool] | None:
+            first, _, rest = name.partition(".")
+            candidates = [name]
+            with contextlib.suppress(griffe.NameResolutionError):
+                candidates.insert(0, obj.resolve(first) + ("." + rest if rest else ""))
+            for path in candidates:
+                if self.exists(path):
+                    return self.identifier(path)
+                top, dot, _ = path.partition(".")
+                if dot and top != self.pkg.name and top not in self.collection.members:
+                    return path, True  # a package not loaded here: autorefs checks the link
+            return None
+
+        return resolve
+
+
+def _runtime_docstring(attr: griffe.Attribute) -> str | None:
+    """The docstring an attribute's value carries at run time, if its own (not its type's).
+
+    ``autograd.exp = Elementwise(ops.EXP)`` is an object whose ``__doc__`` is made from its
+    row of the table: static analysis cannot see it.
+    """
+    module = importlib.import_module(attr.module.path)
+    value = getattr(module, attr.name, None)
+    doc = getattr(value, "__doc__", None)
+    if not isinstance(doc, str) or doc == getattr(type(value), "__doc__", None):
+        return None
+    return doc
+
+
+class ReSTRoles(griffe.Extension):
+    """Rewrites every docstring of each package once it is loaded (see the module's text)."""
+
+    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        package = _Package(pkg, loader)
+        for obj in _objects(pkg):
+            at_module_level = isinstance(obj.parent, griffe.Module)
+            if obj.docstring is None and isinstance(obj, griffe.Attribute) and at_module_level:
+                doc = _runtime_docstring(obj)
+                if doc is not None:
+                    obj.docstring = griffe.Docstring(doc, parent=obj)
+            if obj.docstring is not None:
+                obj.docstring.value = convert(
+                    obj.docstring.value, package.resolver(obj), where=obj.path
+                )
