@@ -93,6 +93,7 @@ SCHEDULES = ("linear", "constant", "step", "cosine")
 DEFAULT_HIDDEN = [16, 16]
 DEFAULT_ACTIVATION = "relu"
 DEFAULT_CLASSES = 2
+DEFAULT_DATASET = "moons"
 DEFAULT_SAMPLES = 100
 DEFAULT_NOISE = 0.1
 
@@ -112,7 +113,7 @@ RECORDED_VALUE_BYTES = 32
 #: bytes per data point for each feature beyond the 2 above (a float and its pointer), and
 #: per point of a batch for each input lifted to a Value (a leaf of the step's graph)
 FEATURE_BYTES = 32
-INPUT_BYTES = 120
+INPUT_BYTES = 200
 #: The memory limit where the free memory cannot be read (not Linux): 8 GiB.
 FALLBACK_MEMORY_LIMIT = 8 * 2**30
 
@@ -133,11 +134,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     data = p.add_argument_group("data")
     source = data.add_mutually_exclusive_group()
-    source.add_argument(
+    source.add_argument(  # no default here: argparse could not tell --dataset moons from it
         "--dataset",
         choices=sorted(DATASETS),
-        default="moons",
-        help="the toy data set (default: %(default)s)",
+        help=f"the toy data set (default: {DEFAULT_DATASET})",
     )
     source.add_argument(
         "--data",
@@ -416,6 +416,7 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         ):
             if value is not None:
                 parser.error(f"{flag} applies to --data FILE.csv")
+        args.dataset = args.dataset or DEFAULT_DATASET
         args.samples = args.samples or DEFAULT_SAMPLES
         args.noise = DEFAULT_NOISE if args.noise is None else args.noise
         return
@@ -424,7 +425,6 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             parser.error(f"{flag} applies to --dataset; --data {args.data} has its own rows")
     if args.delimiter is not None and len(args.delimiter) != 1:
         parser.error(f"--delimiter must be one character, got {args.delimiter!r}")
-    args.dataset = None
 
 
 def _read_csv(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:

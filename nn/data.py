@@ -305,7 +305,9 @@ def _read_csv(
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ValueError(f"load_csv: {where}, line {line}: {exc}") from None
+            raise ValueError(
+                f"load_csv: {where}, line {line}: malformed CSV ({exc}; is a quote left open?)"
+            ) from None
         if all(not cell.strip() for cell in cells) and len(cells) <= 1:
             continue  # a blank line
         at = f"load_csv: {where}, line {line}"
@@ -362,20 +364,20 @@ def _target_column(
     if isinstance(target, int):
         if not -width <= target < width:
             raise ValueError(
-                f"load_csv: target={target} is not a column index of {where}, which has "
+                f"load_csv: {where}: target={target} is not a column index; the file has "
                 f"{width} columns (0 to {width - 1}, or -{width} to -1 from the end)"
             )
         return target % width
     if names is None:
         raise ValueError(
-            f"load_csv: target={shorten(target)} names a column, but {where} has no header "
-            "(its first row is all numbers): pass the column's index, or header=True if the "
-            "first row is a header of numbers"
+            f"load_csv: {where}: target={shorten(target)} names a column, but the file has no "
+            "header (its first row is all numbers): pass the column's index, or header=True "
+            "if the first row is a header of numbers"
         )
     if names.count(target) != 1:
         problem = "is not a column" if target not in names else "names more than one column"
         raise ValueError(
-            f"load_csv: target={shorten(target)} {problem} of {where}; its columns are "
+            f"load_csv: {where}: target={shorten(target)} {problem}; the columns are "
             f"{first(names, shown=12)}"
         )
     return names.index(target)
@@ -443,8 +445,8 @@ def _check_classes(y: Labels, where: str) -> None:
     k = max(y) + 1
     if len(present) == 1:
         raise ValueError(
-            f"load_csv: every row of {where} has the label {y[0]}: a classifier needs at "
-            "least 2 classes"
+            f"load_csv: {where}: every row has the label {y[0]}; a classifier needs at least 2 "
+            "classes"
         )
     if len(present) != k:
         missing = [str(c) for c in range(k) if c not in present]
@@ -452,7 +454,7 @@ def _check_classes(y: Labels, where: str) -> None:
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         )
         raise ValueError(
-            f"load_csv: the labels of {where} go up to {k - 1}, but no row has the label "
+            f"load_csv: {where}: the labels go up to {k - 1}, but no row has the label "
             f"{shown}; labels must be 0 .. K-1 with every class present (renumber them, or "
             "pass classes= to allow absent ones)"
         )
