@@ -428,7 +428,8 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
 
 
 def _read_csv(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
-    """``--data``: the file through :func:`nn.load_csv`; ``args.samples`` becomes its rows."""
+    """``--data``: the file through :func:`nn.load_csv`; ``args.samples`` becomes its rows,
+    ``args.data_sha256`` the SHA-256 of its bytes (read again at once, as loaded)."""
     X, y = load_csv(
         args.data,
         args.target,
@@ -436,11 +437,13 @@ def _read_csv(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
         classes=args.classes,
         max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
     )
+    with open(args.data, "rb") as f:  # no larger than --max-bytes: load_csv read it all
+        args.data_sha256 = hashlib.sha256(f.read()).hexdigest()
     args.samples = len(X)
     return X, y
 
 
-def data_source(args: argparse.Namespace, inputs: int) -> dict[str, object]:
+def _data_source(args: argparse.Namespace, inputs: int) -> dict[str, object]:
     """Where the run's data came from, for history.json: the toy set and its options, or the
     CSV file (as given, and the SHA-256 of its bytes) with its label column and sizes."""
     if args.data is None:
@@ -451,11 +454,9 @@ def data_source(args: argparse.Namespace, inputs: int) -> dict[str, object]:
             "classes": args.classes,
             "seed": args.seed,
         }
-    with open(args.data, "rb") as f:  # no larger than --max-bytes: load_csv read it all
-        digest = hashlib.sha256(f.read()).hexdigest()
     return {
         "csv": args.data,
-        "sha256": digest,
+        "sha256": args.data_sha256,
         "target": args.target,  # None: the last column
         "rows": args.samples,
         "features": inputs,
@@ -675,7 +676,7 @@ def _write_outputs(
         path = os.path.join(args.out, "history.json")
         record = {
             "method": history.method,
-            "data": data_source(args, len(X[0])),
+            "data": _data_source(args, len(X[0])),
             "records": history.records,
         }
         write_text_atomic(path, json.dumps(record, indent=1))

@@ -9,8 +9,10 @@ files below; the file's SHA-256 from ``hashlib``.
 
 from __future__ import annotations
 
+import base64
 import builtins
 import csv
+import gzip
 import hashlib
 import json
 import os
@@ -310,6 +312,14 @@ def make_csv(
     return write_rows(path, rows)
 
 
+def page_data(path: Path) -> dict:
+    """The data a lab page carries, decoded here: base64, gzip, JSON (as its script does)."""
+    html = path.read_text()
+    start = html.index("<script type='application/x-valuegrad-lab'>")
+    payload = html[start:].split(">", 1)[1].split("</script>", 1)[0]
+    return json.loads(gzip.decompress(base64.b64decode(payload)))
+
+
 def run(capsys, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
@@ -322,23 +332,9 @@ def cli_3d(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("cli3d")
     data = make_csv(folder / "three.csv", d=3)
     out = folder / "out"
+    flags = f"--steps 5 --hidden 4 --no-progress --save {folder / 'model.json'}".split()
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nn",
-            "--data",
-            str(data),
-            "--steps",
-            "5",
-            "--hidden",
-            "4",
-            "--out",
-            str(out),
-            "--no-progress",
-            "--save",
-            str(folder / "model.json"),
-        ],
+        [sys.executable, "-m", "nn", "--data", str(data), "--out", str(out), *flags],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -373,27 +369,19 @@ def test_cli_on_3_features_writes_the_pictures_and_a_note_instead_of_the_boundar
         "features": 3,
         "classes": 2,
     }
-    page = (out / "lab.html").read_text()
-    assert "<canvas" not in page  # the page's markup is built by its script; its data says:
+    lab = page_data(out / "lab.html")
+    assert lab["grid"] is None and lab["boundary_note"].startswith(note)
 
 
 @needs_a_renderer
 def test_cli_on_2_features_draws_the_boundary(tmp_path: Path, capsys) -> None:
     data = make_csv(tmp_path / "two.csv", d=2, header=False)
-    code, out, _ = run(
-        capsys,
-        "--data",
-        str(data),
-        "--steps",
-        "5",
-        "--hidden",
-        "4",
-        "--out",
-        str(tmp_path / "o"),
-        "--no-progress",
-    )
+    flags = f"--data {data} --steps 5 --hidden 4 --out {tmp_path / 'o'} --no-progress".split()
+    code, out, _ = run(capsys, *flags)
     assert code == 0 and "not written" not in out
     assert (tmp_path / "o" / "decision_boundary.png").read_bytes()[:4] == b"\x89PNG"
+    lab = page_data(tmp_path / "o" / "lab.html")
+    assert lab["boundary_note"] is None and lab["grid"]["n"] == 32 and len(lab["X"]) == 40
     history = json.loads((tmp_path / "o" / "history.json").read_text())
     assert history["data"]["features"] == 2 and history["data"]["rows"] == 40
 
@@ -640,3 +628,67 @@ def test_the_3d_lab_page_loads_shows_the_note_and_steps_backward(browser, cli_3d
         raise
     finally:
         page.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The guide (docs/guide/your-data.md) shows what really happens
+# --------------------------------------------------------------------------------------------
+
+GUIDE = ROOT / "docs" / "guide" / "your-data.md"
+
+
+def fenced_block_after(text: str, marker: str) -> list[str]:
+    """The lines of the first fenced block after ``marker`` in the guide."""
+    rest = text[text.index(marker) :]
+    block = rest.split("```", 2)[1]
+    return [line for line in block.splitlines()[1:] if line.strip()]
+
+
+def test_the_guides_examples_are_what_they_say(tmp_path: Path, capsys, monkeypatch) -> None:
+    import doctest
+
+    monkeypatch.chdir(ROOT)  # the guide's paths are relative to the repository
+    failed, attempted = doctest.testfile(str(GUIDE), module_relative=False, verbose=False)
+    assert attempted >= 4 and failed == 0
+    # the command as the guide gives it (the lab skipped: it prints no line quoted there)
+    command = fenced_block_after(GUIDE.read_text(), "## On the command line")[0].split()
+    assert command[:3] == ["python", "-m", "nn"]
+    args = [a if a != "out/points" else str(tmp_path) for a in command[3:]]
+    code, out, _ = run(capsys, *args, "--no-lab", "--no-progress")
+    assert code == 0
+    quoted = fenced_block_after(GUIDE.read_text(), "prints (among its other lines")
+    assert len(quoted) == 5
+    for line in quoted:
+        assert line in out.splitlines(), line
+
+
+GUIDE_ERRORS = [
+    ("x1,x2,label\n1,2,0\n1,2,1\n1,2,0\n1,2,1\n1,2,0\n1,abc,1\n", {}),
+    ("x,y,label\n1,2,0\n1,nan,1\n", {}),
+    ("1,2,0\n1,2,1\n3,4,0\n5,,1\n", {}),
+    ("x,y,label\n1,2,0\n1,2,1\n1,2,0\n1,2\n", {}),
+    ("x,y,label\n1,2,cat\n", {}),
+    ("x,y,label\n1,2,-1\n", {}),
+    ("x,y,label\n1,2,0\n1,2,2\n", {}),
+    ("x,y,label\n1,2,0\n3,4,0\n", {}),
+    ("x,y,label\n1,2,0\n", {"target": "lable"}),
+    ("x;y;label\n1;2;0\n", {}),
+    ("", {}),
+    ("x,y,label\n", {}),
+]
+
+
+def test_the_guides_error_messages_are_the_real_ones(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shown = fenced_block_after(GUIDE.read_text(), "## Errors")
+    assert len(shown) == len(GUIDE_ERRORS)
+    for expected, (text, options) in zip(shown, GUIDE_ERRORS, strict=True):
+        Path("data.csv").write_text(text)
+        with pytest.raises(ValueError) as info:
+            load_csv("data.csv", **options)
+        assert str(info.value) == expected
+    with open("big.csv", "wb") as f:
+        f.truncate(50 * 2**30)
+    with pytest.raises(ValueError) as info:
+        load_csv("big.csv")
+    assert [str(info.value)] == fenced_block_after(GUIDE.read_text(), "### Size")
