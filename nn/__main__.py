@@ -148,7 +148,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     data.add_argument(
         "--target",
         metavar="NAME",
-        help="with --data: the header name of the label column (default: the last column)",
+        help="with --data: the label column, by header name or by 0-based index (a whole "
+        "number, negative from the end; default: the last column)",
     )
     data.add_argument(
         "--delimiter",
@@ -429,16 +430,22 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
 
 def _read_csv(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
     """``--data``: the file through :func:`nn.load_csv`; ``args.samples`` becomes its rows,
-    ``args.data_sha256`` the SHA-256 of its bytes (read again at once, as loaded)."""
+    ``args.data_sha256`` the SHA-256 of its bytes (read again at once; None for a pipe,
+    which cannot be read twice)."""
+    target = args.target
+    if target is not None and target.lstrip("-").isdigit():
+        target = int(target)  # an index: a file without a header has no names
     X, y = load_csv(
         args.data,
-        args.target,
+        target,
         delimiter=args.delimiter or ",",
         classes=args.classes,
         max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
     )
-    with open(args.data, "rb") as f:  # no larger than --max-bytes: load_csv read it all
-        args.data_sha256 = hashlib.sha256(f.read()).hexdigest()
+    args.data_sha256 = None
+    if os.path.isfile(args.data):
+        with open(args.data, "rb") as f:  # no larger than --max-bytes: load_csv read it all
+            args.data_sha256 = hashlib.sha256(f.read()).hexdigest()
     args.samples = len(X)
     return X, y
 

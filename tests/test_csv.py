@@ -692,3 +692,36 @@ def test_the_guides_error_messages_are_the_real_ones(tmp_path: Path, monkeypatch
     with pytest.raises(ValueError) as info:
         load_csv("big.csv")
     assert [str(info.value)] == fenced_block_after(GUIDE.read_text(), "### Size")
+
+
+def test_cli_target_by_index_for_a_file_without_header(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "d.csv"
+    rows = [[i % 2, float(i), float(-i)] for i in range(10)]  # the label first
+    write_rows(path, rows)
+    model = tmp_path / "m.json"
+    code, _, err = run(
+        capsys,
+        *f"--data {path} --target 0 --steps 2 --hidden 2 --out {tmp_path / 'o'}".split(),
+        *f"--no-progress --no-lab --save {model}".split(),
+    )
+    assert code == 0, err
+    assert json.loads(model.read_text())["architecture"]["nin"] == 2
+    history = json.loads((tmp_path / "o" / "history.json").read_text())
+    assert history["data"]["target"] == "0" and history["data"]["rows"] == 10
+    code, _, err = run(capsys, "--data", str(path), "--target", "x", "--out", str(tmp_path / "o"))
+    assert code == 1 and "names a column, but the file has no header" in err
+
+
+def test_cli_reads_a_pipe_once(tmp_path: Path, capsys) -> None:
+    """A pipe (``--data <(...)`` in bash) is read once: no SHA-256 from a second read."""
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    text = "".join(f"{i},{-i},{i % 2}\n" for i in range(12)).encode()
+    writer = threading.Thread(target=lambda: fifo.write_bytes(text), daemon=True)
+    writer.start()
+    flags = f"--steps 2 --hidden 2 --out {tmp_path / 'o'} --no-progress --no-lab".split()
+    code, _, err = run(capsys, "--data", str(fifo), *flags)
+    writer.join(timeout=10)
+    assert code == 0, err
+    source = json.loads((tmp_path / "o" / "history.json").read_text())["data"]
+    assert source["sha256"] is None and source["rows"] == 12
