@@ -309,7 +309,7 @@ def _read_csv(
             raise ValueError(
                 f"load_csv: {where}, line {line}: malformed CSV ({exc}; is a quote left open?)"
             ) from None
-        if all(not cell.strip() for cell in cells) and len(cells) <= 1:
+        if len(cells) <= 1 and not "".join(cells).strip():
             continue  # a blank line
         at = f"load_csv: {where}, line {line}"
         if not width:
@@ -319,7 +319,8 @@ def _read_csv(
                     f"features then the label{_hint(cells[0], delimiter)}"
                 )
             width = len(cells)
-            if header if header is not None else any(_is_text(cell) for cell in cells):
+            is_header = any(_is_text(cell) for cell in cells) if header is None else header
+            if is_header:
                 names = [cell.strip() for cell in cells]
                 label_at = _target_column(target, names, width, where)
                 continue
@@ -332,10 +333,14 @@ def _read_csv(
             )
         row = []
         for j, cell in enumerate(cells):
-            if j != label_at:
-                row.append(_feature(cell, f"{at}, {_column(j, names)}", delimiter))
+            try:
+                if j == label_at:
+                    y.append(_class_label(cell, classes))
+                else:
+                    row.append(_feature(cell, delimiter))
+            except ValueError as exc:  # the place is named only here: no text per good cell
+                raise ValueError(f"{at}, {_column(j, names)}: {exc}") from None
         X.append(row)
-        y.append(_class_label(cells[label_at], f"{at}, {_column(label_at, names)}", classes))
     if not X:
         if names is None:
             raise ValueError(f"load_csv: {where} is empty: no rows")
@@ -397,32 +402,34 @@ def _hint(text: str, delimiter: str) -> str:
     return ""
 
 
-def _feature(cell: str, at: str, delimiter: str) -> float:
-    """A feature cell as a finite float; else ValueError naming line, column and value."""
-    if not cell.strip():
-        raise ValueError(f"{at}: empty cell (a missing value); every feature must be a number")
+def _feature(cell: str, delimiter: str) -> float:
+    """A feature cell as a finite float; else ValueError saying what is wrong with it."""
     try:
         x = float(cell)
     except ValueError:
-        raise ValueError(f"{at}: {shorten(cell)} is not a number{_hint(cell, delimiter)}") from None
+        if not cell.strip():
+            raise ValueError(
+                "empty cell (a missing value); every feature must be a number"
+            ) from None
+        raise ValueError(f"{shorten(cell)} is not a number{_hint(cell, delimiter)}") from None
     if not math.isfinite(x):
-        raise ValueError(f"{at}: {shorten(cell)} is not a finite number (NaN and inf are refused)")
+        raise ValueError(f"{shorten(cell)} is not a finite number (NaN and inf are refused)")
     return x
 
 
-def _class_label(cell: str, at: str, classes: int | None) -> int:
+def _class_label(cell: str, classes: int | None) -> int:
     """A label cell as a class index: an integer >= 0 (``2`` or ``2.0``), below ``classes``."""
     rule = "labels are class indices 0, 1, ..., K-1"
     label = _whole_number(cell.strip())
     if label is None:
-        raise ValueError(f"{at}: the label {shorten(cell)} is not a whole number; {rule}")
+        raise ValueError(f"the label {shorten(cell)} is not a whole number; {rule}")
     if label < 0:
         raise ValueError(
-            f"{at}: the label {shorten(cell)} is negative; {rule} (for -1/+1 labels write 0 for -1)"
+            f"the label {shorten(cell)} is negative; {rule} (for -1/+1 labels write 0 for -1)"
         )
     if classes is not None and label >= classes:
         raise ValueError(
-            f"{at}: the label {shorten(cell)} is not below classes={classes} (0 to {classes - 1})"
+            f"the label {shorten(cell)} is not below classes={classes} (0 to {classes - 1})"
         )
     return label
 
