@@ -9,7 +9,16 @@
 """
 
 from autograd import __version__ as __version__  # one version, autograd's (same object)
-from nn.data import batches, make_blobs, make_circles, make_moons, make_spirals, make_xor, split
+from nn.data import (
+    batches,
+    load_csv,
+    make_blobs,
+    make_circles,
+    make_moons,
+    make_spirals,
+    make_xor,
+    split,
+)
 from nn.lab import Lab, LabRecorder, write_lab
 from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
 from nn.metrics import accuracy, classification_loss, predict, predicted_class
@@ -63,6 +72,7 @@ __all__ = [
     "hinge",
     "l2",
     "load",
+    "load_csv",
     "load_model",
     "make_blobs",
     "make_circles",

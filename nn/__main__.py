@@ -1,14 +1,20 @@
-"""The command line: train an MLP on a toy data set and write its pictures.
+"""The command line: train an MLP on a toy data set (or your CSV file) and write its pictures.
 
     python -m nn                 # micrograd's demo: moons, MLP 2-16-16-1, hinge + L2, 100 GD steps
     python -m nn --batch-size 10 --update momentum --lr 0.1 --steps 300
+    python -m nn --data points.csv --target label   # your data: see nn.load_csv
     python -m nn --help          # every option
 
 Writes into ``--out`` (default ``out/``): ``loss.png`` (the loss curve), ``decision_boundary.png``
-(the model's regions with the data), ``graph.svg`` (the computation graph of one sample's
-loss), ``history.json`` (every step's metrics) and ``lab.html`` (the interactive page of the
+(the model's regions with the data; for 2-D inputs only, else a note is printed),
+``graph.svg`` (the computation graph of one sample's loss), ``history.json`` (every step's
+metrics and where the data came from) and ``lab.html`` (the interactive page of the
 run, see :mod:`nn.lab`; ``--no-lab`` skips it); with ``--save``, the trained model and its
 architecture, so that ``--load`` rebuilds it without repeating ``--hidden`` or ``--activation``.
+
+With ``--data FILE.csv`` (instead of ``--dataset``) the network's input size is the file's
+number of feature columns and its classes are the file's labels (:func:`nn.load_csv`); a
+``--loss``, ``--classes`` or model (``--load``) that contradicts the data is an error.
 
 Exit codes: 2 for a usage error (options that are malformed or do not fit together), 1 for a
 run that cannot be done or fails (a bad model file, a file that does not match the options,
@@ -18,6 +24,7 @@ sizes that cannot fit in memory, a diverging run), each with one line ``error: .
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import os
@@ -31,9 +38,18 @@ import nn
 from autograd import GraphTooLargeError, GraphvizUnavailableError, RenderError
 from autograd.extend import write_text_atomic
 from nn import _validate
-from nn.data import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
+from nn.data import (
+    DEFAULT_MAX_BYTES,
+    load_csv,
+    make_blobs,
+    make_circles,
+    make_moons,
+    make_spirals,
+    make_xor,
+    split,
+)
 from nn.lab import Lab, LabRecorder, draw_sample, hardest_sample
-from nn.metrics import LOSSES, accuracy
+from nn.metrics import LOSSES, accuracy, boundary_note
 from nn.module import MLP, Architecture, Module
 from nn.optim import (
     GD,
@@ -77,6 +93,9 @@ SCHEDULES = ("linear", "constant", "step", "cosine")
 DEFAULT_HIDDEN = [16, 16]
 DEFAULT_ACTIVATION = "relu"
 DEFAULT_CLASSES = 2
+DEFAULT_DATASET = "moons"
+DEFAULT_SAMPLES = 100
+DEFAULT_NOISE = 0.1
 
 # Memory a run needs, measured with tracemalloc (peak of one training step, rounded up):
 #: bytes per elementwise graph node (micrograd's * and +, activations, loss terms)
@@ -91,6 +110,10 @@ PARAMETER_BYTES = 500
 SAMPLE_BYTES = 400
 #: A recorded parameter value: a float object and the list's pointer to it.
 RECORDED_VALUE_BYTES = 32
+#: bytes per data point for each feature beyond the 2 above (a float and its pointer), and
+#: per point of a batch for each input lifted to a Value (a leaf of the step's graph)
+FEATURE_BYTES = 32
+INPUT_BYTES = 200
 #: The memory limit where the free memory cannot be read (not Linux): 8 GiB.
 FALLBACK_MEMORY_LIMIT = 8 * 2**30
 
@@ -110,26 +133,48 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         ),
     )
     data = p.add_argument_group("data")
-    data.add_argument(
+    source = data.add_mutually_exclusive_group()
+    source.add_argument(  # no default here: argparse could not tell --dataset moons from it
         "--dataset",
         choices=sorted(DATASETS),
-        default="moons",
-        help="the toy data set (default: %(default)s)",
+        help=f"the toy data set (default: {DEFAULT_DATASET})",
+    )
+    source.add_argument(
+        "--data",
+        metavar="FILE.csv",
+        help="your own data instead: numeric feature columns and a label column of classes "
+        "0..K-1, the last or --target's; a header row is optional (see nn.load_csv)",
     )
     data.add_argument(
-        "--samples", type=positive_int, default=100, help="number of points (default: %(default)s)"
+        "--target",
+        metavar="NAME",
+        help="with --data: the label column, by header name or by 0-based index (a whole "
+        "number, negative from the end; default: the last column)",
+    )
+    data.add_argument(
+        "--delimiter",
+        help="with --data: the character between cells (default: ',')",
+    )
+    data.add_argument(
+        "--max-bytes",
+        type=positive_int,
+        help=f"with --data: refuse a larger file before reading it (default: {DEFAULT_MAX_BYTES})",
+    )
+    data.add_argument(
+        "--samples",
+        type=positive_int,
+        help=f"number of points of --dataset (default: {DEFAULT_SAMPLES})",
     )
     data.add_argument(
         "--noise",
         type=number_in(_validate.NON_NEGATIVE),
-        default=0.1,
-        help="std of the Gaussian noise added to the points (default: %(default)s)",
+        help=f"std of the Gaussian noise added to --dataset's points (default: {DEFAULT_NOISE})",
     )
     data.add_argument(
         "--classes",
         type=positive_int,
         help=f"number of classes, for spirals and blobs (default: {DEFAULT_CLASSES}, or the "
-        "loaded model's)",
+        "loaded model's); with --data, at least the file's (default: the file's)",
     )
     data.add_argument(
         "--val-fraction",
@@ -271,19 +316,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _check_options(parser, args)
     try:
+        # a CSV first: its sizes decide the model (its reading is bounded by --max-bytes)
+        data = _read_csv(args) if args.data else None
         saved = saved_architecture(args.load) if args.load else None
-        output_activation = _resolve_architecture(args, saved)
-    except (StateError, OSError, CannotRun) as exc:
+        output_activation = _resolve_architecture(args, saved, data)
+    except (ValueError, OSError, CannotRun) as exc:  # StateError and load_csv's are ValueErrors
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    loss = _checked_loss(parser, args)
+    inputs = len(data[0][0]) if data else 2
+    loss = _checked_loss(parser, args, data)
     try:
-        _check_memory(args, loss)
+        _check_memory(args, loss, inputs)
         os.makedirs(args.out, exist_ok=True)  # before training: a bad --out costs no run
     except (CannotRun, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    X, y = DATASETS[args.dataset](args.samples, args.noise, args.classes, args.seed)
+    X, y = data or DATASETS[args.dataset](args.samples, args.noise, args.classes, args.seed)
     X_val: list[list[float]] = []
     y_val: list[int] = []
     if args.val_fraction:
@@ -296,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     random.seed(args.seed)  # micrograd's demo draws its weights from the global generator
     outputs = args.classes if loss == "cross_entropy" else 1
     model = MLP(
-        2,
+        inputs,
         [*args.hidden, outputs],
         activation=args.activation,
         output_activation=output_activation,
@@ -361,21 +409,87 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error(f"--classes {args.classes}: a classifier needs at least 2 classes")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         parser.error(f"--out {args.out}: exists and is not a folder")
+    if args.data is None:
+        for flag, value in (
+            ("--target", args.target),
+            ("--delimiter", args.delimiter),
+            ("--max-bytes", args.max_bytes),
+        ):
+            if value is not None:
+                parser.error(f"{flag} applies to --data FILE.csv")
+        args.dataset = args.dataset or DEFAULT_DATASET
+        args.samples = args.samples or DEFAULT_SAMPLES
+        args.noise = DEFAULT_NOISE if args.noise is None else args.noise
+        return
+    for flag, value in (("--samples", args.samples), ("--noise", args.noise)):
+        if value is not None:
+            parser.error(f"{flag} applies to --dataset; --data {args.data} has its own rows")
+    if args.delimiter is not None and len(args.delimiter) != 1:
+        parser.error(f"--delimiter must be one character, got {args.delimiter!r}")
 
 
-def _resolve_architecture(args: argparse.Namespace, saved: Architecture | None) -> str:
+def _read_csv(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
+    """``--data``: the file through :func:`nn.load_csv`; ``args.samples`` becomes its rows,
+    ``args.data_sha256`` the SHA-256 of its bytes (read again at once; None for a pipe,
+    which cannot be read twice)."""
+    target = args.target
+    if target is not None and target.lstrip("-").isdigit():
+        target = int(target)  # an index: a file without a header has no names
+    X, y = load_csv(
+        args.data,
+        target,
+        delimiter=args.delimiter or ",",
+        classes=args.classes,
+        max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+    )
+    args.data_sha256 = None
+    if os.path.isfile(args.data):
+        with open(args.data, "rb") as f:  # no larger than --max-bytes: load_csv read it all
+            args.data_sha256 = hashlib.sha256(f.read()).hexdigest()
+    args.samples = len(X)
+    return X, y
+
+
+def _data_source(args: argparse.Namespace, inputs: int) -> dict[str, object]:
+    """Where the run's data came from, for history.json: the toy set and its options, or the
+    CSV file (as given, and the SHA-256 of its bytes) with its label column and sizes."""
+    if args.data is None:
+        return {
+            "dataset": args.dataset,
+            "samples": args.samples,
+            "noise": args.noise,
+            "classes": args.classes,
+            "seed": args.seed,
+        }
+    return {
+        "csv": args.data,
+        "sha256": args.data_sha256,
+        "target": args.target,  # None: the last column
+        "rows": args.samples,
+        "features": inputs,
+        "classes": args.classes,
+    }
+
+
+def _resolve_architecture(
+    args: argparse.Namespace, saved: Architecture | None, data: tuple[Data, Labels] | None
+) -> str:
     """Fill in ``--hidden``, ``--activation``, ``--classes`` (and ``--loss`` where only one
-    fits) from the loaded model's architecture, or from the defaults; return the output
-    activation. A flag given explicitly must agree with the file, else :class:`CannotRun`."""
+    fits) from the loaded model's architecture, the CSV's labels, or the defaults; return the
+    output activation. A flag given explicitly, or the CSV, must agree with the model file,
+    else :class:`CannotRun`."""
+    inputs = len(data[0][0]) if data else 2
+    data_classes = max(data[1]) + 1 if data else None
     if saved is None:  # no --load, or an older file: the flags say what the model is
         args.hidden = args.hidden or DEFAULT_HIDDEN
         args.activation = args.activation or DEFAULT_ACTIVATION
-        args.classes = args.classes or DEFAULT_CLASSES
+        args.classes = args.classes or data_classes or DEFAULT_CLASSES
         return "linear"
     *hidden, outputs = saved["nouts"]
     in_file = f"the model in {args.load} has"
-    if saved["nin"] != 2:
-        raise CannotRun(f"{in_file} {saved['nin']} inputs; the data sets here have 2")
+    if saved["nin"] != inputs:
+        has = f"{args.data} has {inputs} feature columns" if data else "the data sets here have 2"
+        raise CannotRun(f"{in_file} {saved['nin']} inputs; {has}")
     if args.hidden is not None and args.hidden != hidden:
         raise CannotRun(
             f"--hidden {_sizes(args.hidden)} does not match: {in_file} {_sizes(hidden)}"
@@ -387,7 +501,11 @@ def _resolve_architecture(args: argparse.Namespace, saved: Architecture | None) 
     classes = outputs if outputs > 1 else 2
     if args.classes is not None and args.classes != classes:
         raise CannotRun(f"--classes {args.classes} does not match: {in_file} {classes} classes")
-    if classes != 2 and args.dataset not in ("spirals", "blobs"):
+    if data_classes is not None and data_classes > classes:
+        raise CannotRun(
+            f"{in_file} {classes} classes, but {args.data} has labels up to {data_classes - 1}"
+        )
+    if data is None and classes != 2 and args.dataset not in ("spirals", "blobs"):
         raise CannotRun(
             f"{in_file} {classes} classes, but --dataset {args.dataset} has 2; pass --dataset "
             "spirals or blobs (the data set it was trained on)"
@@ -407,20 +525,23 @@ def _sizes(sizes: list[int]) -> str:
     return ",".join(map(str, sizes)) or "no hidden layers"
 
 
-def estimated_bytes(args: argparse.Namespace, loss: str) -> int:
+def estimated_bytes(args: argparse.Namespace, loss: str, inputs: int = 2) -> int:
     """The memory a run of these options needs, from the measured costs above.
 
-    The graph of one step over a batch of b points: per point, every fused neuron costs
-    ``FUSED_NEURON_BYTES`` plus ``FUSED_INPUT_BYTES`` per input, every elementwise one
-    (micrograd's graph) 2 n + 2 nodes for n inputs. Then the parameters and the data.
+    The graph of one step over a batch of b points of ``inputs`` numbers: per point, its
+    inputs lifted to Values, and every fused neuron costs ``FUSED_NEURON_BYTES`` plus
+    ``FUSED_INPUT_BYTES`` per input, every elementwise one (micrograd's graph) 2 n + 2 nodes
+    for n inputs. Then the parameters and the data (its features beyond 2 each).
     """
     outputs = args.classes if loss == "cross_entropy" else 1
-    sizes = [2, *args.hidden, outputs]
+    sizes = [inputs, *args.hidden, outputs]
     layers = list(itertools.pairwise(sizes))
     if args.elementwise:
         per_point = sum((2 * n + 2) * m for n, m in layers) * NODE_BYTES
     else:
         per_point = sum((FUSED_NEURON_BYTES + FUSED_INPUT_BYTES * (n + 1)) * m for n, m in layers)
+    per_point += INPUT_BYTES * inputs
+    per_sample = SAMPLE_BYTES + FEATURE_BYTES * max(0, inputs - 2)
     train = args.samples - int(args.samples * args.val_fraction)
     batch = 0 if args.evaluate else min(args.batch_size or train, train)
     parameters = sum((n + 1) * m for n, m in layers)
@@ -429,7 +550,7 @@ def estimated_bytes(args: argparse.Namespace, loss: str) -> int:
     return int(
         batch * per_point
         + parameters * PARAMETER_BYTES
-        + args.samples * SAMPLE_BYTES
+        + args.samples * per_sample
         + recorded * RECORDED_VALUE_BYTES
     )
 
@@ -446,14 +567,18 @@ def memory_limit() -> int:
     return FALLBACK_MEMORY_LIMIT
 
 
-def _check_memory(args: argparse.Namespace, loss: str) -> None:
+def _check_memory(args: argparse.Namespace, loss: str, inputs: int) -> None:
     """:class:`CannotRun` when the run would need more memory than there is, before it starts."""
-    need, limit = estimated_bytes(args, loss), memory_limit()
+    need, limit = estimated_bytes(args, loss, inputs), memory_limit()
     if need > limit:
+        data = (
+            f"{args.samples} rows of {inputs} features" if args.data else f"{args.samples} samples"
+        )
+        fewer = "fewer rows of --data" if args.data else "fewer --samples"
         raise CannotRun(
-            f"this run would need about {_gib(need)} of memory ({args.samples} samples, "
+            f"this run would need about {_gib(need)} of memory ({data}, "
             f"hidden layers {_sizes(args.hidden)}), more than the {_gib(limit)} available; "
-            "use fewer --samples, smaller --hidden layers or a --batch-size"
+            f"use {fewer}, smaller --hidden layers or a --batch-size"
         )
 
 
@@ -461,12 +586,20 @@ def _gib(n: int) -> str:
     return f"{n / 2**30:.3g} GiB" if n >= 2**30 else f"{n / 2**20:.3g} MiB"
 
 
-def _checked_loss(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
-    """The loss to use; a usage error (exit 2) for options that do not fit together."""
-    if args.classes != 2 and args.dataset not in ("spirals", "blobs"):
+def _checked_loss(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, data: tuple[Data, Labels] | None
+) -> str:
+    """The loss to use; a usage error (exit 2) for options that do not fit together (or do
+    not fit the data of ``--data``)."""
+    if data is None and args.classes != 2 and args.dataset not in ("spirals", "blobs"):
         parser.error(f"--classes applies to spirals and blobs; {args.dataset} has 2 classes")
     loss = args.loss or ("hinge" if args.classes == 2 else "cross_entropy")
     if loss != "cross_entropy" and args.classes != 2:
+        if data is not None and max(data[1]) + 1 == args.classes:
+            parser.error(
+                f"--loss {loss} needs 2 classes, but {args.data} has {args.classes} (labels 0 "
+                f"to {args.classes - 1}); use --loss cross_entropy"
+            )
         parser.error(f"--loss {loss} needs 2 classes; use --loss cross_entropy for {args.classes}")
     if args.compile is None:
         args.compile = "none" if loss == "cross_entropy" else "python"
@@ -548,12 +681,20 @@ def _write_outputs(
         _save(plots.loss_curves({history.method.split(":")[0]: history}), path)
         written.append(path)
         path = os.path.join(args.out, "history.json")
-        record = {"method": history.method, "records": history.records}
+        record = {
+            "method": history.method,
+            "data": _data_source(args, len(X[0])),
+            "records": history.records,
+        }
         write_text_atomic(path, json.dumps(record, indent=1))
         written.append(path)
-    path = os.path.join(args.out, "decision_boundary.png")
-    _save(plots.decision_boundary(model, X, y), path)
-    written.append(path)
+    note = boundary_note(len(X[0]))
+    if note:
+        print(f"decision_boundary.png not written: {note}")
+    else:
+        path = os.path.join(args.out, "decision_boundary.png")
+        _save(plots.decision_boundary(model, X, y), path)
+        written.append(path)
     path = os.path.join(args.out, "graph.svg")
     try:
         _draw_hardest_sample(model, X, y, loss, path, args.graph_backend, args.graph)

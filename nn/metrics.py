@@ -90,6 +90,24 @@ def accuracy(outputs: Sequence[Output], labels: Sequence[int]) -> float:
     return hits / len(labels)
 
 
+def boundary_note(features: int) -> str | None:
+    """Why there is no decision boundary for inputs of ``features`` numbers; None for 2.
+
+    A decision boundary colours the plane of the two inputs by the class the model predicts
+    at each point of it; inputs of 3 numbers (or 1) have no such plane to colour. One rule
+    for every picture: :func:`nn.plots.decision_boundary` raises this note as its
+    ``ValueError``, the lab page shows it in place of its boundary panel, the command line
+    prints it instead of writing ``decision_boundary.png``.
+    """
+    if features == 2:
+        return None
+    return (
+        f"no decision boundary: it needs 2-D inputs, these have {features} feature"
+        f"{'' if features == 1 else 's'} (the loss curves, the graph and backward still show "
+        "the run)"
+    )
+
+
 def predict(model: Module, x: Sequence[float]) -> int:
     """The class the model assigns to one input (its :func:`predicted_class`), no graph kept."""
     with autograd.no_grad():

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import autograd
-from nn.metrics import predicted_class, single_output
+from nn.metrics import boundary_note, predicted_class, single_output
 from nn.module import Module
 from nn.train import History
 
@@ -77,9 +77,17 @@ def decision_boundary(
     margin: float = 0.5,
     title: str | None = None,
 ) -> Axes:
-    """The classes a 2-input model assigns over the plane, with the data points on top."""
-    if any(len(x) != 2 for x in X):
-        raise ValueError("decision_boundary: needs 2-D inputs")
+    """The classes a 2-input model assigns over the plane, with the data points on top.
+
+    ``ValueError`` for inputs that are not all 2-D: the note of :func:`nn.metrics.boundary_note`
+    (no plane to colour), or that they differ in length.
+    """
+    lengths = sorted({len(x) for x in X})
+    if len(lengths) > 1:
+        raise ValueError(f"decision_boundary: the inputs differ in length: {lengths[:5]}")
+    note = boundary_note(lengths[0]) if lengths else "there are no inputs"
+    if note:
+        raise ValueError(f"decision_boundary: {note}")
     ax = _axes(ax, (5.5, 5.0))
     xs, ys = [p[0] for p in X], [p[1] for p in X]
     gx = _grid(min(xs) - margin, max(xs) + margin, resolution)

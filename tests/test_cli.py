@@ -225,6 +225,9 @@ def test_python_dash_m_nn_help_documents_every_option() -> None:
     )
     for option in (
         "--dataset",
+        "--data",
+        "--target",
+        "--max-bytes",
         "--batch-size",
         "--update",
         "--momentum",

@@ -37,8 +37,12 @@ def test_decision_boundary_colours_the_plane_by_the_models_prediction() -> None:
     assert [p.get_label() for p in points] == ["class 0", "class 1"]
     assert sum(len(p.get_offsets()) for p in points) == len(X)
     assert len(points[1].get_offsets()) == sum(y)
-    with pytest.raises(ValueError, match="needs 2-D inputs"):
+    with pytest.raises(ValueError, match="needs 2-D inputs, these have 3 features"):
         decision_boundary(model, [[0.0, 1.0, 2.0]], [0])
+    with pytest.raises(ValueError, match="needs 2-D inputs, these have 1 feature "):
+        decision_boundary(model, [[0.0]], [0])
+    with pytest.raises(ValueError, match=r"the inputs differ in length: \[2, 3\]"):
+        decision_boundary(model, [[0.0, 1.0], [0.0, 1.0, 2.0]], [0, 1])
     predictions = [predict(model, x) for x in X]  # the class is the sign of the score
     assert predictions == [int(model(x).data > 0) for x in X] and set(predictions) == {0, 1}
 

@@ -7,7 +7,9 @@
 
 The page replays the run (play / pause / step / scrub): the loss curves and the decision
 boundary move with it. Clicking a data point shows that sample's computation graph, one node
-per neuron, at the current step; "step" walks backward node by node with the chain rule's
+per neuron, at the current step (inputs of other than 2 features have no plane to draw a
+boundary on: the page shows :func:`nn.metrics.boundary_note` in its place, and a button per
+pickable point); "step" walks backward node by node with the chain rule's
 arithmetic of each step written out. Every number on the page was computed here, by the
 engine: the page's JavaScript (``lab.js``, a plain file of this package) only displays.
 
@@ -70,7 +72,7 @@ from nn.lab._graph import (
     node_colours,
     sample_graph,
 )
-from nn.metrics import LOSSES, predicted_class
+from nn.metrics import LOSSES, boundary_note, predicted_class
 from nn.module import MLP
 from nn.train import History
 
@@ -126,7 +128,8 @@ class LabRecorder:
 class Lab:
     """The lab page of one training run; ``write(path)`` saves it, Jupyter displays it inline.
 
-    ``model`` is the trained MLP, ``(X, y)`` its training data (2-D inputs; class labels as
+    ``model`` is the trained MLP, ``(X, y)`` its training data (as many numbers per input as
+    the model takes; the decision boundary only for 2, a note otherwise; class labels as
     integers of any type, e.g. numpy's, converted to ``int``), ``history`` and ``recorder``
     from the run (see :class:`LabRecorder`: one new recorder per run; a recorder of another
     model or run is refused), ``loss`` the loss it was trained with, as :func:`nn.fit` names
@@ -189,10 +192,13 @@ class Lab:
             )
         self.model = model
         classes = max(2, len(model.layers[-1].neurons))
-        self.X = _inputs(X, "X")
+        features = len(model.layers[0].neurons[0].w)
+        self.X = _inputs(X, "X", features)
         self.y = _labels(y, len(self.X), "y", classes)
         self.history, self.recorder, self.loss = history, recorder, loss
-        self.val = None if val is None else _val(val, classes)
+        self.val = None if val is None else _val(val, classes, features)
+        #: Why the page has no decision boundary (inputs not 2-D), or None: it has one.
+        self.boundary_note = boundary_note(features)
         self.title = title
         self.max_frames, self.max_points, self.max_bytes = max_frames, max_points, max_bytes
         self.max_parameters = max_parameters
@@ -273,7 +279,8 @@ class Lab:
         self.notes = [
             f"{len(frames)} of {steps} training steps recorded (spread evenly; the first "
             "and last always kept)",
-            f"{len(points)} of {len(self.X)} training points can be picked (ringed)",
+            f"{len(points)} of {len(self.X)} training points can be picked "
+            + ("(ringed)" if self.boundary_note is None else "(the buttons)"),
         ]
         probe = sample_graph(self.model, self.X[0], self.y[0], self.loss)  # the structure
         _check_edges(len(probe.edges))
@@ -330,9 +337,10 @@ class Lab:
                 p,
                 size=size,
                 nodes=nodes,
-                grid=self.grid,
+                grid=0 if self.boundary_note else self.grid,
                 data_points=data_points,
                 steps=len(self.history),
+                features=len(self.X[0]),
             )
 
         full = estimate(len(frames), len(points))
@@ -383,7 +391,7 @@ class Lab:
                         layouts[g.signature] = len(laid)
                         laid.append(_layout(g, self.backend))
                     samples[i] = _sample_data(g, layouts[g.signature])
-                out[k] = (self._grid(), samples)
+                out[k] = ("" if self.boundary_note else self._grid(), samples)
         finally:
             for p, v in zip(params, final):
                 p.data = v
@@ -419,10 +427,12 @@ class Lab:
         """What does not change from frame to frame: the run, the data, the grid's frame.
 
         Every number the page shows is here as text, formatted by Python (:func:`fmt`, or
-        ``repr`` for the exact value on hover); the floats that remain only place things.
+        ``repr`` for the exact value on hover); the floats that remain only place things on
+        the plane of the boundary (none without one: ``grid`` is then None and
+        ``boundary_note`` says why).
         """
         h = self.history
-        x0, x1, y0, y1 = self._bounds()
+        plane = self.boundary_note is None
         model = self.model
         sizes = [len(model.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in model.layers]
         has_val = any(v is not None for v in h["val_loss"])
@@ -447,20 +457,25 @@ class Lab:
                     "top": fmt(top),
                 },
             },
-            "X": self.X,
+            "X": self.X if plane else [],
             "y": self.y,
-            "Xtext": [f"({_exact(a)}, {_exact(b)})" for a, b in self.X],
-            "Xfmt": [f"{fmt(a)}, {fmt(b)}" for a, b in self.X],
-            "Xval": self.val[0] if self.val else [],
-            "yval": self.val[1] if self.val else [],
+            "Xtext": ["(" + ", ".join(_exact(v) for v in x) + ")" for x in self.X],
+            "Xfmt": [", ".join(fmt(v) for v in x) for x in self.X],
+            "Xval": self.val[0] if self.val and plane else [],
+            "yval": self.val[1] if self.val and plane else [],
             "pickable": points,
             "class_colours": [_hex(c) for c in points_rgb],
-            "grid": {
-                "n": self.grid,
-                "bounds": [x0, x1, y0, y1],
-                "multiclass": self._multiclass(),
-                "palette": _grid_palette(self._multiclass(), area_rgb),
-            },
+            "grid": (
+                {
+                    "n": self.grid,
+                    "bounds": list(self._bounds()),
+                    "multiclass": self._multiclass(),
+                    "palette": _grid_palette(self._multiclass(), area_rgb),
+                }
+                if plane
+                else None
+            ),
+            "boundary_note": self.boundary_note,
         }
 
     def _multiclass(self) -> bool:
@@ -518,8 +533,11 @@ def _check_recorder(model: MLP, history: History, recorder: LabRecorder) -> None
         )
 
 
-def _inputs(X: Sequence[Sequence[float]], name: str, *, empty: bool = False) -> list[list[float]]:
-    """The inputs as lists of 2 finite floats; ValueError naming the first bad one."""
+def _inputs(
+    X: Sequence[Sequence[float]], name: str, features: int, *, empty: bool = False
+) -> list[list[float]]:
+    """The inputs as lists of ``features`` finite floats (as many as the model takes);
+    ValueError naming the first bad one."""
     out = []
     for i, x in enumerate(X):
         try:
@@ -527,10 +545,10 @@ def _inputs(X: Sequence[Sequence[float]], name: str, *, empty: bool = False) -> 
         except (TypeError, ValueError, OverflowError):
             row = None
         if row is None or any(isinstance(v, bool) for v in x):
-            raise ValueError(f"Lab: {name}[{i}] must be a pair of numbers, got {shorten(x)}")
-        if len(row) != 2:
+            raise ValueError(f"Lab: {name}[{i}] must be a list of numbers, got {shorten(x)}")
+        if len(row) != features:
             raise ValueError(
-                f"Lab: the decision boundary needs 2-D inputs, {name}[{i}] has {len(row)}"
+                f"Lab: {name}[{i}] has {len(row)} numbers, but the model takes {features} inputs"
             )
         if not all(math.isfinite(v) for v in row):
             raise ValueError(f"Lab: {name}[{i}] must be finite, got {shorten(x)}")
@@ -556,29 +574,39 @@ def _labels(y: Sequence[int], n: int, name: str, classes: int) -> list[int]:
     return labels
 
 
-def _val(val: Any, classes: int) -> tuple[list[list[float]], list[int]]:
+def _val(val: Any, classes: int, features: int) -> tuple[list[list[float]], list[int]]:
     if not isinstance(val, (tuple, list)) or len(val) != 2:
         raise ValueError("Lab: val must be a pair (X_val, y_val)")
-    X = _inputs(val[0], "val X", empty=True)
+    X = _inputs(val[0], "val X", features, empty=True)
     return X, _labels(val[1], len(X), "val y", classes)
 
 
 def estimate_bytes(
-    frames: int, points: int, *, size: int, nodes: int, grid: int, data_points: int, steps: int
+    frames: int,
+    points: int,
+    *,
+    size: int,
+    nodes: int,
+    grid: int,
+    data_points: int,
+    steps: int,
+    features: int = 2,
 ) -> int:
     """The page's data (compressed, base64), estimated before anything is built.
 
     ``size`` is the model's parameters plus the folded graph's edges (one line of arithmetic
     each per frame and point, and the layout's edges), ``nodes`` the folded graph's boxes
-    (their numbers and colours per frame and point), ``grid**2`` cells per frame,
-    ``data_points`` training and validation points and ``steps`` history records listed
-    once. Measured on MLPs 2-3-1 to 2-24-24-1 (2 to 40 frames, 2 to 16 points), it errs
-    high, by up to 60% for the smallest: a page may be thinned more than needed, never built
+    (their numbers and colours per frame and point), ``grid**2`` cells per frame (0: no
+    boundary), ``data_points`` training and validation points of ``features`` numbers each
+    (their texts grow with it) and ``steps`` history records listed once. Measured on MLPs
+    2-3-1 to 2-24-24-1 (2 to 40 frames, 2 to 16 points), it errs high, by up to 60% for the
+    smallest: a page may be thinned more than needed, never built
     much larger than ``max_bytes`` before it is thinned.
     """
     per_sample = _BYTES_PER_LINE * size + _BYTES_PER_NODE * nodes + _BYTES_PER_SAMPLE
     per_frame = _BYTES_PER_FRAME + grid * grid + points * per_sample
-    fixed = _BYTES_FIXED + _BYTES_PER_EDGE * size + _BYTES_PER_DATA_POINT * data_points
+    per_point = _BYTES_PER_DATA_POINT * max(features, 2) // 2  # measured for 2 numbers
+    fixed = _BYTES_FIXED + _BYTES_PER_EDGE * size + per_point * data_points
     return fixed + _BYTES_PER_STEP * steps + frames * per_frame
 
 

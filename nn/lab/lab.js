@@ -68,8 +68,15 @@
     this.lossReadout = el("p", { "class": "vg-loss-readout vg-readout" }, lossPanel);
 
     var bPanel = el("div", { "class": "vg-panel" }, row);
-    el("h3", {}, bPanel, "Decision boundary: click a ringed point");
-    this.buildBoundary(bPanel);
+    this.pointEls = {};
+    if (d.grid) {
+      el("h3", {}, bPanel, "Decision boundary: click a ringed point");
+      this.buildBoundary(bPanel);
+    } else { // inputs that are not 2-D: no plane to draw on; Python's note says so
+      el("h3", {}, bPanel, "Data points: pick one");
+      el("p", { "class": "vg-boundary-note" }, bPanel, d.boundary_note);
+      this.buildPointList(bPanel);
+    }
     this.pointReadout = el("p", { "class": "vg-point-readout vg-readout" }, bPanel);
 
     var gPanel = el("div", { "class": "vg-panel vg-graph-panel" }, root);
@@ -135,7 +142,7 @@
     this.lossReadout.textContent = text;
     this.lossMarker.setAttribute("x1", this.lx(k));
     this.lossMarker.setAttribute("x2", this.lx(k));
-    this.drawGrid();
+    if (d.grid) this.drawGrid();
     this.showGraph();
   };
 
@@ -183,7 +190,6 @@
     var py = function (x) { return (b[3] - x[1]) / (b[3] - b[2]) * S; };
     var pickable = {};
     d.pickable.forEach(function (i, j) { pickable[i] = j; });
-    this.pointEls = {};
     var colour = function (c) { return "--vg-c: " + d.class_colours[c]; };
     d.Xval.forEach(function (x, i) {
       el("svg:circle", { cx: px(x), cy: py(x), r: 3, "class": "vg-val-pt vg-c" + d.yval[i],
@@ -196,14 +202,30 @@
         "class": "vg-pt vg-c" + d.y[i] + (pick ? " vg-pickable" : "")
       }, svg);
       c.addEventListener("mouseenter", function () {
-        self.pointReadout.textContent = "point " + i + ": x = " + d.Xtext[i] +
-          ", class " + d.y[i] + (pick ? "" : " (not recorded: pick a ringed point)");
+        self.pointReadout.textContent = self.describe(i) + (pick ? "" : " (not recorded: pick a ringed point)");
       });
       if (pick) {
         self.pointEls[j] = c;
         c.addEventListener("click", function () { self.pick(j); });
       }
     });
+  };
+
+  /* Without a boundary: one button per pickable point, in its class's colour. */
+  Lab.prototype.buildPointList = function (parent) {
+    var d = this.d, self = this;
+    var list = el("div", { "class": "vg-point-list" }, parent);
+    d.pickable.forEach(function (i, j) {
+      var b = self.btn(list, "vg-pick vg-c" + d.y[i], "point " + i + " (class " + d.y[i] + ")",
+        self.describe(i), function () { self.pick(j); });
+      b.setAttribute("style", "--vg-c: " + d.class_colours[d.y[i]]);
+      b.addEventListener("mouseenter", function () { self.pointReadout.textContent = self.describe(i); });
+      self.pointEls[j] = b;
+    });
+  };
+
+  Lab.prototype.describe = function (i) {
+    return "point " + i + ": x = " + this.d.Xtext[i] + ", class " + this.d.y[i];
   };
 
   Lab.prototype.drawGrid = function () {
