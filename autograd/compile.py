@@ -913,7 +913,7 @@ def _numpy() -> types.ModuleType:
         import numpy
     except ImportError:
         raise ImportError(
-            "compile mode 'numpy' needs NumPy: pip install 'valuegrad[compile]'"
+            "compile mode 'numpy' needs NumPy: pip install numpy (valuegrad's compile extra)"
         ) from None
     return numpy
 

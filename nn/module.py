@@ -371,7 +371,7 @@ class MLP(Module):
     def to_torch(self) -> Any:
         """This model as a float64 ``torch.nn.Sequential`` of ``Linear`` layers and activations.
 
-        Needs PyTorch (``pip install 'valuegrad[torch]'``). ``layers.k.neurons.i.w`` becomes
+        Needs PyTorch (the ``torch`` extra). ``layers.k.neurons.i.w`` becomes
         row i of the k-th Linear's ``weight``, its ``b`` entry i of the ``bias``; see
         :func:`nn.pytorch.to_torch`.
         """

@@ -1,4 +1,4 @@
-"""Pictures of training (matplotlib, an optional extra: ``pip install valuegrad[plots]``).
+"""Pictures of training (matplotlib: the optional ``plots`` extra).
 
 * :func:`loss_curves`: several runs' loss (or any recorded metric) on one axes;
 * :func:`decision_boundary`: a 2-D classifier's regions with the data on top;
@@ -31,7 +31,7 @@ def _pyplot() -> Any:
         import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError(
-            "nn.plots needs matplotlib: pip install 'valuegrad[plots]' (or matplotlib)"
+            "nn.plots needs matplotlib: pip install matplotlib (valuegrad's plots extra)"
         ) from None
     return plt
 

@@ -1,8 +1,8 @@
 """The bridge to PyTorch: an :class:`~nn.MLP` as a ``torch.nn.Sequential``, and back.
 
 :meth:`nn.MLP.to_torch` and :meth:`nn.MLP.from_torch` are the way in; they call
-:func:`to_torch` and :func:`from_torch` here. PyTorch is optional (``pip install
-'valuegrad[torch]'``): ``import nn`` never imports it. These two functions import it when they
+:func:`to_torch` and :func:`from_torch` here. PyTorch is optional (the ``torch``
+extra): ``import nn`` never imports it. These two functions import it when they
 are called, and without it raise ``ImportError`` saying how to install it.
 
 **The mapping.** Layer k of the MLP, with its neurons i = 0 .. nout-1 over nin inputs, becomes
@@ -65,8 +65,8 @@ def _torch(op: str) -> Any:
     except ImportError as exc:
         raise ImportError(
             f"{op} needs PyTorch, which could not be imported ({exc}): install it with "
-            "pip install 'valuegrad[torch]' (from a clone: pip install -e '.[torch]'), which "
-            "pins torch==2.13.0; or pip install torch==2.13.0. Prefer a CPU build: a bare "
+            "pip install torch==2.13.0 (valuegrad's torch extra; in a clone: pip install -e "
+            "'.[torch]'). Prefer a CPU build: a bare "
             "`pip install torch` can pull a CUDA build of several GB, which this never uses"
         ) from exc
 

@@ -308,7 +308,7 @@ def fit(
     example's loss once per label and replays it as generated Python looped over the batch
     (:func:`autograd.compile_mean`): the same losses, history and updates, bit for bit, about
     ten times faster. ``"numpy"`` runs that program across the batch as NumPy arrays
-    (``pip install 'valuegrad[compile]'``): within 1e-12 relative, as fast as PyTorch.
+    (NumPy: the ``compile`` extra): within 1e-12 relative, as fast as PyTorch.
     ``cross_entropy`` cannot be compiled (its max shift is read from the logits' data, which
     a trace would freeze): it raises ``ValueError``.
     """

@@ -418,7 +418,7 @@ def test_without_torch_the_error_says_how_to_install_it() -> None:
     assert [line.split(" ")[0] for line in lines] == ["to_torch", "from_torch"]
     for line in lines:
         assert "needs PyTorch" in line
-        assert "pip install 'valuegrad[torch]'" in line
+        assert "pip install -e '.[torch]'" in line
         assert "pip install torch==2.13.0" in line
         assert "CUDA" in line
 
