@@ -99,6 +99,6 @@ __all__ = [
     "to_svg",
     "value_and_grad",
 ]
-# The one place the version is written: pyproject.toml reads it ([tool.setuptools.dynamic]),
+# The one place the version is written: pyproject.toml reads it ([tool.hatch.version]),
 # nn re-exports this same object, and docs/changelog.md has a section for each.
 __version__ = "0.2.0"

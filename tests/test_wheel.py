@@ -8,7 +8,7 @@ site-packages, run the README's second Install block in it (``python3`` -> the v
 ``valuegrad-train --out out`` given ``--steps 5``) with ``PATH`` reduced to the venv's
 ``bin``: no system Graphviz ``dot`` is found, so the WebAssembly backend draws ``graph.svg``
 (Python 3.11+). pip's cache and its configured indexes are used as by any user; the build's
-isolated environment fetches setuptools from the index.
+isolated environment fetches the build backend (hatchling) from the index.
 """
 
 from __future__ import annotations
