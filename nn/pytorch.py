@@ -33,7 +33,10 @@ something else), in the order of an MLP:
   layer, so its MLP gets :class:`~nn.MLP`'s default hidden activation, ``relu``, which
   computes nothing there;
 * each Linear takes as many inputs as the one before gives; the parameters are finite real
-  numbers.
+  numbers;
+* no module (nor the Sequential) has a forward hook (the old ``weight_norm`` is one): a hook
+  changes what the module computes, and the MLP would silently differ. A parametrization
+  (``torch.nn.utils.parametrizations.weight_norm``) is read as the weight it computes.
 
 Anything else is a ``TypeError`` (not a Sequential, an unsupported module) or a
 ``ValueError`` (the rest), naming the module by its index in the Sequential, e.g.
@@ -138,10 +141,14 @@ def from_torch(module: object, cls: type[MLP] = MLP, *, fused: bool = True) -> M
             "from_torch: expected a torch.nn.Sequential of Linear layers and activations, got "
             f"a {type(module).__name__}"
         )
+    _check_plain("the Sequential", module)
     activations = {getattr(torch.nn, name): act for act, name in TORCH_ACTIVATIONS.items()}
     layers: list[_Layer] = []
     for index, child in enumerate(module):
+        _check_plain(f"module {index} is {_name(child)}", child)
         kind = type(child)
+        if torch.nn.utils.parametrize.is_parametrized(child):
+            kind = kind.__bases__[0]  # ParametrizedLinear is made as a subclass of Linear
         if kind is torch.nn.Identity:
             continue
         if kind is torch.nn.Linear:
@@ -198,6 +205,20 @@ def from_torch(module: object, cls: type[MLP] = MLP, *, fused: bool = True) -> M
     return model
 
 
+def _check_plain(where: str, module: Any) -> None:
+    """ValueError if ``module`` computes more than its class says: a forward hook or pre-hook
+    (the old ``torch.nn.utils.weight_norm`` is one, which rewrites the weight at each call) may
+    change its output, and the MLP would silently compute something else. (A parametrization,
+    as ``torch.nn.utils.parametrizations.weight_norm``, is fine: reading ``.weight`` computes
+    the weight the module uses.)"""
+    if module._forward_hooks or module._forward_pre_hooks:
+        raise ValueError(
+            f"from_torch: {where}: it has forward hooks (its own, or the old "
+            "torch.nn.utils.weight_norm's), which an MLP cannot carry over: remove them first "
+            "(for weight norm, torch.nn.utils.remove_weight_norm)"
+        )
+
+
 def _check_linear(torch: Any, index: int, linear: Any, before: _Layer | None) -> None:
     """ValueError unless ``linear`` (module ``index``) can be an MLP layer after ``before``:
     it has a bias, real floating-point finite parameters, and as many inputs as ``before``
@@ -205,6 +226,10 @@ def _check_linear(torch: Any, index: int, linear: Any, before: _Layer | None) ->
     where = f"from_torch: module {index} is {_name(linear)}"
     if linear.bias is None:
         raise ValueError(f"{where}: a Linear without bias; every MLP neuron has a bias")
+    if linear.in_features < 1 or linear.out_features < 1:
+        raise ValueError(f"{where}: an MLP layer has at least one input and one output")
+    if linear.weight.is_meta:
+        raise ValueError(f"{where}: its parameters are on the meta device and hold no numbers")
     for name in ("weight", "bias"):
         tensor = getattr(linear, name).detach()
         if tensor.is_complex() or not tensor.is_floating_point():

@@ -381,6 +381,55 @@ def test_refusals(torch) -> None:
         assert str(info.value) == message
 
 
+def test_modules_with_hooks_are_refused_and_parametrizations_read_as_computed(torch) -> None:
+    """A forward hook changes what a Linear computes, so reading only its class and parameters
+    would give an MLP that silently differs: refused, naming the module. A parametrization's
+    ``.weight`` is the weight the module uses: read as such, the outputs agree."""
+    x = torch.tensor([[0.3, -0.7]], dtype=torch.float64)
+
+    def hooked() -> object:
+        linear = torch.nn.Linear(2, 1, dtype=torch.float64)
+        linear.register_forward_hook(lambda module, inputs, output: 10 * output)
+        return linear
+
+    def old_weight_norm() -> object:  # a pre-hook that rewrites .weight at each call
+        linear = torch.nn.Linear(2, 3, dtype=torch.float64)
+        with pytest.warns(FutureWarning):
+            torch.nn.utils.weight_norm(linear)
+        with torch.no_grad():
+            linear.weight_g.mul_(2)  # .weight is stale until the next call
+        return linear
+
+    for make in (hooked, old_weight_norm):
+        module = make()
+        sequential = torch.nn.Sequential(module)
+        plain = torch.nn.Linear(2, module.out_features, dtype=torch.float64)
+        plain.load_state_dict({"weight": module.weight.detach(), "bias": module.bias.detach()})
+        # The premise: the module's output is not what its weight and bias alone give.
+        assert not torch.allclose(sequential(x), plain(x))
+        with pytest.raises(ValueError) as info:
+            nn.MLP.from_torch(sequential)
+        assert str(info.value).startswith("from_torch: module 0 is Linear(")
+        assert "it has forward hooks" in str(info.value)
+    normed = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(2, 3, dtype=torch.float64))
+    with torch.no_grad():
+        normed.parametrizations.weight.original0.mul_(2)
+    model = nn.MLP.from_torch(torch.nn.Sequential(normed))
+    for got, want in zip(model([0.3, -0.7]), normed(x)[0].tolist(), strict=True):
+        assert got.data == pytest.approx(want, abs=1e-12)
+    outer = torch.nn.Sequential(torch.nn.Linear(2, 1))
+    outer.register_forward_pre_hook(lambda module, inputs: (2 * inputs[0],))
+    with pytest.raises(ValueError, match=r"^from_torch: the Sequential: it has forward hooks"):
+        nn.MLP.from_torch(outer)
+    with (
+        pytest.warns(UserWarning, match="zero-element"),  # PyTorch's, making Linear(2, 0)
+        pytest.raises(ValueError, match="at least one input and one output"),
+    ):
+        nn.MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 0)))
+    with pytest.raises(ValueError, match="on the meta device"):
+        nn.MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3, device="meta")))
+
+
 # ---------------------------------------------------------------------------------------------
 # PyTorch stays optional
 # ---------------------------------------------------------------------------------------------
