@@ -27,6 +27,10 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[viz,plots,progress]'
 	touch $@
 
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $@
+
 $(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
 	touch $@
@@ -54,7 +58,7 @@ bench: $(VENV)/.installed-test
 # The docs site: the guide (docs/*.md) and the API reference from the docstrings, into site/;
 # --strict: a broken link or cross-reference fails the build. Nothing is fetched.
 # (NO_MKDOCS_2_WARNING silences Material's banner about its end of life; it is no build warning.)
-docs: $(VENV)/.installed-test
+docs: $(VENV)/.installed-docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
 
 # Optional: PyTorch, through the torch extra (pinned to the CPU build; see pyproject.toml).
