@@ -22,8 +22,12 @@ be switched on while hunting a NaN. Inside the block:
   values. Checked for nodes made inside the same ``detect_anomaly()`` block as the
   backward: each block records the nodes made in it (a graph built outside is not checked).
 
-"The line of user code" is the innermost frame outside this distribution's packages
-(``autograd`` and ``nn``), so a node made inside ``nn.MLP`` names the line that called it.
+"The line of user code" is the innermost frame outside ``autograd`` and the libraries built
+on it, so a node made inside ``nn.MLP`` names the line that called it. A library declares
+itself in its package metadata, as valuegrad does for ``nn`` in ``pyproject.toml``::
+
+    [project.entry-points."autograd.libraries"]
+    nn = "nn"
 
 Values made outside the block have no recorded line; the error says so.
 """
@@ -129,20 +133,22 @@ def _module_package(frame: types.FrameType) -> str:
     return str(frame.f_globals.get("__name__", "")).partition(".")[0]
 
 
+#: The entry-point group in which a library built on autograd names its top-level package.
+LIBRARIES_GROUP = "autograd.libraries"
+
+
 @functools.cache
 def _library_packages() -> frozenset[str]:
-    """The top-level packages installed with this one (``autograd``, ``nn``): not user code.
+    """The top-level packages that are not user code: ``autograd`` and those the installed
+    distributions declare in the ``autograd.libraries`` entry-point group (``nn``).
 
-    Read from the installed distribution's metadata, so ``autograd`` needs no knowledge of
-    the packages built on it; when it is run from a source tree without being installed,
-    only ``autograd`` itself.
+    Read from package metadata (any build backend writes entry points, for wheels and
+    editable installs alike), so ``autograd`` needs no knowledge of the packages built on it;
+    run from a source tree without being installed, only ``autograd`` itself.
     """
     own = __name__.partition(".")[0]
-    try:
-        names = importlib.metadata.distribution("valuegrad").read_text("top_level.txt") or ""
-    except importlib.metadata.PackageNotFoundError:
-        names = ""
-    return frozenset(names.split()) | {own}
+    declared = importlib.metadata.entry_points(group=LIBRARIES_GROUP)
+    return frozenset(entry.value.partition(".")[0] for entry in declared) | {own}
 
 
 def _values(nodes: Sequence[Value]) -> str:

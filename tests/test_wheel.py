@@ -192,6 +192,22 @@ def test_the_installed_packages_come_from_the_venv_with_one_version(installed: I
     assert _python(installed, "import nn; print(nn.__version__)").strip() == _source_version()
 
 
+def test_anomaly_mode_names_the_users_line_in_the_installed_wheel(installed: Installed) -> None:
+    """detect_anomaly() skips the frames of autograd and of the libraries the installed
+    metadata declares (nn): the line it names is the user's, here the script's line 6."""
+    script = (
+        "import autograd, nn\n"
+        "model = nn.MLP(2, [1])\n"
+        "for p in model.parameters():\n"
+        "    p.data = 1e308\n"
+        "with autograd.detect_anomaly():\n"
+        "    try: model([1.0, 1.0])\n"
+        "    except autograd.AnomalyError as error: print(error)\n"
+    )
+    said = _python(installed, script)
+    assert "produced inf" in said and "<string>:6 in <module>" in said, said
+
+
 def test_valuegrad_train_writes_every_file_from_the_wheel(installed: Installed) -> None:
     out = installed.clone / "out"
     run = installed.train
