@@ -117,7 +117,7 @@ def test_bom_crlf_quotes_semicolons_and_blank_lines(tmp_path: Path) -> None:
 
 def test_blank_lines_anywhere_and_labels_written_as_floats(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
-    path.write_text("\n\nx,y,label\n1,2,0.0\n\n 3.5 , -4e-3 ,1.0\n5,6,2e0\n\n")
+    path.write_text("\n\nx,y,label\n1,2,0.0\n\n 3.5 , -4e-3 ,1.0\n5,6,2.\n\n")
     assert load_csv(path) == ([[1.0, 2.0], [3.5, -0.004], [5.0, 6.0]], [0, 1, 2])
 
 
@@ -131,15 +131,45 @@ def test_header_detection_and_its_override(tmp_path: Path) -> None:
     text.write_text("a,b,c\n1,2,0\n")
     with pytest.raises(ValueError, match="line 1, column 1: 'a' is not a number"):
         load_csv(text, header=False)
-    pandas = tmp_path / "pandas.csv"  # pandas writes its index under an empty name
-    pandas.write_text(",x,label\n0,1.5,0\n1,2.5,1\n")
-    assert load_csv(pandas) == ([[0.0, 1.5], [1.0, 2.5]], [0, 1])
+    mixed = tmp_path / "mixed.csv"  # a bad cell in the first row of a file without header
+    mixed.write_text("1.5,NA,0\n2,3,1\n4,5,0\n")
+    with pytest.raises(ValueError) as info:
+        load_csv(mixed)  # not read as a header: that would lose the row
+    assert str(info.value) == (
+        f"load_csv: {mixed}, line 1, column 2: 'NA' is not a number, but other cells of the "
+        "first row are: is it a header or data? Pass header=True or header=False (the command "
+        "line's --header or --no-header)"
+    )
+    with pytest.raises(ValueError, match=r"line 1, column 2: 'NA' is not a number$"):
+        load_csv(mixed, header=False)
+    assert load_csv(mixed, header=True) == ([[2.0, 3.0], [4.0, 5.0]], [1, 0])
+    blank = tmp_path / "blank.csv"  # empty cells are neither: a header of names and blanks
+    blank.write_text("x,,label\n1,2,0\n3,4,1\n")
+    assert load_csv(blank) == ([[1.0, 2.0], [3.0, 4.0]], [0, 1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [",x,label\n0,1.5,0\n1,2.5,1\n2,0.5,1\n", ",x,label\n7,1.5,0\n2,2.5,1\n4,0.5,1\n"],
+)
+def test_a_pandas_index_column_is_refused(tmp_path: Path, text: str) -> None:
+    """pandas writes its index (0..n-1, or a sample of it) under an empty name: not a feature."""
+    path = tmp_path / "pandas.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_csv(path)
+    message = str(info.value)
+    assert message.startswith(f"load_csv: {path}, line 1, column 1: the first column has no name")
+    assert "the index pandas writes, not a feature" in message
+    assert "df.to_csv(path, index=False)" in message
+    path.write_text(",x,label\n0.5,1.5,0\n1,2.5,1\n")  # not whole numbers: a feature
+    assert load_csv(path) == ([[0.5, 1.5], [1.0, 2.5]], [0, 1])
 
 
 def test_classes_allows_absent_classes_and_bounds_the_labels(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_text("x,label\n1,0\n2,2\n3,0\n")
-    with pytest.raises(ValueError, match="go up to 2, but no row has the label 1"):
+    with pytest.raises(ValueError, match=r"go up to 2 \(line 3\), but no row has the label 1"):
         load_csv(path)
     assert load_csv(path, classes=3) == ([[1.0], [2.0], [3.0]], [0, 2, 0])
     one = tmp_path / "one.csv"
@@ -175,7 +205,18 @@ BAD = [
     ("x;y;label\n1;2;0\n", {}, "pass delimiter=';'"),
     ("x,label\n1,0\n2,0\n", {}, "d.csv: every row has the label 0;"),
     ("x,label\n1,0\n2,0\n", {}, "a classifier needs at least 2 classes"),
-    ("x,label\n1,0\n2,2\n", {}, "go up to 2, but no row has the label 1"),
+    ("x,label\n1,0\n2,2\n", {}, "go up to 2 (line 3), but no row has the label 1"),
+    ("x,y,label\n1,2,0\n5\n", {}, "line 3: 1 column, but the header has 3"),
+    ("x,y,label\r1,2,0\r3,4,1\r", {}, "d.csv, line 1: old Mac line ends (CR only): convert to LF"),
+    ("1,2,0\n", {"target": "label", "header": False}, "has no header (header=False): pass"),
+    ("1,2,0\n3,4,1\n", {"target": "label"}, "has no header (its first row is all numbers)"),
+    ("x;y;label\n1,5;2;0\n", {"delimiter": ";"}, "(a decimal comma? write 1.5)"),
+    ("x,y,label\n1_000,2,0\n", {}, "column 'x': '1_000' is not a number"),
+    ("x,y,label\n\u0661\u0662,2,0\n", {}, "column 'x': '\u0661\u0662' is not a number"),
+    ("x,y,label\n1,2,1_0\n", {}, "the label '1_0' is not a whole number written plainly"),
+    ("x,y,label\n1,2,0.99999999999999999\n", {}, "the label '0.99999999999999999' is not a"),
+    ("x,y,label\n1,2,1e0\n", {}, "the label '1e0' is not a whole number written plainly"),
+    ("x,y,label\n1,2,\u0661\n", {}, "the label '\u0661' is not a whole number written plainly"),
     ("x,label\n1,0\n2,1\n3,2\n", {"classes": 2}, "line 4, column 'label': the label '2' is not"),
     ('x,y,label\n1,"2,0\n3,4,1\n', {}, "line 2: malformed CSV"),
     ("x,y,label\n1,2,0\n\n\n1;5,2,1\n", {}, "line 5, column 'x': '1;5' is not a number"),
@@ -192,6 +233,38 @@ def test_bad_files_name_the_line_the_column_and_the_value(
         load_csv(path, **options)
     assert str(info.value).startswith(f"load_csv: {path}")  # the file, as given
     assert message in str(info.value)
+
+
+def test_a_huge_label_is_refused_at_once_naming_its_line(tmp_path: Path) -> None:
+    """The classes are never looped over up to the largest label (it was a hang): the time
+    and the message depend on the rows only."""
+    path = tmp_path / "d.csv"
+    path.write_text("x,label\n1,0\n2,1\n3," + "9" * 30 + "\n4,1\n")
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as info:
+        load_csv(path)
+    assert time.perf_counter() - start < 1
+    assert str(info.value) == (
+        f"load_csv: {path}: the labels go up to {'9' * 30} (line 4), but no row has the label "
+        f"2, 3, 4, 5, 6 and {10**30 - 8:,} more; labels must be 0 .. K-1 with every class "
+        "present (renumber them, or pass classes= to allow absent ones)"
+    )
+    gaps = tmp_path / "gaps.csv"  # the absent classes listed are the first ones, in order
+    gaps.write_text("x,label\n1,0\n2,2\n3,4\n4,9\n5,9\n")
+    with pytest.raises(ValueError, match=r"up to 9 \(line 5\), but no row has the label 1, 3, 5"):
+        load_csv(gaps)
+
+
+def test_read_csv_says_how_the_file_was_read(tmp_path: Path) -> None:
+    """read_csv: load_csv's data and what reproduces it; the SHA-256 of the bytes parsed."""
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"\xef\xbb\xbfa;label;b\r\n1;0;2\r\n3;1;4\r\n")
+    data = nn.data.read_csv(path, "label", delimiter=";")
+    assert (data.X, data.y) == ([[1.0, 2.0], [3.0, 4.0]], [0, 1])
+    assert data.names == ["a", "label", "b"] and data.header_detected and data.target == 1
+    assert data.delimiter == ";" and data.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    plain = nn.data.read_csv(write_rows(tmp_path / "p.csv", [[1, 0], [2, 1]]), header=False)
+    assert plain.names is None and not plain.header_detected and plain.target == 1
 
 
 def test_bytes_that_are_not_utf8_name_their_line(tmp_path: Path) -> None:
@@ -219,7 +292,10 @@ def test_a_missing_file_is_oserror_naming_it(tmp_path: Path) -> None:
     "options, message",
     [
         ({"delimiter": ";;"}, "delimiter must be one character"),
-        ({"delimiter": '"'}, "delimiter must be one character other than a quote"),
+        *[
+            ({"delimiter": c}, "delimiter must be one character other than a digit")
+            for c in ['"', "\n", "\r", "0", "7", ".", "-", "+", "e", "E"]
+        ],
         ({"header": "yes"}, "header must be True, False or None"),
         ({"max_bytes": 0}, "max_bytes must be a positive integer"),
         ({"classes": 1}, "classes must be at least 2"),
@@ -675,6 +751,9 @@ GUIDE_ERRORS = [
     ("x;y;label\n1;2;0\n", {}),
     ("", {}),
     ("x,y,label\n", {}),
+    ("1.5,NA,0\n2,3,1\n", {}),
+    (",x,label\n0,1.5,0\n1,2.5,1\n2,0.5,1\n", {}),
+    ("x;y;label\n1,5;2;0\n", {"delimiter": ";"}),
 ]
 
 
