@@ -440,10 +440,16 @@ def test_cli_on_3_features_writes_the_pictures_and_a_note_instead_of_the_boundar
     assert history["data"] == {
         "csv": str(cli_3d["data"]),
         "sha256": hashlib.sha256(cli_3d["data"].read_bytes()).hexdigest(),
-        "target": None,
+        "delimiter": ",",
+        "header": True,
+        "header_detected": True,
+        "columns": ["f0", "f1", "f2", "label"],
+        "target": {"index": 3, "name": "label"},
         "rows": 40,
         "features": 3,
         "classes": 2,
+        "val_fraction": 0.0,
+        "seed": 1337,
     }
     lab = page_data(out / "lab.html")
     assert lab["grid"] is None and lab["boundary_note"].startswith(note)
@@ -508,6 +514,7 @@ def test_the_datasets_history_records_its_source_too(tmp_path: Path, capsys) -> 
         "samples": 20,
         "noise": 0.1,
         "classes": 2,
+        "val_fraction": 0.0,
         "seed": 1337,
     }
 
@@ -523,6 +530,7 @@ def test_the_datasets_history_records_its_source_too(tmp_path: Path, capsys) -> 
         (["--data", "{csv}", "--noise", "0.2"], "--noise applies to --dataset"),
         (["--target", "label"], "--target applies to --data FILE.csv"),
         (["--max-bytes", "10"], "--max-bytes applies to --data FILE.csv"),
+        (["--no-header"], "--header applies to --data FILE.csv"),
         (["--data", "{csv}", "--delimiter", ";;"], "--delimiter must be one character"),
         (["--data", "{csv}", "--loss", "hinge"], "--loss hinge needs 2 classes, but"),
         (["--data", "{csv}", "--loss", "hinge"], "has 3 (labels 0 to 2); use --loss cross_entropy"),
@@ -786,13 +794,18 @@ def test_cli_target_by_index_for_a_file_without_header(tmp_path: Path, capsys) -
     assert code == 0, err
     assert json.loads(model.read_text())["architecture"]["nin"] == 2
     history = json.loads((tmp_path / "o" / "history.json").read_text())
-    assert history["data"]["target"] == "0" and history["data"]["rows"] == 10
-    code, _, err = run(capsys, "--data", str(path), "--target", "x", "--out", str(tmp_path / "o"))
-    assert code == 1 and "names a column, but the file has no header" in err
+    source = history["data"]
+    assert source["target"] == {"index": 0, "name": None} and source["rows"] == 10
+    assert source["columns"] is None and source["header"] is False and source["header_detected"]
+    for name in ["x", "\u00b2", "\u0661"]:  # '²'.isdigit() is True: still a name, not an index
+        code, _, err = run(
+            capsys, "--data", str(path), "--target", name, "--out", str(tmp_path / "o")
+        )
+        assert code == 1 and "names a column, but the file has no header" in err, err
 
 
 def test_cli_reads_a_pipe_once(tmp_path: Path, capsys) -> None:
-    """A pipe (``--data <(...)`` in bash) is read once: no SHA-256 from a second read."""
+    """A pipe (``--data <(...)`` in bash) is read once, its SHA-256 taken while reading."""
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
     text = "".join(f"{i},{-i},{i % 2}\n" for i in range(12)).encode()
@@ -803,4 +816,69 @@ def test_cli_reads_a_pipe_once(tmp_path: Path, capsys) -> None:
     writer.join(timeout=10)
     assert code == 0, err
     source = json.loads((tmp_path / "o" / "history.json").read_text())["data"]
-    assert source["sha256"] is None and source["rows"] == 12
+    assert source["sha256"] == hashlib.sha256(text).hexdigest() and source["rows"] == 12
+
+
+def nn_cli(*args: object) -> subprocess.CompletedProcess[str]:
+    """``python -m nn`` in a real subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "nn", *map(str, args), "--no-progress", "--no-lab"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_cli_the_reviewers_files_fail_at_once_with_one_line(tmp_path: Path) -> None:
+    """A huge label (it hung, eating memory) and a bad first cell (its row became a header,
+    lost): both exit 1 with the message; --header/--no-header decide the first row."""
+    dos = tmp_path / "dos.csv"
+    dos.write_text("x,label\n1,0\n2,1\n3,1000000000000\n")
+    start = time.perf_counter()
+    result = nn_cli("--data", dos, "--out", tmp_path / "o")
+    assert time.perf_counter() - start < 30 and result.returncode == 1
+    assert result.stderr == (
+        f"error: load_csv: {dos}: the labels go up to 1000000000000 (line 4), but no row has the "
+        "label 2, 3, 4, 5, 6 and 999,999,999,993 more; labels must be 0 .. K-1 with every class "
+        "present (renumber them, or pass classes= to allow absent ones)\n"
+    )
+    na = tmp_path / "na.csv"
+    na.write_text("1.5,NA,0\n2,3,1\n4,5,0\n6,7,1\n")
+    result = nn_cli("--data", na, "--steps", 2, "--out", tmp_path / "o")
+    assert result.returncode == 1 and result.stderr.startswith(
+        f"error: load_csv: {na}, line 1, column 2: 'NA' is not a number, but other cells"
+    )
+    assert "--header or --no-header" in result.stderr
+    result = nn_cli("--data", na, "--no-header", "--out", tmp_path / "o")
+    assert result.returncode == 1 and "line 1, column 2: 'NA' is not a number\n" in result.stderr
+    result = nn_cli("--data", na, "--header", "--steps", 2, "--out", tmp_path / "o")
+    assert result.returncode == 0, result.stderr
+    source = json.loads((tmp_path / "o" / "history.json").read_text())["data"]
+    assert source["rows"] == 3 and source["header"] is True and not source["header_detected"]
+    assert source["columns"] == ["1.5", "NA", "0"]
+    assert source["target"] == {"index": 2, "name": "0"}
+
+
+def test_cli_delimiter_a_tab_written_as_backslash_t(tmp_path: Path) -> None:
+    data = write_rows(
+        tmp_path / "t.tsv", [["a", "b", "label"], [1, 2, 0], [3, 4, 1]], delimiter="\t"
+    )
+    result = nn_cli("--data", data, "--delimiter", "\\t", "--steps", 1, "--out", tmp_path / "o")
+    assert result.returncode == 0, result.stderr
+    source = json.loads((tmp_path / "o" / "history.json").read_text())["data"]
+    assert source["delimiter"] == "\t" and source["columns"] == ["a", "b", "label"]
+    result = nn_cli("--data", data, "--delimiter", "tab", "--out", tmp_path / "o")
+    assert result.returncode == 2
+    assert "--delimiter must be one character, got 'tab' (a tab: \\t, or $'\\t' in bash)" in (
+        result.stderr
+    )
+    result = nn_cli("--data", data, "--delimiter", ".", "--out", tmp_path / "o")
+    assert result.returncode == 1 and "delimiter must be one character other than a digit" in (
+        result.stderr
+    )
+
+
+def test_cli_help_names_the_csv_data_and_the_header_option() -> None:
+    text = " ".join(build_parser("nn").format_help().split())  # unwrapped
+    assert "or on your own CSV file with --data" in text and "--header, --no-header" in text
