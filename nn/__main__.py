@@ -554,7 +554,8 @@ def estimated_bytes(args: argparse.Namespace, loss: str, inputs: int = 2) -> int
     The graph of one step over a batch of b points of ``inputs`` numbers: per point, its
     inputs lifted to Values, and every fused neuron costs ``FUSED_NEURON_BYTES`` plus
     ``FUSED_INPUT_BYTES`` per input, every elementwise one (micrograd's graph) 2 n + 2 nodes
-    for n inputs. Then the parameters and the data (its features beyond 2 each).
+    for n inputs; cross_entropy adds its softmax, ``4 k + 4`` nodes for k classes. Then the
+    parameters and the data (its features beyond 2 each).
     """
     outputs = args.classes if loss == "cross_entropy" else 1
     sizes = [inputs, *args.hidden, outputs]
@@ -564,6 +565,8 @@ def estimated_bytes(args: argparse.Namespace, loss: str, inputs: int = 2) -> int
     else:
         per_point = sum((FUSED_NEURON_BYTES + FUSED_INPUT_BYTES * (n + 1)) * m for n, m in layers)
     per_point += INPUT_BYTES * inputs
+    if loss == "cross_entropy":  # the softmax: 4 nodes per logit (shift, exp, ...), then 4 more
+        per_point += (4 * outputs + 4) * NODE_BYTES
     per_sample = SAMPLE_BYTES + FEATURE_BYTES * max(0, inputs - 2)
     train = args.samples - int(args.samples * args.val_fraction)
     batch = 0 if args.evaluate else min(args.batch_size or train, train)

@@ -628,28 +628,33 @@ def test_cli_refuses_a_model_too_large_for_memory_on_csv_data_up_front(
 
 
 @pytest.mark.parametrize(
-    "d, flags",
+    "d, k, flags",
     [
-        (40, ["--hidden", "32,32"]),
-        (200, ["--hidden", "4"]),
-        (3, ["--hidden", "8", "--elementwise"]),
+        (40, 2, ["--hidden", "32,32"]),
+        (200, 2, ["--hidden", "4"]),
+        (3, 2, ["--hidden", "8", "--elementwise"]),
+        (3, 10, ["--hidden", "4", "--elementwise"]),  # cross_entropy: its softmax counts
+        (3, 10, ["--hidden", "4"]),
+        (20, 10, ["--hidden", "16,16", "--elementwise"]),
     ],
 )
 def test_the_memory_estimate_bounds_a_real_step_on_wide_csv_data(
-    tmp_path: Path, d: int, flags: list[str]
+    tmp_path: Path, d: int, k: int, flags: list[str]
 ) -> None:
     """The estimate is an upper bound of what loading the file and one step allocate, within 3x
-    (measured with tracemalloc, as tests/test_hostile_nn.py does for the toy sets)."""
-    path = make_csv(tmp_path / "wide.csv", d=d, n=60)
+    (measured with tracemalloc, as tests/test_hostile_nn.py does for the toy sets); 2 classes
+    train with hinge, more with cross_entropy and one output per class."""
+    path = make_csv(tmp_path / "wide.csv", d=d, n=60, k=k)
     args = build_parser().parse_args(["--data", str(path), "--steps", "1", *flags])
-    args.samples, args.classes = 60, 2
+    args.samples, args.classes = 60, k
+    loss = "hinge" if k == 2 else "cross_entropy"
     tracemalloc.start()
     X, y = load_csv(path)
-    model = MLP(d, [*args.hidden, 1], fused=not args.elementwise)
-    fit(model, X, y, steps=1, progress=False)
+    model = MLP(d, [*args.hidden, 1 if k == 2 else k], fused=not args.elementwise)
+    fit(model, X, y, loss=loss, steps=1, progress=False)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert peak <= estimated_bytes(args, "hinge", d) <= 3 * peak
+    assert peak <= estimated_bytes(args, loss, d) <= 3 * peak
 
 
 # --------------------------------------------------------------------------------------------
