@@ -887,3 +887,28 @@ def test_cli_delimiter_a_tab_written_as_backslash_t(tmp_path: Path) -> None:
 def test_cli_help_names_the_csv_data_and_the_header_option() -> None:
     text = " ".join(build_parser("nn").format_help().split())  # unwrapped
     assert "or on your own CSV file with --data" in text and "--header, --no-header" in text
+
+
+def test_a_lab_too_large_for_its_data_points_says_so() -> None:
+    """The page lists every data point: with many, they make it too large, not the model,
+    and there is no grid to blame without a boundary."""
+    r = random.Random(2)
+    X = [[r.uniform(-1, 1) for _ in range(10)] for _ in range(5000)]
+    y = [i % 2 for i in range(5000)]
+    model = MLP(10, [2, 1], rng=random.Random(0))
+    rec = LabRecorder(model)
+    history = fit(model, X[:20], y[:20], steps=2, progress=False, callbacks=[rec])
+    with pytest.raises(ValueError) as info:
+        Lab(model, X, y, history, rec, loss="hinge", max_bytes=500_000).data()
+    message = str(info.value)
+    assert "more than max_bytes=500,000; most of it is the 5,000 data points of 10 numbers" in (
+        message
+    )
+    assert "train on a sample of the data, or raise max_bytes" in message
+    assert "grid" not in message and "model" not in message
+    X2 = [x[:2] for x in X[:20]]  # 2-D: a boundary, whose grid can be the cause
+    model2 = MLP(2, [2, 1], rng=random.Random(0))
+    rec2 = LabRecorder(model2)
+    history2 = fit(model2, X2, y[:20], steps=2, progress=False, callbacks=[rec2])
+    with pytest.raises(ValueError, match=r"most of it is the decision boundary's grid \(grid=900"):
+        Lab(model2, X2, y[:20], history2, rec2, loss="hinge", grid=900, max_bytes=500_000).data()
