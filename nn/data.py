@@ -272,7 +272,7 @@ def load_csv(
     Every problem is a ``ValueError`` naming the file, the line (1-based, as an editor numbers
     it), the column (its header name, or its 1-based number without a header) and the value,
     e.g. ``load_csv: data.csv, line 7, column 'x2': 'abc' is not a number``. A missing file is
-    the ``OSError`` of ``open``. :func:`read_csv` reads the same and says more.
+    the ``OSError`` of ``open``. ``nn.data.read_csv`` reads the same and says more.
     """
     data = read_csv(
         path, target, header=header, delimiter=delimiter, classes=classes, max_bytes=max_bytes
