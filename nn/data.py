@@ -422,11 +422,11 @@ def _parse(
 
 
 def _detect_header(cells: list[str], at: str) -> bool:
-    """Whether a first row is a header: no cell a number. A mix of numbers and text: the
-    ValueError naming the first text cell."""
+    """Whether a first row is a header: some text and no number (a row of empty cells is
+    data, refused as such). A mix of numbers and text: the ValueError naming the text."""
     numbers = [_is_number(cell) for cell in cells]
     if not any(numbers):
-        return True
+        return any(cell.strip() for cell in cells)
     for j, cell in enumerate(cells):
         if cell.strip() and not numbers[j]:
             raise ValueError(

@@ -207,6 +207,7 @@ BAD = [
     ("x,label\n1,0\n2,0\n", {}, "a classifier needs at least 2 classes"),
     ("x,label\n1,0\n2,2\n", {}, "go up to 2 (line 3), but no row has the label 1"),
     ("x,y,label\n1,2,0\n5\n", {}, "line 3: 1 column, but the header has 3"),
+    (",,\n1,2,0\n", {}, "d.csv, line 1, column 1: empty cell (a missing value)"),
     ("x,y,label\r1,2,0\r3,4,1\r", {}, "d.csv, line 1: old Mac line ends (CR only): convert to LF"),
     ("1,2,0\n", {"target": "label", "header": False}, "has no header (header=False): pass"),
     ("1,2,0\n3,4,1\n", {"target": "label"}, "has no header (its first row is all numbers)"),
