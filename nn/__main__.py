@@ -24,11 +24,11 @@ sizes that cannot fit in memory, a diverging run), each with one line ``error: .
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import json
 import os
 import random
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -40,12 +40,13 @@ from autograd.extend import write_text_atomic
 from nn import _validate
 from nn.data import (
     DEFAULT_MAX_BYTES,
-    load_csv,
+    CsvData,
     make_blobs,
     make_circles,
     make_moons,
     make_spirals,
     make_xor,
+    read_csv,
     split,
 )
 from nn.lab import Lab, LabRecorder, draw_sample, hardest_sample
@@ -98,8 +99,9 @@ DEFAULT_SAMPLES = 100
 DEFAULT_NOISE = 0.1
 
 # Memory a run needs, measured with tracemalloc (peak of one training step, rounded up):
-#: bytes per elementwise graph node (micrograd's * and +, activations, loss terms)
-NODE_BYTES = 240
+#: bytes per elementwise graph node (micrograd's * and +, activations, loss terms): 246
+#: measured for 12.5 million of them (3,000 points of 100 features, 16,16 hidden, 10 classes)
+NODE_BYTES = 256
 #: bytes per fused neuron: its dot and activation nodes, without their inputs
 FUSED_NEURON_BYTES = 400
 #: bytes per input of a fused dot node (its share of the node's input and gradient lists)
@@ -127,8 +129,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=prog or _program_name(),
         description=(
-            "Train a multi-layer perceptron on a toy 2-D data set with gradient descent and "
-            "write its loss curve, decision boundary and computation graph. The defaults "
+            "Train a multi-layer perceptron with gradient descent on a toy 2-D data set, or on "
+            "your own CSV file with --data, and write its loss curve, computation graph, "
+            "history and lab page (and, for 2-D inputs, its decision boundary). The defaults "
             "reproduce micrograd's demo."
         ),
     )
@@ -153,7 +156,14 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     data.add_argument(
         "--delimiter",
-        help="with --data: the character between cells (default: ',')",
+        help="with --data: the character between cells; \\t (the two characters) is a tab "
+        "(default: ',')",
+    )
+    data.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        help="with --data: the first row is a header (--header) or data (--no-header) "
+        "(default: detected, see nn.load_csv)",
     )
     data.add_argument(
         "--max-bytes",
@@ -317,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _check_options(parser, args)
     try:
         # a CSV first: its sizes decide the model (its reading is bounded by --max-bytes)
-        data = _read_csv(args) if args.data else None
+        data = _load_data(args) if args.data else None
         saved = saved_architecture(args.load) if args.load else None
         output_activation = _resolve_architecture(args, saved, data)
     except (ValueError, OSError, CannotRun) as exc:  # StateError and load_csv's are ValueErrors
@@ -413,6 +423,7 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         for flag, value in (
             ("--target", args.target),
             ("--delimiter", args.delimiter),
+            ("--header", args.header),
             ("--max-bytes", args.max_bytes),
         ):
             if value is not None:
@@ -424,50 +435,62 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     for flag, value in (("--samples", args.samples), ("--noise", args.noise)):
         if value is not None:
             parser.error(f"{flag} applies to --dataset; --data {args.data} has its own rows")
+    if args.delimiter == "\\t":
+        args.delimiter = "\t"  # what a shell passes for '\t'
     if args.delimiter is not None and len(args.delimiter) != 1:
-        parser.error(f"--delimiter must be one character, got {args.delimiter!r}")
+        parser.error(
+            f"--delimiter must be one character, got {args.delimiter!r} (a tab: \\t, or "
+            "$'\\t' in bash)"
+        )
 
 
-def _read_csv(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
-    """``--data``: the file through :func:`nn.load_csv`; ``args.samples`` becomes its rows,
-    ``args.data_sha256`` the SHA-256 of its bytes (read again at once; None for a pipe,
-    which cannot be read twice)."""
-    target = args.target
-    if target is not None and target.lstrip("-").isdigit():
-        target = int(target)  # an index: a file without a header has no names
-    X, y = load_csv(
+def _load_data(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
+    """``--data``: the file through :func:`nn.data.read_csv` (read once); ``args.samples``
+    becomes its rows, ``args.csv`` what :func:`_data_source` records of the reading."""
+    target: str | int | None = args.target
+    if args.target is not None and re.fullmatch(r"-?\d+", args.target, re.ASCII):
+        target = int(args.target)  # an index: a file without a header has no names
+    args.csv = read_csv(
         args.data,
         target,
+        header=args.header,
         delimiter=args.delimiter or ",",
         classes=args.classes,
         max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
     )
-    args.data_sha256 = None
-    if os.path.isfile(args.data):
-        with open(args.data, "rb") as f:  # no larger than --max-bytes: load_csv read it all
-            args.data_sha256 = hashlib.sha256(f.read()).hexdigest()
-    args.samples = len(X)
-    return X, y
+    args.samples = len(args.csv.X)
+    return args.csv.X, args.csv.y
 
 
 def _data_source(args: argparse.Namespace, inputs: int) -> dict[str, object]:
     """Where the run's data came from, for history.json: the toy set and its options, or the
-    CSV file (as given, and the SHA-256 of its bytes) with its label column and sizes."""
+    CSV file (as given, the SHA-256 of the bytes parsed) and how it was read: enough to read
+    it again the same way. Both with the seed and the validation split."""
+    split_and_seed = {"val_fraction": args.val_fraction, "seed": args.seed}
     if args.data is None:
         return {
             "dataset": args.dataset,
             "samples": args.samples,
             "noise": args.noise,
             "classes": args.classes,
-            "seed": args.seed,
+            **split_and_seed,
         }
+    csv: CsvData = args.csv
     return {
         "csv": args.data,
-        "sha256": args.data_sha256,
-        "target": args.target,  # None: the last column
+        "sha256": csv.sha256,
+        "delimiter": csv.delimiter,
+        "header": csv.names is not None,
+        "header_detected": csv.header_detected,
+        "columns": csv.names,
+        "target": {
+            "index": csv.target,
+            "name": csv.names[csv.target] if csv.names is not None else None,
+        },
         "rows": args.samples,
         "features": inputs,
         "classes": args.classes,
+        **split_and_seed,
     }
 
 
@@ -488,7 +511,8 @@ def _resolve_architecture(
     *hidden, outputs = saved["nouts"]
     in_file = f"the model in {args.load} has"
     if saved["nin"] != inputs:
-        has = f"{args.data} has {inputs} feature columns" if data else "the data sets here have 2"
+        columns = f"{inputs} feature column{'s' if inputs != 1 else ''}"
+        has = f"{args.data} has {columns}" if data else "the data sets here have 2"
         raise CannotRun(f"{in_file} {saved['nin']} inputs; {has}")
     if args.hidden is not None and args.hidden != hidden:
         raise CannotRun(
@@ -531,7 +555,8 @@ def estimated_bytes(args: argparse.Namespace, loss: str, inputs: int = 2) -> int
     The graph of one step over a batch of b points of ``inputs`` numbers: per point, its
     inputs lifted to Values, and every fused neuron costs ``FUSED_NEURON_BYTES`` plus
     ``FUSED_INPUT_BYTES`` per input, every elementwise one (micrograd's graph) 2 n + 2 nodes
-    for n inputs. Then the parameters and the data (its features beyond 2 each).
+    for n inputs; cross_entropy adds its softmax, ``4 k + 4`` nodes for k classes. Then the
+    parameters and the data (its features beyond 2 each).
     """
     outputs = args.classes if loss == "cross_entropy" else 1
     sizes = [inputs, *args.hidden, outputs]
@@ -541,6 +566,8 @@ def estimated_bytes(args: argparse.Namespace, loss: str, inputs: int = 2) -> int
     else:
         per_point = sum((FUSED_NEURON_BYTES + FUSED_INPUT_BYTES * (n + 1)) * m for n, m in layers)
     per_point += INPUT_BYTES * inputs
+    if loss == "cross_entropy":  # the softmax: 4 nodes per logit (shift, exp, ...), then 4 more
+        per_point += (4 * outputs + 4) * NODE_BYTES
     per_sample = SAMPLE_BYTES + FEATURE_BYTES * max(0, inputs - 2)
     train = args.samples - int(args.samples * args.val_fraction)
     batch = 0 if args.evaluate else min(args.batch_size or train, train)

@@ -14,10 +14,13 @@ is drawn with Python's ``random``, so the points are not numpy's, only their dis
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import os
 import random
+import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import BinaryIO, TypeVar, overload
 
 from nn._validate import FRACTION, NON_NEGATIVE, UNIT, first, number, positive_int, shorten
@@ -194,6 +197,35 @@ def make_blobs(
 DEFAULT_MAX_BYTES = 10_000_000
 #: Separators a one-column line or a bad cell may hold when the file uses another delimiter.
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
+#: Characters that are part of numbers (or quote or end lines): never a delimiter.
+_NOT_DELIMITERS = '0123456789.-+eE"\r\n'
+#: A number as a cell writes it: ASCII digits, an optional sign, point and exponent.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+#: NaN and infinity, as ``float`` spells them: numbers, but refused as features.
+_NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.ASCII | re.IGNORECASE)
+#: A label as a cell writes it: a whole number, plainly (``2``, ``2.0``); with a sign.
+_LABEL = re.compile(r"([+-]?)(\d+)(\.0*)?", re.ASCII)
+#: How many absent classes a message lists.
+_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class CsvData:
+    """A CSV file as :func:`read_csv` read it: the data and what reproduces the reading.
+
+    ``X`` and ``y`` are :func:`load_csv`'s; ``names`` the header's cells (None without a
+    header); ``header_detected`` whether the header (or its absence) was detected, not
+    given; ``target`` the label column's 0-based index and ``sha256`` the hex SHA-256 of
+    exactly the bytes parsed.
+    """
+
+    X: Points
+    y: Labels
+    names: list[str] | None
+    header_detected: bool
+    target: int
+    delimiter: str
+    sha256: str
 
 
 def load_csv(
@@ -211,21 +243,27 @@ def load_csv(
     ``target`` names it (a header name, or a 0-based column index, negative from the end).
     ``X`` holds the other columns in file order as floats, ``y`` the labels as ints.
 
-    * **Header**: with ``header=None`` (the default) the first row is a header when one of
-      its cells is text: neither empty nor a number (``float`` reads it). So ``x,y,label``
-      is a header and ``1.5,2,0`` is data; a header of numbers only (columns named ``1``,
-      ``2``...) reads as data: pass ``header=True`` (or ``header=False`` to read a first
-      row of text as data, which then fails on that text).
-    * **Cells**: what Python's ``float`` reads (``1``, ``-2.5e3``, spaces around), quoted or
-      not. An empty cell, text, NaN or infinity is a ``ValueError``; nothing is evaluated.
-    * **Labels** are class indices ``0 .. K-1``, written ``2`` or ``2.0``. With
+    * **Header**: with ``header=None`` (the default) the first row is a header when none of
+      its non-empty cells is a number: ``x,y,label`` is a header, ``1.5,2,0`` is data, and
+      a first row mixing numbers and text (``1.5,NA,0``) is a ``ValueError`` naming the
+      text: pass ``header=True`` or ``header=False``. A header of numbers only (columns
+      named ``1``, ``2``...) reads as data: pass ``header=True``.
+    * **Cells**: ASCII numbers, an optional sign, digits with an optional point, an optional
+      exponent (``1``, ``-2.5e3``, ``.5``, spaces around), quoted or not. An empty cell,
+      text, ``1_000``, NaN or infinity is a ``ValueError``; nothing is evaluated.
+    * **Labels** are class indices ``0 .. K-1``, written plainly: ``2`` or ``2.0``. With
       ``classes=None``, K is the largest label + 1 and every class from 0 to K-1 must occur
       (labels {0, 2} are refused: renumber them), and at least 2 must: one class is refused.
       With ``classes=k``, labels must be below k and any may be absent (e.g. a held-out
-      part of a k-class set). Negative labels (a -1/+1 file), fractions and text are refused.
-    * **Format**: UTF-8 with or without a byte-order mark, ``\\n`` or ``\\r\\n`` line ends,
-      blank lines skipped anywhere, ``"`` quotes, cells separated by ``delimiter`` (one
-      character, ``","`` by default; nothing is guessed: a ``;`` file needs
+      part of a k-class set). Negative labels (a -1/+1 file), fractions, exponents and text
+      are refused.
+    * **A pandas index**: a first column with an empty header cell holding distinct whole
+      numbers (0, 1, ..., n-1, as ``DataFrame.to_csv`` writes by default, or a sample of
+      them) is refused: write the file with ``index=False``.
+    * **Format**: UTF-8 with or without a byte-order mark, ``\\n`` or ``\\r\\n`` line ends
+      (not ``\\r`` alone), blank lines skipped anywhere, ``"`` quotes, cells separated by
+      ``delimiter`` (one character, not a digit, ``.``, ``-``, ``+``, ``e``, a quote or a
+      line end; ``","`` by default; nothing is guessed: a ``;`` file needs
       ``delimiter=";"``, and the error on a one-column line says so).
     * **Size**: a file of more than ``max_bytes`` bytes on disk is refused before any of it is
       read (the message says its size and how to raise the limit); reading also stops at
@@ -234,14 +272,34 @@ def load_csv(
     Every problem is a ``ValueError`` naming the file, the line (1-based, as an editor numbers
     it), the column (its header name, or its 1-based number without a header) and the value,
     e.g. ``load_csv: data.csv, line 7, column 'x2': 'abc' is not a number``. A missing file is
-    the ``OSError`` of ``open``.
+    the ``OSError`` of ``open``. ``nn.data.read_csv`` reads the same and says more.
+    """
+    data = read_csv(
+        path, target, header=header, delimiter=delimiter, classes=classes, max_bytes=max_bytes
+    )
+    return data.X, data.y
+
+
+def read_csv(
+    path: str | os.PathLike[str],
+    target: str | int | None = None,
+    *,
+    header: bool | None = None,
+    delimiter: str = ",",
+    classes: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> CsvData:
+    """:func:`load_csv`, with what reproduces the reading: a :class:`CsvData`.
+
+    The same rules and errors; the file is read once, its SHA-256 computed from the bytes
+    parsed (a pipe, which cannot be read twice, has one too).
     """
     op = "load_csv"
     where = os.fspath(path)
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in _NOT_DELIMITERS:
         raise ValueError(
-            f"{op}: delimiter must be one character other than a quote or a line end, "
-            f"got {shorten(delimiter)}"
+            f"{op}: delimiter must be one character other than a digit, '.', '-', '+', 'e', "
+            f"a quote or a line end, got {shorten(delimiter)}"
         )
     if header is not None and not isinstance(header, bool):
         raise ValueError(
@@ -259,46 +317,52 @@ def load_csv(
             "before reading it. The engine trains on thousands of rows, not millions: use a "
             "sample of the file, or pass a larger max_bytes (the command line's --max-bytes)"
         )
+    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        return _read_csv(_lines(f, where, max_bytes), where, target, header, delimiter, classes)
+        lines = _lines(f, where, max_bytes, digest)
+        return _parse(lines, where, target, header, delimiter, classes, digest)
 
 
-def _lines(f: BinaryIO, where: str, max_bytes: int) -> Iterator[str]:
-    """The file's lines as text, ends kept, stopping with a ValueError past ``max_bytes``."""
+def _lines(f: BinaryIO, where: str, max_bytes: int, digest: hashlib._Hash) -> Iterator[str]:
+    """The file's lines as text, ends kept, stopping with a ValueError past ``max_bytes``;
+    ``digest`` is updated with every byte read."""
     total = 0
-    number = 0
+    line = 0
     while raw := f.readline(max_bytes - total + 1):  # never more than the limit in memory
         total += len(raw)
-        number += 1
+        line += 1
         if total > max_bytes:
             raise ValueError(
                 f"load_csv: {where} holds more than max_bytes={max_bytes:,} bytes (stopped "
-                f"reading at line {number}); pass a larger max_bytes (the command line's "
+                f"reading at line {line}); pass a larger max_bytes (the command line's "
                 "--max-bytes)"
             )
+        digest.update(raw)
         try:
-            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            yield raw.decode("utf-8-sig" if line == 1 else "utf-8")
         except UnicodeDecodeError as exc:
             raise ValueError(
-                f"load_csv: {where}, line {number}: not UTF-8 text ({exc.reason} at byte "
+                f"load_csv: {where}, line {line}: not UTF-8 text ({exc.reason} at byte "
                 f"{exc.start} of the line)"
             ) from None
 
 
-def _read_csv(
+def _parse(
     lines: Iterator[str],
     where: str,
     target: str | int | None,
     header: bool | None,
     delimiter: str,
     classes: int | None,
-) -> tuple[Points, Labels]:
+    digest: hashlib._Hash,
+) -> CsvData:
     """Parse the lines (see :func:`load_csv`): header, width and target from the first row."""
     reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True, strict=True)
     names: list[str] | None = None
     width = label_at = 0
     X: Points = []
     y: Labels = []
+    largest = (-1, 0)  # the largest label and its line
     while True:
         line = reader.line_num + 1  # where the next record starts
         try:
@@ -306,6 +370,10 @@ def _read_csv(
         except StopIteration:
             break
         except csv.Error as exc:
+            if "new-line character" in str(exc):
+                raise ValueError(
+                    f"load_csv: {where}, line {line}: old Mac line ends (CR only): convert to LF"
+                ) from None
             raise ValueError(
                 f"load_csv: {where}, line {line}: malformed CSV ({exc}; is a quote left open?)"
             ) from None
@@ -319,23 +387,24 @@ def _read_csv(
                     f"features then the label{_hint(cells[0], delimiter)}"
                 )
             width = len(cells)
-            is_header = any(_is_text(cell) for cell in cells) if header is None else header
-            if is_header:
+            if _detect_header(cells, at) if header is None else header:
                 names = [cell.strip() for cell in cells]
-                label_at = _target_column(target, names, width, where)
+                label_at = _target_column(target, names, width, where, header)
                 continue
-            label_at = _target_column(target, None, width, where)
+            label_at = _target_column(target, None, width, where, header)
         if len(cells) != width:
             first_row = "the header" if names is not None else "the first row"
             raise ValueError(
-                f"{at}: {len(cells)} columns, but {first_row} has {width}"
+                f"{at}: {_count(len(cells), 'column')}, but {first_row} has {width}"
                 f"{_hint(delimiter.join(cells), delimiter)}"
             )
         row = []
         for j, cell in enumerate(cells):
             try:
                 if j == label_at:
-                    y.append(_class_label(cell, classes))
+                    label = _class_label(cell, classes)
+                    largest = max(largest, (label, -line))
+                    y.append(label)
                 else:
                     row.append(_feature(cell, delimiter))
             except ValueError as exc:  # the place is named only here: no text per good cell
@@ -345,24 +414,55 @@ def _read_csv(
         if names is None:
             raise ValueError(f"load_csv: {where} is empty: no rows")
         raise ValueError(f"load_csv: {where} has a header ({first(names)}) but no rows of data")
+    if names is not None and not names[0] and label_at != 0:
+        _refuse_an_index(X, where)
     if classes is None:
-        _check_classes(y, where)
-    return X, y
+        _check_classes(y, largest[0], -largest[1], where)
+    return CsvData(X, y, names, header is None, label_at, delimiter, digest.hexdigest())
 
 
-def _is_text(cell: str) -> bool:
-    """A header's cell: not empty, and not a number."""
-    if not cell.strip():
-        return False
-    try:
-        float(cell)
-    except ValueError:
-        return True
+def _detect_header(cells: list[str], at: str) -> bool:
+    """Whether a first row is a header: some text and no number (a row of empty cells is
+    data, refused as such). A mix of numbers and text: the ValueError naming the text."""
+    numbers = [_is_number(cell) for cell in cells]
+    if not any(numbers):
+        return any(cell.strip() for cell in cells)
+    for j, cell in enumerate(cells):
+        if cell.strip() and not numbers[j]:
+            raise ValueError(
+                f"{at}, column {j + 1}: {shorten(cell)} is not a number, but other cells of "
+                "the first row are: is it a header or data? Pass header=True or header=False "
+                "(the command line's --header or --no-header)"
+            )
     return False
 
 
+def _is_number(cell: str) -> bool:
+    """A cell that writes a number (NaN and infinity included: they are not names)."""
+    text = cell.strip()
+    return bool(_NUMBER.fullmatch(text) or _NOT_FINITE.fullmatch(text))
+
+
+def _refuse_an_index(X: Points, where: str) -> None:
+    """A ValueError if the first column, unnamed, holds distinct whole numbers >= 0 (0, 1,
+    ..., n-1, or a sample of them): the index pandas writes by default."""
+    column = [row[0] for row in X]
+    if all(v >= 0 and v.is_integer() for v in column) and len(set(column)) == len(column):
+        raise ValueError(
+            f"load_csv: {where}, line 1, column 1: the first column has no name and holds "
+            f"distinct whole numbers ({', '.join(f'{v:g}' for v in column[:3])}, ...): the "
+            "index pandas "
+            "writes, not a feature; write the file with df.to_csv(path, index=False), or "
+            "drop the column"
+        )
+
+
 def _target_column(
-    target: str | int | None, names: list[str] | None, width: int, where: str
+    target: str | int | None,
+    names: list[str] | None,
+    width: int,
+    where: str,
+    header: bool | None,
 ) -> int:
     """The label column's index: the last, a header name, or an index (negative from the end)."""
     if target is None:
@@ -375,10 +475,11 @@ def _target_column(
             )
         return target % width
     if names is None:
+        why = "header=False" if header is False else "its first row is all numbers"
         raise ValueError(
             f"load_csv: {where}: target={shorten(target)} names a column, but the file has no "
-            "header (its first row is all numbers): pass the column's index, or header=True "
-            "if the first row is a header of numbers"
+            f"header ({why}): pass the column's index, or header=True if the first row is a "
+            "header"
         )
     if names.count(target) != 1:
         problem = "is not a column" if target not in names else "names more than one column"
@@ -389,6 +490,11 @@ def _target_column(
     return names.index(target)
 
 
+def _count(n: int, word: str) -> str:
+    """``1 column``, ``2 columns``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _column(j: int, names: list[str] | None) -> str:
     """How a message names column ``j``: its header name, else its 1-based number."""
     return f"column {shorten(names[j])}" if names is not None and names[j] else f"column {j + 1}"
@@ -396,6 +502,8 @@ def _column(j: int, names: list[str] | None) -> str:
 
 def _hint(text: str, delimiter: str) -> str:
     """A hint when ``text`` holds another separator than ``delimiter``: the likely mistake."""
+    if delimiter != "," and re.fullmatch(r"\s*[+-]?\d+,\d+\s*", text, re.ASCII):
+        return f" (a decimal comma? write {text.strip().replace(',', '.')})"
     for other in _OTHER_DELIMITERS:
         if other != delimiter and other in text:
             return f" (is the file separated by {other!r}? pass delimiter={other!r})"
@@ -404,26 +512,30 @@ def _hint(text: str, delimiter: str) -> str:
 
 def _feature(cell: str, delimiter: str) -> float:
     """A feature cell as a finite float; else ValueError saying what is wrong with it."""
-    try:
-        x = float(cell)
-    except ValueError:
-        if not cell.strip():
-            raise ValueError(
-                "empty cell (a missing value); every feature must be a number"
-            ) from None
-        raise ValueError(f"{shorten(cell)} is not a number{_hint(cell, delimiter)}") from None
-    if not math.isfinite(x):
+    text = cell.strip()
+    if not text:
+        raise ValueError("empty cell (a missing value); every feature must be a number")
+    if _NOT_FINITE.fullmatch(text):
+        raise ValueError(f"{shorten(cell)} is not a finite number (NaN and inf are refused)")
+    if not _NUMBER.fullmatch(text):
+        raise ValueError(f"{shorten(cell)} is not a number{_hint(cell, delimiter)}")
+    x = float(text)
+    if not math.isfinite(x):  # 1e999
         raise ValueError(f"{shorten(cell)} is not a finite number (NaN and inf are refused)")
     return x
 
 
 def _class_label(cell: str, classes: int | None) -> int:
-    """A label cell as a class index: an integer >= 0 (``2`` or ``2.0``), below ``classes``."""
+    """A label cell as a class index: a whole number >= 0 written plainly (``2`` or ``2.0``),
+    below ``classes``."""
     rule = "labels are class indices 0, 1, ..., K-1"
-    label = _whole_number(cell.strip())
-    if label is None:
-        raise ValueError(f"the label {shorten(cell)} is not a whole number; {rule}")
-    if label < 0:
+    match = _LABEL.fullmatch(cell.strip())
+    if match is None:
+        raise ValueError(
+            f"the label {shorten(cell)} is not a whole number written plainly (as 2 or 2.0); {rule}"
+        )
+    label = int(match[2])
+    if match[1] == "-" and label:
         raise ValueError(
             f"the label {shorten(cell)} is negative; {rule} (for -1/+1 labels write 0 for -1)"
         )
@@ -434,37 +546,30 @@ def _class_label(cell: str, classes: int | None) -> int:
     return label
 
 
-def _whole_number(text: str) -> int | None:
-    """``text`` as an int if it writes a whole number (``3``, ``3.0``, ``3e0``), else None."""
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        x = float(text)
-    except ValueError:
-        return None
-    return int(x) if math.isfinite(x) and x.is_integer() else None
+def _check_classes(y: Labels, largest: int, line: int, where: str) -> None:
+    """Every class 0 .. max(y) occurs, and at least 2 do: else ValueError saying which.
 
-
-def _check_classes(y: Labels, where: str) -> None:
-    """Every class 0 .. max(y) occurs, and at least 2 do: else ValueError saying which."""
+    ``largest`` is max(y), first written on ``line``. The work is bounded by the number of
+    rows, not by the labels' size."""
     present = set(y)
-    k = max(y) + 1
     if len(present) == 1:
         raise ValueError(
             f"load_csv: {where}: every row has the label {y[0]}; a classifier needs at least 2 "
             "classes"
         )
-    if len(present) != k:
-        missing = [str(c) for c in range(k) if c not in present]
-        shown = ", ".join(missing[:5]) + (
-            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        )
+    absent = largest + 1 - len(present)
+    if absent:
+        missing: list[str] = []
+        c = 0
+        while len(missing) < min(absent, _SHOWN):  # at most len(present) + _SHOWN turns
+            if c not in present:
+                missing.append(str(c))
+            c += 1
+        shown = ", ".join(missing) + (f" and {absent - _SHOWN:,} more" if absent > _SHOWN else "")
         raise ValueError(
-            f"load_csv: {where}: the labels go up to {k - 1}, but no row has the label "
-            f"{shown}; labels must be 0 .. K-1 with every class present (renumber them, or "
-            "pass classes= to allow absent ones)"
+            f"load_csv: {where}: the labels go up to {largest} (line {line}), but no row has "
+            f"the label {shown}; labels must be 0 .. K-1 with every class present (renumber "
+            "them, or pass classes= to allow absent ones)"
         )
 
 

@@ -117,7 +117,7 @@ def test_bom_crlf_quotes_semicolons_and_blank_lines(tmp_path: Path) -> None:
 
 def test_blank_lines_anywhere_and_labels_written_as_floats(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
-    path.write_text("\n\nx,y,label\n1,2,0.0\n\n 3.5 , -4e-3 ,1.0\n5,6,2e0\n\n")
+    path.write_text("\n\nx,y,label\n1,2,0.0\n\n 3.5 , -4e-3 ,1.0\n5,6,2.\n\n")
     assert load_csv(path) == ([[1.0, 2.0], [3.5, -0.004], [5.0, 6.0]], [0, 1, 2])
 
 
@@ -131,15 +131,45 @@ def test_header_detection_and_its_override(tmp_path: Path) -> None:
     text.write_text("a,b,c\n1,2,0\n")
     with pytest.raises(ValueError, match="line 1, column 1: 'a' is not a number"):
         load_csv(text, header=False)
-    pandas = tmp_path / "pandas.csv"  # pandas writes its index under an empty name
-    pandas.write_text(",x,label\n0,1.5,0\n1,2.5,1\n")
-    assert load_csv(pandas) == ([[0.0, 1.5], [1.0, 2.5]], [0, 1])
+    mixed = tmp_path / "mixed.csv"  # a bad cell in the first row of a file without header
+    mixed.write_text("1.5,NA,0\n2,3,1\n4,5,0\n")
+    with pytest.raises(ValueError) as info:
+        load_csv(mixed)  # not read as a header: that would lose the row
+    assert str(info.value) == (
+        f"load_csv: {mixed}, line 1, column 2: 'NA' is not a number, but other cells of the "
+        "first row are: is it a header or data? Pass header=True or header=False (the command "
+        "line's --header or --no-header)"
+    )
+    with pytest.raises(ValueError, match=r"line 1, column 2: 'NA' is not a number$"):
+        load_csv(mixed, header=False)
+    assert load_csv(mixed, header=True) == ([[2.0, 3.0], [4.0, 5.0]], [1, 0])
+    blank = tmp_path / "blank.csv"  # empty cells are neither: a header of names and blanks
+    blank.write_text("x,,label\n1,2,0\n3,4,1\n")
+    assert load_csv(blank) == ([[1.0, 2.0], [3.0, 4.0]], [0, 1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [",x,label\n0,1.5,0\n1,2.5,1\n2,0.5,1\n", ",x,label\n7,1.5,0\n2,2.5,1\n4,0.5,1\n"],
+)
+def test_a_pandas_index_column_is_refused(tmp_path: Path, text: str) -> None:
+    """pandas writes its index (0..n-1, or a sample of it) under an empty name: not a feature."""
+    path = tmp_path / "pandas.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_csv(path)
+    message = str(info.value)
+    assert message.startswith(f"load_csv: {path}, line 1, column 1: the first column has no name")
+    assert "the index pandas writes, not a feature" in message
+    assert "df.to_csv(path, index=False)" in message
+    path.write_text(",x,label\n0.5,1.5,0\n1,2.5,1\n")  # not whole numbers: a feature
+    assert load_csv(path) == ([[0.5, 1.5], [1.0, 2.5]], [0, 1])
 
 
 def test_classes_allows_absent_classes_and_bounds_the_labels(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_text("x,label\n1,0\n2,2\n3,0\n")
-    with pytest.raises(ValueError, match="go up to 2, but no row has the label 1"):
+    with pytest.raises(ValueError, match=r"go up to 2 \(line 3\), but no row has the label 1"):
         load_csv(path)
     assert load_csv(path, classes=3) == ([[1.0], [2.0], [3.0]], [0, 2, 0])
     one = tmp_path / "one.csv"
@@ -175,7 +205,19 @@ BAD = [
     ("x;y;label\n1;2;0\n", {}, "pass delimiter=';'"),
     ("x,label\n1,0\n2,0\n", {}, "d.csv: every row has the label 0;"),
     ("x,label\n1,0\n2,0\n", {}, "a classifier needs at least 2 classes"),
-    ("x,label\n1,0\n2,2\n", {}, "go up to 2, but no row has the label 1"),
+    ("x,label\n1,0\n2,2\n", {}, "go up to 2 (line 3), but no row has the label 1"),
+    ("x,y,label\n1,2,0\n5\n", {}, "line 3: 1 column, but the header has 3"),
+    (",,\n1,2,0\n", {}, "d.csv, line 1, column 1: empty cell (a missing value)"),
+    ("x,y,label\r1,2,0\r3,4,1\r", {}, "d.csv, line 1: old Mac line ends (CR only): convert to LF"),
+    ("1,2,0\n", {"target": "label", "header": False}, "has no header (header=False): pass"),
+    ("1,2,0\n3,4,1\n", {"target": "label"}, "has no header (its first row is all numbers)"),
+    ("x;y;label\n1,5;2;0\n", {"delimiter": ";"}, "(a decimal comma? write 1.5)"),
+    ("x,y,label\n1_000,2,0\n", {}, "column 'x': '1_000' is not a number"),
+    ("x,y,label\n\u0661\u0662,2,0\n", {}, "column 'x': '\u0661\u0662' is not a number"),
+    ("x,y,label\n1,2,1_0\n", {}, "the label '1_0' is not a whole number written plainly"),
+    ("x,y,label\n1,2,0.99999999999999999\n", {}, "the label '0.99999999999999999' is not a"),
+    ("x,y,label\n1,2,1e0\n", {}, "the label '1e0' is not a whole number written plainly"),
+    ("x,y,label\n1,2,\u0661\n", {}, "the label '\u0661' is not a whole number written plainly"),
     ("x,label\n1,0\n2,1\n3,2\n", {"classes": 2}, "line 4, column 'label': the label '2' is not"),
     ('x,y,label\n1,"2,0\n3,4,1\n', {}, "line 2: malformed CSV"),
     ("x,y,label\n1,2,0\n\n\n1;5,2,1\n", {}, "line 5, column 'x': '1;5' is not a number"),
@@ -192,6 +234,38 @@ def test_bad_files_name_the_line_the_column_and_the_value(
         load_csv(path, **options)
     assert str(info.value).startswith(f"load_csv: {path}")  # the file, as given
     assert message in str(info.value)
+
+
+def test_a_huge_label_is_refused_at_once_naming_its_line(tmp_path: Path) -> None:
+    """The classes are never looped over up to the largest label (it was a hang): the time
+    and the message depend on the rows only."""
+    path = tmp_path / "d.csv"
+    path.write_text("x,label\n1,0\n2,1\n3," + "9" * 30 + "\n4,1\n")
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as info:
+        load_csv(path)
+    assert time.perf_counter() - start < 1
+    assert str(info.value) == (
+        f"load_csv: {path}: the labels go up to {'9' * 30} (line 4), but no row has the label "
+        f"2, 3, 4, 5, 6 and {10**30 - 8:,} more; labels must be 0 .. K-1 with every class "
+        "present (renumber them, or pass classes= to allow absent ones)"
+    )
+    gaps = tmp_path / "gaps.csv"  # the absent classes listed are the first ones, in order
+    gaps.write_text("x,label\n1,0\n2,2\n3,4\n4,9\n5,9\n")
+    with pytest.raises(ValueError, match=r"up to 9 \(line 5\), but no row has the label 1, 3, 5"):
+        load_csv(gaps)
+
+
+def test_read_csv_says_how_the_file_was_read(tmp_path: Path) -> None:
+    """read_csv: load_csv's data and what reproduces it; the SHA-256 of the bytes parsed."""
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"\xef\xbb\xbfa;label;b\r\n1;0;2\r\n3;1;4\r\n")
+    data = nn.data.read_csv(path, "label", delimiter=";")
+    assert (data.X, data.y) == ([[1.0, 2.0], [3.0, 4.0]], [0, 1])
+    assert data.names == ["a", "label", "b"] and data.header_detected and data.target == 1
+    assert data.delimiter == ";" and data.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    plain = nn.data.read_csv(write_rows(tmp_path / "p.csv", [[1, 0], [2, 1]]), header=False)
+    assert plain.names is None and not plain.header_detected and plain.target == 1
 
 
 def test_bytes_that_are_not_utf8_name_their_line(tmp_path: Path) -> None:
@@ -219,7 +293,10 @@ def test_a_missing_file_is_oserror_naming_it(tmp_path: Path) -> None:
     "options, message",
     [
         ({"delimiter": ";;"}, "delimiter must be one character"),
-        ({"delimiter": '"'}, "delimiter must be one character other than a quote"),
+        *[
+            ({"delimiter": c}, "delimiter must be one character other than a digit")
+            for c in ['"', "\n", "\r", "0", "7", ".", "-", "+", "e", "E"]
+        ],
         ({"header": "yes"}, "header must be True, False or None"),
         ({"max_bytes": 0}, "max_bytes must be a positive integer"),
         ({"classes": 1}, "classes must be at least 2"),
@@ -364,10 +441,16 @@ def test_cli_on_3_features_writes_the_pictures_and_a_note_instead_of_the_boundar
     assert history["data"] == {
         "csv": str(cli_3d["data"]),
         "sha256": hashlib.sha256(cli_3d["data"].read_bytes()).hexdigest(),
-        "target": None,
+        "delimiter": ",",
+        "header": True,
+        "header_detected": True,
+        "columns": ["f0", "f1", "f2", "label"],
+        "target": {"index": 3, "name": "label"},
         "rows": 40,
         "features": 3,
         "classes": 2,
+        "val_fraction": 0.0,
+        "seed": 1337,
     }
     lab = page_data(out / "lab.html")
     assert lab["grid"] is None and lab["boundary_note"].startswith(note)
@@ -432,6 +515,7 @@ def test_the_datasets_history_records_its_source_too(tmp_path: Path, capsys) -> 
         "samples": 20,
         "noise": 0.1,
         "classes": 2,
+        "val_fraction": 0.0,
         "seed": 1337,
     }
 
@@ -447,6 +531,7 @@ def test_the_datasets_history_records_its_source_too(tmp_path: Path, capsys) -> 
         (["--data", "{csv}", "--noise", "0.2"], "--noise applies to --dataset"),
         (["--target", "label"], "--target applies to --data FILE.csv"),
         (["--max-bytes", "10"], "--max-bytes applies to --data FILE.csv"),
+        (["--no-header"], "--header applies to --data FILE.csv"),
         (["--data", "{csv}", "--delimiter", ";;"], "--delimiter must be one character"),
         (["--data", "{csv}", "--loss", "hinge"], "--loss hinge needs 2 classes, but"),
         (["--data", "{csv}", "--loss", "hinge"], "has 3 (labels 0 to 2); use --loss cross_entropy"),
@@ -544,28 +629,33 @@ def test_cli_refuses_a_model_too_large_for_memory_on_csv_data_up_front(
 
 
 @pytest.mark.parametrize(
-    "d, flags",
+    "d, k, flags",
     [
-        (40, ["--hidden", "32,32"]),
-        (200, ["--hidden", "4"]),
-        (3, ["--hidden", "8", "--elementwise"]),
+        (40, 2, ["--hidden", "32,32"]),
+        (200, 2, ["--hidden", "4"]),
+        (3, 2, ["--hidden", "8", "--elementwise"]),
+        (3, 10, ["--hidden", "4", "--elementwise"]),  # cross_entropy: its softmax counts
+        (3, 10, ["--hidden", "4"]),
+        (20, 10, ["--hidden", "16,16", "--elementwise"]),
     ],
 )
 def test_the_memory_estimate_bounds_a_real_step_on_wide_csv_data(
-    tmp_path: Path, d: int, flags: list[str]
+    tmp_path: Path, d: int, k: int, flags: list[str]
 ) -> None:
     """The estimate is an upper bound of what loading the file and one step allocate, within 3x
-    (measured with tracemalloc, as tests/test_hostile_nn.py does for the toy sets)."""
-    path = make_csv(tmp_path / "wide.csv", d=d, n=60)
+    (measured with tracemalloc, as tests/test_hostile_nn.py does for the toy sets); 2 classes
+    train with hinge, more with cross_entropy and one output per class."""
+    path = make_csv(tmp_path / "wide.csv", d=d, n=60, k=k)
     args = build_parser().parse_args(["--data", str(path), "--steps", "1", *flags])
-    args.samples, args.classes = 60, 2
+    args.samples, args.classes = 60, k
+    loss = "hinge" if k == 2 else "cross_entropy"
     tracemalloc.start()
     X, y = load_csv(path)
-    model = MLP(d, [*args.hidden, 1], fused=not args.elementwise)
-    fit(model, X, y, steps=1, progress=False)
+    model = MLP(d, [*args.hidden, 1 if k == 2 else k], fused=not args.elementwise)
+    fit(model, X, y, loss=loss, steps=1, progress=False)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert peak <= estimated_bytes(args, "hinge", d) <= 3 * peak
+    assert peak <= estimated_bytes(args, loss, d) <= 3 * peak
 
 
 # --------------------------------------------------------------------------------------------
@@ -675,6 +765,9 @@ GUIDE_ERRORS = [
     ("x;y;label\n1;2;0\n", {}),
     ("", {}),
     ("x,y,label\n", {}),
+    ("1.5,NA,0\n2,3,1\n", {}),
+    (",x,label\n0,1.5,0\n1,2.5,1\n2,0.5,1\n", {}),
+    ("x;y;label\n1,5;2;0\n", {"delimiter": ";"}),
 ]
 
 
@@ -707,13 +800,18 @@ def test_cli_target_by_index_for_a_file_without_header(tmp_path: Path, capsys) -
     assert code == 0, err
     assert json.loads(model.read_text())["architecture"]["nin"] == 2
     history = json.loads((tmp_path / "o" / "history.json").read_text())
-    assert history["data"]["target"] == "0" and history["data"]["rows"] == 10
-    code, _, err = run(capsys, "--data", str(path), "--target", "x", "--out", str(tmp_path / "o"))
-    assert code == 1 and "names a column, but the file has no header" in err
+    source = history["data"]
+    assert source["target"] == {"index": 0, "name": None} and source["rows"] == 10
+    assert source["columns"] is None and source["header"] is False and source["header_detected"]
+    for name in ["x", "\u00b2", "\u0661"]:  # '²'.isdigit() is True: still a name, not an index
+        code, _, err = run(
+            capsys, "--data", str(path), "--target", name, "--out", str(tmp_path / "o")
+        )
+        assert code == 1 and "names a column, but the file has no header" in err, err
 
 
 def test_cli_reads_a_pipe_once(tmp_path: Path, capsys) -> None:
-    """A pipe (``--data <(...)`` in bash) is read once: no SHA-256 from a second read."""
+    """A pipe (``--data <(...)`` in bash) is read once, its SHA-256 taken while reading."""
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
     text = "".join(f"{i},{-i},{i % 2}\n" for i in range(12)).encode()
@@ -724,4 +822,94 @@ def test_cli_reads_a_pipe_once(tmp_path: Path, capsys) -> None:
     writer.join(timeout=10)
     assert code == 0, err
     source = json.loads((tmp_path / "o" / "history.json").read_text())["data"]
-    assert source["sha256"] is None and source["rows"] == 12
+    assert source["sha256"] == hashlib.sha256(text).hexdigest() and source["rows"] == 12
+
+
+def nn_cli(*args: object) -> subprocess.CompletedProcess[str]:
+    """``python -m nn`` in a real subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "nn", *map(str, args), "--no-progress", "--no-lab"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_cli_the_reviewers_files_fail_at_once_with_one_line(tmp_path: Path) -> None:
+    """A huge label (it hung, eating memory) and a bad first cell (its row became a header,
+    lost): both exit 1 with the message; --header/--no-header decide the first row."""
+    dos = tmp_path / "dos.csv"
+    dos.write_text("x,label\n1,0\n2,1\n3,1000000000000\n")
+    start = time.perf_counter()
+    result = nn_cli("--data", dos, "--out", tmp_path / "o")
+    assert time.perf_counter() - start < 30 and result.returncode == 1
+    assert result.stderr == (
+        f"error: load_csv: {dos}: the labels go up to 1000000000000 (line 4), but no row has the "
+        "label 2, 3, 4, 5, 6 and 999,999,999,993 more; labels must be 0 .. K-1 with every class "
+        "present (renumber them, or pass classes= to allow absent ones)\n"
+    )
+    na = tmp_path / "na.csv"
+    na.write_text("1.5,NA,0\n2,3,1\n4,5,0\n6,7,1\n")
+    result = nn_cli("--data", na, "--steps", 2, "--out", tmp_path / "o")
+    assert result.returncode == 1 and result.stderr.startswith(
+        f"error: load_csv: {na}, line 1, column 2: 'NA' is not a number, but other cells"
+    )
+    assert "--header or --no-header" in result.stderr
+    result = nn_cli("--data", na, "--no-header", "--out", tmp_path / "o")
+    assert result.returncode == 1 and "line 1, column 2: 'NA' is not a number\n" in result.stderr
+    result = nn_cli("--data", na, "--header", "--steps", 2, "--out", tmp_path / "o")
+    assert result.returncode == 0, result.stderr
+    source = json.loads((tmp_path / "o" / "history.json").read_text())["data"]
+    assert source["rows"] == 3 and source["header"] is True and not source["header_detected"]
+    assert source["columns"] == ["1.5", "NA", "0"]
+    assert source["target"] == {"index": 2, "name": "0"}
+
+
+def test_cli_delimiter_a_tab_written_as_backslash_t(tmp_path: Path) -> None:
+    data = write_rows(
+        tmp_path / "t.tsv", [["a", "b", "label"], [1, 2, 0], [3, 4, 1]], delimiter="\t"
+    )
+    result = nn_cli("--data", data, "--delimiter", "\\t", "--steps", 1, "--out", tmp_path / "o")
+    assert result.returncode == 0, result.stderr
+    source = json.loads((tmp_path / "o" / "history.json").read_text())["data"]
+    assert source["delimiter"] == "\t" and source["columns"] == ["a", "b", "label"]
+    result = nn_cli("--data", data, "--delimiter", "tab", "--out", tmp_path / "o")
+    assert result.returncode == 2
+    assert "--delimiter must be one character, got 'tab' (a tab: \\t, or $'\\t' in bash)" in (
+        result.stderr
+    )
+    result = nn_cli("--data", data, "--delimiter", ".", "--out", tmp_path / "o")
+    assert result.returncode == 1 and "delimiter must be one character other than a digit" in (
+        result.stderr
+    )
+
+
+def test_cli_help_names_the_csv_data_and_the_header_option() -> None:
+    text = " ".join(build_parser("nn").format_help().split())  # unwrapped
+    assert "or on your own CSV file with --data" in text and "--header, --no-header" in text
+
+
+def test_a_lab_too_large_for_its_data_points_says_so() -> None:
+    """The page lists every data point: with many, they make it too large, not the model,
+    and there is no grid to blame without a boundary."""
+    r = random.Random(2)
+    X = [[r.uniform(-1, 1) for _ in range(10)] for _ in range(5000)]
+    y = [i % 2 for i in range(5000)]
+    model = MLP(10, [2, 1], rng=random.Random(0))
+    rec = LabRecorder(model)
+    history = fit(model, X[:20], y[:20], steps=2, progress=False, callbacks=[rec])
+    with pytest.raises(ValueError) as info:
+        Lab(model, X, y, history, rec, loss="hinge", max_bytes=500_000).data()
+    message = str(info.value)
+    assert "more than max_bytes=500,000; most of it is the 5,000 data points of 10 numbers" in (
+        message
+    )
+    assert "train on a sample of the data, or raise max_bytes" in message
+    assert "grid" not in message and "model" not in message
+    X2 = [x[:2] for x in X[:20]]  # 2-D: a boundary, whose grid can be the cause
+    model2 = MLP(2, [2, 1], rng=random.Random(0))
+    rec2 = LabRecorder(model2)
+    history2 = fit(model2, X2, y[:20], steps=2, progress=False, callbacks=[rec2])
+    with pytest.raises(ValueError, match=r"most of it is the decision boundary's grid \(grid=900"):
+        Lab(model2, X2, y[:20], history2, rec2, loss="hinge", grid=900, max_bytes=500_000).data()

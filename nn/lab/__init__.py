@@ -315,8 +315,8 @@ class Lab:
                 break
         raise ValueError(
             f"Lab: the page needs {len(payload) + base:,} bytes even with 2 frames and "
-            f"2 points, more than max_bytes={self.max_bytes:,}; the model's graph is too large "
-            "for the page: use a smaller model or raise max_bytes"
+            f"2 points, more than max_bytes={self.max_bytes:,}; "
+            + self._largest_part(self._estimate_parts(2, 2, size, nodes), size)
         )
 
     def _thinned(self, what: str, size: int, *, estimated: bool = False) -> None:
@@ -329,19 +329,9 @@ class Lab:
         self, frames: list[int], points: list[int], size: int, nodes: int, base: int
     ) -> tuple[list[int], list[int]]:
         """The frames and points whose estimated page fits ``max_bytes``, before building."""
-        data_points = len(self.X) + self._val_count()
 
         def estimate(f: int, p: int) -> int:
-            return base + estimate_bytes(
-                f,
-                p,
-                size=size,
-                nodes=nodes,
-                grid=0 if self.boundary_note else self.grid,
-                data_points=data_points,
-                steps=len(self.history),
-                features=len(self.X[0]),
-            )
+            return base + sum(self._estimate_parts(f, p, size, nodes).values())
 
         full = estimate(len(frames), len(points))
         if full <= self.max_bytes:
@@ -349,9 +339,8 @@ class Lab:
         if estimate(2, 2) > self.max_bytes:
             raise ValueError(
                 f"Lab: the page would need about {estimate(2, 2):,} bytes even with 2 frames "
-                f"and 2 points, more than max_bytes={self.max_bytes:,}: the model's graph "
-                f"({size:,} parameters and edges) is too large for the page, or grid="
-                f"{self.grid} too fine; use a smaller model or grid, or raise max_bytes"
+                f"and 2 points, more than max_bytes={self.max_bytes:,}; "
+                + self._largest_part(self._estimate_parts(2, 2, size, nodes), size)
             )
         f = len(frames)
         while f > 2 and estimate(f, len(points)) > self.max_bytes:
@@ -366,6 +355,45 @@ class Lab:
             points = [points[i] for i in spread(len(points), p)]
             self._thinned(f"{len(points)} pickable points", full, estimated=True)
         return frames, points
+
+    def _estimate_parts(self, frames: int, points: int, size: int, nodes: int) -> dict[str, int]:
+        return _estimate_parts(
+            frames,
+            points,
+            size=size,
+            nodes=nodes,
+            grid=0 if self.boundary_note else self.grid,
+            data_points=len(self.X) + self._val_count(),
+            steps=len(self.history),
+            features=len(self.X[0]),
+        )
+
+    def _largest_part(self, parts: dict[str, int], size: int) -> str:
+        """What makes the page too large (the largest part of its estimate), and what to do."""
+        del parts["rest"]
+        part = max(parts, key=parts.__getitem__)
+        about = f"about {parts[part]:,} bytes"
+        if part == "data":
+            features = len(self.X[0])
+            return (
+                f"most of it is the {len(self.X) + self._val_count():,} data points of "
+                f"{features} number{'s' if features != 1 else ''} ({about}: the page lists "
+                "every one): train on a sample of the data, or raise max_bytes"
+            )
+        if part == "grid":
+            return (
+                f"most of it is the decision boundary's grid (grid={self.grid}, {about}): use "
+                "a smaller grid, or raise max_bytes"
+            )
+        if part == "steps":
+            return (
+                f"most of it is the history of {len(self.history):,} steps ({about}): train "
+                "fewer steps, or raise max_bytes"
+            )
+        return (
+            f"most of it is the model's graph ({size:,} parameters and edges, {about}): use a "
+            "smaller model, or raise max_bytes"
+        )
 
     def _val_count(self) -> int:
         return len(self.val[0]) if self.val else 0
@@ -603,11 +631,41 @@ def estimate_bytes(
     smallest: a page may be thinned more than needed, never built
     much larger than ``max_bytes`` before it is thinned.
     """
+    parts = _estimate_parts(
+        frames,
+        points,
+        size=size,
+        nodes=nodes,
+        grid=grid,
+        data_points=data_points,
+        steps=steps,
+        features=features,
+    )
+    return sum(parts.values())
+
+
+def _estimate_parts(
+    frames: int,
+    points: int,
+    *,
+    size: int,
+    nodes: int,
+    grid: int,
+    data_points: int,
+    steps: int,
+    features: int,
+) -> dict[str, int]:
+    """:func:`estimate_bytes` by what costs it: the model's graph, the data points, the
+    boundary grid, the history's steps and the rest (the page's frame)."""
     per_sample = _BYTES_PER_LINE * size + _BYTES_PER_NODE * nodes + _BYTES_PER_SAMPLE
-    per_frame = _BYTES_PER_FRAME + grid * grid + points * per_sample
     per_point = _BYTES_PER_DATA_POINT * max(features, 2) // 2  # measured for 2 numbers
-    fixed = _BYTES_FIXED + _BYTES_PER_EDGE * size + per_point * data_points
-    return fixed + _BYTES_PER_STEP * steps + frames * per_frame
+    return {
+        "graph": _BYTES_PER_EDGE * size + frames * points * per_sample,
+        "data": per_point * data_points,
+        "grid": frames * grid * grid,
+        "steps": _BYTES_PER_STEP * steps,
+        "rest": _BYTES_FIXED + frames * _BYTES_PER_FRAME,
+    }
 
 
 def _check_edges(edges: int) -> None:
