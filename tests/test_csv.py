@@ -913,3 +913,42 @@ def test_a_lab_too_large_for_its_data_points_says_so() -> None:
     history2 = fit(model2, X2, y[:20], steps=2, progress=False, callbacks=[rec2])
     with pytest.raises(ValueError, match=r"most of it is the decision boundary's grid \(grid=900"):
         Lab(model2, X2, y[:20], history2, rec2, loss="hinge", grid=900, max_bytes=500_000).data()
+
+
+def test_cli_defaults_lr_saves_into_the_new_out_folder_and_says_what_evaluate_drew(
+    tmp_path: Path, capsys
+) -> None:
+    """With --data the default learning rate is DATA_LR (a CSV's scale is unknown), with a
+    toy set micrograd's DEMO_LR; --save may name a file in the --out folder the run creates;
+    --evaluate draws the loaded model's hardest sample and says so (nothing was trained)."""
+    from nn.__main__ import DATA_LR, DEMO_LR
+
+    data = make_csv(tmp_path / "d.csv", d=3)
+    out = tmp_path / "new" / "out"  # neither folder exists yet
+    flags = ["--steps", "2", "--no-progress", "--no-lab", "--graph-backend", "auto"]
+    code, _, err = run(
+        capsys, "--data", str(data), "--out", str(out), "--save", str(out / "m.json"), *flags
+    )
+    assert code == 0, err
+    assert (out / "m.json").exists()
+    records = json.loads((out / "history.json").read_text())["records"]
+    assert records[0]["lr"] == DATA_LR
+    code, _, err = run(capsys, "--out", str(tmp_path / "demo"), *flags)
+    assert code == 0, err
+    records = json.loads((tmp_path / "demo" / "history.json").read_text())["records"]
+    assert records[0]["lr"] == DEMO_LR != DATA_LR
+    code, out_text, err = run(
+        capsys,
+        "--data",
+        str(data),
+        "--load",
+        str(out / "m.json"),
+        "--evaluate",
+        "--out",
+        str(tmp_path / "e"),
+    )
+    assert code == 0, err
+    assert "the largest loss of the loaded model" in out_text and "after training" not in out_text
+    with pytest.raises(SystemExit) as exit_:
+        main(["--data", str(data), "--save", str(tmp_path / "nowhere" / "m.json")])
+    assert exit_.value.code == 2 and "does not exist" in capsys.readouterr().err
