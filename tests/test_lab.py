@@ -207,11 +207,18 @@ def test_scrubbing_to_a_step_shows_that_steps_loss(page, run):
             page.locator(".vg-scrub").fill(str(f))
             k = frames[f]
             assert shown_step(page) == k
-            text = page.locator(".vg-loss-readout").inner_text()
-            loss = float(re.search(r"step \d+: loss ([^,]+)", text)[1])
-            val_loss = float(re.search(r"validation loss ([^,]+)", text)[1])
-            assert loss == history.records[k]["loss"]
-            assert val_loss == history.records[k]["val_loss"]
+            readout = page.locator(".vg-loss-readout")
+            record = history.records[k]
+            # Shown as Python formats it (4 significant digits, accuracy in percent) ...
+            assert readout.inner_text() == (
+                f"step {k}: loss {record['loss']:.4g}, validation loss "
+                f"{record['val_loss']:.4g}, batch accuracy {record['accuracy']:.1%}"
+            )
+            # ... and exactly on hover (its title): the floats of the run, bit for bit.
+            exact = readout.get_attribute("title")
+            assert float(re.search(r"step \d+: loss ([^,]+)", exact)[1]) == record["loss"]
+            assert float(re.search(r"validation loss ([^,]+)", exact)[1]) == record["val_loss"]
+            assert float(re.search(r"batch accuracy ([^,]+)", exact)[1]) == record["accuracy"]
 
 
 def test_clicking_a_data_point_switches_the_graph(page, run):

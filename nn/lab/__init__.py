@@ -53,7 +53,7 @@ import html
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -478,11 +478,16 @@ class Lab:
                 "loss": _plotted(h["loss"]),
                 "val_loss": _plotted(h["val_loss"]) if has_val else None,
                 "top": top,
-                "text": {
+                "text": {  # shown: 4 significant digits, accuracy in percent
+                    "loss": _shown(h["loss"], fmt),
+                    "val_loss": _shown(h["val_loss"], fmt) if has_val else None,
+                    "accuracy": _shown(h["accuracy"], "{:.1%}".format),
+                    "top": fmt(top),
+                },
+                "exact": {  # on hover: the values themselves
                     "loss": _exacts(h["loss"]),
                     "val_loss": _exacts(h["val_loss"]) if has_val else None,
                     "accuracy": _exacts(h["accuracy"]),
-                    "top": fmt(top),
                 },
             },
             "X": self.X if plane else [],
@@ -737,7 +742,12 @@ def _exact(x: float) -> str:
 
 
 def _exacts(xs: Sequence[float | None]) -> list[str | None]:
-    return [None if x is None else _exact(x) for x in xs]
+    return _shown(xs, _exact)
+
+
+def _shown(xs: Sequence[float | None], write: Callable[[float], str]) -> list[str | None]:
+    """Each value written by ``write``; None (no value at that step) stays None."""
+    return [None if x is None else write(x) for x in xs]
 
 
 def _finite(x: float | None) -> bool:

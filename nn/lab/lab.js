@@ -136,14 +136,20 @@
     this.scrub.value = this.fi;
     this.stepReadout.textContent = "training step " + k + " of " + (h.step.length - 1) +
       " (recorded frame " + (this.fi + 1) + " of " + d.frames.length + ")";
-    var t = h.text, text = "step " + k + ": loss " + t.loss[k];
-    if (t.val_loss && t.val_loss[k] !== null) text += ", validation loss " + t.val_loss[k];
-    if (t.accuracy[k] !== null) text += ", batch accuracy " + t.accuracy[k];
-    this.lossReadout.textContent = text;
+    this.lossReadout.textContent = this.stepText(h.text, k);
+    this.lossReadout.title = "exact values: " + this.stepText(h.exact, k);
     this.lossMarker.setAttribute("x1", this.lx(k));
     this.lossMarker.setAttribute("x2", this.lx(k));
     if (d.grid) this.drawGrid();
     this.showGraph();
+  };
+
+  /* "step k: loss ..., validation loss ..., batch accuracy ...", from one set of Python's texts. */
+  Lab.prototype.stepText = function (t, k) {
+    var text = "step " + k + ": loss " + t.loss[k];
+    if (t.val_loss && t.val_loss[k] !== null) text += ", validation loss " + t.val_loss[k];
+    if (t.accuracy[k] !== null) text += ", batch accuracy " + t.accuracy[k];
+    return text;
   };
 
   /* ---- loss chart ------------------------------------------------------------------------- */
@@ -172,9 +178,7 @@
     svg.addEventListener("mousemove", function (e) {
       var r = svg.getBoundingClientRect(), x = (e.clientX - r.left) / r.width * W;
       var k = Math.max(0, Math.min(n, Math.round((x - P) / (W - P - 5) * n)));
-      var t = "step " + k + ": loss " + h.text.loss[k];
-      if (h.text.val_loss && h.text.val_loss[k] !== null) t += ", validation loss " + h.text.val_loss[k];
-      self.hover.textContent = t;
+      self.hover.textContent = self.stepText(h.exact, k);  // hovering: the exact values
     });
   };
 
