@@ -148,7 +148,8 @@ def _library_packages() -> frozenset[str]:
     """
     own = __name__.partition(".")[0]
     declared = importlib.metadata.entry_points(group=LIBRARIES_GROUP)
-    return frozenset(entry.value.partition(".")[0] for entry in declared) | {own}
+    # An entry's module, whether written `pkg`, `pkg.sub` or `pkg.sub:attr`: its top package.
+    return frozenset(entry.module.partition(".")[0] for entry in declared) | {own}
 
 
 def _values(nodes: Sequence[Value]) -> str:

@@ -98,7 +98,7 @@ DEFAULT_DATASET = "moons"
 DEFAULT_SAMPLES = 100
 DEFAULT_NOISE = 0.1
 #: The learning rate when --lr is not given: micrograd's demo's, and a smaller one for a CSV
-#: of unknown scale (measured on a 4-feature, 3-class file: 1.0 ended at 67% accuracy).
+#: of unknown scale (docs/guide/your-data.md shows 1.0 blowing up on docs/guide/blobs.csv).
 DEMO_LR = 1.0
 DATA_LR = 0.1
 
@@ -453,20 +453,38 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         )
 
 
+#: load_csv's keywords in its messages, and the options that set them here.
+_OPTION_SPELLINGS = (
+    (r"header=True or header=False", "--header or --no-header"),
+    (r"\bheader=True\b", "--header"),
+    (r"\bheader=False\b", "--no-header"),
+    (r"\b(delimiter|classes|target)=(?=\s)", r"--\1"),
+    (r"\b(delimiter|classes|target)=", r"--\1 "),
+    (r"\bmax_bytes=", "--max-bytes "),
+    (r"\bmax_bytes\b", "--max-bytes"),
+)
+
+
 def _load_data(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
     """``--data``: the file through :func:`nn.data.read_csv` (read once); ``args.samples``
     becomes its rows, ``args.csv`` what :func:`_data_source` records of the reading."""
     target: str | int | None = args.target
     if args.target is not None and re.fullmatch(r"-?\d+", args.target, re.ASCII):
         target = int(args.target)  # an index: a file without a header has no names
-    args.csv = read_csv(
-        args.data,
-        target,
-        header=args.header,
-        delimiter=args.delimiter or ",",
-        classes=args.classes,
-        max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-    )
+    try:
+        args.csv = read_csv(
+            args.data,
+            target,
+            header=args.header,
+            delimiter=args.delimiter or ",",
+            classes=args.classes,
+            max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+        )
+    except ValueError as exc:  # its hints name the options as this command line spells them
+        message = str(exc)
+        for python, option in _OPTION_SPELLINGS:
+            message = re.sub(python, option, message)
+        raise ValueError(message) from exc
     args.samples = len(args.csv.X)
     return args.csv.X, args.csv.y
 

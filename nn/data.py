@@ -192,8 +192,8 @@ def make_blobs(
 
 #: The largest CSV file :func:`load_csv` reads unless told otherwise: 10 MB. The engine trains
 #: on one scalar at a time, so thousands of rows are its scale; 10 MB is ~470,000 rows of three
-#: short numbers and a label, and about 8 times its size in memory once read (measured with
-#: tracemalloc: 100,000 such rows, 2.1 MB of file, take 17.6 MB as lists of floats).
+#: short numbers and a label, and 6 to 10 times its size in memory once read, as lists of
+#: floats (tests/test_csv.py::test_memory_once_read_is_6_to_10_times_the_file measures it).
 DEFAULT_MAX_BYTES = 10_000_000
 #: Separators a one-column line or a bad cell may hold when the file uses another delimiter.
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
@@ -272,7 +272,7 @@ def load_csv(
     Every problem is a ``ValueError`` naming the file, the line (1-based, as an editor numbers
     it), the column (its header name, or its 1-based number without a header) and the value,
     e.g. ``load_csv: data.csv, line 7, column 'x2': 'abc' is not a number``. A missing file is
-    the ``OSError`` of ``open``. ``nn.data.read_csv`` reads the same and says more.
+    the ``OSError`` of ``open``. :func:`read_csv` reads the same and says more (names, hash).
     """
     data = read_csv(
         path, target, header=header, delimiter=delimiter, classes=classes, max_bytes=max_bytes
@@ -315,7 +315,7 @@ def read_csv(
         raise ValueError(
             f"{op}: {where} is {size:,} bytes, more than max_bytes={max_bytes:,}; refused "
             "before reading it. The engine trains on thousands of rows, not millions: use a "
-            "sample of the file, or pass a larger max_bytes (the command line's --max-bytes)"
+            "sample of the file, or pass a larger max_bytes"
         )
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -334,8 +334,7 @@ def _lines(f: BinaryIO, where: str, max_bytes: int, digest: hashlib._Hash) -> It
         if total > max_bytes:
             raise ValueError(
                 f"load_csv: {where} holds more than max_bytes={max_bytes:,} bytes (stopped "
-                f"reading at line {line}); pass a larger max_bytes (the command line's "
-                "--max-bytes)"
+                f"reading at line {line}); pass a larger max_bytes"
             )
         digest.update(raw)
         try:
@@ -431,8 +430,7 @@ def _detect_header(cells: list[str], at: str) -> bool:
         if cell.strip() and not numbers[j]:
             raise ValueError(
                 f"{at}, column {j + 1}: {shorten(cell)} is not a number, but other cells of "
-                "the first row are: is it a header or data? Pass header=True or header=False "
-                "(the command line's --header or --no-header)"
+                "the first row are: is it a header or data? Pass header=True or header=False"
             )
     return False
 

@@ -17,6 +17,7 @@ of a classifier on ``(X, y)`` with a named loss, L2 regularisation and accuracy.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import random
 import sys
@@ -458,13 +459,26 @@ def _endless_batches(
         yield from batches(data, None, batch_size, rng=rng)
 
 
-def _bar_disable() -> bool | None:
-    """tqdm's ``disable`` for the bar: ``None`` lets tqdm decide, which draws the bar only when
-    stderr is a terminal (redirected to a file or a pipe, each redraw would pile up on one line
-    of carriage returns); ``False`` in a Jupyter kernel, whose stderr is no terminal but whose
-    notebook draws the bar (tqdm.notebook's widget with ipywidgets, else the text bar, each
-    carriage return redrawing its line)."""
-    return False if type(sys.stderr).__module__.startswith("ipykernel.") else None
+def _in_a_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel (its stderr is ipykernel's stream)."""
+    return type(sys.stderr).__module__.startswith("ipykernel.")
+
+
+def _new_bar(total: int, description: str) -> Any:
+    """A tqdm bar where one can be seen, else None; ImportError without tqdm.
+
+    In a Jupyter kernel: tqdm.notebook's widget when ipywidgets is installed, else the text
+    bar, whose carriage returns redraw its line in the notebook (``disable=False``: the
+    kernel's stderr is no terminal). Elsewhere the text bar with ``disable=None``: tqdm draws
+    it only when stderr is a terminal (redirected to a file or a pipe, each redraw would pile
+    up on one line of carriage returns).
+    """
+    if _in_a_kernel() and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm as bar
+    else:
+        from tqdm.std import tqdm as bar
+    disable = False if _in_a_kernel() else None
+    return bar(total=total, desc=description.split(":")[0], leave=True, disable=disable)
 
 
 class _ProgressBar:
@@ -474,16 +488,10 @@ class _ProgressBar:
         self._bar = None
         if enabled:
             try:
-                from tqdm.auto import tqdm
+                self._bar = _new_bar(total, description)
             except ImportError:
-                warnings.warn("progress bar needs tqdm: pip install tqdm", stacklevel=3)
-            else:
-                self._bar = tqdm(
-                    total=total,
-                    desc=description.split(":")[0],
-                    leave=True,
-                    disable=_bar_disable(),
-                )
+                if _in_a_kernel() or sys.stderr.isatty():  # where a bar would have shown
+                    warnings.warn("progress bar needs tqdm: pip install tqdm", stacklevel=3)
 
     def __enter__(self) -> _ProgressBar:
         return self

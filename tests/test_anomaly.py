@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 import autograd
 from autograd import AnomalyError, Value, detect_anomaly, gradients, no_grad
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_forward_overflow_names_the_op_its_input_and_the_line() -> None:
@@ -75,3 +82,40 @@ def test_a_finite_run_gives_the_same_gradients_as_without_the_block() -> None:
     with detect_anomaly():
         loss(c, d).backward()
     assert (c.grad, d.grad) == expected
+
+
+def test_a_library_declared_in_the_entry_point_group_is_not_the_users_code(tmp_path) -> None:
+    """A third-party library built on autograd declares its package in the
+    ``autograd.libraries`` entry-point group (any form: ``pkg``, ``pkg.sub:attr``); anomaly
+    mode then names the line that called it, not the library's own line. Without the
+    declaration it names the library's line (the check can fail)."""
+    package = tmp_path / "mylib"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "import autograd\n\ndef api(x):\n    return autograd.Value(x) * 1e308\n"
+    )
+    script = (
+        "import autograd, mylib\n"
+        "with autograd.detect_anomaly():\n"
+        "    try: mylib.api(1e308)\n"
+        "    except autograd.AnomalyError as error: print(error)\n"
+    )
+
+    def anomaly_line(entry_points: str | None) -> str:
+        info = tmp_path / "mylib-1.0.dist-info"
+        if info.exists():
+            shutil.rmtree(info)
+        if entry_points is not None:
+            info.mkdir()
+            (info / "METADATA").write_text("Metadata-Version: 2.1\nName: mylib\nVersion: 1.0\n")
+            (info / "entry_points.txt").write_text(entry_points)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+        run = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+        )
+        assert "produced inf" in run.stdout, run
+        return run.stdout
+
+    assert "<string>:3 in <module>" in anomaly_line("[autograd.libraries]\nmylib = mylib:api\n")
+    assert "<string>:3 in <module>" in anomaly_line("[autograd.libraries]\nx = mylib.core\n")
+    assert "mylib/__init__.py:4 in api" in anomaly_line(None)

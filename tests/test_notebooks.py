@@ -116,8 +116,14 @@ def test_a_kernel_started_by_run_py_warns_nothing_and_shows_the_training_bar(
     capfd.readouterr()
     nb = run.execute(path, timeout=BUDGET)
     assert "IPKernelApp" not in capfd.readouterr().err
-    shown = "".join(out.get("text", "") for out in nb.cells[0].outputs)
-    assert "3/3" in shown  # the bar's last state: all three steps
+    outputs = nb.cells[0].outputs
+    # no warning in the cell (tqdm.auto's "TqdmWarning: IProgress not found" was one)
+    assert not any("Warning" in out.get("text", "") for out in outputs), outputs
+    if importlib.util.find_spec("ipywidgets") is not None:  # tqdm.notebook's widget
+        assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    else:  # the text bar, redrawn by its carriage returns
+        shown = "".join(out.get("text", "") for out in outputs)
+        assert "3/3" in shown  # the bar's last state: all three steps
 
 
 # Wall times as programs print them: "0.06 s", "12 ms", "3.1 seconds", tqdm's "1517.48it/s".
