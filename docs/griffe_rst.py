@@ -20,8 +20,9 @@ rewrites each docstring once its package is loaded (the source files are not tou
 * ``>>>`` blocks become fenced ``pycon`` blocks (Markdown would read ``>`` as a quote);
 * ``text::`` before a literal block becomes ``text:`` (the indented block is code in
   Markdown too);
-* a module-level object whose docstring is made at run time (``autograd.exp``, an
-  ``Elementwise`` whose text comes from its row of the table) gets that docstring.
+* an object whose docstring is made at run time gets that docstring: ``autograd.exp``, an
+  ``Elementwise`` whose text comes from its row of the table; ``Value.exp``, a method made
+  by ``_unary(ops.EXP)``, which is shown as the method it is, with its signature.
 
 Configured in ``mkdocs.yml`` under the python handler's ``extensions``; :func:`convert` is
 the conversion of one docstring, unit-tested in ``tests/test_docs.py``.
@@ -29,10 +30,12 @@ the conversion of one docstring, unit-tested in ``tests/test_docs.py``.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import contextlib
 import html
 import importlib
+import inspect
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -182,31 +185,101 @@ class _Package:
         return resolve
 
 
-def _runtime_docstring(attr: griffe.Attribute) -> str | None:
-    """The docstring an attribute's value carries at run time, if its own (not its type's).
+def _runtime_value(obj: griffe.Object) -> Any:
+    """What obj is at run time: its module's attribute, or its class's (looked up in the
+    class's own namespace, so a method is its function); None if that cannot be had."""
+    parent = obj.parent
+    if isinstance(parent, griffe.Module):
+        try:
+            return getattr(importlib.import_module(parent.path), obj.name, None)
+        except Exception:  # a module that cannot be imported here: static analysis only
+            return None
+    if isinstance(parent, griffe.Class):
+        owner = _runtime_value(parent)
+        return vars(owner).get(obj.name) if isinstance(owner, type) else None
+    return None
+
+
+def _runtime_docstring(value: Any) -> str | None:
+    """The docstring a value carries at run time, if its own (not its type's).
 
     ``autograd.exp = Elementwise(ops.EXP)`` is an object whose ``__doc__`` is made from its
-    row of the table: static analysis cannot see it.
+    row of the table, ``Value.exp = _unary(ops.EXP)`` a function whose ``__doc__`` is:
+    static analysis cannot see either.
     """
-    module = importlib.import_module(attr.module.path)
-    value = getattr(module, attr.name, None)
     doc = getattr(value, "__doc__", None)
     if not isinstance(doc, str) or doc == getattr(type(value), "__doc__", None):
         return None
     return doc
 
 
+def _annotation(annotation: Any, scope: griffe.Module | griffe.Class) -> str | griffe.Expr | None:
+    """A run-time annotation (a string, under ``from __future__ import annotations``) as
+    griffe's expression, its names resolved from scope (so the signature links them)."""
+    if annotation is inspect.Parameter.empty:
+        return None
+    text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return text
+    return griffe.safe_get_annotation(node, scope) or text
+
+
+def _as_function(attr: griffe.Attribute, function: Callable[..., Any]) -> griffe.Function:
+    """An attribute whose value is a function made at run time (``exp = _unary(ops.EXP)``)
+    as the function it is: its signature and docstring from the object."""
+    scope = attr.parent
+    assert isinstance(scope, (griffe.Module, griffe.Class))
+    signature = inspect.signature(function)
+    parameters = griffe.Parameters(
+        *(
+            griffe.Parameter(
+                p.name,
+                annotation=_annotation(p.annotation, scope),
+                kind=griffe.ParameterKind(p.kind.description),
+                default=None if p.default is p.empty else repr(p.default),
+            )
+            for p in signature.parameters.values()
+        )
+    )
+    made = griffe.Function(
+        attr.name,
+        lineno=attr.lineno,
+        endlineno=attr.endlineno,
+        parameters=parameters,
+        returns=_annotation(signature.return_annotation, scope),
+    )
+    doc = _runtime_docstring(function)
+    if doc is not None:
+        made.docstring = griffe.Docstring(doc, parent=made)
+    return made
+
+
+def _add_runtime_docstrings(pkg: griffe.Module) -> None:
+    """An attribute with no docstring in the source gets the one its value has at run time;
+    one whose value is a function (a method made by a factory) becomes that function."""
+    for obj in list(_objects(pkg)):
+        if obj.docstring is not None or not isinstance(obj, griffe.Attribute):
+            continue
+        if not isinstance(obj.parent, (griffe.Module, griffe.Class)):
+            continue
+        value = _runtime_value(obj)
+        if inspect.isfunction(value):
+            obj.parent.set_member(obj.name, _as_function(obj, value))
+            continue
+        doc = _runtime_docstring(value)
+        if doc is not None:
+            obj.docstring = griffe.Docstring(doc, parent=obj)
+
+
 class ReSTRoles(griffe.Extension):
     """Rewrites every docstring of each package once it is loaded (see the module's text)."""
 
     def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        _add_runtime_docstrings(pkg)
         package = _Package(pkg, loader)
         for obj in _objects(pkg):
-            at_module_level = isinstance(obj.parent, griffe.Module)
-            if obj.docstring is None and isinstance(obj, griffe.Attribute) and at_module_level:
-                doc = _runtime_docstring(obj)
-                if doc is not None:
-                    obj.docstring = griffe.Docstring(doc, parent=obj)
             if obj.docstring is not None:
                 obj.docstring.value = convert(
                     obj.docstring.value, package.resolver(obj), where=obj.path

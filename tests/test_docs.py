@@ -251,6 +251,60 @@ def test_the_reference_documents_every_public_name_with_its_docstring(
         assert f'id="autograd.extend.{name}"' in extend_page, name
 
 
+def _section(html_text: str, identifier: str) -> str:
+    """The HTML of one entry: from its heading to the next heading."""
+    start = html_text.index(f'id="{identifier}"')
+    after = re.compile(r"<h[1-6][ >]").search(html_text, start)
+    return html_text[start : after.start() if after else len(html_text)]
+
+
+def _runtime_doc(cls: type, name: str) -> str | None:
+    """The docstring a class member carries at run time, if its own (not its type's): a
+    method's, a property's, or that of an object made at run time (``Value.exp``)."""
+    value = getattr(cls, name, None)
+    doc = getattr(value, "__doc__", None)
+    if not isinstance(doc, str) or not doc.strip() or doc == type(value).__doc__:
+        return None
+    return inspect.cleandoc(doc)
+
+
+@pytest.mark.parametrize(
+    ("package", "page"), [("autograd", "api/autograd.html"), ("nn", "api/nn.html")]
+)
+def test_every_class_members_runtime_docstring_is_on_its_entry(
+    build: Build, package: str, page: str
+) -> None:
+    """A documented member of a public class (``Value.exp``, ``MLP.forward``) shows the first
+    line of the docstring it has at run time, in its own entry (``autograd.exp`` says the
+    same words elsewhere on the page)."""
+    assert build.result.returncode == 0
+    module = importlib.import_module(package)
+    html_text = (build.site / page).read_text(encoding="utf-8")
+    checked = []
+    for cls_name in module.__all__:
+        cls = getattr(module, cls_name)
+        if not inspect.isclass(cls):
+            continue
+        for name in re.findall(rf'id="{package}\.{cls_name}\.(\w+)"', html_text):
+            doc = _runtime_doc(cls, name)
+            if doc is None:
+                continue
+            section = _section(html_text, f"{package}.{cls_name}.{name}")
+            text = " " + " ".join(_words(html.unescape(re.sub(r"<[^>]+>", " ", section)))) + " "
+            summary = " ".join(_summary_words(doc))
+            assert f" {summary} " in text, f"{package}.{cls_name}.{name}: {summary!r}"
+            checked.append(f"{cls_name}.{name}")
+    assert len(checked) > 10, checked
+    if package == "autograd":
+        assert {"Value.exp", "Value.tanh", "Value.backward"} <= set(checked)
+        # The methods made from the table's rows are methods, with their signature.
+        for name in ("exp", "relu", "__neg__"):
+            entry = _section(html_text, f"autograd.Value.{name}")
+            assert "doc-symbol-method" in entry and "instance-attribute" not in entry, name
+            signature = html.unescape(re.sub(r"<[^>]+>", "", entry))
+            assert re.search(rf"{name}\(\)\s*->\s*Value", signature), (name, signature)
+
+
 def test_roles_in_docstrings_became_links(build: Build) -> None:
     assert build.result.returncode == 0
     pages = [p.read_text(encoding="utf-8") for p in (build.site / "api").glob("*.html")]
