@@ -28,10 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXTENSION = DOCS / "griffe_rst.py"
 
-#: Pages other branches of issue 18 write (the README links the changelog): absent here,
-#: present after the merge, when this set must be emptied (the links test says so).
-PENDING: set[Path] = set()
-
 
 def _mkdocs(
     config: Path, site: Path, *, offline: tuple[str, ...] = ()
@@ -464,11 +460,9 @@ def test_every_relative_link_in_the_readme_and_the_docs_points_at_a_file() -> No
         for link in _relative_links(page):
             target = (page.parent / link.split("#")[0]).resolve()
             checked += 1
-            if not target.exists() and target not in PENDING:
+            if not target.exists():
                 broken.append(f"{page.relative_to(ROOT)}: {link}")
     assert checked > 40 and broken == []
-    arrived = sorted(str(p.relative_to(ROOT)) for p in PENDING if p.exists())
-    assert arrived == [], f"{arrived} exist now: remove them from PENDING in {__file__}"
 
 
 def _svg_text(svg: str) -> list[str]:
