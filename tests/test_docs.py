@@ -202,9 +202,13 @@ def _summary_words(doc: str) -> list[str]:
     return _words(line)
 
 
+def _text_words(html_text: str) -> str:
+    """The words a reader sees in some HTML, space-separated and space-framed."""
+    return " " + " ".join(_words(html.unescape(re.sub(r"<[^>]+>", " ", html_text)))) + " "
+
+
 def _page_words(page: Path) -> str:
-    text = re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))
-    return " " + " ".join(_words(html.unescape(text))) + " "
+    return _text_words(page.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(
@@ -245,6 +249,15 @@ def test_the_reference_documents_every_public_name_with_its_docstring(
     extend_page = (build.site / "api/extend.html").read_text(encoding="utf-8")
     for name in extend.__all__:
         assert f'id="autograd.extend.{name}"' in extend_page, name
+        # Its entry says what it is: a type alias (Grad) or a table (OPS) has no docstring of
+        # its own at run time, only the one written after it in the source.
+        entry = _section(extend_page, f"autograd.extend.{name}")
+        contents = entry.partition('class="doc doc-contents')[2].partition(">")[2]
+        assert _words(html.unescape(re.sub(r"<[^>]+>", " ", contents))), f"{name}: no text"
+        doc = _runtime_doc(extend, name)
+        if doc is not None:
+            summary = " ".join(_summary_words(doc))
+            assert f" {summary} " in _text_words(entry), f"autograd.extend.{name}: {summary!r}"
 
 
 def _section(html_text: str, identifier: str) -> str:
@@ -254,10 +267,10 @@ def _section(html_text: str, identifier: str) -> str:
     return html_text[start : after.start() if after else len(html_text)]
 
 
-def _runtime_doc(cls: type, name: str) -> str | None:
-    """The docstring a class member carries at run time, if its own (not its type's): a
-    method's, a property's, or that of an object made at run time (``Value.exp``)."""
-    value = getattr(cls, name, None)
+def _runtime_doc(owner: object, name: str) -> str | None:
+    """The docstring a member of a class or module carries at run time, if its own (not its
+    type's): a method's, a property's, or that of an object made at run time (``Value.exp``)."""
+    value = getattr(owner, name, None)
     doc = getattr(value, "__doc__", None)
     if not isinstance(doc, str) or not doc.strip() or doc == type(value).__doc__:
         return None
@@ -286,9 +299,8 @@ def test_every_class_members_runtime_docstring_is_on_its_entry(
             if doc is None:
                 continue
             section = _section(html_text, f"{package}.{cls_name}.{name}")
-            text = " " + " ".join(_words(html.unescape(re.sub(r"<[^>]+>", " ", section)))) + " "
             summary = " ".join(_summary_words(doc))
-            assert f" {summary} " in text, f"{package}.{cls_name}.{name}: {summary!r}"
+            assert f" {summary} " in _text_words(section), f"{package}.{cls_name}.{name}"
             checked.append(f"{cls_name}.{name}")
     assert len(checked) > 10, checked
     if package == "autograd":
