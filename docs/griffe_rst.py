@@ -11,12 +11,15 @@ rewrites each docstring once its package is loaded (the source files are not tou
   the names its module defines or imports (``:meth:`step``` in a method's docstring is
   its class's; ``Module.state_dict`` in ``nn.module``); else as an absolute path
   (``autograd.compile_mean``). ``~`` shows the last component only, as in Sphinx. A name
-  that resolves nowhere is a warning, so ``mkdocs build --strict`` fails;
+  that resolves nowhere is a warning, so ``mkdocs build --strict`` fails; so is any other
+  reST markup left in the text (a misspelled role, ``:ref:``, a ```link`_``), which would
+  show as written. Inside ````literals```` and ``>>>`` examples a role is text;
 * a name exported by a module (its ``__all__``) links to where the site documents it,
   under its shortest exported path (``autograd.grad``, not ``autograd.functional.grad``),
   and autorefs fails the strict build if no page does; any other name that exists (a
   private helper, a module's internals) links if a page documents it, else shows as code;
-  a Python built-in (``ValueError``) shows as code;
+  a Python built-in (``ValueError``) that the docstring's scope does not define shows as
+  code;
 * ``>>>`` blocks become fenced ``pycon`` blocks (Markdown would read ``>`` as a quote);
 * ``text::`` before a literal block becomes ``text:`` (the indented block is code in
   Markdown too);
@@ -46,7 +49,15 @@ import griffe
 #: The roles rewritten into cross-references (Sphinx's Python domain names).
 ROLES = ("func", "meth", "class", "exc", "data", "attr", "obj", "mod")
 
-_ROLE = re.compile(r":(?P<role>" + "|".join(ROLES) + r"):`(?P<target>[^`]+)`")
+_ROLE = re.compile(r"(?<![\w:.-]):(?P<role>" + "|".join(ROLES) + r"):`(?P<target>[^`]+)`")
+# What is left of reST markup once the roles are rewritten: any other role (misspelled,
+# ``:ref:``, ``:py:func:``) and a link reference (```name`_``), which Markdown would show as
+# they are written.
+_LEFTOVER = re.compile(
+    r"(?<![\w`]):[A-Za-z][\w.+-]*(?::[A-Za-z][\w+-]*)*:`[^`]+`|(?<![\w`])`[^`\s][^`]*`__?(?!\w)"
+)
+# Where markup is text: inline literals (````x````) and fenced blocks (a ``>>>`` example).
+_LITERAL = re.compile(r"``.+?``(?!`)|^[ \t]*```[^\n]*\n.*?^[ \t]*```[ \t]*$", re.M | re.S)
 _BUILTINS = frozenset(dir(builtins))
 
 # A logger under "mkdocs", so that `mkdocs build --strict` counts its warnings.
@@ -63,10 +74,20 @@ def convert(text: str, resolve: Resolver, where: str = "docstring") -> str:
     ``resolve`` maps a role's target to ``(identifier, required)`` or None; ``where``
     names the docstring's object in the warning for a name that resolves nowhere.
     """
-    return _roles(_literal_blocks(_doctests(text)), resolve, where)
+    text = _literal_blocks(_doctests(text))
+    out: list[str] = []
+    start = 0
+    for literal in _LITERAL.finditer(text):
+        out += [_roles(text[start : literal.start()], resolve, where), literal[0]]
+        start = literal.end()
+    out.append(_roles(text[start:], resolve, where))
+    return "".join(out)
 
 
 def _roles(text: str, resolve: Resolver, where: str) -> str:
+    """The roles of some text outside literals as cross-references; any other reST markup
+    left is a warning (a misspelled or unsupported role would show as written)."""
+
     def replace(match: re.Match[str]) -> str:
         role, target = match["role"], match["target"].strip()
         name = target.lstrip("~").lstrip(".")
@@ -75,9 +96,11 @@ def _roles(text: str, resolve: Resolver, where: str) -> str:
         shown = name.rsplit(".", 1)[-1] if target.startswith("~") else name
         if role in ("func", "meth"):
             shown += "()"
-        if name in _BUILTINS:
-            return f"`{shown}`"
+        # The docstring's scope first (autograd/compile.py's :func:`compile` is its own),
+        # then Python's built-ins.
         found = resolve(name)
+        if found is None and name in _BUILTINS:
+            return f"`{shown}`"
         if found is None:
             _log.warning("%s: :%s:`%s` names nothing that exists", where, role, target)
             return f"`{shown}`"
@@ -88,7 +111,15 @@ def _roles(text: str, resolve: Resolver, where: str) -> str:
         code = f"<code>{html.escape(shown)}</code>"
         return f'<autoref identifier="{html.escape(identifier)}"{optional}>{code}</autoref>'
 
-    return _ROLE.sub(replace, text)
+    text = _ROLE.sub(replace, text)
+    for leftover in _LEFTOVER.finditer(text):
+        _log.warning(
+            "%s: %s is not a role that becomes a link (%s); Markdown shows it as written",
+            where,
+            leftover[0],
+            ", ".join(f":{role}:" for role in ROLES),
+        )
+    return text
 
 
 def _doctests(text: str) -> str:

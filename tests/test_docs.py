@@ -357,6 +357,55 @@ def test_roles_become_cross_references(griffe_rst, caplog: pytest.LogCaptureFixt
     assert caplog.records[-1].name.startswith("mkdocs.")  # counted by --strict
 
 
+def test_a_name_resolves_in_its_scope_before_the_builtins(griffe_rst) -> None:  # type: ignore[no-untyped-def]
+    # In autograd/compile.py, :func:`compile` is autograd.compile, not Python's compile().
+    scope = {"compile": ("autograd.compile.compile", True)}
+    assert griffe_rst.convert(":func:`compile`", scope.get) == (
+        '<autoref identifier="autograd.compile.compile"><code>compile()</code></autoref>'
+    )
+    # A builtin that the scope does not define shows as code, with no warning.
+    assert griffe_rst.convert(":func:`compile`", {}.get) == "`compile()`"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ":fucn:`grad`",  # a misspelled role
+        ":ref:`engine`",  # a Sphinx role this extension does not support
+        "calls `helpr`_ first",  # a reST hyperlink reference
+        ":py:func:`grad`",  # a domain-qualified role
+    ],
+)
+def test_a_role_left_as_text_is_a_warning(
+    griffe_rst,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+    text: str,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        griffe_rst.convert(text, {"grad": ("autograd.grad", True)}.get, where="m.f")
+    assert any(r.name.startswith("mkdocs.") and "m.f: " in r.message for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "``:func:`x``` is a role, shown as code",
+        "a dict: ``{'a': 1}``, a time 10:30, a URL https://x.org/a:b",
+        "Keys:\n\n    >>> d[':k:`v`'] = 1\n",
+    ],
+)
+def test_text_that_only_looks_like_a_role_is_no_warning(
+    griffe_rst,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+    text: str,
+) -> None:
+    """Inside ````code```` and ``>>>`` examples a role is text, as in reST."""
+    with caplog.at_level(logging.WARNING):
+        converted = griffe_rst.convert(text, {}.get)
+    assert caplog.records == []
+    assert ":k:`v`" in converted or converted == text
+
+
 def test_doctests_and_literal_blocks_become_markdown(griffe_rst) -> None:  # type: ignore[no-untyped-def]
     text = 'Squares:\n\n    >>> 2 * 2\n    4\n\nA file::\n\n    {"a": 1}\n'
     assert griffe_rst.convert(text, {}.get) == (
@@ -404,17 +453,21 @@ def _tiny_site(root: Path, docstring: str) -> Path:
 
 @pytest.mark.parametrize(
     ("docstring", "fails"),
-    [("Calls :func:`helper` first.", False), ("Calls :func:`helpr` first.", True)],
+    [
+        ("Calls :func:`helper` first.", ""),
+        ("Calls :func:`helpr` first.", "tinypkg.entry: :func:`helpr` names nothing that exists"),
+        ("Calls :fucn:`helper` first.", "tinypkg.entry: :fucn:`helper` is not a role"),
+    ],
 )
 def test_a_reference_to_a_name_that_does_not_exist_fails_the_strict_build(
-    tmp_path: Path, docstring: str, fails: bool
+    tmp_path: Path, docstring: str, fails: str
 ) -> None:
     config = _tiny_site(tmp_path, docstring)
     result = _mkdocs(config, tmp_path / "site")
     log = result.stdout + result.stderr
     if fails:
         assert result.returncode != 0, log
-        assert "tinypkg.entry: :func:`helpr` names nothing that exists" in log
+        assert fails in log
     else:
         assert result.returncode == 0, log
         page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
