@@ -1,5 +1,6 @@
 """The docs site and the README: the site builds with ``mkdocs build --strict`` (with no
-network when the machine lets us cut it), loads nothing from elsewhere, documents every
+network when the machine lets us cut it), loads nothing from elsewhere (neither its HTML
+and CSS nor, opened in Chromium, its scripts), documents every
 public name with its docstring, and a broken cross-reference in a docstring fails it; the
 README's examples print what their comments say; every relative link points at a file."""
 
@@ -182,6 +183,67 @@ def test_the_external_loads_check_finds_what_it_looks_for(tmp_path: Path) -> Non
     for url in ("fonts.googleapis.com", "unpkg.com", "x.org/a.png", "x.org/b.png", "c.css"):
         assert url in found
     assert "karpathy" not in found
+
+
+def test_the_config_and_pages_give_the_theme_no_reason_to_load_anything(build: Build) -> None:
+    """Material's JavaScript fetches from elsewhere on its own: api.github.com for the
+    repository's stars when ``repo_url`` is set, mermaid from unpkg.com when a page has a
+    ``mermaid`` block (and a polyfill where ResizeObserver is missing). The static check above
+    cannot see these; the browser test below sees what it runs into, this what it may not."""
+    assert build.result.returncode == 0
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*repo_(url|name)\s*:", config, re.M)
+    for page in build.site.rglob("*.html"):
+        assert not re.search(r'class="[^"]*\bmermaid\b', page.read_text(encoding="utf-8")), page
+
+
+#: Pages opened in Chromium: the home page, a guide page with code, the API reference.
+_OPENED = ("index.html", "guide/engine.html", "api/*.html")
+
+
+def _requests_leaving(browser, pages: list[Path]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Opens the pages from file:// in Chromium, side by side, and waits until each has
+    made no request for half a second (its scripts ran): what they request that is not
+    file:, data: or blob:, and any error they log (tests/browser.py's watch)."""
+    from tests.browser import watch
+
+    context = browser.new_context()
+    try:
+        opened = []
+        for path in pages:
+            pg = context.new_page()
+            opened.append((path, pg, watch(pg)))
+            pg.goto(path.as_uri(), wait_until="commit")
+        found: list[str] = []
+        for path, pg, problems in opened:
+            pg.wait_for_load_state("networkidle")
+            found += [f"{path.name}: {problem}" for problem in problems]
+        return found
+    finally:
+        context.close()
+
+
+def test_no_page_requests_anything_from_elsewhere_in_a_browser(build: Build, browser) -> None:  # type: ignore[no-untyped-def]
+    assert build.result.returncode == 0
+    pages = sorted({p for pattern in _OPENED for p in build.site.glob(pattern)})
+    assert len(pages) >= 7, pages
+    assert _requests_leaving(browser, pages) == []
+
+
+def test_the_browser_check_sees_what_the_themes_script_loads(
+    build: Build, browser, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A page of the site with a mermaid block: Material's bundle then fetches mermaid from
+    unpkg.com, which the browser check reports (the machine needs no network for that)."""
+    assert build.result.returncode == 0
+    site = tmp_path / "site"
+    shutil.copytree(build.site, site, ignore=shutil.ignore_patterns("search", "api"))
+    page = site / "guide" / "engine.html"
+    text = page.read_text(encoding="utf-8")
+    probe = '<pre class="mermaid"><code>graph LR; a --> b</code></pre>'
+    page.write_text(text.replace("<article", probe + "<article", 1), encoding="utf-8")
+    found = "\n".join(_requests_leaving(browser, [page]))
+    assert "network request: https://unpkg.com/mermaid@" in found, found
 
 
 # --------------------------------------------------------------------------------------------
