@@ -1,8 +1,8 @@
 """The docs site and the README: the site builds with ``mkdocs build --strict`` (with no
 network when the machine lets us cut it), loads nothing from elsewhere (neither its HTML
-and CSS nor, opened in Chromium, its scripts), documents every
-public name with its docstring, and a broken cross-reference in a docstring fails it; the
-README's examples print what their comments say; every relative link points at a file."""
+and CSS nor, opened in Chromium, its scripts), documents every public name with its
+docstring, and a broken cross-reference in a docstring fails it; the README's examples
+print what their comments say; every relative link points at a file."""
 
 from __future__ import annotations
 
