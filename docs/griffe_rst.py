@@ -23,6 +23,8 @@ rewrites each docstring once its package is loaded (the source files are not tou
 * ``>>>`` blocks become fenced ``pycon`` blocks (Markdown would read ``>`` as a quote);
 * ``text::`` before a literal block becomes ``text:`` (the indented block is code in
   Markdown too);
+* an attribute documented by Sphinx's ``#:`` comment lines above it gets their text as its
+  docstring (griffe reads only a string after it);
 * an object whose docstring is made at run time gets that docstring: ``autograd.exp``, an
   ``Elementwise`` whose text comes from its row of the table; ``Value.exp``, a method made
   by ``_unary(ops.EXP)``, which is shown as the method it is, with its signature.
@@ -287,11 +289,29 @@ def _as_function(attr: griffe.Attribute, function: Callable[..., Any]) -> griffe
     return made
 
 
+def _comment_docstring(attr: griffe.Attribute) -> str | None:
+    """The text of the Sphinx ``#:`` comment lines right above an attribute, if any."""
+    if attr.lineno is None:
+        return None
+    lines = attr.module.lines
+    above: list[str] = []
+    i = attr.lineno - 2
+    while i >= 0 and lines[i].lstrip().startswith("#:"):
+        above.insert(0, lines[i].lstrip()[2:].removeprefix(" "))
+        i -= 1
+    return "\n".join(above) or None
+
+
 def _add_runtime_docstrings(pkg: griffe.Module) -> None:
-    """An attribute with no docstring in the source gets the one its value has at run time;
-    one whose value is a function (a method made by a factory) becomes that function."""
+    """An attribute with no docstring in the source gets its ``#:`` comment, else the
+    docstring its value has at run time; one whose value is a function (a method made by a
+    factory) becomes that function."""
     for obj in list(_objects(pkg)):
         if obj.docstring is not None or not isinstance(obj, griffe.Attribute):
+            continue
+        comment = _comment_docstring(obj)
+        if comment is not None:
+            obj.docstring = griffe.Docstring(comment, parent=obj)
             continue
         if not isinstance(obj.parent, (griffe.Module, griffe.Class)):
             continue

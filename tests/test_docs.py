@@ -264,6 +264,12 @@ def _summary_words(doc: str) -> list[str]:
     return _words(line)
 
 
+def _comment_docs(source: str) -> dict[str, str]:
+    """The module-level names documented by Sphinx's ``#:`` comments above them."""
+    found = re.findall(r"((?:^#:.*\n)+)(\w+)\s*[:=]", source, re.M)
+    return {name: re.sub(r"(?m)^#: ?", "", comment) for comment, name in found}
+
+
 def _text_words(html_text: str) -> str:
     """The words a reader sees in some HTML, space-separated and space-framed."""
     return " " + " ".join(_words(html.unescape(re.sub(r"<[^>]+>", " ", html_text)))) + " "
@@ -297,7 +303,8 @@ def test_the_reference_documents_every_public_name_with_its_docstring(
         assert doc, f"{package}.{name} has no docstring"
         summary = " ".join(_summary_words(doc))
         assert f" {summary} " in words, f"{package}.{name}: {summary!r} not on {page}"
-    # A submodule's public extras (in its __all__, not the package's) are on the modules page.
+    # A submodule's public extras (in its __all__, not the package's) are on the modules page;
+    # a constant documented by a Sphinx "#:" comment in the source shows that comment.
     extras_page = (build.site / modules_page).read_text(encoding="utf-8")
     submodules = [m.name for m in pkgutil.iter_modules(module.__path__)]
     assert "lab" in submodules or package != "nn"  # subpackages too
@@ -305,8 +312,14 @@ def test_the_reference_documents_every_public_name_with_its_docstring(
         if sub.startswith("_") or sub == "extend":  # autograd.extend: its own page, below
             continue
         mod = importlib.import_module(f"{package}.{sub}")
+        comments = _comment_docs(inspect.getsource(mod))
         for name in set(getattr(mod, "__all__", ())) - set(module.__all__):
-            assert f'id="{package}.{sub}.{name}"' in extras_page, f"{mod.__name__}.{name}"
+            identifier = f"{package}.{sub}.{name}"
+            assert f'id="{identifier}"' in extras_page, identifier
+            if name in comments:
+                summary = " ".join(_summary_words(comments[name]))
+                entry = _text_words(_section(extras_page, identifier))
+                assert f" {summary} " in entry, f"{identifier}: {summary!r}"
     extend = importlib.import_module("autograd.extend")
     extend_page = (build.site / "api/extend.html").read_text(encoding="utf-8")
     for name in extend.__all__:
