@@ -27,7 +27,9 @@ rewrites each docstring once its package is loaded (the source files are not tou
   docstring (griffe reads only a string after it);
 * an object whose docstring is made at run time gets that docstring: ``autograd.exp``, an
   ``Elementwise`` whose text comes from its row of the table; ``Value.exp``, a method made
-  by ``_unary(ops.EXP)``, which is shown as the method it is, with its signature.
+  by ``_unary(ops.EXP)``, which is shown as the method it is, with its signature (as are
+  the methods a class assigns by unpacking, ``__add__, __radd__ = ...``, which griffe
+  does not see at all).
 
 Configured in ``mkdocs.yml`` under the python handler's ``extensions``; :func:`convert` is
 the conversion of one docstring, unit-tested in ``tests/test_docs.py``.
@@ -302,6 +304,24 @@ def _comment_docstring(attr: griffe.Attribute) -> str | None:
     return "\n".join(above) or None
 
 
+def _unpacked_methods(cls: griffe.Class) -> Iterator[griffe.Function]:
+    """The methods a class body assigns by unpacking (``__add__, __radd__ = ...``), which
+    griffe does not see: each as a function, at the line that assigns it."""
+    owner = _runtime_value(cls)
+    if not isinstance(owner, type) or cls.lineno is None or cls.endlineno is None:
+        return
+    lines = cls.module.lines
+    for name, value in vars(owner).items():
+        if name in cls.members or not inspect.isfunction(value):
+            continue
+        for lineno in range(cls.lineno + 1, cls.endlineno + 1):
+            target, equals, _ = lines[lineno - 1].partition("=")
+            if equals and "," in target and name in re.findall(r"\w+", target):
+                attr = griffe.Attribute(name, lineno=lineno, endlineno=lineno, parent=cls)
+                yield _as_function(attr, value)
+                break
+
+
 def _add_runtime_docstrings(pkg: griffe.Module) -> None:
     """An attribute with no docstring in the source gets its ``#:`` comment, else the
     docstring its value has at run time; one whose value is a function (a method made by a
@@ -322,6 +342,14 @@ def _add_runtime_docstrings(pkg: griffe.Module) -> None:
         doc = _runtime_docstring(value)
         if doc is not None:
             obj.docstring = griffe.Docstring(doc, parent=obj)
+    for cls in [obj for obj in _objects(pkg) if isinstance(obj, griffe.Class)]:
+        methods = list(_unpacked_methods(cls))
+        for method in methods:
+            cls.set_member(method.name, method)
+        if methods:  # in the order of the source, as the page lists members
+            members = sorted(cls.members.items(), key=lambda item: item[1].lineno or 0)
+            cls.members.clear()
+            cls.members.update(members)
 
 
 class ReSTRoles(griffe.Extension):

@@ -381,11 +381,14 @@ def test_every_class_members_runtime_docstring_is_on_its_entry(
     if package == "autograd":
         assert {"Value.exp", "Value.tanh", "Value.backward"} <= set(checked)
         # The methods made from the table's rows are methods, with their signature.
-        for name in ("exp", "relu", "__neg__"):
+        # ...as are those the class body assigns by unpacking, in the order of the source.
+        order = re.findall(r'id="autograd\.Value\.(\w+)"', html_text)
+        assert order.index("__add__") < order.index("__neg__") < order.index("exp"), order
+        for name in ("exp", "relu", "__neg__", "__add__", "__rtruediv__"):
             entry = _section(html_text, f"autograd.Value.{name}")
             assert "doc-symbol-method" in entry and "instance-attribute" not in entry, name
             signature = html.unescape(re.sub(r"<[^>]+>", "", entry))
-            assert re.search(rf"{name}\(\)\s*->\s*Value", signature), (name, signature)
+            assert re.search(rf"{name}\((other: Operand)?\)\s*->\s*Value", signature), signature
 
 
 def test_roles_in_docstrings_became_links(build: Build) -> None:
