@@ -41,14 +41,18 @@ from autograd.ops import Grad, Op, OutOfDomain, Rule, RuleOf
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
+"""An operand of arithmetic with Values: a Value, or a number (made a constant leaf)."""
 
 
 class AnomalyHook(Protocol):
     """What an anomaly detector gets told (see :mod:`autograd.anomaly`)."""
 
-    def created(self, out: Value, /) -> None: ...
+    def created(self, out: Value, /) -> None:
+        """Called for every node made while recording, right after it is made."""
 
-    def check_gradients(self, node: Value, g: Grad, local: tuple[Grad, ...], /) -> None: ...
+    def check_gradients(self, node: Value, g: Grad, local: tuple[Grad, ...], /) -> None:
+        """Called in the backward pass at ``node``, with its gradient ``g`` and what it
+        passes to its parents, ``local`` (``g * d node / d parent`` for each)."""
 
 
 class TraceHook(Protocol):
@@ -59,9 +63,11 @@ class TraceHook(Protocol):
     constant (``x ** c``, ``leaky_relu``), made with the constant ``c``.
     """
 
-    def compared(self, a: Value, op: str, b: Value | float, outcome: bool, /) -> None: ...
+    def compared(self, a: Value, op: str, b: Value | float, outcome: bool, /) -> None:
+        """``a op b`` (``op`` is ``"<"``, ``"<="``, ``">"`` or ``">="``) was ``outcome``."""
 
-    def constant(self, out: Value, op: Op, c: float, /) -> None: ...
+    def constant(self, out: Value, op: Op, c: float, /) -> None:
+        """``out`` is a node of the row ``op`` made with the number constant ``c``."""
 
 
 @dataclass(frozen=True)

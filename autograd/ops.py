@@ -52,15 +52,15 @@ from typing import TYPE_CHECKING, Union
 if TYPE_CHECKING:
     from autograd.engine import Value
 
-#: A gradient: a float (first order) or a Value (a graph, for higher order).
 Grad = Union[float, "Value"]
+"""A gradient: a float (first order) or a Value (a graph, for higher order)."""
 
 
-#: A local-gradient rule: ``rule(g, out, *parents) -> (g * dout/dparent for each parent)``,
-#: all of them floats, or all Values (the rule then builds a graph). Arity is the op's.
 Rule = Callable[..., tuple[Grad, ...]]
-#: The rule of an op with a constant: ``rule_of(c)`` is the rule of the node ``op(a; c)``.
+"""A local-gradient rule: ``rule(g, out, *parents) -> (g * dout/dparent for each parent)``,
+all of them floats, or all Values (the rule then builds a graph). Arity is the op's."""
 RuleOf = Callable[[float], Rule]
+"""The rule of an op with a constant: ``rule_of(c)`` is the rule of the node ``op(a; c)``."""
 
 
 class DomainError(ValueError):
@@ -80,6 +80,7 @@ class OutOfDomain(Exception):
         self.error, self.message = error, message
 
     def naming(self, *operands: object) -> ArithmeticError | ValueError:
+        """The error to raise, its message naming the operands (their ``repr``)."""
         return self.error(self.message.format(*map(repr, operands)))
 
 
@@ -368,9 +369,9 @@ DOT = Op("dot", 0, forward=_dot_float, rule=_dot_rule, label="dot",
          code="dot", partials=("{x_i}", "{w_i}", "1.0"), sympy="dot", torch="dot")
 # fmt: on
 
-#: Every primitive by name, in the order above: every row of this module is registered, so a
-#: new row is in every oracle's tests without another edit.
 OPS: dict[str, Op] = {row.name: row for row in list(globals().values()) if isinstance(row, Op)}
+"""Every primitive (:class:`Op`) by name, in the order of this module: every row of it is
+registered, so a new row is in every oracle's tests without another edit."""
 for _name, _row in list(globals().items()):
     if isinstance(_row, Op):  # a rule is found by pickle at the row that holds it
         _row.rule.__module__, _row.rule.__qualname__ = __name__, f"{_name}.rule"
