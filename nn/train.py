@@ -473,11 +473,12 @@ def _new_bar(total: int, description: str) -> Any:
     it only when stderr is a terminal (redirected to a file or a pipe, each redraw would pile
     up on one line of carriage returns).
     """
-    if _in_a_kernel() and importlib.util.find_spec("ipywidgets") is not None:
+    in_a_kernel = _in_a_kernel()
+    if in_a_kernel and importlib.util.find_spec("ipywidgets") is not None:
         from tqdm.notebook import tqdm as bar
     else:
         from tqdm.std import tqdm as bar
-    disable = False if _in_a_kernel() else None
+    disable = False if in_a_kernel else None
     return bar(total=total, desc=description.split(":")[0], leave=True, disable=disable)
 
 
