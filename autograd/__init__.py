@@ -9,7 +9,6 @@
 """
 
 from autograd.anomaly import AnomalyError, detect_anomaly
-from autograd.compile import CompileMismatch, compile, compile_mean
 from autograd.engine import (
     DomainError,
     StaleGraphError,
@@ -41,6 +40,7 @@ from autograd.functional import (
     tanh,
     value_and_grad,
 )
+from autograd.jit import CompileMismatch, compile, compile_mean
 from autograd.player import BackwardPlayer, backward_player
 from autograd.viz import (
     GraphDrawing,

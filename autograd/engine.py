@@ -56,18 +56,20 @@ class AnomalyHook(Protocol):
 
 
 class TraceHook(Protocol):
-    """What a tracer gets told (see :mod:`autograd.compile`): what the graph alone does not say.
+    """What a tracer gets told (see :mod:`autograd.jit`): what the graph alone does not say.
 
-    ``compared``: a comparison of a Value decided a bool (``a < b`` is ``outcome``), which
-    Python code may branch on. ``constant``: ``out`` is the node of a row with a number
-    constant (``x ** c``, ``leaky_relu``), made with the constant ``c``.
+    ``compared``: a comparison of a Value decided a bool (``a < b`` is ``outcome``; ``bool(a)``
+    is ``a != 0``), which Python code may branch on; told also of comparisons made in other
+    threads while the trace is open (they may decide the traced program, and an extra guard
+    is never wrong). ``made``: a node was made in the traced context, ``recorded`` (a graph
+    node) or not (a leaf, under ``no_grad``).
     """
 
     def compared(self, a: Value, op: str, b: Value | float, outcome: bool, /) -> None:
-        """``a op b`` (``op`` is ``"<"``, ``"<="``, ``">"`` or ``">="``) was ``outcome``."""
+        """``a op b`` was ``outcome``: ``op`` is ``"<"``, ``"<="``, ``">"``, ``">="``, ``"!="``."""
 
-    def constant(self, out: Value, op: Op, c: float, /) -> None:
-        """``out`` is a node of the row ``op`` made with the number constant ``c``."""
+    def made(self, out: Value, recorded: bool, /) -> None:
+        """``out`` was made by an operation: a graph node if ``recorded``, else a leaf."""
 
 
 @dataclass(frozen=True)
@@ -236,23 +238,27 @@ def anomaly_detector() -> AnomalyHook | None:
 
 @contextlib.contextmanager
 def trace_hook(tracer: TraceHook) -> Iterator[None]:
-    """Within the block, every comparison of a Value and every node of a row with a constant
-    is told to ``tracer`` (nothing is told, and nothing costs, outside such a block)."""
+    """Within the block, every comparison of a Value (in any thread) and every node made in
+    this context is told to ``tracer`` (nothing is told, and nothing costs, outside it)."""
     global _tracing
     mode = _mode.get()
     token = _set_mode(mode.enabled, mode.detector, tracer)
     with _tracing_lock:
-        _tracing += 1
+        _open_tracers.append(tracer)
+        _tracing = len(_open_tracers)
     try:
         yield
     finally:
         _mode.reset(token)
         with _tracing_lock:
-            _tracing -= 1
+            _open_tracers.remove(tracer)
+            _tracing = len(_open_tracers)
 
 
-# How many trace_hook blocks are open, in any thread: while none is, a comparison reads this
-# one global and nothing else (the hook costs nothing when no program is being traced).
+# The trace_hook blocks open in any thread, and how many: while none is, a comparison reads
+# the one global ``_tracing`` and nothing else (the hook costs nothing when no program is
+# being traced). A comparison in a thread with no tracer of its own is told to all of them.
+_open_tracers: list[TraceHook] = []
 _tracing = 0
 _tracing_lock = threading.Lock()
 
@@ -269,11 +275,16 @@ def make_node(data: float, parents: tuple[Value, ...], op: str, vjp: Rule) -> Va
         out._vjp = vjp
         return out
     if not mode.enabled:
-        return Value(data)
+        leaf = Value(data)
+        if mode.tracer is not None:
+            mode.tracer.made(leaf, False)
+        return leaf
     out = Value(data, parents, op)
     out._vjp = vjp
     if mode.detector is not None:
         mode.detector.created(out)
+    if mode.tracer is not None:
+        mode.tracer.made(out, True)
     return out
 
 
@@ -380,11 +391,7 @@ def _with_constant(op: Op, a: Value, c: float, shown: object) -> Value:
         data = op.forward(a.data, c)
     except OutOfDomain as error:
         raise error.naming(a) from None
-    out = make_node(data, (a,), op.label.format(c=shown), cast(RuleOf, op.rule)(c))
-    tracer = _mode.get().tracer
-    if tracer is not None:
-        tracer.constant(out, op, c)
-    return out
+    return make_node(data, (a,), op.label.format(c=shown), cast(RuleOf, op.rule)(c))
 
 
 # --------------------------------------------------------------------------------------------
@@ -424,6 +431,11 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        """``if x:`` tests the value, as PyTorch and JAX do: False exactly when ``data == 0``."""
+        outcome = self.data != 0.0
+        return _told(self, 0.0, "!=", outcome) if _tracing else outcome
 
     # -- arithmetic, from the table ----------------------------------------------------------
 
@@ -541,7 +553,7 @@ class Value:
         """First-order backward in floats, straight into ``.grad`` (the fast path)."""
         seed = float(grad) if isinstance(grad, Value) else _as_float(grad, "backward(grad)")
         if not self._prev:
-            self.grad = _grad_before(self) + seed
+            self.grad = grad_before(self) + seed
             return
         leaf_set: set[Value] = set()
         order = topological_order(self, leaf_set=leaf_set)
@@ -549,7 +561,7 @@ class Value:
         stored = list(map(_grad_of, leaves))
         earlier = stored
         if set(map(type, stored)) != {float} or set(map(type, leaves)) != {Value}:
-            earlier = [_grad_before(leaf) for leaf in leaves]  # check each (None counts as 0)
+            earlier = [grad_before(leaf) for leaf in leaves]  # check each (None counts as 0)
         # Every node's .grad collects this pass's gradient from 0; a leaf's earlier value is
         # added back once at the end, so two calls give exactly twice one call, and restored
         # (None included) if the pass fails.
@@ -559,13 +571,13 @@ class Value:
             with gc_paused():  # backward makes no cycles; sparing the GC's sweeps is safe
                 _accumulate_gradients(order, seed)
         except BaseException as error:
-            for leaf, grad_before in zip(leaves, stored, strict=True):
-                leaf.grad = grad_before
+            for leaf, before in zip(leaves, stored, strict=True):
+                leaf.grad = before
             if isinstance(error, AttributeError):
                 _refuse_foreign(order)
             raise
-        for leaf, grad_before in zip(leaves, earlier):
-            leaf.grad = grad_before + leaf.grad
+        for leaf, before in zip(leaves, earlier):
+            leaf.grad = before + leaf.grad
 
     def _backward_recorded(self, grad: Operand, create_graph: bool) -> None:
         """Backward through the node-by-node pass: for ``create_graph`` and anomaly mode."""
@@ -573,13 +585,13 @@ class Value:
         results = list(backward_pass(self, grad, create_graph=create_graph))
         leaves = _check_not_stale(self, {node for node, _ in results if not node._prev})
         for leaf in leaves:
-            _grad_before(leaf)  # refuses a foreign object or a bad .grad before writing any
+            grad_before(leaf)  # refuses a foreign object or a bad .grad before writing any
         with enable_grad() if create_graph else contextlib.nullcontext():
             for node, g in results:
                 if node._prev:
                     node.grad = float(g)
                 else:
-                    node.grad = _grad_before(node) + g  # recorded: it stays differentiable
+                    node.grad = grad_before(node) + g  # recorded: it stays differentiable
 
 
 # backward() writes .grad of nodes that other threads' graphs may share (parameters, inputs),
@@ -588,7 +600,7 @@ class Value:
 _backward_lock = threading.RLock()
 
 
-def _grad_before(leaf: Value) -> Grad:
+def grad_before(leaf: Value) -> Grad:
     """A leaf's gradient before a pass: ``None`` (PyTorch's "no gradient yet") counts as 0.
 
     Refuses, before any gradient is written, a gradient that is not a number or a Value,
@@ -723,18 +735,22 @@ def local_gradients(node: Value, g: float = 1.0) -> tuple[float, ...]:
 
 
 def _told(a: Value, b: Operand, op: str, outcome: bool) -> bool:
-    """``outcome``, after telling this context's tracer (if any) that ``a op b`` decided it."""
+    """``outcome``, after telling the tracers that ``a op b`` decided it: this context's, or
+    (a thread with none of its own, such as a worker a traced function started) every open one."""
     tracer = _mode.get().tracer
-    if tracer is not None:
-        tracer.compared(a, op, b if isinstance(b, Value) else float(b), outcome)
+    right = b if isinstance(b, Value) else float(b)
+    with _tracing_lock:
+        tracers = [tracer] if tracer is not None else list(_open_tracers)
+    for t in tracers:
+        t.compared(a, op, right, outcome)
     return outcome
 
 
 def _step(node: Value) -> None:
     """One node's step of the chain rule, in floats, into its parents' ``.grad``."""
-    g = float(_grad_before(node))  # None counts as 0, as in backward()
+    g = float(grad_before(node))  # None counts as 0, as in backward()
     for p, gp in zip(node._prev, local_gradients(node, g), strict=True):
-        p.grad = _grad_before(p) + gp
+        p.grad = grad_before(p) + gp
 
 
 def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:

@@ -10,12 +10,13 @@ benchmarks) use only ``autograd``'s public names and these:
   :func:`as_value` (a number as a constant leaf);
 * walking a graph: :func:`topological_order` (parents before children),
   :func:`backward_pass` (the chain rule node by node, yielding each node's gradient) and
-  :func:`local_gradients` (one node's rule applied to its parents, in floats);
+  :func:`local_gradients` (one node's rule applied to its parents, in floats) and
+  :func:`grad_before` (a leaf's gradient as a pass adds to it: None is 0, a non-number
+  is refused);
 * the recording hooks: :func:`is_grad_enabled`, :func:`anomaly_hook` (show every new node
   and every local gradient to a detector) and the :class:`AnomalyHook` it expects,
   :func:`anomaly_detector` (the active one, if any), :func:`trace_hook` (tell a tracer
-  every comparison of a Value and every constant of an op) and the :class:`TraceHook` it
-  expects;
+  every comparison of a Value and every node made) and the :class:`TraceHook` it expects;
 * :func:`write_text_atomic`, through which every file the library writes goes.
 
 A new primitive is a row of :mod:`autograd.ops` plus one line in ``Value`` and one in
@@ -32,6 +33,7 @@ from autograd.engine import (
     anomaly_hook,
     as_value,
     backward_pass,
+    grad_before,
     is_grad_enabled,
     local_gradients,
     make_node,
@@ -53,6 +55,7 @@ __all__ = [
     "anomaly_hook",
     "as_value",
     "backward_pass",
+    "grad_before",
     "is_grad_enabled",
     "local_gradients",
     "make_node",

@@ -43,6 +43,7 @@ forward argument, and their ``rule`` is ``rule(c)``, which returns the node's ru
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable
@@ -60,7 +61,9 @@ Rule = Callable[..., tuple[Grad, ...]]
 """A local-gradient rule: ``rule(g, out, *parents) -> (g * dout/dparent for each parent)``,
 all of them floats, or all Values (the rule then builds a graph). Arity is the op's."""
 RuleOf = Callable[[float], Rule]
-"""The rule of an op with a constant: ``rule_of(c)`` is the rule of the node ``op(a; c)``."""
+"""The rule of an op with a constant: ``rule_of(c)`` is the rule of the node ``op(a; c)``, a
+``functools.partial`` of a module-level function with ``c`` as its first argument (so a
+graph pickles, and the compiler reads the row and the constant off the rule itself)."""
 
 
 class DomainError(ValueError):
@@ -191,15 +194,26 @@ def _no_higher_order_at_singularity(op: str, *operands: Grad) -> None:
         )
 
 
+def _is_zero(x: Grad) -> bool:
+    """``x == 0``, asked of a Value by comparisons (``==`` is identity for Values), so that a
+    compiled program tracing a higher-order gradient records the branch as a guard."""
+    if type(x) is float:
+        return x == 0.0
+    return x <= 0.0 and x >= 0.0
+
+
+# A rule that branches on its operands asks the operands themselves (``a > 0``, not
+# ``float(a) > 0``): on Values, the comparison is what autograd.compile guards.
+
+
 def _pow_derivative(a: Grad, b: Grad) -> Grad:
     """d(a^b)/da = b a^(b-1); at a == 0: 0 for b == 0 (as PyTorch), +-inf for b < 1."""
-    exponent = float(b)
-    if float(a) == 0.0 and exponent < 1.0:
-        if exponent == 0.0:
+    if _is_zero(a) and b < 1.0:
+        if _is_zero(b):
             return 0.0
         _no_higher_order_at_singularity("**", a, b)
-        return math.copysign(math.inf, exponent)
-    if isinstance(b, float) and exponent == 0.0:  # a fixed exponent 0: a^0 is flat
+        return math.copysign(math.inf, b)
+    if isinstance(b, float) and b == 0.0:  # a fixed exponent 0: a^0 is flat
         return 0.0
     if isinstance(a, float) and isinstance(b, float):
         return b * _pow_float(a, b - 1.0)
@@ -208,38 +222,38 @@ def _pow_derivative(a: Grad, b: Grad) -> Grad:
 
 def _pow_exponent_gradient(g: Grad, out: Grad, a: Grad) -> Grad:
     # d(a^b)/db = a^b log a; 0 at a == 0 (where b >= 0), undefined (NaN) for a < 0, as PyTorch.
-    base = float(a)
-    if base > 0:
+    if a > 0:
         return g * out * _log_of(a)
-    return 0.0 if base == 0 else math.nan
+    return 0.0 if _is_zero(a) else math.nan
 
 
 def _sqrt_rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
-    if float(out) != 0.0:
+    if not _is_zero(out):
         return (g * 0.5 / out,)
     _no_higher_order_at_singularity("sqrt", out)
     return (g * math.inf,)
 
 
-def _pow_const_rule(c: float) -> Rule:
-    def rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:  # d(a^c) = c a^(c-1) da
-        return (g * _pow_derivative(a, c),)
-
-    return rule
+def _pow_const_vjp(c: float, g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
+    return (g * _pow_derivative(a, c),)  # d(a^c) = c a^(c-1) da
 
 
-def _rpow_const_rule(c: float) -> Rule:
-    def rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:  # d(c^a) = c^a log c da
-        return (_pow_exponent_gradient(g, out, c),)
-
-    return rule
+def _rpow_const_vjp(c: float, g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
+    return (_pow_exponent_gradient(g, out, c),)  # d(c^a) = c^a log c da
 
 
-def _leaky_relu_rule(slope: float) -> Rule:
-    def rule(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
-        return (g if float(a) > 0 else g * slope,)
+def _leaky_relu_vjp(slope: float, g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
+    return (g if a > 0 else g * slope,)
 
-    return rule
+
+def _rule_of(vjp: Callable[..., tuple[Grad, ...]]) -> RuleOf:
+    """The ``rule_of(c)`` of an op with a constant: ``vjp`` with ``c`` bound first."""
+
+    def rule_of(c: float) -> Rule:
+        return functools.partial(vjp, c)
+
+    rule_of.vjp = vjp  # type: ignore[attr-defined]
+    return rule_of
 
 
 def _sum_float(*terms: float) -> float:
@@ -292,14 +306,18 @@ POW = Op("pow", 2, forward=_pow_float,
          derivative="d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a",
          code="{0} ** {1}", partials=("{1} * {0} ** ({1} - 1.0)", "{out} * math.log({0})"),
          sympy="a ** b", torch="a ** b", domain=(0.2, 4.0))
-POW_CONST = Op("pow_const", 1, forward=_pow_float, rule=_pow_const_rule, label="**{c}",
+POW_CONST = Op("pow_const", 1, forward=_pow_float, rule=_rule_of(_pow_const_vjp), label="**{c}",
                doc="a ** c for a number c", derivative="d(a^c)/da = c a^(c-1)",
                code="{0} ** {c}", partials=("{c} * {0} ** ({c} - 1.0)",),
                sympy="a ** c", torch="a ** c", constant=3.0)
-RPOW_CONST = Op("rpow_const", 1, forward=lambda x, c: _pow_float(c, x), rule=_rpow_const_rule,
-                label="{c}**", doc="c ** a for a number c", derivative="d(c^a)/da = c^a log c",
+RPOW_CONST = Op("rpow_const", 1, forward=lambda x, c: _pow_float(c, x),
+                rule=_rule_of(_rpow_const_vjp), label="{c}**", doc="c ** a for a number c",
+                derivative="d(c^a)/da = c^a log c",
                 code="{c} ** {0}", partials=("{out} * math.log({c})",),
                 sympy="c ** a", torch="c ** a", constant=2.5)
+IDENTITY = Op("identity", 1, forward=operator.pos, rule=lambda g, out, a: (g,), label="arg",
+              doc="a, as a new node: a transform's variable (autograd.grad of a Value)",
+              derivative="d a/da = 1", code="+{0}", partials=("1.0",), sympy="a", torch="a")
 NEG = Op("neg", 1, forward=operator.neg, rule=lambda g, out, a: (-g,), label="neg",
          doc="-a", derivative="d(-a)/da = -1",
          code="-{0}", partials=("-1.0",), sympy="-a", torch="-a")
@@ -335,7 +353,7 @@ RELU = Op("relu", 1, forward=lambda x: 0.0 if x < 0 else x,
           code="(0.0 if {0} < 0 else {0})", partials=("(1.0 if {0} > 0 else 0.0)",),
           sympy="sp.Piecewise((a, a > 0), (0, True))", torch="torch.relu(a)", kinks=(0.0,))
 LEAKY_RELU = Op("leaky_relu", 1, forward=lambda x, c: x if x > 0 else c * x,
-                rule=_leaky_relu_rule, label="leaky_relu",
+                rule=_rule_of(_leaky_relu_vjp), label="leaky_relu",
                 doc="a if a > 0 else negative_slope * a",
                 derivative="leaky_relu'(z) = 1 if z > 0 else c",
                 code="({0} if {0} > 0 else {c} * {0})", partials=("(1.0 if {0} > 0 else {c})",),
@@ -373,13 +391,14 @@ OPS: dict[str, Op] = {row.name: row for row in list(globals().values()) if isins
 """Every primitive (:class:`Op`) by name, in the order of this module: every row of it is
 registered, so a new row is in every oracle's tests without another edit."""
 for _name, _row in list(globals().items()):
-    if isinstance(_row, Op):  # a rule is found by pickle at the row that holds it
+    if isinstance(_row, Op) and _row.constant is None:  # pickle finds a rule at its row
         _row.rule.__module__, _row.rule.__qualname__ = __name__, f"{_name}.rule"
 
-#: The functions of one Value without a constant (Python spells neg and abs ``-a``, ``abs(a)``):
+#: The functions of one Value without a constant (Python spells neg and abs ``-a``, ``abs(a)``;
+#: identity is the node a transform makes of a Value argument):
 #: ``Value.<name>()`` and ``autograd.<name>(x)`` for each.
 FUNCTIONS: tuple[Op, ...] = tuple(
     op
     for op in OPS.values()
-    if op.arity == 1 and op.constant is None and op.name not in ("neg", "abs")
+    if op.arity == 1 and op.constant is None and op.name not in ("identity", "neg", "abs")
 )

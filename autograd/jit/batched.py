@@ -1,0 +1,362 @@
+"""NumPy: the per-example program run across the batch at once.
+
+Every node is a ``(batch,)`` array (a node that reads no input, a number broadcast over the
+batch); a *group* is a ``(batch, m)`` matrix: a layer of dots of parameters on the same
+inputs (one matrix product), or one unary row applied to every column of a group. Each
+row's float spelling is rewritten for arrays (``a if t else b`` as ``np.where``). Results
+agree with the engine within 1e-12 relative: sums over the batch run in NumPy's order.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from autograd.jit.emit import Emitter, chained, fused, indent, literal, terms
+from autograd.jit.program import run
+
+if TYPE_CHECKING:
+    from autograd.jit.mean import Variant
+
+
+def numpy_module() -> types.ModuleType:
+    """NumPy, or an ImportError that says how to install it."""
+    try:
+        import numpy
+    except ImportError:
+        raise ImportError(
+            "compile mode 'numpy' needs NumPy: pip install numpy (valuegrad's compile extra)"
+        ) from None
+    return numpy
+
+
+class _ForArrays(ast.NodeTransformer):
+    """``a if t else b`` as ``np.where(t, a, b)``, ``math.f`` as ``np.f``, max/min/abs
+    elementwise."""
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        self.generic_visit(node)
+        where = ast.Attribute(ast.Name("np", ast.Load()), "where", ast.Load())
+        return ast.Call(where, [node.test, node.body, node.orelse], [])
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Name) and node.value.id == "math":
+            return ast.Attribute(ast.Name("np", ast.Load()), node.attr, ast.Load())
+        return node
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        renamed = {"max": "maximum", "abs": "abs", "min": "minimum"}.get(node.id)
+        if renamed is None:
+            return node
+        return ast.Attribute(ast.Name("np", ast.Load()), renamed, ast.Load())
+
+
+def for_arrays(code: str) -> str:
+    """A row's float spelling rewritten for NumPy arrays."""
+    tree = _ForArrays().visit(ast.parse(code, mode="eval"))
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+@dataclass
+class Group:
+    """Nodes computed together as one (batch x m) matrix."""
+
+    members: list[int]  # column order
+    name: str = ""
+
+
+def find_groups(variant: Variant) -> list[Group]:
+    """Layers (dots of parameters on the same inputs), then unary rows over whole groups."""
+    graph = variant.graph
+    nodes = graph.nodes
+    layers: dict[tuple[int, ...], list[int]] = {}
+    for i, node in enumerate(nodes):
+        if node.op is not None and node.op.name == "dot" and len(node.parents) >= 3:
+            n = len(node.parents) // 2
+            weights = (*node.parents[:n], node.parents[-1])
+            if all(graph.leaf(w) is not None for w in weights):
+                layers.setdefault(node.parents[n:-1], []).append(i)
+    groups = [Group(sorted(m, reverse=True)) for x, m in layers.items() if len(x) > 1]
+    member = {i: (g, j) for g in groups for j, i in enumerate(g.members)}
+    changed = True
+    while changed:
+        changed = False
+        found: dict[tuple[str, float | None, int], list[int]] = {}
+        for i, node in enumerate(nodes):
+            op = node.op
+            if op is None or op.arity != 1 or i in member or node.parents[0] not in member:
+                continue
+            found.setdefault((op.name, node.c, id(member[node.parents[0]][0])), []).append(i)
+        for candidates in found.values():
+            parent = member[nodes[candidates[0]].parents[0]][0]
+            by_column = sorted(candidates, key=lambda i: member[nodes[i].parents[0]][1])
+            columns = [member[nodes[i].parents[0]][1] for i in by_column]
+            if columns == list(range(len(parent.members))):
+                group = Group(by_column)
+                groups.append(group)
+                member.update({i: (group, j) for j, i in enumerate(by_column)})
+                changed = True
+    return sorted(groups, key=lambda g: max(g.members))
+
+
+class Batched:
+    """The NumPy code of one program: forward by units, guards, backward in reverse."""
+
+    def __init__(self, emitter: Emitter, variant: Variant, k: int) -> None:
+        self.emitter, self.variant, self.graph = emitter, variant, variant.graph
+        self.nodes = self.graph.nodes
+        self.groups = find_groups(variant)
+        # A layer's parameters, neuron by neuron (weights, bias), side by side in P.
+        for g in self.groups:
+            if self.is_layer(g):
+                for i in g.members:
+                    for p in self.layer_parameters(i):
+                        emitter.parameter(self.graph.leaf(p))  # type: ignore[arg-type]
+        self.k = k
+        self.given = {**dict.fromkeys(variant.inputs, ""), **dict.fromkeys(variant.constants, "")}
+        self.grouped = {i for g in self.groups for i in g.members}
+        self.where: dict[int, str] = {i: f"X[:, {j}]" for i, j in variant.inputs.items()}
+        self.where.update({i: f"C[:, {j}]" for j, i in enumerate(variant.constants)})
+        for gi, g in enumerate(self.groups):
+            g.name = f"M{k}_{gi}"
+            self.where.update({i: f"{g.name}[:, {j}]" for j, i in enumerate(g.members)})
+        self.bwd: list[str] = []
+        self.seen: set[int] = set()
+        self.layers: dict[str, tuple[str, int, bool, str]] = {}
+        self.names: list[str | None] = []
+
+    def bind(self) -> None:
+        """Name the nodes (after every program registered its layers' parameters)."""
+        self.names = self.emitter.bind(self.graph, self.given)
+        for i, name in enumerate(self.names):
+            if i not in self.where and name is not None:
+                self.where[i] = name
+
+    def is_layer(self, g: Group) -> bool:
+        return self.nodes[g.members[0]].op.name == "dot"  # type: ignore[union-attr]
+
+    def layer_parameters(self, i: int) -> tuple[int, ...]:
+        parents = self.nodes[i].parents
+        n = len(parents) // 2
+        return (*parents[:n], parents[-1])
+
+    def ref(self, i: int) -> str:
+        return self.where[i] if i in self.where else literal(self.nodes[i].data)
+
+    def column(self, i: int) -> str:
+        """Node i's values as a (batch,) array, whatever it reads."""
+        return f"np.broadcast_to({self.ref(i)}, (B,))"
+
+    def matrix(self, cols: Sequence[int]) -> str:
+        """The (batch x len(cols)) matrix of these nodes' values."""
+        for g in self.groups:
+            if list(cols) == g.members:
+                return g.name
+        inputs = self.variant.inputs
+        if all(i in inputs for i in cols):
+            picked = [inputs[i] for i in cols]
+            return "X" if picked == list(range(self.variant.width)) else f"X[:, {picked}]"
+        return f"np.column_stack([{', '.join(map(self.column, cols))}])"
+
+    def units(self) -> list[Group | int]:
+        """Groups and single nodes in an order where each comes after what it reads."""
+        pending = [
+            i for i, node in enumerate(self.nodes) if node.op is not None and i not in self.grouped
+        ]
+        units: list[Group | int] = []
+        for g in self.groups:
+            while pending and pending[0] < min(g.members):
+                units.append(pending.pop(0))
+            units.append(g)
+        return units + pending
+
+    def spelled(self, i: int, args: list[str], out: str | None) -> str:
+        node = self.nodes[i]
+        assert node.op is not None
+        return for_arrays(Emitter.spelled(node.op, args, out, node.c))
+
+    def partial(self, i: int, k: int, args: list[str], out: str) -> str:
+        node = self.nodes[i]
+        assert node.op is not None
+        c = literal(node.c or 0.0)
+        return for_arrays(node.op.partials[k].format(*args, out=out, c=c))
+
+    def forward(self, unit: Group | int) -> list[str]:
+        if isinstance(unit, Group):
+            first = unit.members[0]
+            if not self.is_layer(unit):
+                parent = self.ref(self.nodes[first].parents[0]).split("[")[0]
+                return [f"{unit.name} = {self.spelled(first, [parent], None)}  # every column"]
+            n = len(self.nodes[first].parents) // 2
+            block = [
+                self.emitter.index(self.graph.leaf(p))  # type: ignore[arg-type]
+                for i in unit.members
+                for p in self.layer_parameters(i)
+            ]
+            start, size = block[0], len(block)
+            contiguous = block == list(range(start, start + size))
+            at = f"{start}:{start + size}" if contiguous else str(block)
+            x = self.matrix(self.nodes[first].parents[n:-1])
+            self.layers[unit.name] = (at, n, len(set(block)) == size, x)
+            W = f"W_{unit.name}"
+            return [
+                f"{W} = pv[{at}].reshape({len(unit.members)}, {n + 1})",
+                f"{unit.name} = {x} @ {W}[:, :{n}].T + {W}[:, {n}]  # a layer of dots",
+            ]
+        node, args = self.nodes[unit], [self.ref(p) for p in self.nodes[unit].parents]
+        assert node.op is not None
+        if fused(node.op):
+            return chained(self.where[unit], terms(node.op, args), node.op.name)
+        return [f"{self.where[unit]} = {self.spelled(unit, args, None)}  # {node.op.name}"]
+
+    def guards(self) -> list[str]:
+        lines = []
+        for a, op, b, outcome in self.graph.guards:
+            right = self.ref(b) if isinstance(b, int) else literal(b)
+            test = f"({self.ref(a)} {op} {right})"
+            lines.append(f"ok = np.broadcast_to({test if outcome else '~' + test}, (B,))")
+            lines += ["if not ok.all():", "    return None, index[int(np.argmin(ok))], None"]
+        return lines
+
+    def add(self, p: int, expr: str) -> None:
+        """Add ``expr`` to node p's gradient (summed over the batch for a parameter)."""
+        name = self.names[p]
+        if p in self.given or name is None:
+            return
+        if self.nodes[p].op is None:
+            self.bwd.append(f"g{name} += float(np.sum(np.broadcast_to({expr}, (B,))))")
+        elif p in self.grouped:
+            self.bwd.append(f"G_{self.where[p]} += {expr}")
+        elif p in self.seen:
+            self.bwd.append(f"g{name} = g{name} + {expr}")
+        else:
+            self.seen.add(p)
+            self.bwd.append(f"g{name} = 0.0 + {expr}")
+
+    def backward(self, unit: Group | int) -> None:
+        if isinstance(unit, Group):
+            self.backward_group(unit)
+            return
+        node = self.nodes[unit]
+        assert node.op is not None
+        if unit not in self.seen:
+            return  # no gradient reaches it (a node only a guard or an output reads)
+        g = f"g{self.names[unit]}"
+        args = [self.ref(p) for p in node.parents]
+        if node.op.name == "sum":
+            for p in node.parents:
+                self.add(p, g)
+        elif node.op.name == "dot":
+            n = len(args) // 2
+            for wi, xi in zip(node.parents[:n], node.parents[n:-1]):
+                self.add(wi, f"{g} * {self.ref(xi)}")
+                self.add(xi, f"{g} * {self.ref(wi)}")
+            self.add(node.parents[-1], g)
+        else:
+            for k, p in enumerate(node.parents):
+                self.add(p, f"{g} * ({self.partial(unit, k, args, self.where[unit])})")
+
+    def backward_group(self, unit: Group) -> None:
+        first = self.nodes[unit.members[0]]
+        G = f"G_{unit.name}"
+        if not self.is_layer(unit):
+            parent = self.ref(first.parents[0]).split("[")[0]
+            partial = self.partial(unit.members[0], 0, [parent], unit.name)
+            self.bwd.append(f"G_{parent} += {G} * ({partial})")
+            return
+        at, n, distinct, x = self.layers[unit.name]
+        dW = f"np.concatenate([{G}.T @ {x}, {G}.sum(0)[:, None]], axis=1).ravel()"
+        # a parameter used twice in the layer needs np.add.at to get both
+        self.bwd.append(f"gw[{at}] += {dW}" if distinct else f"np.add.at(gw, {at}, {dW})")
+        cols = first.parents[n:-1]
+        target = self.matrix(cols)
+        if target in {g.name for g in self.groups}:
+            self.bwd.append(f"G_{target} += {G} @ W_{unit.name}[:, :{n}]")
+            return
+        if all(c in self.given or self.names[c] is None for c in cols):
+            return  # inputs and constants: no gradient kept
+        self.bwd.append(f"dX = {G} @ W_{unit.name}[:, :{n}]")
+        for j, c in enumerate(cols):
+            self.add(c, f"dX[:, {j}]")
+
+    def seed(self) -> list[str]:
+        """The output's gradient: ``seed`` for every example, wherever the output lives."""
+        root, name = self.graph.root, self.names[self.graph.root]
+        if root in self.grouped:
+            return [f"G_{self.where[root]} += seed"]
+        if self.nodes[root].op is not None:
+            self.seen.add(root)
+            return [f"g{name} = np.full(B, seed)"]
+        if root in self.given or name is None:
+            return []  # an input or a constant: no gradient kept
+        return [f"g{name} += float(np.sum(np.full(B, seed)))"]  # a parameter
+
+    def lines(self) -> list[str]:
+        units = self.units()
+        body = [
+            "X = np.asarray([batch[j] for j in index], dtype=float)"
+            f".reshape(len(index), {self.variant.width})",
+            "B = len(index)",
+        ]
+        if self.variant.constants:
+            body.append("C = np.array([keys[j][1] for j in index])  # the examples' constants")
+        for unit in units:
+            body += self.forward(unit)
+        body += self.guards()
+        body.append(f"total += float(np.sum({self.column(self.graph.root)}))")
+        aux = ", ".join(self.column(a) for a in self.graph.aux)
+        body.append(f"aux.append((index, [{aux}]))")
+        body += [f"G_{g.name} = np.zeros((B, {len(g.members)}))" for g in self.groups]
+        body += self.seed()
+        for unit in reversed(units):
+            self.backward(unit)
+        head = [f"index = groups.get({self.k})", "if index is not None:"]
+        return head + indent(body + self.bwd, 1)
+
+
+def generate_numpy(emitter: Emitter, programs: list[Batched]) -> tuple[str, Callable[..., Any]]:
+    """One function: each program's examples as a batch (arrays), layers as matrix products;
+    returns the mean loss, the gradients (summed over the batch) and the aux."""
+    emitter.namespace["np"] = numpy_module()
+    blocks: list[str] = []
+    for program in programs:
+        blocks += program.lines()
+    lines = [
+        "def step(P, batch, keys, seed):  # keys: (program, constants); seed: 1 / len(batch)",
+        "    groups = {}",
+        "    for j, (k, _) in enumerate(keys):",
+        "        groups.setdefault(k, []).append(j)",
+        "    pv = np.array([p.data for p in P])",
+        f"    {emitter.read()}",
+        f"    {emitter.zero()}",
+        "    gw = np.zeros(len(P))",
+        "    total, aux = 0.0, []",
+        *indent(blocks, 1),
+        f"    return total * seed, (gw + np.array({emitter.grads()})).tolist(), aux",
+    ]
+    source = "\n".join(lines) + "\n"
+    return source, emitter.build(source, "step")
+
+
+def run_numpy(program: Callable[..., Any], *args: Any) -> Any:
+    """The NumPy program's result with each example's auxiliary outputs in its place, or None
+    where the engine must answer: an error, or a loss or gradient that is not finite (a
+    domain error, or an overflow: the engine says which, or gives the IEEE value)."""
+    np = numpy_module()
+    with np.errstate(all="ignore"):
+        result = run(program, *args)
+    if result is None or result[0] is None:
+        return result
+    loss, grads, parts = result
+    if not (math.isfinite(loss) and all(map(math.isfinite, grads))):
+        return None
+    aux: list[tuple[float, ...]] = [()] * len(args[1])
+    for index, columns in parts:
+        for j, row in zip(index, zip(*(c.tolist() for c in columns))):
+            aux[j] = row
+    return loss, grads, aux

@@ -1,0 +1,354 @@
+"""``compile_mean(example_loss)``: a per-example program, looped (python) or batched (numpy).
+
+One program is traced per *kind* of example: its static value (a class label) and its
+number of inputs. Programs that differ only in constants (the label written into the loss)
+share their code, the constants passed in. ``extra()`` (a penalty over the parameters) is a
+function of its own that continues the gradients' sums where the examples' stop, in the
+engine's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from autograd.engine import Value
+from autograd.engine import sum as value_sum
+from autograd.extend import anomaly_detector, is_grad_enabled
+from autograd.jit.batched import Batched, generate_numpy, numpy_module, run_numpy
+from autograd.jit.emit import Emitter, indent
+from autograd.jit.program import Mode, reached_leaves, run, write_grads
+from autograd.jit.trace import Graph, build, refuse_made_before, refuse_result, trace
+
+#: What a per-example loss returns: its loss, or its loss and auxiliary outputs to report.
+ExampleResult = Union[Value, tuple[Value, Union[Value, Sequence[Value]]]]
+#: One example's kind: its static value and its number of inputs.
+Kind = tuple[Hashable, int]
+
+
+@dataclass
+class Variant:
+    """The traced program of one kind of example."""
+
+    graph: Graph
+    width: int  # the example's number of inputs
+    inputs: dict[int, int]  # node index -> position in the example's inputs
+    #: the constants whose values differ between the kinds sharing this graph's structure
+    constants: list[int] = field(default_factory=list)
+
+    def signature(self) -> tuple[object, ...]:
+        """The graph's structure: everything but the values of its constants."""
+        graph = self.graph
+
+        def kind(i: int) -> object:
+            if i in self.inputs:
+                return ("x", self.inputs[i])
+            leaf = graph.leaf(i)
+            return ("c",) if leaf is None else ("p", id(leaf))
+
+        nodes = tuple(
+            kind(i) if node.op is None else (node.op.name, node.parents, node.c)
+            for i, node in enumerate(graph.nodes)
+        )
+        return nodes, tuple(graph.guards), graph.root, tuple(graph.aux), self.width
+
+
+def merge(variants: dict[Kind, Variant]) -> tuple[list[Variant], dict[Kind, Any]]:
+    """Variants of the same structure merged (their differing constants become inputs of the
+    code): the distinct programs, and for each kind ``(program index, its constants)``."""
+    by_signature: dict[tuple[object, ...], list[Kind]] = {}
+    for kind, variant in variants.items():
+        by_signature.setdefault(variant.signature(), []).append(kind)
+    programs: list[Variant] = []
+    keys: dict[Kind, Any] = {}
+    for s, same in enumerate(by_signature.values()):
+        first = variants[same[0]]
+        constants = [
+            i
+            for i, node in enumerate(first.graph.nodes)
+            if node.op is None
+            and i not in first.inputs
+            and len({variants[k].graph.nodes[i].data for k in same}) > 1
+        ]
+        programs.append(Variant(first.graph, first.width, first.inputs, constants))
+        for k in same:
+            keys[k] = (s, tuple(variants[k].graph.nodes[i].data for i in constants))
+    return programs, keys
+
+
+def split(result: object) -> tuple[Value, list[Value]]:
+    """An example's result as its loss and its auxiliary outputs (refusing anything else)."""
+    aux: list[object] = []
+    if isinstance(result, tuple) and len(result) == 2:
+        result, extra = result
+        aux = [extra] if isinstance(extra, Value) else list(extra)
+    refuse_result(result, "compile_mean")
+    for a in aux:
+        refuse_result(a, "compile_mean (an auxiliary output)")
+    return result, aux  # type: ignore[return-value]
+
+
+def as_floats(inputs: Sequence[Sequence[float]]) -> list[list[float]]:
+    """The examples as lists of floats, each number as ``Value(number)`` takes it."""
+    return [[v if type(v) is float else Value(v).data for v in x] for x in inputs]
+
+
+class CompiledMean:
+    """``mean_i example_loss(inputs_i, *static_i) + extra()``, compiled (:func:`compile_mean`)."""
+
+    def __init__(
+        self,
+        example_loss: Callable[..., ExampleResult],
+        extra: Callable[[], Value] | None,
+        mode: Mode,
+    ) -> None:
+        if mode not in ("python", "numpy", "interpret"):
+            raise ValueError(
+                f"compile_mean: mode must be 'python', 'numpy' or 'interpret', got {mode!r}"
+            )
+        self.numpy = mode == "numpy"
+        if self.numpy:
+            numpy_module()  # fails early without NumPy
+        self.example_loss, self.extra, self.mode = example_loss, extra, mode
+        self.retraces = 0
+        self.fallbacks = 0
+        self._variants: dict[Kind, Variant] = {}
+        self._extra: Graph | None = None
+        self._program: Callable[..., Any] | None = None
+        self._extra_program: Callable[..., Any] | None = None
+        self._params: list[Value] = []
+        self._keys: dict[Kind, Any] = {}
+        self._reached: dict[int, set[int]] = {}  # program index -> parameters it writes
+        self._extra_reached: set[int] = set()
+        self._source = ""
+
+    @property
+    def source(self) -> str:
+        """The generated code (empty until a call traces the per-example program)."""
+        return self._source
+
+    def __call__(
+        self, inputs: Sequence[Sequence[float]], static: Sequence[Hashable] | None = None
+    ) -> tuple[float, list[tuple[float, ...]]]:
+        """The loss on examples ``inputs[i]`` (lists of numbers) with ``static[i]`` (a
+        hashable: passed as ``example_loss(xs, *static[i])`` when a tuple, else as one
+        argument); the gradient is added into the parameters' ``.grad`` (not under
+        ``no_grad``). Also returns each example's auxiliary outputs (their values)."""
+        n = len(inputs)
+        if n == 0:
+            raise ValueError("compile_mean: no examples")
+        statics: Sequence[Hashable] = static if static is not None else [()] * n
+        if len(statics) != n:
+            raise ValueError(f"compile_mean: {n} examples but {len(statics)} static values")
+        if self.mode == "interpret" or anomaly_detector() is not None:
+            return self._engine(inputs, statics)
+        rows = as_floats(inputs)
+        try:
+            kinds = [(key, len(x)) for key, x in zip(statics, rows)]
+            new = [k for k in dict.fromkeys(kinds) if k not in self._variants]
+        except TypeError:
+            raise TypeError("compile_mean: static values must be hashable") from None
+        if not is_grad_enabled() and (new or self._program is None):
+            return self._engine(inputs, statics)  # forward only: nothing is traced
+        for kind in new:
+            self._trace(rows[kinds.index(kind)], kind)
+        if new or self._program is None:
+            self._generate()
+        return self._replay(inputs, statics, rows, kinds)
+
+    def _replay(
+        self,
+        inputs: Sequence[Sequence[float]],
+        statics: Sequence[Hashable],
+        rows: list[list[float]],
+        kinds: list[Kind],
+    ) -> tuple[float, list[tuple[float, ...]]]:
+        assert self._program is not None
+        keys = [self._keys[k] for k in kinds]
+        result = (run_numpy if self.numpy else run)(
+            self._program, self._params, rows, keys, 1.0 / len(rows)
+        )
+        if result is not None and result[0] is not None and self._extra_program is not None:
+            loss, grads, aux = result
+            extra = run(self._extra_program, self._params, grads)
+            result = None if extra is None else (loss + extra[0], extra[1], aux)
+        if result is None or result[0] is None:  # a guard failed or an error: the engine
+            failed = None if result is None else result[1]
+            return self._fallback(inputs, statics, rows, kinds, failed)
+        loss, grads, aux = result
+        if is_grad_enabled():
+            written = sorted(self._extra_reached.union(*(self._reached[k] for k, _ in set(keys))))
+            write_grads([self._params[j] for j in written], [grads[j] for j in written])
+        return float(loss), aux
+
+    def _args(self, xs: list[Value], key: Hashable) -> tuple[Any, ...]:
+        return (xs, *key) if isinstance(key, tuple) else (xs, key)
+
+    def _engine(
+        self, inputs: Sequence[Sequence[float]], statics: Sequence[Hashable]
+    ) -> tuple[float, list[tuple[float, ...]]]:
+        """The engine: ``sum(terms) * (1/n) + extra()``, backward, as the trainer does."""
+        terms, aux = [], []
+        for x, key in zip(inputs, statics):
+            term, extras = split(self.example_loss(*self._args([Value(v) for v in x], key)))
+            terms.append(term)
+            aux.append(tuple(v.data for v in extras))
+        loss = value_sum(terms) * (1.0 / len(terms))
+        if self.extra is not None:
+            extra = self.extra()
+            refuse_result(extra, "compile_mean (extra)")
+            loss = loss + extra
+        if is_grad_enabled():
+            loss.backward()
+        return loss.data, aux
+
+    def _fallback(
+        self,
+        inputs: Sequence[Sequence[float]],
+        statics: Sequence[Hashable],
+        rows: list[list[float]],
+        kinds: list[Kind],
+        failed: int | None,
+    ) -> tuple[float, list[tuple[float, ...]]]:
+        """A guard failed at example ``failed`` (None: in ``extra``, or an error): this call
+        runs on the engine (which raises any error, naming the operands); then, with
+        gradients on, the failed example's program (or extra's) is traced again."""
+        self.fallbacks += 1
+        result = self._engine(inputs, statics)
+        if is_grad_enabled():
+            if failed is not None:
+                self._trace(rows[failed], kinds[failed])
+            else:
+                self._extra = None
+            self._generate()
+        return result
+
+    def _trace(self, x: list[float], kind: Kind) -> None:
+        if kind in self._variants:
+            self.retraces += 1
+        xs = [Value(v) for v in x]
+        result, tracer = trace(lambda: self.example_loss(*self._args(xs, kind[0])))
+        term, aux = split(result)
+        graph = build(term, tracer, aux)
+        positions = {id(v): j for j, v in enumerate(xs)}
+        inputs = {
+            i: positions[id(leaf)]
+            for i in graph.leaves
+            if (leaf := graph.leaf(i)) is not None and id(leaf) in positions
+        }
+        del result, term, aux, tracer
+        for i in inputs:  # an input is not a parameter: the examples' list lets it go
+            graph.leaves.pop(i)
+        refuse_made_before(graph)
+        self._variants[kind] = Variant(graph, len(x), inputs)
+
+    def _generate(self) -> None:
+        if self.extra is not None and self._extra is None:
+            loss, tracer = trace(self.extra)
+            refuse_result(loss, "compile_mean (extra)")
+            self._extra = build(loss, tracer)
+            del loss, tracer
+            refuse_made_before(self._extra)
+        programs, self._keys = merge(self._variants)
+        emitter = Emitter()
+        # Every function knows every parameter; NumPy's layers take theirs first, side by side.
+        batched = [Batched(emitter, v, k) for k, v in enumerate(programs)] if self.numpy else []
+        for variant in programs:
+            emitter.bind(variant.graph, {})
+        if self._extra is not None:
+            emitter.bind(self._extra, {})
+        if self.numpy:
+            for program in batched:
+                program.bind()
+            self._source, self._program = generate_numpy(emitter, batched)
+        else:
+            self._source, self._program = generate_python(emitter, programs)
+        self._reached = {
+            k: {emitter.index(leaf) for leaf in reached_leaves(v.graph)}
+            for k, v in enumerate(programs)
+        }
+        self._extra_program, self._extra_reached = None, set()
+        if self._extra is not None:
+            source, self._extra_program = generate_extra(emitter, self._extra)
+            self._source += "\n\n" + source
+            self._extra_reached = {emitter.index(leaf) for leaf in reached_leaves(self._extra)}
+        self._params = emitter.params
+
+
+def generate_python(emitter: Emitter, programs: list[Variant]) -> tuple[str, Callable[..., Any]]:
+    """One function: read the parameters, loop over the examples (each runs its program's
+    forward, guards and backward), then return the mean loss, the gradients and the aux."""
+    loop: list[str] = []
+    for k, variant in enumerate(programs):
+        graph = variant.graph
+        xnames = [f"x{j}" for j in range(variant.width)]
+        cnames = [f"c{j}" for j in range(len(variant.constants))]
+        given = {i: xnames[j] for i, j in variant.inputs.items()}
+        given.update(zip(variant.constants, cnames))
+        names = emitter.bind(graph, given)
+        body = [f"{', '.join(xnames)}, = x" if xnames else "pass"]
+        if cnames:
+            body.append(f"{', '.join(cnames)}, = c  # this example's constants")
+        body += emitter.forward(graph, names)
+        body += emitter.guards(graph, names, "return None, i, None")
+        body.append(f"total += {emitter.ref(graph, names, graph.root)}")
+        aux = "".join(f"{emitter.ref(graph, names, a)}, " for a in graph.aux)
+        body.append(f"aux.append(({aux}))")
+        body += emitter.backward(graph, names, "seed", given)
+        loop += [f"{'if' if k == 0 else 'elif'} k == {k}:", *indent(body, 1)]
+    lines = [
+        "def step(P, batch, keys, seed):  # keys: (program, constants); seed: 1 / len(batch)",
+        f"    {emitter.read()}",
+        f"    {emitter.zero()}",
+        "    total, aux = 0.0, []",
+        "    for i, (x, (k, c)) in enumerate(zip(batch, keys)):",
+        *indent(loop, 2),
+        f"    return total * seed, {emitter.grads()}, aux",
+    ]
+    source = "\n".join(lines) + "\n"
+    return source, emitter.build(source, "step")
+
+
+def generate_extra(emitter: Emitter, graph: Graph) -> tuple[str, Callable[..., Any]]:
+    """``extra()`` as a function of its own (compiled apart: a smaller peak of memory), which
+    takes the gradients' sums so far and continues them."""
+    names = emitter.bind(graph, {})
+    body = emitter.forward(graph, names) + emitter.guards(graph, names, "return None")
+    body += emitter.backward(graph, names, "1.0")
+    lines = [
+        "def extra(P, G):  # G: the gradients' sums so far",
+        f"    {emitter.read()}",
+        f"    {emitter.grads()[1:-1] or '_'} = G",
+        *indent(body, 1),
+        f"    return {emitter.ref(graph, names, graph.root)}, {emitter.grads()}",
+    ]
+    source = "\n".join(lines) + "\n"
+    return source, emitter.build(source, "extra")
+
+
+def compile_mean(
+    example_loss: Callable[..., ExampleResult],
+    *,
+    extra: Callable[[], Value] | None = None,
+    mode: Mode = "python",
+) -> CompiledMean:
+    """The mean of a per-example loss over a batch, plus ``extra()``, compiled.
+
+    ``example_loss(xs, *static)`` builds one example's loss from its inputs ``xs`` (a list
+    of Values, one per number) and the parameters it closes over; it may also return
+    auxiliary outputs, ``(loss, outputs)``, whose values each call reports. ``static`` is
+    whatever else decides the example's graph (a class label): one program is traced per
+    distinct static value and number of inputs. The result, called as
+    ``f(inputs, static)``, does what
+
+        loss = autograd.sum(terms) * (1 / n) + extra(); loss.backward()
+
+    does (the terms ``example_loss(xs_i, *static_i)``): in ``mode="python"`` bit for bit,
+    looping over the examples in generated code (one program whatever the batch size); in
+    ``mode="numpy"`` across the batch as arrays (within 1e-12 relative), layers as matrix
+    products. Comparisons are guarded as in :func:`compile`; in NumPy mode a guard must hold
+    for the whole batch, else the call runs on the engine. Under ``no_grad`` a call
+    computes the loss only.
+    """
+    return CompiledMean(example_loss, extra, mode)

@@ -1,0 +1,179 @@
+"""Tracing: run a program once on the engine and write its graph down as plain data.
+
+A :class:`Graph` holds no Value but the leaves that outlive the trace (weak references):
+nodes are numbered parents first, each with its row of :mod:`autograd.ops`, its parents'
+numbers, its constant (``x ** c``) and its rule. Besides the graph, the trace keeps what the
+graph alone does not say: every comparison of a Value that decided a bool (a *guard*, checked
+on every replay). What a trace cannot replay is refused here, before any code is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd.engine import Value
+from autograd.extend import OPS, Op, Rule, topological_order, trace_hook
+
+#: A guard: node ``a`` compared with node ``b`` (an int) or a number, and the traced outcome.
+Guard = tuple[int, str, "int | float", bool]
+
+
+@dataclass
+class Tracer:
+    """Told every comparison of a Value and every node made while tracing (a TraceHook)."""
+
+    comparisons: list[tuple[Value, str, Value | float, bool]] = field(default_factory=list)
+    #: ids of the nodes made in the traced context (alive while the trace's graph is)
+    made_here: set[int] = field(default_factory=set)
+    #: nodes made under no_grad in the traced context: their values would be frozen
+    detached: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def compared(self, a: Value, op: str, b: Value | float, outcome: bool, /) -> None:
+        with self.lock:  # worker threads may tell too
+            self.comparisons.append((a, op, b, outcome))
+
+    def made(self, out: Value, recorded: bool, /) -> None:
+        if recorded:
+            self.made_here.add(id(out))
+        else:
+            self.detached += 1
+
+
+def trace(fn: Callable[[], Any]) -> tuple[Any, Tracer]:
+    """``fn()`` run on the engine with a tracer listening: its result and the tracer."""
+    tracer = Tracer()
+    with trace_hook(tracer):
+        return fn(), tracer
+
+
+@dataclass
+class Node:
+    """One node of a traced graph, with no reference to the Value it was."""
+
+    op: Op | None  # None for a leaf
+    parents: tuple[int, ...]
+    label: str
+    data: float
+    c: float | None = None  # the row's constant (x ** c, leaky_relu)
+    rule: Rule | None = None
+
+
+@dataclass
+class Graph:
+    """A traced program: its nodes (parents first), the engine's backward order, the guards,
+    the output and the auxiliary outputs, and the leaves that outlive the trace."""
+
+    nodes: list[Node]
+    backward: list[int]  # interior nodes in the engine's backward order (output first)
+    guards: list[Guard]
+    root: int
+    aux: list[int]
+    leaves: dict[int, weakref.ref[Value]]  # leaf index -> the leaf, while it lives
+    #: the leaves the output depends on: those backward() writes a gradient to
+    reached: frozenset[int] = frozenset()
+    #: interior nodes the traced context did not make (see :func:`refuse_made_before`)
+    foreign: list[weakref.ref[Value]] = field(default_factory=list)
+
+    def leaf(self, i: int) -> Value | None:
+        """The Value of leaf ``i`` if it outlived the trace (a parameter), else None."""
+        ref = self.leaves.get(i)
+        return None if ref is None else ref()
+
+
+#: A row by its rule; a row with a constant by the function its rules are partials of.
+_BY_RULE: dict[object, Op] = {op.rule: op for op in OPS.values() if op.constant is None}
+_BY_CONSTANT_RULE: dict[object, Op] = {
+    op.rule.vjp: op  # type: ignore[union-attr]
+    for op in OPS.values()
+    if op.constant is not None
+}
+
+
+def _row_of(node: Value) -> tuple[Op, float | None]:
+    rule = node._vjp
+    op = _BY_RULE.get(rule)
+    if op is not None:
+        return op, None
+    if isinstance(rule, functools.partial):
+        op = _BY_CONSTANT_RULE.get(rule.func)
+        if op is not None:
+            return op, rule.args[0]
+    raise TypeError(
+        f"compile: the node {node._op!r} ({node!r}) is not an operation of autograd.ops "
+        "(autograd.custom_op, or make_node with a rule of its own), so no code can be "
+        "written for it; use mode='interpret', or add a row to autograd.ops"
+    )
+
+
+def refuse_result(result: object, where: str) -> None:
+    """TypeError unless ``result`` is a Value (what a traced function must return)."""
+    if not isinstance(result, Value):
+        raise TypeError(
+            f"{where}: the function must return a Value, got {type(result).__name__} {result!r:.60}"
+        )
+
+
+def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
+    """The traced graph of ``root`` (and of every compared or auxiliary Value) as numbers.
+
+    Refuses, with a TypeError naming it, what a replay could not reproduce: a node of an
+    operation outside the table, and values computed under ``no_grad`` inside the traced
+    function (they would be frozen into the program); see also :func:`refuse_made_before`.
+    """
+    compared = [v for a, _, b, _ in tracer.comparisons for v in (a, b) if isinstance(v, Value)]
+    index: dict[Value, int] = {}
+    nodes: list[Node] = []
+    leaves: dict[int, weakref.ref[Value]] = {}
+    foreign: list[weakref.ref[Value]] = []
+    for top in (root, *aux, *compared):
+        for v in topological_order(top, include_leaves=True):
+            if v in index:
+                continue
+            index[v] = len(nodes)
+            if v._prev:
+                if id(v) not in tracer.made_here:  # made before, or by a worker thread
+                    foreign.append(weakref.ref(v))
+                op, c = _row_of(v)
+                parents = tuple(index[p] for p in v._prev)
+                nodes.append(Node(op, parents, v.label, v.data, c, v._vjp))
+            else:
+                leaves[len(nodes)] = weakref.ref(v)
+                nodes.append(Node(None, (), v.label, v.data))
+    if tracer.detached:
+        raise TypeError(
+            f"compile: the function computed {tracer.detached} value(s) under no_grad() while "
+            "it was traced; a replay would freeze them as constants although they depend on "
+            "the parameters. Compute them outside the function, or use mode='interpret'"
+        )
+    guards: list[Guard] = [
+        (index[a], op, index[b] if isinstance(b, Value) else b, outcome)
+        for a, op, b, outcome in tracer.comparisons
+    ]
+    reached: set[Value] = set()
+    order = [index[v] for v in reversed(topological_order(root, leaf_set=reached)) if v._prev]
+    if not root._prev:
+        reached.add(root)
+    return Graph(
+        nodes, order, guards, index[root], [index[v] for v in aux], leaves,
+        frozenset(index[v] for v in reached), foreign,
+    )  # fmt: skip
+
+
+def refuse_made_before(graph: Graph) -> None:
+    """Refuse a graph that uses a node made before the trace: one the traced function did
+    not make (in its context or in a worker thread) that outlives the trace. Call it once
+    the trace's Values are dropped."""
+    for ref in graph.foreign:
+        v = ref()
+        if v is not None:
+            raise TypeError(
+                f"compile: the function uses {v!r} (operation {v._op!r}), computed before it "
+                "was called; the engine reuses that node's old value while a compiled program "
+                "would recompute it. Compute it inside the function, or use mode='interpret'"
+            )
