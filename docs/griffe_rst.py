@@ -100,7 +100,7 @@ def _roles(text: str, resolve: Resolver, where: str) -> str:
         shown = name.rsplit(".", 1)[-1] if target.startswith("~") else name
         if role in ("func", "meth"):
             shown += "()"
-        # The docstring's scope first (autograd/compile.py's :func:`compile` is its own),
+        # The docstring's scope first (autograd/jit/program.py's :func:`compile` is its own),
         # then Python's built-ins.
         found = resolve(name)
         if found is None and name in _BUILTINS:

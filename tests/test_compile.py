@@ -441,3 +441,72 @@ def test_the_compile_guide_shows_the_source_its_example_prints(capsys) -> None:
     example, printed = re.findall(r"```python\n(.*?)```", section, re.S)[:2]
     exec(builtins.compile(example, str(page), "exec"), {"__name__": "docs"})
     assert capsys.readouterr().out.rstrip("\n") == printed.rstrip("\n")
+
+
+def test_values_computed_under_no_grad_inside_fn_are_refused_before_anything_is_written() -> None:
+    """A target computed under no_grad inside fn depends on the parameters: a replay would
+    freeze it. compile refuses it by name, and the call leaves .grad as it was."""
+    w, x = Value(0.5), Value(2.0)
+
+    def fn() -> Value:
+        with autograd.no_grad():
+            target = (w * x).tanh()  # a leaf whose value the next call would recompute
+        return (w * x - target) ** 2
+
+    w.grad = 0.25
+    with pytest.raises(TypeError, match=r"compile: .*under no_grad\(\).*freeze"):
+        compile(fn)()
+    assert w.grad == 0.25 and x.grad == 0.0
+
+
+def test_a_node_computed_before_fn_is_refused_and_the_gradients_are_restored() -> None:
+    """w2 = w * w made outside fn: the engine reuses its old value while a replay would
+    recompute it; the first call is refused by name, every .grad as it was."""
+    w, x = Value(3.0), Value(2.0)
+    w2 = w * w
+    w.grad = x.grad = None
+    with pytest.raises(TypeError, match=r"computed before it was called"):
+        compile(lambda: w2 * x)()
+    assert w.grad is None and x.grad is None
+    with pytest.raises(TypeError, match=r"computed before it was called"):
+        compile_mean(lambda xs: w2 * xs[0])([[1.0]])
+    assert w.grad is None
+
+
+def test_nodes_a_worker_thread_makes_while_tracing_are_replayed_and_guarded() -> None:
+    """A node made (and compared) in a worker thread during the trace dies with the trace:
+    it is replayed, not refused, and the comparison guards the program."""
+    import threading
+
+    w = Value(1.0)
+
+    def fn() -> Value:
+        box: list[bool] = []
+        worker = threading.Thread(target=lambda: box.append(w * 2.0 > 0))
+        worker.start()
+        worker.join()
+        return w * 3.0 if box[0] else w * w
+
+    f = compile(fn)
+    for data in (1.0, 0.5, -2.0, -1.0, 4.0):
+        w.data, w.grad = data, 0.0
+        got = (f(), w.grad)
+        w.grad = 0.0
+        loss = fn()
+        loss.backward()
+        assert got == (loss.data, w.grad)
+    assert f.retraces == 2  # the branch flipped twice
+
+
+def test_a_program_that_fails_runs_the_engine_and_keeps_the_program() -> None:
+    """A domain error on replay is the engine's error, naming the operand; the traced program
+    stays and serves the next call."""
+    w = Value(2.0)
+    f = compile(lambda: w.log())
+    assert f() == math.log(2.0)
+    w.data, w.grad = -1.0, 0.5
+    with pytest.raises(autograd.DomainError, match=r"log: operand must be > 0, got Value"):
+        f()
+    assert w.grad == 0.5
+    w.data = 4.0
+    assert f() == math.log(4.0) and w.grad == 0.5 + 0.25 and f.retraces == 0

@@ -295,8 +295,7 @@ def test_the_reference_documents_every_public_name_with_its_docstring(
     words = _page_words(build.site / page)
     for name in module.__all__:
         obj = getattr(module, name)
-        # autograd.compile, the function, shadows the submodule of that name: its entry is
-        # at its own path.
+        # autograd.compile, the function, has its entry at its own path (autograd.jit.program).
         own = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
         assert f'id="{package}.{name}"' in html_text or f'id="{own}"' in html_text, name
         doc = inspect.getdoc(obj)
@@ -436,10 +435,10 @@ def test_roles_become_cross_references(griffe_rst, caplog: pytest.LogCaptureFixt
 
 
 def test_a_name_resolves_in_its_scope_before_the_builtins(griffe_rst) -> None:  # type: ignore[no-untyped-def]
-    # In autograd/compile.py, :func:`compile` is autograd.compile, not Python's compile().
-    scope = {"compile": ("autograd.compile.compile", True)}
+    # In autograd/jit/program.py, :func:`compile` is autograd.compile, not Python's compile().
+    scope = {"compile": ("autograd.jit.program.compile", True)}
     assert griffe_rst.convert(":func:`compile`", scope.get) == (
-        '<autoref identifier="autograd.compile.compile"><code>compile()</code></autoref>'
+        '<autoref identifier="autograd.jit.program.compile"><code>compile()</code></autoref>'
     )
     # A builtin that the scope does not define shows as code, with no warning.
     assert griffe_rst.convert(":func:`compile`", {}.get) == "`compile()`"

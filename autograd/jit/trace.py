@@ -28,6 +28,10 @@ class Tracer:
     """Told every comparison of a Value and every node made while tracing (a TraceHook)."""
 
     comparisons: list[tuple[Value, str, Value | float, bool]] = field(default_factory=list)
+    #: the comparisons told from other threads (a worker of the traced function, or a thread
+    #: that has nothing to do with it), by their position in ``comparisons``
+    elsewhere: set[int] = field(default_factory=set)
+    thread: int = field(default_factory=threading.get_ident)
     #: ids of the nodes made in the traced context (alive while the trace's graph is)
     made_here: set[int] = field(default_factory=set)
     #: nodes made under no_grad in the traced context: their values would be frozen
@@ -36,6 +40,8 @@ class Tracer:
 
     def compared(self, a: Value, op: str, b: Value | float, outcome: bool, /) -> None:
         with self.lock:  # worker threads may tell too
+            if threading.get_ident() != self.thread:
+                self.elsewhere.add(len(self.comparisons))
             self.comparisons.append((a, op, b, outcome))
 
     def made(self, out: Value, recorded: bool, /) -> None:
@@ -126,12 +132,12 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
     operation outside the table, and values computed under ``no_grad`` inside the traced
     function (they would be frozen into the program); see also :func:`refuse_made_before`.
     """
-    compared = [v for a, _, b, _ in tracer.comparisons for v in (a, b) if isinstance(v, Value)]
     index: dict[Value, int] = {}
     nodes: list[Node] = []
     leaves: dict[int, weakref.ref[Value]] = {}
     foreign: list[weakref.ref[Value]] = []
-    for top in (root, *aux, *compared):
+
+    def add(top: Value) -> None:
         for v in topological_order(top, include_leaves=True):
             if v in index:
                 continue
@@ -145,16 +151,23 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
             else:
                 leaves[len(nodes)] = weakref.ref(v)
                 nodes.append(Node(None, (), v.label, v.data))
+
+    for top in (root, *aux):
+        add(top)
+    guards: list[Guard] = []
+    for k, (a, op, b, outcome) in enumerate(tracer.comparisons):
+        compared = [v for v in (a, b) if isinstance(v, Value)]
+        if k in tracer.elsewhere and not _touches(compared, index):
+            continue  # another thread's comparison of Values this program never reads
+        for v in compared:
+            add(v)
+        guards.append((index[a], op, index[b] if isinstance(b, Value) else b, outcome))
     if tracer.detached:
         raise TypeError(
             f"compile: the function computed {tracer.detached} value(s) under no_grad() while "
             "it was traced; a replay would freeze them as constants although they depend on "
             "the parameters. Compute them outside the function, or use mode='interpret'"
         )
-    guards: list[Guard] = [
-        (index[a], op, index[b] if isinstance(b, Value) else b, outcome)
-        for a, op, b, outcome in tracer.comparisons
-    ]
     reached: set[Value] = set()
     order = [index[v] for v in reversed(topological_order(root, leaf_set=reached)) if v._prev]
     if not root._prev:
@@ -163,6 +176,11 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
         nodes, order, guards, index[root], [index[v] for v in aux], leaves,
         frozenset(index[v] for v in reached), foreign,
     )  # fmt: skip
+
+
+def _touches(values: list[Value], index: dict[Value, int]) -> bool:
+    """Whether the graphs of ``values`` share a node with the program's (a leaf at least)."""
+    return any(v in index for top in values for v in topological_order(top, include_leaves=True))
 
 
 def refuse_made_before(graph: Graph) -> None:
