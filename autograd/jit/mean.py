@@ -120,6 +120,7 @@ class CompiledMean:
         self._params: list[Value] = []
         self._keys: dict[Kind, Any] = {}
         self._reached: dict[int, set[int]] = {}  # program index -> parameters it writes
+        self._written_by: dict[frozenset[int], list[int]] = {}
         self._extra_reached: set[int] = set()
         self._source = ""
 
@@ -178,9 +179,17 @@ class CompiledMean:
             return self._fallback(inputs, statics, rows, kinds, failed)
         loss, grads, aux = result
         if is_grad_enabled():
-            written = sorted(self._extra_reached.union(*(self._reached[k] for k, _ in set(keys))))
+            written = self._written(frozenset(k for k, _ in keys))
             write_grads([self._params[j] for j in written], [grads[j] for j in written])
         return float(loss), aux
+
+    def _written(self, programs: frozenset[int]) -> list[int]:
+        """The parameters a call of these programs writes: those the engine's graph reaches."""
+        written = self._written_by.get(programs)
+        if written is None:
+            reached = self._extra_reached.union(*(self._reached[k] for k in programs))
+            written = self._written_by[programs] = sorted(reached)
+        return written
 
     def _args(self, xs: list[Value], key: Hashable) -> tuple[Any, ...]:
         return (xs, *key) if isinstance(key, tuple) else (xs, key)
@@ -274,6 +283,7 @@ class CompiledMean:
             self._source += "\n\n" + source
             self._extra_reached = {emitter.index(leaf) for leaf in reached_leaves(self._extra)}
         self._params = emitter.params
+        self._written_by = {}
 
 
 def generate_python(emitter: Emitter, programs: list[Variant]) -> tuple[str, Callable[..., Any]]:

@@ -51,7 +51,9 @@ def run(program: Callable[..., Any], *args: Any) -> Any:
 def write_grads(leaves: Sequence[Value], grads: Sequence[float]) -> None:
     """``leaf.grad = before + this pass's gradient``, as ``backward()`` ends; every ``before``
     is checked first, so a refused gradient leaves all of them as they were."""
-    befores = [grad_before(leaf) for leaf in leaves]
+    befores = [leaf.grad for leaf in leaves]
+    if set(map(type, befores)) - {float}:  # None, an int, a Value, or one to refuse
+        befores = [grad_before(leaf) for leaf in leaves]
     for leaf, before, g in zip(leaves, befores, grads):
         leaf.grad = before + g
 
@@ -100,6 +102,7 @@ class Compiled:
         self._program: Callable[..., Any] | None = None
         self._params: list[Value] = []
         self._written: list[int] = []  # the parameters whose .grad a call writes
+        self._written_leaves: list[Value] = []
         self._source = ""
 
     @property
@@ -118,7 +121,7 @@ class Compiled:
         if self.check:
             self._check(result)
         loss, grads = result
-        write_grads([self._params[j] for j in self._written], [grads[j] for j in self._written])
+        write_grads(self._written_leaves, [grads[j] for j in self._written])
         return float(loss)
 
     def _retrace(self) -> float:
@@ -156,10 +159,11 @@ class Compiled:
         self._program = emitter.build(self._source, "step")
         self._params = emitter.params
         self._written = sorted(emitter.index(leaf) for leaf in reached_leaves(graph))
+        self._written_leaves = [self._params[j] for j in self._written]
 
     def _check(self, result: tuple[float, Sequence[float]]) -> None:
         """``check=True``: the engine's answer for this call must be the program's, bit for bit."""
-        written = [self._params[j] for j in self._written]
+        written = self._written_leaves
         restore = restoring(written)
         for leaf in written:
             leaf.grad = 0.0
