@@ -146,7 +146,7 @@ def test_the_wheel_holds_the_library_and_nothing_else(installed: Installed) -> N
     assert installed.wheel.name == f"valuegrad-{_source_version()}-py3-none-any.whl"
     names = zipfile.ZipFile(installed.wheel).namelist()
     packages = {name.rsplit("/", 1)[0] for name in names if name.endswith("/__init__.py")}
-    assert packages == {"autograd", "nn", "nn/lab"}
+    assert packages == {"autograd", "autograd/jit", "nn", "nn/lab"}
     for data in ("autograd/py.typed", "nn/py.typed", "autograd/player.js", "nn/player.js"):
         assert data in names
     assert {"nn/lab/lab.js", "nn/lab/lab.css"} <= set(names)
@@ -156,7 +156,7 @@ def test_the_wheel_holds_the_library_and_nothing_else(installed: Installed) -> N
     assert license_text == (ROOT / "LICENSE").read_bytes()
     assert not [n for n in names if n.startswith(NOT_IN_THE_WHEEL) or n.endswith(".ipynb")]
     # Every file of the packages in the source tree is in the wheel (a forgotten data file).
-    for package in ("autograd", "nn", "nn/lab"):
+    for package in ("autograd", "autograd/jit", "nn", "nn/lab"):
         for path in (ROOT / package).iterdir():
             if path.is_file() and path.suffix in (".py", ".js", ".css", ".typed"):
                 assert f"{package}/{path.name}" in names
