@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import numbers
+import pickle
 import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union, overload
@@ -296,7 +297,7 @@ def _call(f: Callable[..., Value], args: list[Value]) -> Value:
 
 def custom_op(
     name: str, forward: Callable[..., Operand], *derivatives: Callable[..., Operand]
-) -> Callable[..., Value]:
+) -> CustomOp:
     """Make a new operation from its forward function and one partial derivative per input.
 
     Both are written with Value operations and receive Values: ``forward`` runs without
@@ -316,44 +317,90 @@ def custom_op(
     >>> softsign(x).backward()
     >>> x.grad
     0.25
-    """
-    arity = len(derivatives)
-    if arity == 0:
-        raise TypeError(f"custom_op {name!r}: give one derivative per input, got none")
 
-    def vjp(g: Grad, out: Grad, *xs: Grad) -> tuple[Grad, ...]:
+    The operation (a :class:`CustomOp`) and the graphs made with it pickle when ``forward``
+    and the derivatives do: functions defined with ``def`` at a module's top level, not
+    lambdas (those are refused with a ``PicklingError`` naming the operation).
+    """
+    return CustomOp(name, forward, *derivatives)
+
+
+class CustomOp:
+    """An operation made by :func:`custom_op`: call it on Values or numbers to make a node.
+
+    It holds ``name``, ``forward`` and ``derivatives`` (one per input) and nothing else, and
+    its :meth:`rule` is the local-gradient rule of the nodes it makes: a graph that uses it
+    pickles by reference to these functions (a closure would not pickle at all).
+    """
+
+    def __init__(
+        self, name: str, forward: Callable[..., Operand], *derivatives: Callable[..., Operand]
+    ) -> None:
+        if not derivatives:
+            raise TypeError(f"custom_op {name!r}: give one derivative per input, got none")
+        self.name = name
+        self.forward = forward
+        self.derivatives = derivatives
+        self.__name__ = self.__qualname__ = name
+        self.__doc__ = f"The custom operation {name!r} (made by autograd.functional.custom_op)."
+
+    def __call__(self, *args: Operand) -> Value:
+        if len(args) != len(self.derivatives):
+            raise TypeError(
+                f"{self.name}: takes {len(self.derivatives)} argument(s), got {len(args)}"
+            )
+        parents = tuple(as_value(a, self.name) for a in args)
+        with no_grad():
+            value = self.forward(*[Value(p.data) for p in parents])
+        return make_node(float(value), parents, self.name, self.rule)
+
+    def rule(self, g: Grad, out: Grad, *xs: Grad) -> tuple[Grad, ...]:
+        """The nodes' local-gradient rule: ``g`` times each partial derivative at ``xs``.
+
+        In floats for a first-order gradient; recorded (each derivative given Values, and
+        required to return one) when the gradient's own graph is being built.
+        """
         partials: list[Grad]
         if isinstance(g, Value) or isinstance(xs[0], Value):
-            partials = [_recorded(d(*xs), i) for i, d in enumerate(derivatives)]
+            partials = [self._recorded(d(*xs), i) for i, d in enumerate(self.derivatives)]
         else:
             with no_grad():
                 numbers = [float(x) for x in xs]
-                partials = [float(d(*map(Value, numbers))) for d in derivatives]
+                partials = [float(d(*map(Value, numbers))) for d in self.derivatives]
         return tuple(g * p for p in partials)
 
-    def _recorded(partial: object, i: int) -> Value:
+    def _recorded(self, partial: object, i: int) -> Value:
         # A derivative that returns a plain number when given Values (math.cos(x.data))
         # is right at first order but has no graph, so its own derivative would be 0.
         if isinstance(partial, Value):
             return partial
         raise TypeError(
-            f"custom_op {name!r}: derivative {i} returned {type(partial).__name__} "
+            f"custom_op {self.name!r}: derivative {i} returned {type(partial).__name__} "
             f"{partial!r} when given Values, so a gradient of this gradient would be "
             "silently 0; write it with Value operations (x.cos(), not math.cos(x.data)), "
             "or return a constant c as autograd.Value(c)"
         )
 
-    def op(*args: Operand) -> Value:
-        if len(args) != arity:
-            raise TypeError(f"{name}: takes {arity} argument(s), got {len(args)}")
-        parents = tuple(as_value(a, name) for a in args)
-        with no_grad():
-            value = forward(*[Value(p.data) for p in parents])
-        return make_node(float(value), parents, name, vjp)
+    def __reduce__(self) -> tuple[type[CustomOp], tuple[Any, ...]]:
+        """Pickled as its name and functions; a PicklingError naming the operation and the
+        function that cannot be pickled (a lambda, a nested function) and why."""
+        roles = [("forward", self.forward)]
+        roles += [(f"derivative {i}", d) for i, d in enumerate(self.derivatives)]
+        for role, function in roles:
+            try:
+                pickle.dumps(function)
+            except (pickle.PicklingError, AttributeError, TypeError) as error:
+                shown = getattr(function, "__qualname__", None) or reprlib.repr(function)
+                raise pickle.PicklingError(
+                    f"custom_op {self.name!r}: its {role} ({shown}) cannot be pickled "
+                    f"({error}), so neither can the operation nor a graph that uses it; define "
+                    "its functions with def at a module's top level (pickle finds them by "
+                    "name: a lambda or a nested function has none it can find)"
+                ) from error
+        return (CustomOp, (self.name, self.forward, *self.derivatives))
 
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"The custom operation {name!r} (made by autograd.functional.custom_op)."
-    return op
+    def __repr__(self) -> str:
+        return f"<autograd.custom_op {self.name!r}>"
 
 
 # --------------------------------------------------------------------------------------------

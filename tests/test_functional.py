@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 
 import pytest
 import sympy as sp
@@ -263,3 +264,43 @@ def test_a_function_that_returns_neither_a_value_nor_a_number_is_a_type_error() 
         value_and_grad(lambda x: "x")(1.0)
     with pytest.raises(TypeError, match=r"^hessian: .* got list \[1, 2\]$"):
         hessian(lambda x: [1, 2])(1.0)
+
+
+def _softsign(x: Value) -> Value:
+    return x / (1 + abs(x))
+
+
+def _softsign_slope(x: Value) -> Value:
+    return 1 / (1 + abs(x)) ** 2
+
+
+# Made of module-level functions, so pickle can find them by name.
+SOFTSIGN = custom_op("softsign", _softsign, _softsign_slope)
+
+
+def test_a_graph_with_a_custom_op_pickles_when_its_functions_do() -> None:
+    expr = 3 * X / (1 + 3 * X) + X**2  # softsign(3x) + x^2 for x > 0, the reference
+    x = Value(0.5)
+    copy_x, copy_y = pickle.loads(pickle.dumps((x, SOFTSIGN(x * 3) + x * x)))
+    copy_y.backward()
+    assert close(copy_y.data, float(expr.subs(X, 0.5)), rel=1e-15)
+    assert close(float(copy_x.grad), float(sp.diff(expr, X).subs(X, 0.5)), rel=1e-12)
+    again = pickle.loads(pickle.dumps(SOFTSIGN))  # the operation itself, higher orders too
+    softsign = X / (1 + X)
+    assert close(grad(grad(again))(0.5), float(sp.diff(softsign, X, 2).subs(X, 0.5)), rel=1e-12)
+
+
+def test_pickling_a_custom_op_of_lambdas_names_the_op_and_says_why() -> None:
+    cube = custom_op("cube", lambda x: x * x * x, lambda x: 3 * x * x)
+    graph = cube(Value(2.0)) + 1
+    with pytest.raises(pickle.PicklingError) as info:
+        pickle.dumps(graph)
+    lambda_name = "test_pickling_a_custom_op_of_lambdas_names_the_op_and_says_why.<locals>.<lambda>"
+    assert str(info.value).startswith(
+        f"custom_op 'cube': its forward ({lambda_name}) cannot be pickled ("
+    )
+    assert "define its functions with def at a module's top level" in str(info.value)
+    good_forward = custom_op("cube", _softsign, lambda x: 3 * x * x)
+    with pytest.raises(pickle.PicklingError) as info:
+        pickle.dumps(good_forward)
+    assert str(info.value).startswith(f"custom_op 'cube': its derivative 0 ({lambda_name})")
