@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.extend import css_colour, script_json, write_text_atomic
+from nn._validate import shorten
 
 __all__ = ["Control", "Player", "axes_box", "png"]
 
@@ -172,10 +173,9 @@ def _check_frame(key: tuple[int, ...], frame: Mapping[str, Any]) -> None:
 def _picture(uri: object, argument: str) -> None:
     """ValueError unless ``uri`` is a ``data:`` URI (a picture in the page, nothing to fetch)."""
     if not (isinstance(uri, str) and uri.startswith("data:")):
-        shown = uri[:60] + "…" if isinstance(uri, str) and len(uri) > 60 else uri
         raise ValueError(
-            f"{argument} must be a data: URI (e.g. from nn.player.png), got {shown!r}: the "
-            "page is self-contained and fetches nothing"
+            f"{argument} must be a data: URI (e.g. from nn.player.png), got {shorten(uri)}: "
+            "the page is self-contained and fetches nothing"
         )
 
 
