@@ -17,7 +17,9 @@ benchmarks) use only ``autograd``'s public names and these:
   and every local gradient to a detector) and the :class:`AnomalyHook` it expects,
   :func:`anomaly_detector` (the active one, if any), :func:`trace_hook` (tell a tracer
   every comparison of a Value and every node made) and the :class:`TraceHook` it expects;
-* :func:`write_text_atomic`, through which every file the library writes goes.
+* :func:`write_text_atomic`, through which every file the library writes goes;
+* :func:`script_json` and :func:`css_colour`, through which every page the library writes
+  puts data inside a ``<script>`` element and colours into styles.
 
 A new primitive is a row of :mod:`autograd.ops` plus one line in ``Value`` and one in
 :mod:`autograd.functional`; a new operation outside the library is
@@ -25,6 +27,7 @@ A new primitive is a row of :mod:`autograd.ops` plus one line in ``Value`` and o
 """
 
 from autograd._files import write_text_atomic
+from autograd._html import css_colour, script_json
 from autograd.engine import (
     AnomalyHook,
     Operand,
@@ -55,10 +58,12 @@ __all__ = [
     "anomaly_hook",
     "as_value",
     "backward_pass",
+    "css_colour",
     "grad_before",
     "is_grad_enabled",
     "local_gradients",
     "make_node",
+    "script_json",
     "topological_order",
     "trace_hook",
     "write_text_atomic",

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from collections.abc import Callable, Sequence
+import numbers
+import pickle
+import reprlib
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union, overload
 
 from autograd import ops
@@ -30,6 +33,7 @@ ArgNums = Union[int, Sequence[int]]
 # How many transforms are running the function they differentiate. Inside one (depth > 0),
 # another transform must return Values with graphs, since the outer one differentiates them,
 # whether it passed them as arguments or the function closes over them (as JAX's levels).
+# Outside any, a transform returns Values with graphs when it is given Values (see _evaluate).
 _transform_depth: contextvars.ContextVar[int] = contextvars.ContextVar(
     "autograd_transform_depth", default=0
 )
@@ -122,30 +126,59 @@ def _number(x: object, where: str) -> float:
 
 
 def _evaluate(
-    f: Callable[..., Operand], args: tuple[Any, ...], argnums: ArgNums, where: str
+    f: Callable[..., Operand],
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+    argnums: ArgNums,
+    where: str,
 ) -> tuple[Value, list[Value], bool, bool]:
-    """Run ``f`` on graph variables; returns (output, variables, nested, single).
+    """Run ``f`` on graph variables; returns (output, variables, graph, single).
 
-    As ``torch.func.grad``, a transform records ``f`` even under ``no_grad``.
+    ``graph`` says whether the derivatives must be Values with graphs of their own: inside
+    another transform (which differentiates them), or when the caller passed Values (as
+    positional or keyword arguments), so that the derivative can be differentiated again
+    with respect to them (``grad(f)(p).backward()`` puts f''(p) in ``p.grad``), as PyTorch's
+    ``create_graph=True``. Keyword arguments are passed through, not differentiated. As
+    ``torch.func.grad``, a transform records ``f`` even under ``no_grad``.
     """
     nums = _argnums(argnums, len(args), where)
-    nested = _transform_depth.get() > 0
+    graph = _transform_depth.get() > 0 or any(
+        isinstance(a, Value) for a in (*args, *kwargs.values())
+    )
     token = _transform_depth.set(_transform_depth.get() + 1)
     try:
         with enable_grad():  # a transform differentiates f even when called under no_grad
             call_args, variables = _variables(args, nums, where)
-            out = f(*call_args)
+            out = f(*call_args, **kwargs)
     finally:
         _transform_depth.reset(token)
-    if not isinstance(out, Value):
-        out = Value(_number(out, f"{where}: the function's result"))
-    return out, variables, nested, isinstance(argnums, int)
+    return _result(out, where), variables, graph, isinstance(argnums, int)
+
+
+def _result(out: object, where: str) -> Value:
+    """``f``'s result as a Value: a real number is a constant (its derivative is 0).
+
+    Anything else is a TypeError naming the transform: a bool (``x > 0`` returned by
+    mistake) would otherwise pass as the number 0 or 1, with derivative 0.
+    """
+    if isinstance(out, Value):
+        return out
+    if isinstance(out, bool) or not isinstance(out, numbers.Real):
+        raise TypeError(
+            f"{where}: the function must return a Value or a real number, got "
+            f"{type(out).__name__} {reprlib.repr(out)}"
+        )
+    return as_value(out, f"{where}: the function's result")
 
 
 def _derivative(
-    out: Value, variables: list[Value], nested: bool, single: bool
+    out: Value, variables: list[Value], graph: bool, single: bool
 ) -> Grad | tuple[Grad, ...]:
-    grads = gradients(out, variables, create_graph=nested)
+    """d(out)/d(each variable): floats, or Values (constants where there is no graph) when
+    ``graph`` (see :func:`_evaluate`)."""
+    grads = gradients(out, variables, create_graph=graph)
+    if graph:
+        grads = tuple(g if isinstance(g, Value) else Value(g) for g in grads)
     return grads[0] if single else grads
 
 
@@ -153,17 +186,20 @@ def value_and_grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable[
     """The function ``x -> (f(x), f'(x))``, like ``jax.value_and_grad``.
 
     ``f`` takes numbers and returns one number, computed with Value operations (``x * x``,
-    ``x.sin()``...). ``argnums`` picks the argument(s) to differentiate: an int gives one
-    derivative, a sequence gives a tuple. Called with floats, the result is floats; called
-    with Values (inside another transform) it is Values, which is what makes ``grad(grad(f))``
-    the second derivative.
+    ``x.sin()``...); a result that is not a Value or a real number (a bool) is a TypeError.
+    ``argnums`` picks the positional argument(s) to differentiate: an int gives one
+    derivative, a sequence gives a tuple; keyword arguments are passed to ``f`` as they are.
+    Called with floats, the result is floats. Called with Values, or inside another
+    transform, it is Values with graphs of their own (as PyTorch's ``create_graph=True``):
+    that is what makes ``grad(grad(f))`` the second derivative, and ``grad(f)(p).backward()``
+    put f''(p) in ``p.grad``.
     """
 
     @functools.wraps(f)
-    def value_and_grad_f(*args: Any) -> tuple[Operand, Grad | tuple[Grad, ...]]:
-        out, variables, nested, single = _evaluate(f, args, argnums, "value_and_grad")
-        derivative = _derivative(out, variables, nested, single)
-        return (out if nested else out.data), derivative
+    def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Operand, Grad | tuple[Grad, ...]]:
+        out, variables, graph, single = _evaluate(f, args, kwargs, argnums, "value_and_grad")
+        derivative = _derivative(out, variables, graph, single)
+        return (out if graph else out.data), derivative
 
     return value_and_grad_f
 
@@ -177,9 +213,9 @@ def grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable[..., Any]:
     """
 
     @functools.wraps(f)
-    def grad_f(*args: Any) -> Grad | tuple[Grad, ...]:
-        out, variables, nested, single = _evaluate(f, args, argnums, "grad")
-        return _derivative(out, variables, nested, single)
+    def grad_f(*args: Any, **kwargs: Any) -> Grad | tuple[Grad, ...]:
+        out, variables, graph, single = _evaluate(f, args, kwargs, argnums, "grad")
+        return _derivative(out, variables, graph, single)
 
     return grad_f
 
@@ -187,17 +223,18 @@ def grad(f: Callable[..., Operand], argnums: ArgNums = 0) -> Callable[..., Any]:
 def hessian(f: Callable[..., Operand], argnums: ArgNums | None = None) -> Callable[..., Any]:
     """The function returning the matrix of second derivatives ``H[i][j] = d2f/dxi dxj``.
 
-    With ``argnums=None`` every positional argument is differentiated. The result is a list
-    of rows (floats, or Values when nested in another transform). Cost: one backward pass
-    per row, so it is meant for functions of a few variables.
+    With ``argnums=None`` every positional argument is differentiated; keyword arguments are
+    passed through. The result is a list of rows (floats, or Values when given Values or
+    nested in another transform). Cost: one backward pass per row, so it is meant for
+    functions of a few variables.
     """
 
-    def hessian_f(*args: Any) -> list[list[Grad]]:
+    def hessian_f(*args: Any, **kwargs: Any) -> list[list[Grad]]:
         nums = tuple(range(len(args))) if argnums is None else argnums
-        out, variables, nested, _ = _evaluate(f, args, nums, "hessian")
+        out, variables, graph, _ = _evaluate(f, args, kwargs, nums, "hessian")
         first = gradients(out, variables, create_graph=True)
         return [
-            list(gradients(g, variables, create_graph=nested))
+            list(gradients(g, variables, create_graph=graph))
             if isinstance(g, Value)
             else [0.0] * len(variables)
             for g in first
@@ -260,7 +297,7 @@ def _call(f: Callable[..., Value], args: list[Value]) -> Value:
 
 def custom_op(
     name: str, forward: Callable[..., Operand], *derivatives: Callable[..., Operand]
-) -> Callable[..., Value]:
+) -> CustomOp:
     """Make a new operation from its forward function and one partial derivative per input.
 
     Both are written with Value operations and receive Values: ``forward`` runs without
@@ -280,44 +317,90 @@ def custom_op(
     >>> softsign(x).backward()
     >>> x.grad
     0.25
-    """
-    arity = len(derivatives)
-    if arity == 0:
-        raise TypeError(f"custom_op {name!r}: give one derivative per input, got none")
 
-    def vjp(g: Grad, out: Grad, *xs: Grad) -> tuple[Grad, ...]:
+    The operation (a :class:`CustomOp`) and the graphs made with it pickle when ``forward``
+    and the derivatives do: functions defined with ``def`` at a module's top level, not
+    lambdas (those are refused with a ``PicklingError`` naming the operation).
+    """
+    return CustomOp(name, forward, *derivatives)
+
+
+class CustomOp:
+    """An operation made by :func:`custom_op`: call it on Values or numbers to make a node.
+
+    It holds ``name``, ``forward`` and ``derivatives`` (one per input) and nothing else, and
+    its :meth:`rule` is the local-gradient rule of the nodes it makes: a graph that uses it
+    pickles by reference to these functions (a closure would not pickle at all).
+    """
+
+    def __init__(
+        self, name: str, forward: Callable[..., Operand], *derivatives: Callable[..., Operand]
+    ) -> None:
+        if not derivatives:
+            raise TypeError(f"custom_op {name!r}: give one derivative per input, got none")
+        self.name = name
+        self.forward = forward
+        self.derivatives = derivatives
+        self.__name__ = self.__qualname__ = name
+        self.__doc__ = f"The custom operation {name!r} (made by autograd.functional.custom_op)."
+
+    def __call__(self, *args: Operand) -> Value:
+        if len(args) != len(self.derivatives):
+            raise TypeError(
+                f"{self.name}: takes {len(self.derivatives)} argument(s), got {len(args)}"
+            )
+        parents = tuple(as_value(a, self.name) for a in args)
+        with no_grad():
+            value = self.forward(*[Value(p.data) for p in parents])
+        return make_node(float(value), parents, self.name, self.rule)
+
+    def rule(self, g: Grad, out: Grad, *xs: Grad) -> tuple[Grad, ...]:
+        """The nodes' local-gradient rule: ``g`` times each partial derivative at ``xs``.
+
+        In floats for a first-order gradient; recorded (each derivative given Values, and
+        required to return one) when the gradient's own graph is being built.
+        """
         partials: list[Grad]
         if isinstance(g, Value) or isinstance(xs[0], Value):
-            partials = [_recorded(d(*xs), i) for i, d in enumerate(derivatives)]
+            partials = [self._recorded(d(*xs), i) for i, d in enumerate(self.derivatives)]
         else:
             with no_grad():
                 numbers = [float(x) for x in xs]
-                partials = [float(d(*map(Value, numbers))) for d in derivatives]
+                partials = [float(d(*map(Value, numbers))) for d in self.derivatives]
         return tuple(g * p for p in partials)
 
-    def _recorded(partial: object, i: int) -> Value:
+    def _recorded(self, partial: object, i: int) -> Value:
         # A derivative that returns a plain number when given Values (math.cos(x.data))
         # is right at first order but has no graph, so its own derivative would be 0.
         if isinstance(partial, Value):
             return partial
         raise TypeError(
-            f"custom_op {name!r}: derivative {i} returned {type(partial).__name__} "
+            f"custom_op {self.name!r}: derivative {i} returned {type(partial).__name__} "
             f"{partial!r} when given Values, so a gradient of this gradient would be "
             "silently 0; write it with Value operations (x.cos(), not math.cos(x.data)), "
             "or return a constant c as autograd.Value(c)"
         )
 
-    def op(*args: Operand) -> Value:
-        if len(args) != arity:
-            raise TypeError(f"{name}: takes {arity} argument(s), got {len(args)}")
-        parents = tuple(as_value(a, name) for a in args)
-        with no_grad():
-            value = forward(*[Value(p.data) for p in parents])
-        return make_node(float(value), parents, name, vjp)
+    def __reduce__(self) -> tuple[type[CustomOp], tuple[Any, ...]]:
+        """Pickled as its name and functions; a PicklingError naming the operation and the
+        function that cannot be pickled (a lambda, a nested function) and why."""
+        roles = [("forward", self.forward)]
+        roles += [(f"derivative {i}", d) for i, d in enumerate(self.derivatives)]
+        for role, function in roles:
+            try:
+                pickle.dumps(function)
+            except (pickle.PicklingError, AttributeError, TypeError) as error:
+                shown = getattr(function, "__qualname__", None) or reprlib.repr(function)
+                raise pickle.PicklingError(
+                    f"custom_op {self.name!r}: its {role} ({shown}) cannot be pickled "
+                    f"({error}), so neither can the operation nor a graph that uses it; define "
+                    "its functions with def at a module's top level (pickle finds them by "
+                    "name: a lambda or a nested function has none it can find)"
+                ) from error
+        return (CustomOp, (self.name, self.forward, *self.derivatives))
 
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"The custom operation {name!r} (made by autograd.functional.custom_op)."
-    return op
+    def __repr__(self) -> str:
+        return f"<autograd.custom_op {self.name!r}>"
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import html
 import json
 import os
 import re
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.engine import Value
-from autograd.extend import write_text_atomic
+from autograd.extend import script_json, write_text_atomic
 from autograd.viz import HIGHLIGHT_COLOUR, backward_frames, fit_to_container, format_number
 
 __all__ = ["BackwardPlayer", "backward_player"]
@@ -74,7 +75,8 @@ class BackwardPlayer:
 
     @property
     def payload(self) -> str:
-        """The frames as gzip-compressed, base64-encoded JSON (what the script decodes)."""
+        """The frames as gzip-compressed, base64-encoded JSON (what the script decodes): its
+        letters need no escaping in the page's ``<script>`` element."""
         if self._payload is None:
             data = {
                 "title": self.title,
@@ -97,14 +99,14 @@ class BackwardPlayer:
             f"<p class='vg-bp-static'>Backprop player: it needs JavaScript. Without it, this "
             f"is the last of its {len(self.frames)} steps.</p>{last['svg']}\n"
             f"<script type='application/x-valuegrad-frames'>{self.payload}</script></div>\n"
-            f"<script>{js}\nValuegradPlayer.mountId('{uid}');</script>"
+            f"<script>{js}\nValuegradPlayer.mountId({script_json(uid)});</script>"
         )
 
     def html(self) -> str:
         """A complete HTML page holding the player."""
         return (
             "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
-            f"<title>{_html_escape(self.title or 'backprop')}</title></head>"
+            f"<title>{html.escape(self.title or 'backprop')}</title></head>"
             f"<body>{self._repr_html_()}</body></html>\n"
         )
 
@@ -138,7 +140,3 @@ def _compact(svg: str) -> str:
     """The ``<svg>`` element alone, without Graphviz's comments and the XML prologue."""
     svg = re.sub(r"<!--.*?-->", "", svg[svg.find("<svg") :], flags=re.S)
     return re.sub(r">\s+<", "><", svg).strip()
-
-
-def _html_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -90,6 +90,8 @@ GRAPH_MAX_NODES = 2500
 # ... and edges: a sample's graph is sparse (about 1.2 edges per node), so it lays out quickly.
 GRAPH_MAX_EDGES = 3000
 SCHEDULES = ("linear", "constant", "step", "cosine")
+#: What a run writes into --out (each file when it applies: no lab with --no-lab...).
+OUTPUT_FILES = ("loss.png", "history.json", "decision_boundary.png", "graph.svg", "lab.html")
 #: Used when a flag is not given (the flags that a saved architecture can also decide).
 DEFAULT_HIDDEN = [16, 16]
 DEFAULT_ACTIVATION = "relu"
@@ -420,6 +422,8 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     folder = os.path.dirname(os.path.abspath(args.save)) if args.save else None
     if folder and not os.path.isdir(folder) and folder != os.path.abspath(args.out):
         parser.error(f"--save {args.save}: the folder {os.path.dirname(args.save)} does not exist")
+    if args.save:
+        _check_save_target(parser, args)
     if args.update == "nesterov" and args.momentum == 0:
         parser.error("--update nesterov needs --momentum > 0")
     if args.early_stopping and not args.val_fraction:
@@ -451,6 +455,28 @@ def _check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             f"--delimiter must be one character, got {args.delimiter!r} (a tab: \\t, or "
             "$'\\t' in bash)"
         )
+
+
+def _check_save_target(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A usage error if ``--save`` names the data the run reads (``--data``) or a file it
+    writes into ``--out``: the model would replace the data, or an output the model. (The
+    model of ``--load`` may be saved over: it is read before training and written after.)"""
+    others = [(f"--data {args.data}", args.data)]
+    for name in OUTPUT_FILES:
+        path = os.path.join(args.out, name)
+        others.append((f"{path}, which the run writes into --out", path))
+    for what, path in others:
+        if path is not None and _same_file(args.save, path):
+            parser.error(f"--save {args.save} is the same file as {what}; save the model elsewhere")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file: ``os.path.samefile`` where both exist (hard links
+    too), else equal paths once symlinks and ``..`` are resolved."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
 
 
 #: load_csv's keywords in its messages, and the options that set them here.

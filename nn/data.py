@@ -207,6 +207,9 @@ _NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.ASCII | re.IGNORECASE)
 _LABEL = re.compile(r"([+-]?)(\d+)(\.0*)?", re.ASCII)
 #: How many absent classes a message lists.
 _SHOWN = 5
+#: The most digits a label may have (leading zeros aside): far more than any number of
+#: classes, and checked before ``int()``, whose own limit (4,300 digits) says nothing of CSVs.
+MAX_LABEL_DIGITS = 100
 
 
 @dataclass(frozen=True)
@@ -532,7 +535,13 @@ def _class_label(cell: str, classes: int | None) -> int:
         raise ValueError(
             f"the label {shorten(cell)} is not a whole number written plainly (as 2 or 2.0); {rule}"
         )
-    label = int(match[2])
+    digits = match[2].lstrip("0") or "0"
+    if len(digits) > MAX_LABEL_DIGITS:
+        raise ValueError(
+            f"the label {shorten(cell)} is a whole number of {len(digits):,} digits, more "
+            f"than a class index has (at most {MAX_LABEL_DIGITS}); {rule}"
+        )
+    label = int(digits)
     if match[1] == "-" and label:
         raise ValueError(
             f"the label {shorten(cell)} is negative; {rule} (for -1/+1 labels write 0 for -1)"

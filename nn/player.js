@@ -106,7 +106,8 @@ var NNPlayer = (function () {
         });
         if (line.label) {
           var item = el("span", { style: "margin-right:14px;white-space:nowrap" }, legend);
-          el("span", { style: "display:inline-block;width:18px;height:3px;vertical-align:middle;margin-right:4px;background:" + color }, item);
+          // the colour (checked in Python) as a CSS value of its own, never spliced into a style
+          el("span", { style: "display:inline-block;width:18px;height:3px;vertical-align:middle;margin-right:4px" }, item).style.background = color;
           item.appendChild(document.createTextNode(line.label));
         }
       });

@@ -16,6 +16,12 @@ control and holds any of
   "label": "shown in the legend"}``;
 * ``text``: a caption under the picture (plain text).
 
+Text of any kind (captions, labels, names) is shown as written: the page's data is JSON
+escaped for its ``<script>`` element (:func:`autograd.extend.script_json`). A colour must be
+one a page can show without fetching anything (:func:`autograd.extend.css_colour`: ``#hex``,
+``rgb()``/``hsl()`` of numbers, a keyword), and a picture a ``data:`` URI; anything else is a
+``ValueError`` naming the frame and the field, so the page never makes a request.
+
 >>> p = Player([Control("lr", [0.1, 0.2])], {(0,): {"text": "a"}, (1,): {"text": "b"}})
 >>> p.frame_count
 2
@@ -30,7 +36,6 @@ import hashlib
 import html
 import io
 import itertools
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +43,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from autograd.extend import write_text_atomic
+from autograd.extend import css_colour, script_json, write_text_atomic
+from nn._validate import shorten
 
 __all__ = ["Control", "Player", "axes_box", "png"]
 
@@ -94,6 +100,10 @@ class Player:
             raise ValueError(f"Player: frames must cover {shape}: missing {missing}, extra {extra}")
         if any("lines" in f for f in frames.values()) and axes is None:
             raise ValueError("Player: frames with lines need axes= (see nn.player.axes_box)")
+        if background is not None:
+            _picture(background, "Player: background")
+        for key, frame in frames.items():
+            _check_frame(tuple(key), frame)
         self.frames = {tuple(k): dict(v) for k, v in frames.items()}
         self.background, self.axes = background, dict(axes) if axes else None
         self.width, self.title, self.interval = int(width), title, int(interval)
@@ -119,15 +129,14 @@ class Player:
         }
 
     def _fragment(self) -> str:
-        payload = json.dumps(self.data(), separators=(",", ":"), allow_nan=False)
-        payload = payload.replace("</", "<\\/")  # no "</script>" inside the script element
+        payload = script_json(self.data())
         uid = "nn-player-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
         js = resources.files("nn").joinpath("player.js").read_text(encoding="utf-8")
         return (
             f"<div class='nn-player' id='{uid}'><p>(an interactive player: it needs "
             "JavaScript; a viewer that runs no scripts shows only this line)</p>"
             f"<script type='application/json'>{payload}</script></div>\n"
-            f"<script>{js}\nNNPlayer.mount('{uid}');</script>"
+            f"<script>{js}\nNNPlayer.mount({script_json(uid)});</script>"
         )
 
     def _repr_html_(self) -> str:
@@ -148,6 +157,26 @@ class Player:
     def __repr__(self) -> str:
         names = ", ".join(f"{c.name} ({len(c.values)})" for c in self.controls)
         return f"<Player of {self.frame_count} frames: {names}>"
+
+
+def _check_frame(key: tuple[int, ...], frame: Mapping[str, Any]) -> None:
+    """ValueError, naming the frame and the field, for a picture that is not a ``data:`` URI
+    or a line colour that is not a checked CSS colour: the page would fetch a URL."""
+    where = f"Player: frames[{key}]"
+    if "image" in frame:
+        _picture(frame["image"], f"{where}['image']")
+    for i, line in enumerate(frame.get("lines", ())):
+        if "color" in line:
+            css_colour(line["color"], f"{where}['lines'][{i}]['color']")
+
+
+def _picture(uri: object, argument: str) -> None:
+    """ValueError unless ``uri`` is a ``data:`` URI (a picture in the page, nothing to fetch)."""
+    if not (isinstance(uri, str) and uri.startswith("data:")):
+        raise ValueError(
+            f"{argument} must be a data: URI (e.g. from nn.player.png), got {shorten(uri)}: "
+            "the page is self-contained and fetches nothing"
+        )
 
 
 def png(fig: Any, dpi: int = 100) -> str:

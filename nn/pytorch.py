@@ -32,8 +32,12 @@ something else), in the order of an MLP:
   differ from the last layer's (``output_activation``). A one-layer Sequential has no hidden
   layer, so its MLP gets :class:`~nn.MLP`'s default hidden activation, ``relu``, which
   computes nothing there;
-* each Linear takes as many inputs as the one before gives; the parameters are finite real
-  numbers;
+* each Linear takes as many inputs as the one before gives; its weight and bias have the
+  shapes ``(out_features, in_features)`` and ``(out_features,)`` (a parameter replaced by one
+  of another shape is refused, naming both shapes); the parameters are finite real numbers;
+* the Sequential's class computes what a Sequential does: a subclass that overrides
+  ``forward`` (a residual block, say) or ``__call__`` is refused, naming the class (a
+  subclass that only adds a name or an ``__init__`` is fine);
 * no module (nor the Sequential) has a forward hook (the old ``weight_norm`` is one): a hook
   changes what the module computes, and the MLP would silently differ. A parametrization
   (``torch.nn.utils.parametrizations.weight_norm``) is read as the weight it computes.
@@ -142,6 +146,7 @@ def from_torch(module: object, cls: type[MLP] = MLP, *, fused: bool = True) -> M
             f"a {type(module).__name__}"
         )
     _check_plain("the Sequential", module)
+    _check_sequential_class(torch, module)
     activations = {getattr(torch.nn, name): act for act, name in TORCH_ACTIVATIONS.items()}
     layers: list[_Layer] = []
     for index, child in enumerate(module):
@@ -219,15 +224,42 @@ def _check_plain(where: str, module: Any) -> None:
         )
 
 
+def _check_sequential_class(torch: Any, module: Any) -> None:
+    """TypeError if the class of the Sequential ``module`` computes anything but its modules in
+    order: a subclass that overrides ``forward`` or ``__call__`` (a residual block adds its
+    input), which the MLP would silently not do."""
+    kind = type(module)
+    for method in ("forward", "__call__"):
+        if getattr(kind, method) is not getattr(torch.nn.Sequential, method):
+            raise TypeError(
+                f"from_torch: the Sequential is a {kind.__module__}.{kind.__qualname__}, which "
+                f"overrides {method}: it may compute something other than its modules one "
+                "after the other (a residual block adds its input), and an MLP cannot; pass a "
+                "torch.nn.Sequential of the same modules if that is what it computes"
+            )
+
+
 def _check_linear(torch: Any, index: int, linear: Any, before: _Layer | None) -> None:
     """ValueError unless ``linear`` (module ``index``) can be an MLP layer after ``before``:
-    it has a bias, real floating-point finite parameters, and as many inputs as ``before``
-    has outputs."""
+    it has a bias, parameters of the shapes its sizes say, real floating-point and finite,
+    and as many inputs as ``before`` has outputs."""
     where = f"from_torch: module {index} is {_name(linear)}"
     if linear.bias is None:
         raise ValueError(f"{where}: a Linear without bias; every MLP neuron has a bias")
     if linear.in_features < 1 or linear.out_features < 1:
         raise ValueError(f"{where}: an MLP layer has at least one input and one output")
+    expected = {
+        "weight": (linear.out_features, linear.in_features),
+        "bias": (linear.out_features,),
+    }
+    for name, shape in expected.items():
+        actual = tuple(getattr(linear, name).shape)
+        if actual != shape:
+            raise ValueError(
+                f"{where}: its {name} has shape {actual}, not {shape} (in_features="
+                f"{linear.in_features}, out_features={linear.out_features}); was the parameter "
+                "replaced?"
+            )
     if linear.weight.is_meta:
         raise ValueError(f"{where}: its parameters are on the meta device and hold no numbers")
     for name in ("weight", "bias"):

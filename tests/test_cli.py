@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograd import viz
-from nn.__main__ import main
+from nn.__main__ import OUTPUT_FILES, main
 
 pytest.importorskip("matplotlib")
 needs_a_renderer = pytest.mark.skipif(
@@ -33,7 +33,9 @@ def test_the_defaults_reproduce_micrograds_demo_and_write_every_picture(tmp_path
     assert "GD: full batch, all 100 examples every step" in out
     assert "step 99: loss 0.016340" in out  # micrograd's demo prints the same last loss
     assert "final: train accuracy 100.0%" in out
-    for name in ("loss.png", "decision_boundary.png", "graph.svg", "history.json", "lab.html"):
+    # every file --save must not name (OUTPUT_FILES) is one the run writes, and no other
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(OUTPUT_FILES)
+    for name in OUTPUT_FILES:
         assert (tmp_path / name).stat().st_size > 0, name
     assert (tmp_path / "loss.png").read_bytes()[:4] == b"\x89PNG"
     svg = ET.parse(tmp_path / "graph.svg").getroot()
@@ -92,8 +94,11 @@ def test_sgd_with_adam_validation_save_and_load(tmp_path, capsys) -> None:
         "--load",
         str(model),
         "--evaluate",
+        "--save",
+        str(model),  # saving over the loaded model (resuming in place) is allowed
     )
     assert code == 0 and out.split("final: ")[1].splitlines()[0] == trained
+    assert model.exists()
     assert not (tmp_path / "again" / "loss.png").exists()  # nothing trained, no loss curve
 
 
@@ -151,6 +156,49 @@ def test_bad_arguments_are_usage_errors_not_tracebacks(tmp_path, capsys, args, m
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "usage:" in err and message in err
+
+
+def _refused_save(capsys, *args: str) -> str:
+    """The message of a run refused as a usage error (exit 2); fails if it ran instead."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--no-progress", "--steps", "1", "--no-lab", *args])
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("name", OUTPUT_FILES)
+def test_save_to_a_file_the_run_writes_is_refused_before_any_work(tmp_path, capsys, name):
+    out = tmp_path / "out"
+    target = out / name
+    message = _refused_save(capsys, "--out", str(out), "--save", str(target))
+    assert message.endswith(
+        f"error: --save {target} is the same file as {target}, which the run writes into "
+        "--out; save the model elsewhere"
+    )
+    assert not out.exists()  # refused before --out was made, let alone written
+
+
+def test_save_to_the_data_or_the_loaded_model_is_refused_naming_both(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    data = tmp_path / "x.csv"
+    data.write_text("x,y,label\n0,1,0\n1,0,1\n1,1,0\n0,0,1\n")
+    before = data.read_bytes()
+    message = _refused_save(capsys, "--data", str(data), "--save", str(data))
+    assert message.endswith(
+        f"--save {data} is the same file as --data {data}; save the model elsewhere"
+    )
+    link = tmp_path / "hard.csv"  # another name for the same file: os.path.samefile
+    link.hardlink_to(data)
+    message = _refused_save(capsys, "--data", str(data), "--save", str(link))
+    assert f"--save {link} is the same file as --data {data}" in message
+    assert data.read_bytes() == before
+    # not yet existing, through a symlinked folder and a relative path: resolved paths
+    (tmp_path / "alias").symlink_to(tmp_path / "out", target_is_directory=True)
+    (tmp_path / "out").mkdir()
+    monkeypatch.chdir(tmp_path)
+    message = _refused_save(capsys, "--out", "out", "--save", "alias/../alias/graph.svg")
+    assert "--save alias/../alias/graph.svg is the same file as out/graph.svg" in message
 
 
 def test_without_a_renderer_the_graph_is_skipped_with_a_warning(tmp_path, capsys, monkeypatch):

@@ -255,6 +255,22 @@ def test_a_huge_label_is_refused_at_once_naming_its_line(tmp_path: Path) -> None
         load_csv(gaps)
 
 
+def test_a_label_of_thousands_of_digits_is_refused_naming_its_place(tmp_path: Path) -> None:
+    """Not Python's int() limit and its advice on sys.set_int_max_str_digits: the loader's
+    own message, naming the file, the line, the column and the value cut short."""
+    path = tmp_path / "d.csv"
+    path.write_text("x,label\n1,0\n2," + "7" * 5000 + "\n3,1\n")
+    with pytest.raises(ValueError) as info:
+        load_csv(path)
+    message = str(info.value)
+    assert message.startswith(f"load_csv: {path}, line 3, column 'label': the label '7777")
+    assert "a whole number of 5,000 digits, more than a class index has (at most 100)" in message
+    assert "int_max_str_digits" not in message and len(message) < len(str(path)) + 250
+    zeros = tmp_path / "zeros.csv"  # leading zeros are not digits of the number
+    zeros.write_text("x,label\n1,0\n2," + "0" * 5000 + "1\n")
+    assert load_csv(zeros) == ([[1.0], [2.0]], [0, 1])
+
+
 def test_read_csv_says_how_the_file_was_read(tmp_path: Path) -> None:
     """read_csv: load_csv's data and what reproduces it; the SHA-256 of the bytes parsed."""
     path = tmp_path / "d.csv"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 
 import pytest
 import sympy as sp
@@ -213,3 +214,93 @@ def test_fused_ops_have_second_derivatives() -> None:
 def test_mixed_second_derivative_of_a_power_at_exponent_zero() -> None:
     # d/db d/da a^b = a^(b-1) (1 + b log a), 0.5 at a = 2, b = 0. (PyTorch 2.13 gives 0 here.)
     assert grad(grad(lambda a, b: a**b, 0), 1)(2.0, 0.0) == 0.5
+
+
+def test_transforms_of_value_arguments_return_values_with_graphs_like_create_graph() -> None:
+    # f = x^3 sin x: f' and f'' from sympy, the reference
+    expr = X**3 * sp.sin(X)
+    at = 0.7
+    d1, d2 = (float(sp.diff(expr, X, n).subs(X, at)) for n in (1, 2))
+
+    def f(x: Value) -> Value:
+        return x**3 * x.sin()
+
+    p = Value(at)
+    slope = grad(f)(p)
+    assert isinstance(slope, Value) and close(slope.data, d1, rel=1e-12)
+    slope.backward()  # differentiates f' with respect to p: f''
+    assert close(float(p.grad), d2, rel=1e-12)
+    assert gradcheck(grad(f), at)  # f'' analytic against central differences of f'
+    q = Value(at)
+    value, dx = value_and_grad(f)(q)
+    assert isinstance(value, Value) and close(value.data, float(expr.subs(X, at)), rel=1e-12)
+    (dvalue,), (ddx,) = gradients(value, [q]), gradients(dx, [q])
+    assert close(dvalue, d1, rel=1e-12) and close(ddx, d2, rel=1e-12)
+    # a derivative that does not depend on the argument is a Value too (a constant)
+    assert isinstance(grad(lambda x: 3 * x)(Value(1.0)), Value)
+    assert isinstance(grad(lambda x: 5.0)(Value(1.0)), Value)
+    # floats in, floats out, as before
+    assert type(grad(f)(at)) is float and type(value_and_grad(f)(at)[0]) is float
+
+
+def test_transforms_pass_keyword_arguments_through() -> None:
+    assert grad(lambda x, s=1.0: s * x)(2.0, s=3.0) == 3.0
+    assert value_and_grad(lambda x, s=1.0: s * x * x)(2.0, s=3.0) == (12.0, 12.0)
+    assert hessian(lambda x, y, s=1.0: s * x * y)(2.0, 5.0, s=3.0) == [[0.0, 3.0], [3.0, 0.0]]
+    s = Value(3.0)  # a Value keyword: the derivative s is a Value, differentiable in s
+    ds = grad(lambda x, s: s * x * x)(2.0, s=s)
+    assert isinstance(ds, Value) and ds.data == 12.0
+    assert gradients(ds, [s]) == (4.0,)  # d/ds (2 s x) at x = 2
+
+
+def test_a_function_that_returns_neither_a_value_nor_a_number_is_a_type_error() -> None:
+    with pytest.raises(
+        TypeError,
+        match=r"^grad: the function must return a Value or a real "
+        r"number, got bool True$",
+    ):
+        grad(lambda x: x > 0)(1.0)
+    with pytest.raises(TypeError, match=r"^value_and_grad: .* got str 'x'$"):
+        value_and_grad(lambda x: "x")(1.0)
+    with pytest.raises(TypeError, match=r"^hessian: .* got list \[1, 2\]$"):
+        hessian(lambda x: [1, 2])(1.0)
+
+
+def _softsign(x: Value) -> Value:
+    return x / (1 + abs(x))
+
+
+def _softsign_slope(x: Value) -> Value:
+    return 1 / (1 + abs(x)) ** 2
+
+
+# Made of module-level functions, so pickle can find them by name.
+SOFTSIGN = custom_op("softsign", _softsign, _softsign_slope)
+
+
+def test_a_graph_with_a_custom_op_pickles_when_its_functions_do() -> None:
+    expr = 3 * X / (1 + 3 * X) + X**2  # softsign(3x) + x^2 for x > 0, the reference
+    x = Value(0.5)
+    copy_x, copy_y = pickle.loads(pickle.dumps((x, SOFTSIGN(x * 3) + x * x)))
+    copy_y.backward()
+    assert close(copy_y.data, float(expr.subs(X, 0.5)), rel=1e-15)
+    assert close(float(copy_x.grad), float(sp.diff(expr, X).subs(X, 0.5)), rel=1e-12)
+    again = pickle.loads(pickle.dumps(SOFTSIGN))  # the operation itself, higher orders too
+    softsign = X / (1 + X)
+    assert close(grad(grad(again))(0.5), float(sp.diff(softsign, X, 2).subs(X, 0.5)), rel=1e-12)
+
+
+def test_pickling_a_custom_op_of_lambdas_names_the_op_and_says_why() -> None:
+    cube = custom_op("cube", lambda x: x * x * x, lambda x: 3 * x * x)
+    graph = cube(Value(2.0)) + 1
+    with pytest.raises(pickle.PicklingError) as info:
+        pickle.dumps(graph)
+    lambda_name = "test_pickling_a_custom_op_of_lambdas_names_the_op_and_says_why.<locals>.<lambda>"
+    assert str(info.value).startswith(
+        f"custom_op 'cube': its forward ({lambda_name}) cannot be pickled ("
+    )
+    assert "define its functions with def at a module's top level" in str(info.value)
+    good_forward = custom_op("cube", _softsign, lambda x: 3 * x * x)
+    with pytest.raises(pickle.PicklingError) as info:
+        pickle.dumps(good_forward)
+    assert str(info.value).startswith(f"custom_op 'cube': its derivative 0 ({lambda_name})")

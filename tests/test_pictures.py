@@ -200,3 +200,38 @@ def test_draw_sample_of_a_model_with_infinite_gradients() -> None:
             assert fills[f"n{i}"] == ("#ef8a62" if grad > 0 else "#67a9cf")  # full red / blue
         elif grad == 0:
             assert fills[f"n{i}"] == "white"
+
+
+# --------------------------------------------------------------------------------------------
+# draw_sample's neurons view keeps draw_graph's size limits
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_neurons_view_of_wide_data_is_refused_before_its_graph_is_built(monkeypatch) -> None:
+    """One sample of 2,000 features through 16, 16, 1 neurons: 32,272 weights, one edge each,
+    past max_edges=3000. Refused from the layers' sizes, before the graph is built (building
+    it took 25 s, laying it out minutes)."""
+    built = []
+    monkeypatch.setattr(nn.lab._graph, "sample_graph", lambda *args: built.append(args))
+    model = nn.MLP(2000, [16, 16, 1], rng=random.Random(0))
+    with pytest.raises(autograd.GraphTooLargeError) as info:
+        draw_sample(model, [0.0] * 2000, 1, max_nodes=2500, max_edges=3000)
+    assert built == []
+    weights = 2000 * 16 + 16 * 16 + 16 * 1
+    assert f"at least 2,033 boxes and {weights:,} edges" in str(info.value)
+    assert "more than max_edges=3000:" in str(info.value)  # 2,033 boxes are within 2500
+
+
+def test_the_neurons_view_counts_the_loss_in_its_limits() -> None:
+    """The limits are the graph's exact size, the loss's boxes and edges included, as
+    sample_graph (the graph the view draws) counts them."""
+    model = nn.MLP(2, [3, 1], rng=random.Random(0))
+    g = sample_graph(model, [0.5, -1.0], 1, "hinge")
+    boxes, edges = len(g.nodes), len(g.edges)
+    assert boxes > 2 + 3 + 1 and edges > 2 * 3 + 3 * 1  # the loss adds some of each
+    drawing = draw_sample(model, [0.5, -1.0], 1, max_nodes=boxes, max_edges=edges)
+    assert (drawing.nodes, drawing.edges) == (boxes, edges)
+    with pytest.raises(autograd.GraphTooLargeError, match=f"more than max_edges={edges - 1}:"):
+        draw_sample(model, [0.5, -1.0], 1, max_nodes=boxes, max_edges=edges - 1)
+    with pytest.raises(autograd.GraphTooLargeError, match=f"more than max_nodes={boxes - 1}:"):
+        draw_sample(model, [0.5, -1.0], 1, max_nodes=boxes - 1, max_edges=edges)

@@ -7,9 +7,14 @@ points, the play button animates, and the page makes no network request and logs
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
+from autograd.extend import script_json
 from nn.player import Control, Player, axes_box, png
 from tests.browser import watch
 
@@ -111,3 +116,106 @@ def test_the_player_runs_in_chromium_without_a_kernel(browser, player, tmp_path)
         assert problems == []
     finally:
         page.close()
+
+
+#: Text that, unescaped in the JSON of a <script> element, takes the page down: "<!--" then
+#: "<script" make the HTML parser swallow the next "</script>", and the player's script with it.
+HOSTILE = "<!--<script>"
+
+
+def test_a_caption_that_opens_a_comment_and_a_script_leaves_the_player_working(
+    browser, tmp_path
+) -> None:
+    frames = {
+        (0,): {"text": HOSTILE},
+        (1,): {"text": "</script><script>window.injected = 1</script>\u2028&amp;"},
+    }
+    p = Player([Control(HOSTILE, [HOSTILE, "b"])], frames, title=HOSTILE)
+    page = browser.new_page()
+    try:
+        problems = watch(page)
+        page.goto(p.write(tmp_path / "player.html").as_uri())
+        root = page.locator(".nn-player")
+        assert root.get_attribute("data-mounted") == "1"  # the player's script ran
+        assert page.locator(".nn-player-text").inner_text() == HOSTILE  # shown as written
+        page.eval_on_selector(
+            "input[type=range]", "s => { s.value = 1; s.dispatchEvent(new Event('input')); }"
+        )
+        assert root.get_attribute("data-frame") == "1"
+        text = page.locator(".nn-player-text").text_content()
+        assert text == frames[(1,)]["text"]
+        assert page.evaluate("window.injected") is None
+        assert problems == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(
+    "colour",
+    [
+        "red; background: url(http://127.0.0.1:9/pwned.png)",
+        "url(http://127.0.0.1:9/pwned.png)",
+        "var(--x)",
+        "rgb(1, 2, url(x))",
+        "#12345",
+        "",
+        None,
+    ],
+)
+def test_a_line_colour_that_is_not_a_checked_css_colour_is_refused(colour) -> None:
+    frame = {"lines": [{"xy": [[0, 0], [1, 1]], "color": "#d62728"}, {"xy": [], "color": colour}]}
+    with pytest.raises(ValueError) as info:
+        Player([Control("a", [1])], {(0,): frame}, axes=BOX)
+    assert str(info.value).startswith(
+        "Player: frames[(0,)]['lines'][1]['color'] must be a CSS colour (#rgb, #rrggbb"
+    )
+
+
+def test_pictures_that_are_not_data_uris_are_refused() -> None:
+    url = "http://127.0.0.1:9/pwned.png"
+    with pytest.raises(ValueError, match=r"^Player: background must be a data: URI"):
+        Player([Control("a", [1])], {(0,): {}}, background=url)
+    with pytest.raises(ValueError, match=r"^Player: frames\[\(0,\)\]\['image'\] must be a data"):
+        Player([Control("a", [1])], {(0,): {"image": url}})
+
+
+#: An axes box for lines drawn in a page without a background picture.
+BOX = {"pixels": [100, 100], "left": 0, "top": 0, "width": 1, "height": 1, "xlim": [0, 1],
+       "ylim": [0, 1], "ylog": False}  # fmt: skip
+
+
+def test_checked_colours_of_every_form_are_drawn_and_fetch_nothing(browser, tmp_path) -> None:
+    colours = ["#d62728", "#f00", "#ff000080", "rgb(31, 119, 180)", "hsl(120 50% 40% / 0.5)",
+               "steelblue"]  # fmt: skip
+    lines = [{"xy": [[0, 0], [1, 1]], "color": c, "label": c} for c in colours]
+    p = Player([Control("a", [1])], {(0,): {"lines": lines}}, axes=BOX)
+    page = browser.new_page()
+    try:
+        problems = watch(page)
+        page.goto(p.write(tmp_path / "player.html").as_uri())
+        strokes = page.eval_on_selector_all(
+            "polyline", "ls => ls.map(l => getComputedStyle(l).stroke)"
+        )
+        swatches = page.eval_on_selector_all(
+            "span > span", "ss => ss.map(s => getComputedStyle(s).backgroundColor)"
+        )
+        assert strokes == swatches == [
+            "rgb(214, 39, 40)", "rgb(255, 0, 0)", "rgba(255, 0, 0, 0.5)", "rgb(31, 119, 180)",
+            "rgba(51, 153, 51, 0.5)", "rgb(70, 130, 180)",
+        ]  # fmt: skip
+        assert problems == []  # no request but file: and data:, no error
+    finally:
+        page.close()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+)
+
+
+@given(JSON_VALUES)
+def test_script_json_is_the_same_value_with_nothing_html_reads_in_a_script(data) -> None:
+    text = script_json(data)
+    assert json.loads(text) == data
+    assert not set(text) & {"<", ">", "&", "\u2028", "\u2029"}

@@ -276,6 +276,11 @@ def _refusals(torch: Any) -> list[tuple[object, type[Exception], str]]:
     with torch.no_grad():
         inf.bias[2] = float("-inf")
     lin = "Linear(in_features=2, out_features=3, bias=True)"
+    one_bias = L(2, 3)  # PyTorch runs it, adding the one bias to all 3 outputs
+    one_bias.bias = torch.nn.Parameter(torch.zeros(1))
+    wide = L(2, 3)  # PyTorch runs it too: 4 outputs, past the next Linear's 3 inputs
+    wide.weight = torch.nn.Parameter(torch.zeros(4, 2))
+    wide.bias = torch.nn.Parameter(torch.zeros(4))
     return [
         (
             Seq(L(2, 3), torch.nn.Dropout(0.5), L(3, 1)),
@@ -366,6 +371,18 @@ def _refusals(torch: Any) -> list[tuple[object, type[Exception], str]]:
             "numbers",
         ),
         (
+            Seq(L(4, 2), R(), one_bias),
+            ValueError,
+            f"from_torch: module 2 is {lin}: its bias has shape (1,), not (3,) (in_features=2, "
+            "out_features=3); was the parameter replaced?",
+        ),
+        (
+            Seq(wide, R(), L(3, 1)),
+            ValueError,
+            f"from_torch: module 0 is {lin}: its weight has shape (4, 2), not (3, 2) "
+            "(in_features=2, out_features=3); was the parameter replaced?",
+        ),
+        (
             Seq(L(2, 1, dtype=torch.complex64)),
             ValueError,
             "from_torch: module 0 is Linear(in_features=2, out_features=1, bias=True): its "
@@ -379,6 +396,33 @@ def test_refusals(torch) -> None:
         with pytest.raises(kind) as info:
             nn.MLP.from_torch(module)
         assert str(info.value) == message
+
+
+def test_a_sequential_subclass_that_overrides_forward_is_refused_naming_its_class(torch) -> None:
+    """A residual block is a Sequential whose forward adds its input: read as its modules, the
+    MLP would silently compute something else. A subclass that only names the class is the
+    same computation, and is read."""
+
+    class Residual(torch.nn.Sequential):  # type: ignore[misc]
+        def forward(self, x: Any) -> Any:
+            return x + super().forward(x)
+
+    class Named(torch.nn.Sequential):  # type: ignore[misc]
+        pass
+
+    linear = torch.nn.Linear(2, 2, dtype=torch.float64)
+    x = torch.tensor([[0.3, -0.7]], dtype=torch.float64)
+    block = Residual(linear)
+    assert not torch.allclose(block(x), torch.nn.Sequential(linear)(x))  # the premise
+    with pytest.raises(TypeError) as info:
+        nn.MLP.from_torch(block)
+    assert str(info.value).startswith(
+        f"from_torch: the Sequential is a {__name__}.{Residual.__qualname__}, which overrides "
+        "forward: it may compute something other than its modules one after the other"
+    )
+    model = nn.MLP.from_torch(Named(linear))
+    for got, want in zip(model([0.3, -0.7]), Named(linear)(x)[0].tolist(), strict=True):
+        assert got.data == pytest.approx(want, abs=TOL)
 
 
 def test_modules_with_hooks_are_refused_and_parametrizations_read_as_computed(torch) -> None:

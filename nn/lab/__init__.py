@@ -60,7 +60,7 @@ from typing import Any
 
 import autograd
 from autograd import GraphDrawing, GraphTooLargeError
-from autograd.extend import write_text_atomic
+from autograd.extend import css_colour, script_json, write_text_atomic
 from autograd.viz import BACKENDS, DEFAULT_MAX_EDGES, DEFAULT_TIMEOUT
 from nn._validate import class_index, positive_int, shorten
 from nn.lab._graph import (
@@ -238,7 +238,8 @@ class Lab:
 
     @property
     def payload(self) -> str:
-        """The page's data, gzip-compressed and base64-encoded (built on first use)."""
+        """The page's data, gzip-compressed and base64-encoded (built on first use): its letters
+        need no escaping in the page's ``<script>`` element."""
         if self._payload is None:
             self._payload = self._build()
         return self._payload
@@ -262,7 +263,7 @@ class Lab:
             "(it needs JavaScript: a notebook viewer that does not run scripts, such as "
             "GitHub's, shows only this line)</p>\n"
             f"<script type='application/x-valuegrad-lab'>{payload}</script></div>\n"
-            f"<script>{js}\nValuegradLab.mountId('{uid}');</script>"
+            f"<script>{js}\nValuegradLab.mountId({script_json(uid)});</script>"
         )
 
     def _build(self) -> str:
@@ -497,7 +498,7 @@ class Lab:
             "Xval": self.val[0] if self.val and plane else [],
             "yval": self.val[1] if self.val and plane else [],
             "pickable": points,
-            "class_colours": [_hex(c) for c in points_rgb],
+            "class_colours": [css_colour(_hex(c), "a class colour") for c in points_rgb],
             "grid": (
                 {
                     "n": self.grid,

@@ -17,13 +17,14 @@ depends on the label; :attr:`SampleGraph.signature` tells structures apart.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import autograd
-from autograd import GraphDrawing, Value, backward_steps
+from autograd import GraphDrawing, GraphTooLargeError, Value, backward_steps
 from autograd.extend import OPS, local_gradients
 from autograd.viz import grad_colour, grad_scale, graph_label
 from nn.metrics import classification_loss
@@ -413,10 +414,18 @@ def draw_sample(
     grouped by layer; ``view="full"`` draws every node of the engine's graph, parameters
     labelled ``L1.n3.w0`` / ``L1.n3.b`` and grouped in one box per layer. The model's
     ``.grad`` are zeroed before and after (``view="full"`` runs ``backward()``), and the
-    parameters' labels are restored.
+    parameters' labels are restored. Either view is refused with
+    :class:`autograd.GraphTooLargeError` past ``max_nodes`` or ``max_edges`` before any
+    layout; the neurons view counts the boxes and edges its layers alone make (one box per
+    input and per neuron, one edge per weight) before it builds anything.
     """
     if view == "neurons":
+        sizes = [model.nin, *model.nouts]
+        _check_folded_size(
+            sum(sizes), sum(a * b for a, b in itertools.pairwise(sizes)), max_nodes, max_edges
+        )
         g = sample_graph(model, x, label, loss)
+        _check_folded_size(len(g.nodes), len(g.edges), max_nodes, max_edges)  # with the loss's
         return GraphDrawing(
             folded_digraph(g, caption=caption, legend=legend),
             backend,
@@ -462,6 +471,23 @@ def draw_sample(
         model.zero_grad()
         for p, old in saved:
             p.label = old
+
+
+def _check_folded_size(boxes: int, edges: int, max_nodes: int, max_edges: int) -> None:
+    """GraphTooLargeError if a folded graph of ``boxes`` and ``edges`` (or one at least that
+    large) exceeds ``max_nodes`` or ``max_edges``: draw_graph's limits, for the neurons view."""
+    exceeded = [
+        f"{name}={limit}"
+        for name, size, limit in (("max_nodes", boxes, max_nodes), ("max_edges", edges, max_edges))
+        if size > limit
+    ]
+    if exceeded:
+        raise GraphTooLargeError(
+            f"draw_sample: the sample's graph has at least {boxes:,} boxes and {edges:,} edges "
+            "(a box per input and per neuron, an edge per weight, then the loss's), more than "
+            f"{' and '.join(exceeded)}: draw a model with fewer inputs or narrower layers, or "
+            "raise the limits (layout time grows quickly with size)"
+        )
 
 
 def hardest_sample(
