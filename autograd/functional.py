@@ -22,11 +22,20 @@ import numbers
 import pickle
 import reprlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Union, overload
+from typing import Any, Union, cast, overload
 
 from autograd import ops
 from autograd.engine import Value, enable_grad, no_grad
-from autograd.extend import Grad, Op, Operand, OutOfDomain, as_value, backward_pass, make_node
+from autograd.extend import (
+    Grad,
+    Op,
+    Operand,
+    OutOfDomain,
+    Rule,
+    as_value,
+    backward_pass,
+    make_node,
+)
 
 ArgNums = Union[int, Sequence[int]]
 
@@ -104,15 +113,14 @@ def _variables(
     for i in dict.fromkeys(nums):  # each position once: argnums=(0, 0) differentiates x twice
         a = args[i]
         if isinstance(a, Value):
-            made[i] = make_node(a.data, (a,), "arg", _vjp_identity)
+            made[i] = make_node(a.data, (a,), ops.IDENTITY.label, _identity_rule)
         else:
             made[i] = Value(_number(a, where))
         call_args[i] = made[i]
     return call_args, [made[i] for i in nums]
 
 
-def _vjp_identity(g: Grad, out: Grad, a: Grad) -> tuple[Grad, ...]:
-    return (g,)
+_identity_rule = cast(Rule, ops.IDENTITY.rule)
 
 
 def _number(x: object, where: str) -> float:
