@@ -495,7 +495,7 @@ def _load_data(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
     """``--data``: the file through :func:`nn.data.read_csv` (read once); ``args.samples``
     becomes its rows, ``args.csv`` what :func:`_data_source` records of the reading."""
     target: str | int | None = args.target
-    if args.target is not None and re.fullmatch(r"-?\d+", args.target, re.ASCII):
+    if args.target is not None and re.fullmatch(r"-?\d{1,18}", args.target, re.ASCII):
         target = int(args.target)  # an index: a file without a header has no names
     try:
         args.csv = read_csv(

@@ -820,7 +820,9 @@ def test_cli_target_by_index_for_a_file_without_header(tmp_path: Path, capsys) -
     source = history["data"]
     assert source["target"] == {"index": 0, "name": None} and source["rows"] == 10
     assert source["columns"] is None and source["header"] is False and source["header_detected"]
-    for name in ["x", "\u00b2", "\u0661"]:  # '²'.isdigit() is True: still a name, not an index
+    # '²'.isdigit() is True: still a name, not an index; so is a number of 5,000 digits, which
+    # int() would refuse with its own advice on sys.set_int_max_str_digits
+    for name in ["x", "\u00b2", "\u0661", "9" * 5000]:
         code, _, err = run(
             capsys, "--data", str(path), "--target", name, "--out", str(tmp_path / "o")
         )

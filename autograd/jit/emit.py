@@ -84,7 +84,7 @@ class Emitter:
     namespace: dict[str, Any] = field(default_factory=dict)
     params: list[Value] = field(default_factory=list)
     _param_index: dict[int, int] = field(default_factory=dict)  # id(leaf) -> its number
-    _objects: dict[int, str] = field(default_factory=dict)  # id(rule) -> its name
+    _objects: dict[tuple[str, str], str] = field(default_factory=dict)  # (row, c) -> name
     _unpacked: list[str | None] = field(default_factory=list)
 
     def parameter(self, leaf: Value) -> str:
@@ -102,8 +102,8 @@ class Emitter:
         """The namespace name of a row's forward or rule (one with a constant: numbered)."""
         if constant is None:
             name = f"{what}_{op.name}"
-        else:
-            name = self._objects.setdefault(id(fn), f"rule{len(self._objects)}")
+        else:  # one name for the rules of one row and constant
+            name = self._objects.setdefault((op.name, repr(constant)), f"rule{len(self._objects)}")
         self.namespace[name] = fn
         return name
 
