@@ -510,3 +510,51 @@ def test_a_program_that_fails_runs_the_engine_and_keeps_the_program() -> None:
     assert w.grad == 0.5
     w.data = 4.0
     assert f() == math.log(4.0) and w.grad == 0.5 + 0.25 and f.retraces == 0
+
+
+@pytest.mark.parametrize("mode", ["python", "numpy"])
+def test_a_guard_of_extra_that_flips_retraces_extra_and_an_error_retraces_nothing(
+    mode: str,
+) -> None:
+    """extra() branching on a parameter: a flip runs that call on the engine and retraces
+    extra(); a call that overflows or meets a domain error is the engine's, and traces
+    nothing (the programs stay)."""
+    w = Value(0.5)
+
+    def example(xs: list[Value]) -> Value:
+        return (w * xs[0]).exp()
+
+    def extra() -> Value:
+        return w * w if w > 0 else w * -3.0
+
+    def engine(inputs: list[list[float]]) -> tuple[float, float]:
+        w.grad = 0.0
+        loss = autograd.sum(example([Value(v) for v in x]) for x in inputs) * (1.0 / len(inputs))
+        loss = loss + extra()
+        loss.backward()
+        return loss.data, w.grad
+
+    f = compile_mean(example, extra=extra, mode=mode)
+    inputs = [[1.0], [2.0], [-1.0]]
+    # at 400 the loss overflows to inf: IEEE in Python; NumPy hands a non-finite loss to the
+    # engine (which would name a domain error), without tracing anything again
+    overflow = 2 if mode == "python" else 3
+    steps = (
+        (0.5, 0),
+        (0.25, 0),
+        (-0.5, 1),
+        (-0.25, 1),
+        (0.5, 2),
+        (400.0, overflow),
+        (0.6, overflow),
+    )
+    for data, fallbacks in steps:
+        w.data, w.grad = data, 0.0
+        got = f(inputs)[0], w.grad
+        want = engine(inputs)
+        if mode == "python":
+            assert got == want
+        else:
+            assert got == pytest.approx(want, rel=1e-12)
+        assert f.fallbacks == fallbacks, data
+    assert f.retraces == 0  # the examples' program was never traced again

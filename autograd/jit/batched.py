@@ -10,14 +10,12 @@ agree with the engine within 1e-12 relative: sums over the batch run in NumPy's 
 from __future__ import annotations
 
 import ast
-import math
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autograd.jit.emit import Emitter, chained, fused, indent, literal, terms
-from autograd.jit.program import run
 
 if TYPE_CHECKING:
     from autograd.jit.mean import Variant
@@ -341,22 +339,3 @@ def generate_numpy(emitter: Emitter, programs: list[Batched]) -> tuple[str, Call
     ]
     source = "\n".join(lines) + "\n"
     return source, emitter.build(source, "step")
-
-
-def run_numpy(program: Callable[..., Any], *args: Any) -> Any:
-    """The NumPy program's result with each example's auxiliary outputs in its place, or None
-    where the engine must answer: an error, or a loss or gradient that is not finite (a
-    domain error, or an overflow: the engine says which, or gives the IEEE value)."""
-    np = numpy_module()
-    with np.errstate(all="ignore"):
-        result = run(program, *args)
-    if result is None or result[0] is None:
-        return result
-    loss, grads, parts = result
-    if not (math.isfinite(loss) and all(map(math.isfinite, grads))):
-        return None
-    aux: list[tuple[float, ...]] = [()] * len(args[1])
-    for index, columns in parts:
-        for j, row in zip(index, zip(*(c.tolist() for c in columns))):
-            aux[j] = row
-    return loss, grads, aux

@@ -9,6 +9,7 @@ engine's order.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -16,13 +17,16 @@ from typing import Any, Union
 from autograd.engine import Value
 from autograd.engine import sum as value_sum
 from autograd.extend import anomaly_detector, is_grad_enabled
-from autograd.jit.batched import Batched, generate_numpy, numpy_module, run_numpy
-from autograd.jit.emit import Emitter, indent
+from autograd.jit.batched import Batched, generate_numpy, numpy_module
+from autograd.jit.emit import Emitter
+from autograd.jit.looped import generate_extra, generate_python
 from autograd.jit.program import Mode, reached_leaves, run, write_grads
 from autograd.jit.trace import Graph, build, refuse_made_before, refuse_result, trace
 
 #: What a per-example loss returns: its loss, or its loss and auxiliary outputs to report.
 ExampleResult = Union[Value, tuple[Value, Union[Value, Sequence[Value]]]]
+#: Where a guard of ``extra()`` failed (a guard of the examples names the example's index).
+EXTRA = -1
 #: One example's kind: its static value and its number of inputs.
 Kind = tuple[Hashable, int]
 
@@ -75,6 +79,25 @@ def merge(variants: dict[Kind, Variant]) -> tuple[list[Variant], dict[Kind, Any]
         for k in same:
             keys[k] = (s, tuple(variants[k].graph.nodes[i].data for i in constants))
     return programs, keys
+
+
+def run_numpy(program: Callable[..., Any], *args: Any) -> Any:
+    """The NumPy program's result with each example's auxiliary outputs in its place, or None
+    where the engine must answer: an error, or a loss or gradient that is not finite (a
+    domain error, or an overflow: the engine says which, or gives the IEEE value)."""
+    np = numpy_module()
+    with np.errstate(all="ignore"):
+        result = run(program, *args)
+    if result is None or result[0] is None:
+        return result
+    loss, grads, parts = result
+    if not (math.isfinite(loss) and all(map(math.isfinite, grads))):
+        return None
+    aux: list[tuple[float, ...]] = [()] * len(args[1])
+    for index, columns in parts:
+        for j, row in zip(index, zip(*(c.tolist() for c in columns))):
+            aux[j] = row
+    return loss, grads, aux
 
 
 def split(result: object) -> tuple[Value, list[Value]]:
@@ -173,10 +196,14 @@ class CompiledMean:
         if result is not None and result[0] is not None and self._extra_program is not None:
             loss, grads, aux = result
             extra = run(self._extra_program, self._params, grads)
-            result = None if extra is None else (loss + extra[0], extra[1], aux)
-        if result is None or result[0] is None:  # a guard failed or an error: the engine
-            failed = None if result is None else result[1]
-            return self._fallback(inputs, statics, rows, kinds, failed)
+            if extra is None or extra[0] is None:  # an error, or a guard of extra() failed
+                result = None if extra is None else (None, EXTRA, None)
+            else:
+                result = (loss + extra[0], extra[1], aux)
+        if result is None or result[0] is None:  # an error, or a guard failed: the engine
+            return self._fallback(
+                inputs, statics, rows, kinds, None if result is None else result[1]
+            )
         loss, grads, aux = result
         if is_grad_enabled():
             written = self._written(frozenset(k for k, _ in keys))
@@ -220,16 +247,16 @@ class CompiledMean:
         kinds: list[Kind],
         failed: int | None,
     ) -> tuple[float, list[tuple[float, ...]]]:
-        """A guard failed at example ``failed`` (None: in ``extra``, or an error): this call
-        runs on the engine (which raises any error, naming the operands); then, with
-        gradients on, the failed example's program (or extra's) is traced again."""
+        """This call on the engine (which raises any error, naming the operands), after an
+        error (``failed`` None) or a guard that failed at example ``failed`` (or in extra(),
+        ``EXTRA``); with gradients on, that program is then traced again."""
         self.fallbacks += 1
         result = self._engine(inputs, statics)
-        if is_grad_enabled():
-            if failed is not None:
-                self._trace(rows[failed], kinds[failed])
-            else:
+        if failed is not None and is_grad_enabled():
+            if failed == EXTRA:
                 self._extra = None
+            else:
+                self._trace(rows[failed], kinds[failed])
             self._generate()
         return result
 
@@ -284,57 +311,6 @@ class CompiledMean:
             self._extra_reached = {emitter.index(leaf) for leaf in reached_leaves(self._extra)}
         self._params = emitter.params
         self._written_by = {}
-
-
-def generate_python(emitter: Emitter, programs: list[Variant]) -> tuple[str, Callable[..., Any]]:
-    """One function: read the parameters, loop over the examples (each runs its program's
-    forward, guards and backward), then return the mean loss, the gradients and the aux."""
-    loop: list[str] = []
-    for k, variant in enumerate(programs):
-        graph = variant.graph
-        xnames = [f"x{j}" for j in range(variant.width)]
-        cnames = [f"c{j}" for j in range(len(variant.constants))]
-        given = {i: xnames[j] for i, j in variant.inputs.items()}
-        given.update(zip(variant.constants, cnames))
-        names = emitter.bind(graph, given)
-        body = [f"{', '.join(xnames)}, = x" if xnames else "pass"]
-        if cnames:
-            body.append(f"{', '.join(cnames)}, = c  # this example's constants")
-        body += emitter.forward(graph, names)
-        body += emitter.guards(graph, names, "return None, i, None")
-        body.append(f"total += {emitter.ref(graph, names, graph.root)}")
-        aux = "".join(f"{emitter.ref(graph, names, a)}, " for a in graph.aux)
-        body.append(f"aux.append(({aux}))")
-        body += emitter.backward(graph, names, "seed", given)
-        loop += [f"{'if' if k == 0 else 'elif'} k == {k}:", *indent(body, 1)]
-    lines = [
-        "def step(P, batch, keys, seed):  # keys: (program, constants); seed: 1 / len(batch)",
-        f"    {emitter.read()}",
-        f"    {emitter.zero()}",
-        "    total, aux = 0.0, []",
-        "    for i, (x, (k, c)) in enumerate(zip(batch, keys)):",
-        *indent(loop, 2),
-        f"    return total * seed, {emitter.grads()}, aux",
-    ]
-    source = "\n".join(lines) + "\n"
-    return source, emitter.build(source, "step")
-
-
-def generate_extra(emitter: Emitter, graph: Graph) -> tuple[str, Callable[..., Any]]:
-    """``extra()`` as a function of its own (compiled apart: a smaller peak of memory), which
-    takes the gradients' sums so far and continues them."""
-    names = emitter.bind(graph, {})
-    body = emitter.forward(graph, names) + emitter.guards(graph, names, "return None")
-    body += emitter.backward(graph, names, "1.0")
-    lines = [
-        "def extra(P, G):  # G: the gradients' sums so far",
-        f"    {emitter.read()}",
-        f"    {emitter.grads()[1:-1] or '_'} = G",
-        *indent(body, 1),
-        f"    return {emitter.ref(graph, names, graph.root)}, {emitter.grads()}",
-    ]
-    source = "\n".join(lines) + "\n"
-    return source, emitter.build(source, "extra")
 
 
 def compile_mean(

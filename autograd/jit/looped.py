@@ -1,0 +1,70 @@
+"""Python: the per-example program looped over the batch, and ``extra()`` after it.
+
+One function reads the parameters, loops over the examples (each runs the forward, the
+guards and the backward of its kind's program, in the engine's order) and returns the mean
+loss, every parameter's gradient and the auxiliary outputs; ``extra()`` is a function of its
+own that takes the gradients' sums so far and continues them, as the engine's backward pass
+reaches it after the examples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from autograd.jit.emit import Emitter, indent
+from autograd.jit.trace import Graph
+
+if TYPE_CHECKING:
+    from autograd.jit.mean import Variant
+
+
+def generate_python(emitter: Emitter, programs: list[Variant]) -> tuple[str, Callable[..., Any]]:
+    """One function: read the parameters, loop over the examples (each runs its program's
+    forward, guards and backward), then return the mean loss, the gradients and the aux."""
+    loop: list[str] = []
+    for k, variant in enumerate(programs):
+        graph = variant.graph
+        xnames = [f"x{j}" for j in range(variant.width)]
+        cnames = [f"c{j}" for j in range(len(variant.constants))]
+        given = {i: xnames[j] for i, j in variant.inputs.items()}
+        given.update(zip(variant.constants, cnames))
+        names = emitter.bind(graph, given)
+        body = [f"{', '.join(xnames)}, = x" if xnames else "pass"]
+        if cnames:
+            body.append(f"{', '.join(cnames)}, = c  # this example's constants")
+        body += emitter.forward(graph, names)
+        body += emitter.guards(graph, names, "return None, i, None")
+        body.append(f"total += {emitter.ref(graph, names, graph.root)}")
+        aux = "".join(f"{emitter.ref(graph, names, a)}, " for a in graph.aux)
+        body.append(f"aux.append(({aux}))")
+        body += emitter.backward(graph, names, "seed", given)
+        loop += [f"{'if' if k == 0 else 'elif'} k == {k}:", *indent(body, 1)]
+    lines = [
+        "def step(P, batch, keys, seed):  # keys: (program, constants); seed: 1 / len(batch)",
+        f"    {emitter.read()}",
+        f"    {emitter.zero()}",
+        "    total, aux = 0.0, []",
+        "    for i, (x, (k, c)) in enumerate(zip(batch, keys)):",
+        *indent(loop, 2),
+        f"    return total * seed, {emitter.grads()}, aux",
+    ]
+    source = "\n".join(lines) + "\n"
+    return source, emitter.build(source, "step")
+
+
+def generate_extra(emitter: Emitter, graph: Graph) -> tuple[str, Callable[..., Any]]:
+    """``extra()`` as a function of its own (compiled apart: a smaller peak of memory), which
+    takes the gradients' sums so far and continues them."""
+    names = emitter.bind(graph, {})
+    body = emitter.forward(graph, names) + emitter.guards(graph, names, "return None, None")
+    body += emitter.backward(graph, names, "1.0")
+    lines = [
+        "def extra(P, G):  # G: the gradients' sums so far",
+        f"    {emitter.read()}",
+        f"    {emitter.grads()[1:-1] or '_'} = G",
+        *indent(body, 1),
+        f"    return {emitter.ref(graph, names, graph.root)}, {emitter.grads()}",
+    ]
+    source = "\n".join(lines) + "\n"
+    return source, emitter.build(source, "extra")
