@@ -47,9 +47,11 @@ test: $(VENV)/.installed-test
 notebooks: $(VENV)/.installed-notebooks
 	$(BIN)/python notebooks/run.py
 
-# On demand: the long fuzzing profile (about 3,000 random graphs per property).
+# On demand: the long fuzzing profile (about 3,000 random graphs per property): the engine
+# against its oracles, and the compiled path (compile, compile_mean) against the engine.
 fuzz: $(VENV)/.installed-test
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py --hypothesis-show-statistics
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py tests/test_compile_fuzz.py \
+		--hypothesis-show-statistics
 
 # On demand: the performance table (see docs/performance.md).
 bench: $(VENV)/.installed-test
