@@ -62,7 +62,7 @@ class TraceHook(Protocol):
     is ``a != 0``), which Python code may branch on; told also of comparisons made in other
     threads while the trace is open (they may decide the traced program, and an extra guard
     is never wrong). ``made``: a node was made in the traced context, ``recorded`` (a graph
-    node) or not (a leaf, under ``no_grad``).
+    node) or not (a leaf, under ``no_grad``). ``differentiated``: a backward pass ran in it.
     """
 
     def compared(self, a: Value, op: str, b: Value | float, outcome: bool, /) -> None:
@@ -70,6 +70,10 @@ class TraceHook(Protocol):
 
     def made(self, out: Value, recorded: bool, /) -> None:
         """``out`` was made by an operation: a graph node if ``recorded``, else a leaf."""
+
+    def differentiated(self, what: str, recorded: bool, /) -> None:
+        """A backward pass ran: ``what``; ``recorded`` if it built a graph of the gradient
+        (else it read numbers out of the graph, which a replay would not do again)."""
 
 
 @dataclass(frozen=True)
@@ -543,7 +547,8 @@ class Value:
 
         Under :func:`autograd.detect_anomaly` every local gradient is checked on the way.
         """
-        with _backward_lock:
+        _differentiated("backward()", recorded=False)  # it writes .grad, even with a graph
+        with gradient_lock:
             if create_graph or _mode.get().detector is not None:
                 self._backward_recorded(grad, create_graph)
             else:
@@ -594,10 +599,10 @@ class Value:
                     node.grad = grad_before(node) + g  # recorded: it stays differentiable
 
 
-# backward() writes .grad of nodes that other threads' graphs may share (parameters, inputs),
-# so passes take turns: each one's gradients are added exactly. Under the GIL threads never
-# ran backward in parallel anyway; this costs one uncontended acquire per call.
-_backward_lock = threading.RLock()
+gradient_lock = threading.RLock()
+"""Taken by every writer of gradients (``backward()``, a compiled call): they write ``.grad`` of
+nodes that other threads' graphs may share (parameters, inputs), so they take turns and each
+one's gradients are added exactly. It costs one uncontended acquire per call."""
 
 
 def grad_before(leaf: Value) -> Grad:
@@ -734,6 +739,13 @@ def local_gradients(node: Value, g: float = 1.0) -> tuple[float, ...]:
     return tuple(map(float, node._vjp(g, node.data, *[p.data for p in parents])))
 
 
+def _differentiated(what: str, recorded: bool) -> None:
+    """Tell this context's tracer, if any, that a backward pass ran (see TraceHook)."""
+    tracer = _mode.get().tracer
+    if tracer is not None:
+        tracer.differentiated(what, recorded)
+
+
 def _told(a: Value, b: Operand, op: str, outcome: bool) -> bool:
     """``outcome``, after telling the tracers that ``a op b`` decided it: this context's, or
     (a thread with none of its own, such as a worker a traced function started) every open one."""
@@ -859,6 +871,7 @@ def backward_pass(
     local gradients. (``Value.backward`` has its own float loop that writes straight into
     ``.grad``: about four times faster than this dictionary.)
     """
+    _differentiated("a first-order gradient (gradients, grad of numbers)", create_graph)
     if not (create_graph and isinstance(seed, Value)):
         seed = float(seed) if isinstance(seed, Value) else _as_float(seed, "backward(grad)")
     detector = _mode.get().detector

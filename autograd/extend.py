@@ -12,7 +12,7 @@ benchmarks) use only ``autograd``'s public names and these:
   :func:`backward_pass` (the chain rule node by node, yielding each node's gradient) and
   :func:`local_gradients` (one node's rule applied to its parents, in floats) and
   :func:`grad_before` (a leaf's gradient as a pass adds to it: None is 0, a non-number
-  is refused);
+  is refused) and :data:`gradient_lock` (taken by every writer of ``.grad``);
 * the recording hooks: :func:`is_grad_enabled`, :func:`anomaly_hook` (show every new node
   and every local gradient to a detector) and the :class:`AnomalyHook` it expects,
   :func:`anomaly_detector` (the active one, if any), :func:`trace_hook` (tell a tracer
@@ -37,6 +37,7 @@ from autograd.engine import (
     as_value,
     backward_pass,
     grad_before,
+    gradient_lock,
     is_grad_enabled,
     local_gradients,
     make_node,
@@ -60,6 +61,7 @@ __all__ = [
     "backward_pass",
     "css_colour",
     "grad_before",
+    "gradient_lock",
     "is_grad_enabled",
     "local_gradients",
     "make_node",

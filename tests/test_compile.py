@@ -558,3 +558,25 @@ def test_a_guard_of_extra_that_flips_retraces_extra_and_an_error_retraces_nothin
             assert got == pytest.approx(want, rel=1e-12)
         assert f.fallbacks == fallbacks, data
     assert f.retraces == 0  # the examples' program was never traced again
+
+
+def test_the_rows_compile_checks_for_domain_errors_are_those_that_refuse_operands() -> None:
+    """autograd.jit.trace.RESTRICTED (the rows whose nodes are replayed even when unused, and
+    checked for NaN in NumPy mode) is exactly the rows whose forward raises OutOfDomain."""
+    import itertools
+
+    from autograd.extend import OutOfDomain
+    from autograd.jit.trace import RESTRICTED
+
+    probes = [0.0, -0.0, -1.0, -0.5, 0.5, 1.0, 2.0, math.inf, -math.inf, math.nan]
+    refusing = set()
+    for op in OPS.values():
+        arity = op.arity or 3  # sum and dot: 3 operands (a dot of one weight, one input, a bias)
+        constants = [None] if op.constant is None else probes
+        for operands in itertools.product(probes, repeat=arity):
+            for c in constants:
+                try:
+                    op.forward(*operands) if c is None else op.forward(*operands, c)
+                except OutOfDomain:
+                    refusing.add(op.name)
+    assert refusing == RESTRICTED

@@ -10,12 +10,14 @@ agree with the engine within 1e-12 relative: sums over the batch run in NumPy's 
 from __future__ import annotations
 
 import ast
+import heapq
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autograd.jit.emit import Emitter, chained, fused, indent, literal, terms
+from autograd.jit.trace import RESTRICTED
 
 if TYPE_CHECKING:
     from autograd.jit.mean import Variant
@@ -162,16 +164,40 @@ class Batched:
         return f"np.column_stack([{', '.join(map(self.column, cols))}])"
 
     def units(self) -> list[Group | int]:
-        """Groups and single nodes in an order where each comes after what it reads."""
-        pending = [
-            i for i, node in enumerate(self.nodes) if node.op is not None and i not in self.grouped
-        ]
-        units: list[Group | int] = []
-        for g in self.groups:
-            while pending and pending[0] < min(g.members):
-                units.append(pending.pop(0))
-            units.append(g)
-        return units + pending
+        """Groups and single nodes in an order where each comes after what it reads: the
+        nodes' order, a unit placed once all it reads is (Kahn's algorithm, by first member).
+        A unit is numbered by its node, a group by -1 - its place in ``self.groups``."""
+        unit_of = {i: -1 - k for k, g in enumerate(self.groups) for i in g.members}
+        singles = [i for i, n in enumerate(self.nodes) if n.op is not None and i not in unit_of]
+        units = [-1 - k for k in range(len(self.groups))] + singles
+        waiting: dict[int, set[int]] = {}  # a unit -> the units it reads not placed yet
+        readers: dict[int, list[int]] = {}
+        for u in units:
+            members = self.groups[-1 - u].members if u < 0 else [u]
+            reads = {
+                unit_of.get(p, p)
+                for m in members
+                for p in self.nodes[m].parents
+                if self.nodes[p].op is not None
+            } - {u}
+            waiting[u] = reads
+            for r in reads:
+                readers.setdefault(r, []).append(u)
+
+        def first(u: int) -> int:
+            return min(self.groups[-1 - u].members) if u < 0 else u
+
+        ready = [(first(u), u) for u in units if not waiting[u]]
+        heapq.heapify(ready)
+        order: list[Group | int] = []
+        while ready:
+            _, u = heapq.heappop(ready)
+            order.append(self.groups[-1 - u] if u < 0 else u)
+            for reader in readers.get(u, []):
+                waiting[reader].discard(u)
+                if not waiting[reader]:
+                    heapq.heappush(ready, (first(reader), reader))
+        return order
 
     def spelled(self, i: int, args: list[str], out: str | None) -> str:
         node = self.nodes[i]
@@ -189,7 +215,8 @@ class Batched:
             first = unit.members[0]
             if not self.is_layer(unit):
                 parent = self.ref(self.nodes[first].parents[0]).split("[")[0]
-                return [f"{unit.name} = {self.spelled(first, [parent], None)}  # every column"]
+                line = f"{unit.name} = {self.spelled(first, [parent], None)}  # every column"
+                return [line, *self.checked(first, unit.name)]
             n = len(self.nodes[first].parents) // 2
             block = [
                 self.emitter.index(self.graph.leaf(p))  # type: ignore[arg-type]
@@ -210,7 +237,17 @@ class Batched:
         assert node.op is not None
         if fused(node.op):
             return chained(self.where[unit], terms(node.op, args), node.op.name)
-        return [f"{self.where[unit]} = {self.spelled(unit, args, None)}  # {node.op.name}"]
+        line = f"{self.where[unit]} = {self.spelled(unit, args, None)}  # {node.op.name}"
+        return [line, *self.checked(unit, self.where[unit])]
+
+    def checked(self, i: int, value: str) -> list[str]:
+        """After a row that refuses some operands (:data:`RESTRICTED`): NumPy gives NaN or an
+        infinity where the engine may raise, so a value that is not finite hands the call to
+        the engine (which raises, naming the operands, or gives the same IEEE value)."""
+        op = self.nodes[i].op
+        if op is None or op.name not in RESTRICTED:
+            return []
+        return [f"if not np.isfinite({value}).all():", "    raise FloatingPointError"]
 
     def guards(self) -> list[str]:
         lines = []

@@ -33,6 +33,8 @@ _PLAIN_PARTIAL = re.compile(r"-?1\.0|\{\d\}")
 
 #: Terms per line of a long sum: Python's compiler recurses once per ``+`` of a line.
 CHUNK = 64
+#: How deep expressions written into one line may nest (Python's parser stops at 200).
+NESTING = 32
 
 
 def inline(op: Op) -> bool:
@@ -48,9 +50,11 @@ def literal(x: float) -> str:
     return f"({text})" if text[0] == "-" or not math.isfinite(x) else text
 
 
-def comment(label: str) -> str:
-    """A label as a comment's text: ``ascii`` escapes line breaks and non-ASCII characters."""
-    return f" {label[:40]!a}" if label else ""
+def comment(label: object) -> str:
+    """A label as a comment's text: ``ascii`` escapes line breaks and non-ASCII characters
+    (a label that is not a string, which the engine allows, as ``str`` spells it)."""
+    text = label if isinstance(label, str) else str(label)
+    return f" {text[:40]!a}" if text else ""
 
 
 def fused(op: Op) -> bool:
@@ -136,17 +140,22 @@ class Emitter:
         """A line per node; a term of a sum that nothing else reads (the backward pass
         neither) is written into the sum's line: the same operations in the same order."""
         lines = []
-        inlined = _single_use(graph)
         exprs: dict[int, str] = {}
+        depth: dict[int, int] = {}  # how deep an inlined expression nests: Python allows 200
+        single = _single_use(graph)
         for i, node in enumerate(graph.nodes):
             op = node.op
             if op is None:
                 continue
             args = [exprs.get(p) or self.ref(graph, names, p) for p in node.parents]
             note = f"{op.name}{comment(node.label)}"
+            depth[i] = 1 + max((depth.get(p, 0) for p in node.parents), default=0)
+            inlined = i in single and depth[i] < NESTING
+            if not inlined:
+                depth[i] = 0
             if fused(op):
                 parts = terms(op, args)
-                if i in inlined and len(parts) <= CHUNK:
+                if inlined and len(parts) <= CHUNK:
                     exprs[i] = f"({' + '.join(parts)})"
                 else:
                     lines += chained(f"v{i}", parts, note)
@@ -159,7 +168,7 @@ class Emitter:
                 c = "" if node.c is None else f", {literal(node.c)}"
                 expr = f"{fn}({', '.join(args)}{c})"
                 note += f": {spelled}"
-            if i in inlined:
+            if inlined:
                 exprs[i] = f"({expr})"
             else:
                 lines.append(f"v{i} = {expr}  # {note}")
@@ -275,7 +284,8 @@ class Emitter:
 
     def legend(self) -> str:
         """A comment naming the first parameters by their labels."""
-        shown = [f"p{j} ={comment(p.label)}" for j, p in enumerate(self.params[:8]) if p.label]
+        labels = [(j, comment(p.label)) for j, p in enumerate(self.params[:8])]
+        shown = [f"p{j} ={text}" for j, text in labels if text]
         more = ", ..." if len(self.params) > 8 else ""
         return f"# {', '.join(shown)}{more}" if shown else "# parameters: no labels"
 

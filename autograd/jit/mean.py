@@ -10,7 +10,8 @@ engine's order.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -27,8 +28,8 @@ from autograd.jit.trace import Graph, build, refuse_made_before, refuse_result, 
 ExampleResult = Union[Value, tuple[Value, Union[Value, Sequence[Value]]]]
 #: Where a guard of ``extra()`` failed (a guard of the examples names the example's index).
 EXTRA = -1
-#: One example's kind: its static value and its number of inputs.
-Kind = tuple[Hashable, int]
+#: One example's kind: its static value (its type and repr) and its number of inputs.
+Kind = tuple[type, str, int]
 
 
 @dataclass
@@ -73,7 +74,8 @@ def merge(variants: dict[Kind, Variant]) -> tuple[list[Variant], dict[Kind, Any]
             for i, node in enumerate(first.graph.nodes)
             if node.op is None
             and i not in first.inputs
-            and len({variants[k].graph.nodes[i].data for k in same}) > 1
+            and first.graph.leaf(i) is None  # a constant (a parameter is read, whatever it holds)
+            and len({variants[k].graph.nodes[i].data.hex() for k in same}) > 1
         ]
         programs.append(Variant(first.graph, first.width, first.inputs, constants))
         for k in same:
@@ -118,7 +120,10 @@ def as_floats(inputs: Sequence[Sequence[float]]) -> list[list[float]]:
 
 
 class CompiledMean:
-    """``mean_i example_loss(inputs_i, *static_i) + extra()``, compiled (:func:`compile_mean`)."""
+    """``mean_i example_loss(inputs_i, *static_i) + extra()``, compiled (:func:`compile_mean`).
+
+    A copy (``copy.copy``, ``copy.deepcopy``) is a new, untraced one of the same functions.
+    """
 
     def __init__(
         self,
@@ -137,6 +142,8 @@ class CompiledMean:
         self.retraces = 0
         self.fallbacks = 0
         self._variants: dict[Kind, Variant] = {}
+        self._differentiates = False  # a program takes a gradient inside (see Graph)
+        self._lock = threading.RLock()
         self._extra: Graph | None = None
         self._program: Callable[..., Any] | None = None
         self._extra_program: Callable[..., Any] | None = None
@@ -147,46 +154,52 @@ class CompiledMean:
         self._extra_reached: set[int] = set()
         self._source = ""
 
+    def __copy__(self) -> CompiledMean:
+        return CompiledMean(self.example_loss, self.extra, self.mode)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CompiledMean:
+        return self.__copy__()
+
     @property
     def source(self) -> str:
         """The generated code (empty until a call traces the per-example program)."""
         return self._source
 
     def __call__(
-        self, inputs: Sequence[Sequence[float]], static: Sequence[Hashable] | None = None
+        self, inputs: Sequence[Sequence[float]], static: Sequence[object] | None = None
     ) -> tuple[float, list[tuple[float, ...]]]:
-        """The loss on examples ``inputs[i]`` (lists of numbers) with ``static[i]`` (a
-        hashable: passed as ``example_loss(xs, *static[i])`` when a tuple, else as one
-        argument); the gradient is added into the parameters' ``.grad`` (not under
-        ``no_grad``). Also returns each example's auxiliary outputs (their values)."""
+        """The loss on examples ``inputs[i]`` (lists of numbers) with ``static[i]`` (passed as
+        ``example_loss(xs, *static[i])`` when a tuple, else as one argument); the gradient
+        is added into the parameters' ``.grad`` (not under ``no_grad``). Also returns each
+        example's auxiliary outputs (their values). Calls of one compiled function from
+        several threads take turns."""
         n = len(inputs)
         if n == 0:
             raise ValueError("compile_mean: no examples")
-        statics: Sequence[Hashable] = static if static is not None else [()] * n
+        statics: Sequence[object] = static if static is not None else [()] * n
         if len(statics) != n:
             raise ValueError(f"compile_mean: {n} examples but {len(statics)} static values")
         if self.mode == "interpret" or anomaly_detector() is not None:
             return self._engine(inputs, statics)
-        rows = as_floats(inputs)
-        try:
-            kinds = [(key, len(x)) for key, x in zip(statics, rows)]
-            new = [k for k in dict.fromkeys(kinds) if k not in self._variants]
-        except TypeError:
-            raise TypeError("compile_mean: static values must be hashable") from None
-        if not is_grad_enabled() and (new or self._program is None):
-            return self._engine(inputs, statics)  # forward only: nothing is traced
-        for kind in new:
-            self._trace(rows[kinds.index(kind)], kind)
-        if new or self._program is None:
-            self._generate()
-        return self._replay(inputs, statics, rows, kinds)
+        rows = as_floats(inputs)  # read once: the inputs may be iterators
+        # A static value's kind is told by its type and repr: 1 and True, 0.0 and -0.0 are
+        # equal (one hash) but may build different graphs.
+        kinds = [(type(key), repr(key), len(x)) for key, x in zip(statics, rows)]
+        with self._lock:
+            first: dict[Kind, int] = {}  # each kind's first example, in the batch's order
+            for i, kind in enumerate(kinds):
+                first.setdefault(kind, i)
+            new = [kind for kind in first if kind not in self._variants]
+            if not is_grad_enabled() and (new or self._program is None or self._differentiates):
+                return self._engine(rows, statics)  # forward only: nothing is traced
+            for kind in new:
+                self._trace(rows[first[kind]], kind, statics[first[kind]])
+            if new or self._program is None:
+                self._generate()
+            return self._replay(rows, statics, kinds)
 
     def _replay(
-        self,
-        inputs: Sequence[Sequence[float]],
-        statics: Sequence[Hashable],
-        rows: list[list[float]],
-        kinds: list[Kind],
+        self, rows: list[list[float]], statics: Sequence[object], kinds: list[Kind]
     ) -> tuple[float, list[tuple[float, ...]]]:
         assert self._program is not None
         keys = [self._keys[k] for k in kinds]
@@ -201,9 +214,8 @@ class CompiledMean:
             else:
                 result = (loss + extra[0], extra[1], aux)
         if result is None or result[0] is None:  # an error, or a guard failed: the engine
-            return self._fallback(
-                inputs, statics, rows, kinds, None if result is None else result[1]
-            )
+            failed = None if result is None else result[1]
+            return self._fallback(rows, statics, kinds, failed)
         loss, grads, aux = result
         if is_grad_enabled():
             written = self._written(frozenset(k for k, _ in keys))
@@ -218,11 +230,11 @@ class CompiledMean:
             written = self._written_by[programs] = sorted(reached)
         return written
 
-    def _args(self, xs: list[Value], key: Hashable) -> tuple[Any, ...]:
+    def _args(self, xs: list[Value], key: object) -> tuple[Any, ...]:
         return (xs, *key) if isinstance(key, tuple) else (xs, key)
 
     def _engine(
-        self, inputs: Sequence[Sequence[float]], statics: Sequence[Hashable]
+        self, inputs: Sequence[Sequence[float]], statics: Sequence[object]
     ) -> tuple[float, list[tuple[float, ...]]]:
         """The engine: ``sum(terms) * (1/n) + extra()``, backward, as the trainer does."""
         terms, aux = [], []
@@ -241,9 +253,8 @@ class CompiledMean:
 
     def _fallback(
         self,
-        inputs: Sequence[Sequence[float]],
-        statics: Sequence[Hashable],
         rows: list[list[float]],
+        statics: Sequence[object],
         kinds: list[Kind],
         failed: int | None,
     ) -> tuple[float, list[tuple[float, ...]]]:
@@ -251,27 +262,25 @@ class CompiledMean:
         error (``failed`` None) or a guard that failed at example ``failed`` (or in extra(),
         ``EXTRA``); with gradients on, that program is then traced again."""
         self.fallbacks += 1
-        result = self._engine(inputs, statics)
+        result = self._engine(rows, statics)
         if failed is not None and is_grad_enabled():
             if failed == EXTRA:
                 self._extra = None
             else:
-                self._trace(rows[failed], kinds[failed])
+                self._trace(rows[failed], kinds[failed], statics[failed])
             self._generate()
         return result
 
-    def _trace(self, x: list[float], kind: Kind) -> None:
+    def _trace(self, x: list[float], kind: Kind, static: object) -> None:
         if kind in self._variants:
             self.retraces += 1
         xs = [Value(v) for v in x]
-        result, tracer = trace(lambda: self.example_loss(*self._args(xs, kind[0])))
+        result, tracer = trace(lambda: self.example_loss(*self._args(xs, static)))
         term, aux = split(result)
         graph = build(term, tracer, aux)
         positions = {id(v): j for j, v in enumerate(xs)}
         inputs = {
-            i: positions[id(leaf)]
-            for i in graph.leaves
-            if (leaf := graph.leaf(i)) is not None and id(leaf) in positions
+            i: positions[id(ref())] for i, ref in graph.leaves.items() if id(ref()) in positions
         }
         del result, term, aux, tracer
         for i in inputs:  # an input is not a parameter: the examples' list lets it go
@@ -311,6 +320,8 @@ class CompiledMean:
             self._extra_reached = {emitter.index(leaf) for leaf in reached_leaves(self._extra)}
         self._params = emitter.params
         self._written_by = {}
+        graphs = [v.graph for v in programs] + ([] if self._extra is None else [self._extra])
+        self._differentiates = any(graph.differentiates for graph in graphs)
 
 
 def compile_mean(
@@ -325,7 +336,8 @@ def compile_mean(
     of Values, one per number) and the parameters it closes over; it may also return
     auxiliary outputs, ``(loss, outputs)``, whose values each call reports. ``static`` is
     whatever else decides the example's graph (a class label): one program is traced per
-    distinct static value and number of inputs. The result, called as
+    distinct static value (told apart by type and ``repr``: ``1`` is not ``True``) and number
+    of inputs. The result, called as
     ``f(inputs, static)``, does what
 
         loss = autograd.sum(terms) * (1 / n) + extra(); loss.backward()

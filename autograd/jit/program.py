@@ -10,11 +10,20 @@ pass's``, as ``backward()`` writes them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from autograd.engine import Value
-from autograd.extend import anomaly_detector, grad_before, is_grad_enabled
+from autograd.extend import (
+    Grad,
+    anomaly_detector,
+    grad_before,
+    gradient_lock,
+    is_grad_enabled,
+    topological_order,
+)
 from autograd.jit.emit import Emitter, indent
 from autograd.jit.trace import Graph, build, refuse_made_before, refuse_result, trace
 
@@ -49,22 +58,28 @@ def run(program: Callable[..., Any], *args: Any) -> Any:
 
 
 def write_grads(leaves: Sequence[Value], grads: Sequence[float]) -> None:
-    """``leaf.grad = before + this pass's gradient``, as ``backward()`` ends; every ``before``
-    is checked first, so a refused gradient leaves all of them as they were."""
-    befores = [leaf.grad for leaf in leaves]
-    if set(map(type, befores)) - {float}:  # None, an int, a Value, or one to refuse
-        befores = [grad_before(leaf) for leaf in leaves]
-    for leaf, before, g in zip(leaves, befores, grads):
-        leaf.grad = before + g
+    """``leaf.grad = before + this pass's gradient``, as ``backward()`` ends, holding the lock
+    every writer of gradients takes; every ``before`` is checked first, so a refused gradient
+    leaves all of them as they were."""
+    with gradient_lock:
+        befores = [leaf.grad for leaf in leaves]
+        if set(map(type, befores)) - {float}:  # None, an int, a Value, or one to refuse
+            befores = [grad_before(leaf) for leaf in leaves]
+        for leaf, before, g in zip(leaves, befores, grads):
+            leaf.grad = before + g
 
 
-def restoring(leaves: Sequence[Value]) -> Callable[[], None]:
-    """A function that puts back the ``.grad`` the leaves have now."""
-    saved = [leaf.grad for leaf in leaves]
+def restoring(nodes: Iterable[Value], to: Grad | None = None) -> Callable[[], None]:
+    """A function that puts back the ``.grad`` the nodes have now, or sets it ``to`` a value
+    (in the nodes still alive: it holds them weakly, so that a trace's constants may die
+    before its parameters are told)."""
+    saved = [(weakref.ref(node), node.grad if to is None else to) for node in nodes]
 
     def restore() -> None:
-        for leaf, g in zip(leaves, saved):
-            leaf.grad = g
+        for ref, g in saved:
+            node = ref()
+            if node is not None:
+                node.grad = g
 
     return restore
 
@@ -82,10 +97,34 @@ def reached_leaves(graph: Graph) -> list[Value]:
     return [leaf for leaf in leaves if leaf is not None]
 
 
+def written_by_backward(graph: Graph) -> list[Value]:
+    """What the engine's backward pass of a trace writes that outlives it: the leaves it
+    reaches and the nodes computed before the trace (refused, but written first)."""
+    foreign = (ref() for ref in graph.foreign)
+    return [*reached_leaves(graph), *(node for node in foreign if node is not None)]
+
+
+@dataclass(frozen=True)
+class Program:
+    """A generated program and what a call reads and writes: swapped whole on a retrace, so
+    that a call running in another thread meanwhile reads one consistent program."""
+
+    step: Callable[..., Any]
+    params: list[Value]
+    written: list[int]  # the parameters whose .grad a call writes (the leaves fn reaches)
+    source: str
+    differentiates: bool  # fn takes a gradient inside: under no_grad, the engine answers
+
+    @property
+    def written_leaves(self) -> list[Value]:
+        return [self.params[j] for j in self.written]
+
+
 class Compiled:
     """``fn`` compiled: calling it does ``loss = fn(); loss.backward(); return loss.data``.
 
-    ``source`` is the generated Python; ``retraces`` counts the traces after the first.
+    ``source`` is the generated Python; ``retraces`` counts the traces after the first. A
+    copy (``copy.copy``, ``copy.deepcopy``) is a new, untraced ``compile`` of the same ``fn``.
     """
 
     def __init__(self, fn: Callable[[], Value], mode: Mode, check: bool) -> None:
@@ -99,89 +138,104 @@ class Compiled:
             raise TypeError(f"compile: fn must be callable, got {type(fn).__name__}")
         self.fn, self.mode, self.check = fn, mode, check
         self.retraces = -1
-        self._program: Callable[..., Any] | None = None
-        self._params: list[Value] = []
-        self._written: list[int] = []  # the parameters whose .grad a call writes
-        self._written_leaves: list[Value] = []
-        self._source = ""
+        self._program: Program | None = None
+
+    def __copy__(self) -> Compiled:
+        return Compiled(self.fn, self.mode, self.check)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Compiled:
+        return self.__copy__()
 
     @property
     def source(self) -> str:
         """The generated code (empty until the first call traces ``fn``)."""
-        return self._source
+        return "" if self._program is None else self._program.source
 
     def __call__(self) -> float:
         if self.mode == "interpret" or anomaly_detector() is not None:
             return engine_call(self.fn, "compile")
-        result = None if self._program is None else run(self._program, self._params)
-        if not is_grad_enabled():  # forward only: no gradient written, no program traced
+        program = self._program
+        if not is_grad_enabled() and (program is None or program.differentiates):
+            return engine_call(self.fn, "compile")  # forward only: nothing traced or written
+        result = None if program is None else run(program.step, program.params)
+        if not is_grad_enabled():
             return float(result[0]) if result is not None else engine_call(self.fn, "compile")
-        if result is None:  # not traced yet, a guard failed, or an error: the engine
+        if program is None or result is None:  # untraced, a guard failed, or an error
             return self._retrace()
         if self.check:
-            self._check(result)
+            self._check(program, result)
         loss, grads = result
-        write_grads(self._written_leaves, [grads[j] for j in self._written])
+        write_grads(program.written_leaves, [grads[j] for j in program.written])
         return float(loss)
 
     def _retrace(self) -> float:
-        """This call on the engine, its graph becoming the program (kept until it succeeds)."""
+        """This call on the engine, its graph becoming the program (the old one is kept if
+        anything fails, and every ``.grad`` put back as it was)."""
         loss, tracer = trace(self.fn)
         refuse_result(loss, "compile")
         graph = build(loss, tracer)
-        restore = restoring(reached_leaves(graph))
+        restore = restoring(written_by_backward(graph))
         loss.backward()
         data: float = loss.data
         del loss, tracer  # so that the constants die: a leaf that outlives them is a parameter
         try:
             refuse_made_before(graph)
-        except TypeError:
+            self._program = generate(graph)
+        except BaseException:
             restore()
             raise
-        del restore  # it holds the leaves: let the constants die before the parameters are told
-        self._generate(graph)
         self.retraces += 1
         return data
 
-    def _generate(self, graph: Graph) -> None:
-        emitter = Emitter()
-        names = emitter.bind(graph, {})
-        forward = emitter.forward(graph, names) + emitter.guards(graph, names, "return None")
-        backward = emitter.backward(graph, names, "1.0")
-        loss = emitter.ref(graph, names, graph.root)
-        lines = [
-            f"def step(P):  # P: the {len(emitter.params)} parameters",
-            *indent([emitter.legend(), emitter.read(), "# forward", *forward], 1),
-            *indent(["# backward: the chain rule, output first", emitter.zero(), *backward], 1),
-            f"    return {loss}, {emitter.grads()}",
-        ]
-        self._source = "\n".join(lines) + "\n"
-        self._program = emitter.build(self._source, "step")
-        self._params = emitter.params
-        self._written = sorted(emitter.index(leaf) for leaf in reached_leaves(graph))
-        self._written_leaves = [self._params[j] for j in self._written]
-
-    def _check(self, result: tuple[float, Sequence[float]]) -> None:
-        """``check=True``: the engine's answer for this call must be the program's, bit for bit."""
-        written = self._written_leaves
-        restore = restoring(written)
-        for leaf in written:
-            leaf.grad = 0.0
+    def _check(self, program: Program, result: tuple[float, Sequence[float]]) -> None:
+        """``check=True``: the engine's answer for this call must be the program's, bit for
+        bit, on the same leaves; whatever the engine wrote is put back."""
+        loss = self.fn()
+        refuse_result(loss, "compile")
+        nodes = topological_order(loss, include_leaves=True)
+        restore = restoring(nodes)
+        leaves = [weakref.ref(node) for node in nodes if not node._prev]
+        restoring(nodes, to=0.0)()
         try:
-            expected = engine_call(self.fn, "compile")
-            wanted = [leaf.grad for leaf in written]
+            loss.backward()
+            wanted = [(ref, ref().grad) for ref in leaves]  # type: ignore[union-attr]
         finally:
             restore()
-        loss, grads = result
-        if not same(float(loss), expected) or not all(
-            same(grads[j], g) for j, g in zip(self._written, wanted)
+        expected = loss.data
+        del loss, nodes  # what outlives them is what the engine treats as parameters
+        engine = {id(ref()): g for ref, g in wanted if ref() is not None}
+        value, grads = result
+        ours = {id(program.params[j]): grads[j] for j in program.written}
+        if (
+            not same(float(value), expected)
+            or engine.keys() != ours.keys()
+            or not all(same(g, engine[k]) for k, g in ours.items())
         ):
             raise CompileMismatch(
-                f"compile(check=True): the compiled program gives loss {loss!r} and the "
+                f"compile(check=True): the compiled program gives loss {value!r} and the "
                 f"engine {expected!r} (or their gradients differ): fn() no longer builds the "
                 "graph it was traced with (a branch on .data, or data read into the graph); "
                 "nothing was written"
             )
+
+
+def generate(graph: Graph) -> Program:
+    """The program of one traced graph: forward, guards, the chain rule, the gradients."""
+    emitter = Emitter()
+    names = emitter.bind(graph, {})
+    forward = emitter.forward(graph, names) + emitter.guards(graph, names, "return None")
+    backward = emitter.backward(graph, names, "1.0")
+    loss = emitter.ref(graph, names, graph.root)
+    lines = [
+        f"def step(P):  # P: the {len(emitter.params)} parameters",
+        *indent([emitter.legend(), emitter.read(), "# forward", *forward], 1),
+        *indent(["# backward: the chain rule, output first", emitter.zero(), *backward], 1),
+        f"    return {loss}, {emitter.grads()}",
+    ]
+    source = "\n".join(lines) + "\n"
+    written = sorted(emitter.index(leaf) for leaf in reached_leaves(graph))
+    step = emitter.build(source, "step")
+    return Program(step, emitter.params, written, source, graph.differentiates)
 
 
 def compile(fn: Callable[[], Value], *, mode: Mode = "python", check: bool = False) -> Compiled:

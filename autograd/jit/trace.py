@@ -32,10 +32,15 @@ class Tracer:
     #: that has nothing to do with it), by their position in ``comparisons``
     elsewhere: set[int] = field(default_factory=set)
     thread: int = field(default_factory=threading.get_ident)
-    #: ids of the nodes made in the traced context (alive while the trace's graph is)
-    made_here: set[int] = field(default_factory=set)
+    #: the nodes made in the traced context, kept alive until the graph is built
+    made_here: list[Value] = field(default_factory=list)
     #: nodes made under no_grad in the traced context: their values would be frozen
     detached: int = 0
+    #: what read numbers out of a graph in the traced context (a backward pass in floats)
+    read_outs: list[str] = field(default_factory=list)
+    #: whether the traced function took a gradient with a graph (then under no_grad, where
+    #: the engine would find no graph to differentiate, calls run on the engine)
+    differentiates: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def compared(self, a: Value, op: str, b: Value | float, outcome: bool, /) -> None:
@@ -46,9 +51,15 @@ class Tracer:
 
     def made(self, out: Value, recorded: bool, /) -> None:
         if recorded:
-            self.made_here.add(id(out))
+            self.made_here.append(out)
         else:
             self.detached += 1
+
+    def differentiated(self, what: str, recorded: bool, /) -> None:
+        if recorded:
+            self.differentiates = True
+        else:
+            self.read_outs.append(what)
 
 
 def trace(fn: Callable[[], Any]) -> tuple[Any, Tracer]:
@@ -85,6 +96,8 @@ class Graph:
     reached: frozenset[int] = frozenset()
     #: interior nodes the traced context did not make (see :func:`refuse_made_before`)
     foreign: list[weakref.ref[Value]] = field(default_factory=list)
+    #: the program takes a gradient with a graph (under no_grad the engine finds none)
+    differentiates: bool = False
 
     def leaf(self, i: int) -> Value | None:
         """The Value of leaf ``i`` if it outlived the trace (a parameter), else None."""
@@ -101,20 +114,55 @@ _BY_CONSTANT_RULE: dict[object, Op] = {
 }
 
 
-def _row_of(node: Value) -> tuple[Op, float | None]:
+def _row(node: Value) -> tuple[Op | None, float | None]:
+    """The node's row and constant, read off its rule (None for an op outside the table)."""
     rule = node._vjp
     op = _BY_RULE.get(rule)
     if op is not None:
         return op, None
     if isinstance(rule, functools.partial):
-        op = _BY_CONSTANT_RULE.get(rule.func)
-        if op is not None:
-            return op, rule.args[0]
+        return _BY_CONSTANT_RULE.get(rule.func), rule.args[0]
+    return None, None
+
+
+def _restricted(node: Value) -> bool:
+    op = _row(node)[0]
+    return op is not None and op.name in RESTRICTED
+
+
+def _row_of(node: Value) -> tuple[Op, float | None]:
+    op, c = _row(node)
+    if op is not None:
+        return op, c
     raise TypeError(
         f"compile: the node {node._op!r} ({node!r}) is not an operation of autograd.ops "
         "(autograd.custom_op, or make_node with a rule of its own), so no code can be "
         "written for it; use mode='interpret', or add a row to autograd.ops"
     )
+
+
+#: The rows whose forward refuses some operands (raises :class:`autograd.ops.OutOfDomain`):
+#: every node of these the traced function made is replayed, and checked (a test keeps this
+#: list equal to what the rows do).
+RESTRICTED = frozenset({"div", "log", "sqrt", "pow", "pow_const", "rpow_const"})
+
+
+def _refuse_untraceable(tracer: Tracer) -> None:
+    """What the traced function did that no replay would do again."""
+    if tracer.detached:
+        raise TypeError(
+            f"compile: the function computed {tracer.detached} value(s) under no_grad() while "
+            "it was traced; a replay would freeze them as constants although they depend on "
+            "the parameters. Compute them outside the function, or use mode='interpret'"
+        )
+    if tracer.read_outs:
+        raise TypeError(
+            f"compile: the function ran {tracer.read_outs[0]} while it was traced: numbers "
+            "read out of a graph (gradients returned as floats, or written into .grad) would "
+            "be frozen or not written again on replay. Inside the function take gradients "
+            "with autograd.grad(f)(x) on Values or autograd.gradients(..., create_graph=True); "
+            "or use mode='interpret'"
+        )
 
 
 def refuse_result(result: object, where: str) -> None:
@@ -129,9 +177,12 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
     """The traced graph of ``root`` (and of every compared or auxiliary Value) as numbers.
 
     Refuses, with a TypeError naming it, what a replay could not reproduce: a node of an
-    operation outside the table, and values computed under ``no_grad`` inside the traced
-    function (they would be frozen into the program); see also :func:`refuse_made_before`.
+    operation outside the table, values computed under ``no_grad`` inside the traced function
+    (they would be frozen into the program) and backward passes in floats run inside it; see
+    also :func:`refuse_made_before`. Nodes of :data:`RESTRICTED` rows that the function made
+    but does not use are replayed too, so that their domain errors are raised.
     """
+    made_here = set(map(id, tracer.made_here))
     index: dict[Value, int] = {}
     nodes: list[Node] = []
     leaves: dict[int, weakref.ref[Value]] = {}
@@ -143,7 +194,7 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
                 continue
             index[v] = len(nodes)
             if v._prev:
-                if id(v) not in tracer.made_here:  # made before, or by a worker thread
+                if id(v) not in made_here:  # made before, or by a worker thread
                     foreign.append(weakref.ref(v))
                 op, c = _row_of(v)
                 parents = tuple(index[p] for p in v._prev)
@@ -162,19 +213,17 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
         for v in compared:
             add(v)
         guards.append((index[a], op, index[b] if isinstance(b, Value) else b, outcome))
-    if tracer.detached:
-        raise TypeError(
-            f"compile: the function computed {tracer.detached} value(s) under no_grad() while "
-            "it was traced; a replay would freeze them as constants although they depend on "
-            "the parameters. Compute them outside the function, or use mode='interpret'"
-        )
+    _refuse_untraceable(tracer)
+    for v in tracer.made_here:  # an op that can refuse its operands, computed for nothing
+        if v not in index and _restricted(v):
+            add(v)  # replayed too, so that the engine's error is raised as the engine does
     reached: set[Value] = set()
     order = [index[v] for v in reversed(topological_order(root, leaf_set=reached)) if v._prev]
     if not root._prev:
         reached.add(root)
     return Graph(
         nodes, order, guards, index[root], [index[v] for v in aux], leaves,
-        frozenset(index[v] for v in reached), foreign,
+        frozenset(index[v] for v in reached), foreign, tracer.differentiates,
     )  # fmt: skip
 
 
