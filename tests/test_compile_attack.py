@@ -1,8 +1,9 @@
-"""Adversarial review of autograd.jit: each test is a program where the compiled path gives
-another answer than the engine (a silent wrong answer), leaves state behind after a failed
-call, or fails with an internal error. Every test states the correct behaviour: the engine's
-result (``loss = fn(); loss.backward()``, or the mean of the examples' losses), or a clear
-TypeError/ValueError naming compile raised before any ``.grad`` is written.
+"""Adversarial review of autograd.jit: each test is a program on which the first version of
+the package gave another answer than the engine (a silent wrong answer), left state behind
+after a failed call, or failed with an internal error. Every test states the correct
+behaviour: the engine's result (``loss = fn(); loss.backward()``, or the mean of the
+examples' losses), or a clear TypeError/ValueError naming compile raised before any
+``.grad`` is written.
 """
 
 from __future__ import annotations
