@@ -580,3 +580,43 @@ def test_the_rows_compile_checks_for_domain_errors_are_those_that_refuse_operand
                 except OutOfDomain:
                     refusing.add(op.name)
     assert refusing == RESTRICTED
+
+
+def test_a_worker_threads_comparison_of_a_value_the_program_does_not_read_still_guards() -> None:
+    """Found by the long fuzz profile: fn returns p or q by the sign of q, compared in a
+    thread fn starts; the program (a leaf loss, p) never reads q, yet q decides it."""
+    import threading
+
+    p, q = Value(0.0), Value(-math.inf)
+
+    def fn() -> Value:
+        box: list[bool] = []
+        worker = threading.Thread(target=lambda: box.append(q < 0.0))
+        worker.start()
+        worker.join()
+        return p if box[0] else q
+
+    f = compile(fn)
+    f()
+    q.data = p.grad = q.grad = 0.0
+    assert f() == 0.0 and (p.grad, q.grad) == (0.0, 1.0)  # the engine's: q is the loss now
+
+
+def test_a_kind_traced_in_a_call_that_failed_is_replayed_in_the_next() -> None:
+    """Found by the long fuzz profile: a batch of a new kind of 3 inputs (traced) and one of 4
+    (the model refuses it) fails as the engine does; the next batch of 3 is exact."""
+    random.seed(0)
+    model = MLP(3, [1])
+
+    def example(xs: list[Value], tag: str) -> Value:
+        out = model(xs)
+        assert isinstance(out, Value)
+        return out
+
+    f = compile_mean(example)
+    f([[0.0, 0.0, 0.0]], ["b"])
+    with pytest.raises(ValueError, match="expects 3 inputs, got 4"):
+        f([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]], ["a", "a"])
+    for v in model.parameters():
+        v.grad = 0.0
+    assert f([[1.0, 2.0, 3.0]], ["a"])[0] == model([1.0, 2.0, 3.0]).data  # type: ignore[union-attr]

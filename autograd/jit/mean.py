@@ -287,6 +287,7 @@ class CompiledMean:
             graph.leaves.pop(i)
         refuse_made_before(graph)
         self._variants[kind] = Variant(graph, len(x), inputs)
+        self._program = None  # generated again before the next replay
 
     def _generate(self) -> None:
         if self.extra is not None and self._extra is None:

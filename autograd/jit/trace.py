@@ -28,10 +28,14 @@ class Tracer:
     """Told every comparison of a Value and every node made while tracing (a TraceHook)."""
 
     comparisons: list[tuple[Value, str, Value | float, bool]] = field(default_factory=list)
-    #: the comparisons told from other threads (a worker of the traced function, or a thread
-    #: that has nothing to do with it), by their position in ``comparisons``
+    #: the comparisons told from threads that ran before the trace began (a thread that may
+    #: have nothing to do with it), by their position in ``comparisons``; one told from a
+    #: thread started since is the traced function's worker's, and guards the program
     elsewhere: set[int] = field(default_factory=set)
     thread: int = field(default_factory=threading.get_ident)
+    threads_before: frozenset[int | None] = field(
+        default_factory=lambda: frozenset(t.ident for t in threading.enumerate())
+    )
     #: the nodes made in the traced context, kept alive until the graph is built
     made_here: list[Value] = field(default_factory=list)
     #: nodes made under no_grad in the traced context: their values would be frozen
@@ -45,7 +49,8 @@ class Tracer:
 
     def compared(self, a: Value, op: str, b: Value | float, outcome: bool, /) -> None:
         with self.lock:  # worker threads may tell too
-            if threading.get_ident() != self.thread:
+            here = threading.get_ident()
+            if here != self.thread and here in self.threads_before:
                 self.elsewhere.add(len(self.comparisons))
             self.comparisons.append((a, op, b, outcome))
 
@@ -209,7 +214,7 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
     for k, (a, op, b, outcome) in enumerate(tracer.comparisons):
         compared = [v for v in (a, b) if isinstance(v, Value)]
         if k in tracer.elsewhere and not _touches(compared, index):
-            continue  # another thread's comparison of Values this program never reads
+            continue  # an older thread's comparison of Values this program never reads
         for v in compared:
             add(v)
         guards.append((index[a], op, index[b] if isinstance(b, Value) else b, outcome))
