@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import heapq
+import re
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -120,6 +121,11 @@ class Batched:
         self.k = k
         self.given = {**dict.fromkeys(variant.inputs, ""), **dict.fromkeys(variant.constants, "")}
         self.grouped = {i for g in self.groups for i in g.members}
+        # the nodes whose value is a (batch,) array: those that read an input or a constant
+        self.varies = set(self.given)
+        for i, node in enumerate(self.nodes):
+            if i in self.grouped or any(p in self.varies for p in node.parents):
+                self.varies.add(i)
         self.where: dict[int, str] = {i: f"X[:, {j}]" for i, j in variant.inputs.items()}
         self.where.update({i: f"C[:, {j}]" for j, i in enumerate(variant.constants)})
         for gi, g in enumerate(self.groups):
@@ -149,8 +155,8 @@ class Batched:
         return self.where[i] if i in self.where else literal(self.nodes[i].data)
 
     def column(self, i: int) -> str:
-        """Node i's values as a (batch,) array, whatever it reads."""
-        return f"np.broadcast_to({self.ref(i)}, (B,))"
+        """Node i's values as a (batch,) array (a number broadcast, where it reads no input)."""
+        return self.ref(i) if i in self.varies else f"np.broadcast_to({self.ref(i)}, (B,))"
 
     def matrix(self, cols: Sequence[int]) -> str:
         """The (batch x len(cols)) matrix of these nodes' values."""
@@ -361,18 +367,24 @@ def generate_numpy(emitter: Emitter, programs: list[Batched]) -> tuple[str, Call
     blocks: list[str] = []
     for program in programs:
         blocks += program.lines()
+    # The parameters read one by one: those used outside the layers (which read pv and add
+    # into gw), found by their names in the code (names this module made: p<j>, gp<j>).
+    used = sorted({int(j) for j in re.findall(r"\bg?p(\d+)\b", "\n".join(blocks))})
+    scalars = [f"p{j} = P[{j}].data" for j in used]
+    if used:
+        scalars.append(f"{' = '.join(f'gp{j}' for j in used)} = 0.0")
     lines = [
         "def step(P, batch, keys, seed):  # keys: (program, constants); seed: 1 / len(batch)",
         "    groups = {}",
         "    for j, (k, _) in enumerate(keys):",
         "        groups.setdefault(k, []).append(j)",
-        "    pv = np.array([p.data for p in P])",
-        f"    {emitter.read()}",
-        f"    {emitter.zero()}",
+        "    pv = np.fromiter(map(data, P), float, len(P))",
+        *indent(scalars, 1),
         "    gw = np.zeros(len(P))",
         "    total, aux = 0.0, []",
         *indent(blocks, 1),
-        f"    return total * seed, (gw + np.array({emitter.grads()})).tolist(), aux",
+        *([f"    gw[{used}] += ({''.join(f'gp{j}, ' for j in used)})"] if used else []),
+        "    return total * seed, gw.tolist(), aux",
     ]
     source = "\n".join(lines) + "\n"
     return source, emitter.build(source, "step")

@@ -13,6 +13,8 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Union
 
 from autograd.engine import Value
@@ -28,8 +30,10 @@ from autograd.jit.trace import Graph, build, refuse_made_before, refuse_result, 
 ExampleResult = Union[Value, tuple[Value, Union[Value, Sequence[Value]]]]
 #: Where a guard of ``extra()`` failed (a guard of the examples names the example's index).
 EXTRA = -1
-#: One example's kind: its static value (its type and repr) and its number of inputs.
-Kind = tuple[type, str, int]
+#: One example's kind: its static value (its type, and its repr unless two values of the type
+#: are equal only when they are the same) and its number of inputs.
+Kind = tuple[type, object, int]
+_TOLD_BY_VALUE = {int, str, bool, type(None)}
 
 
 @dataclass
@@ -114,9 +118,15 @@ def split(result: object) -> tuple[Value, list[Value]]:
     return result, aux  # type: ignore[return-value]
 
 
-def as_floats(inputs: Sequence[Sequence[float]]) -> list[list[float]]:
-    """The examples as lists of floats, each number as ``Value(number)`` takes it."""
-    return [[v if type(v) is float else Value(v).data for v in x] for x in inputs]
+def as_floats(inputs: Sequence[Sequence[float]]) -> list[Sequence[float]]:
+    """The examples as sequences of floats, each number as ``Value(number)`` takes it (read
+    once: they may be iterators); lists or tuples of floats as they are."""
+    rows = list(inputs)
+    if set(map(type, rows)) <= {list, tuple} and set(map(type, chain.from_iterable(rows))) <= {
+        float
+    }:
+        return rows
+    return [[v if type(v) is float else Value(v).data for v in x] for x in rows]
 
 
 class CompiledMean:
@@ -150,7 +160,7 @@ class CompiledMean:
         self._params: list[Value] = []
         self._keys: dict[Kind, Any] = {}
         self._reached: dict[int, set[int]] = {}  # program index -> parameters it writes
-        self._written_by: dict[frozenset[int], list[int]] = {}
+        self._written_by: dict[frozenset[int], tuple[list[Value], list[int] | None]] = {}
         self._extra_reached: set[int] = set()
         self._source = ""
 
@@ -184,25 +194,32 @@ class CompiledMean:
         rows = as_floats(inputs)  # read once: the inputs may be iterators
         # A static value's kind is told by its type and repr: 1 and True, 0.0 and -0.0 are
         # equal (one hash) but may build different graphs.
-        kinds = [(type(key), repr(key), len(x)) for key, x in zip(statics, rows)]
+        types = list(map(type, statics))
+        told = statics if set(types) <= _TOLD_BY_VALUE else map(repr, statics)
+        kinds = list(zip(types, told, map(len, rows)))
         with self._lock:
-            first: dict[Kind, int] = {}  # each kind's first example, in the batch's order
-            for i, kind in enumerate(kinds):
-                first.setdefault(kind, i)
-            new = [kind for kind in first if kind not in self._variants]
-            if not is_grad_enabled() and (new or self._program is None or self._differentiates):
-                return self._engine(rows, statics)  # forward only: nothing is traced
-            for kind in new:
-                self._trace(rows[first[kind]], kind, statics[first[kind]])
-            if new or self._program is None:
+            keys = None if self._program is None else list(map(self._keys.get, kinds))
+            if keys is None or None in keys:  # a new kind of example, or no program yet
+                if not is_grad_enabled():
+                    return self._engine(rows, statics)  # forward only: nothing is traced
+                new = [kind for kind in dict.fromkeys(kinds) if kind not in self._variants]
+                for kind in new:  # in the batch's order: the engine's error is the first's
+                    i = kinds.index(kind)
+                    self._trace(rows[i], kind, statics[i])
                 self._generate()
-            return self._replay(rows, statics, kinds)
+                keys = list(map(self._keys.__getitem__, kinds))
+            elif not is_grad_enabled() and self._differentiates:
+                return self._engine(rows, statics)  # the engine has no graph to differentiate
+            return self._replay(rows, statics, kinds, keys)
 
     def _replay(
-        self, rows: list[list[float]], statics: Sequence[object], kinds: list[Kind]
+        self,
+        rows: list[Sequence[float]],
+        statics: Sequence[object],
+        kinds: list[Kind],
+        keys: list[Any],
     ) -> tuple[float, list[tuple[float, ...]]]:
         assert self._program is not None
-        keys = [self._keys[k] for k in kinds]
         result = (run_numpy if self.numpy else run)(
             self._program, self._params, rows, keys, 1.0 / len(rows)
         )
@@ -218,17 +235,20 @@ class CompiledMean:
             return self._fallback(rows, statics, kinds, failed)
         loss, grads, aux = result
         if is_grad_enabled():
-            written = self._written(frozenset(k for k, _ in keys))
-            write_grads([self._params[j] for j in written], [grads[j] for j in written])
+            leaves, written = self._written(frozenset(map(itemgetter(0), keys)))
+            write_grads(leaves, grads if written is None else [grads[j] for j in written])
         return float(loss), aux
 
-    def _written(self, programs: frozenset[int]) -> list[int]:
-        """The parameters a call of these programs writes: those the engine's graph reaches."""
-        written = self._written_by.get(programs)
-        if written is None:
-            reached = self._extra_reached.union(*(self._reached[k] for k in programs))
-            written = self._written_by[programs] = sorted(reached)
-        return written
+    def _written(self, programs: frozenset[int]) -> tuple[list[Value], list[int] | None]:
+        """The parameters a call of these programs writes (those the engine's graph reaches),
+        and their places among the gradients (None: all of them, in order)."""
+        found = self._written_by.get(programs)
+        if found is None:
+            reached = sorted(self._extra_reached.union(*(self._reached[k] for k in programs)))
+            every = reached == list(range(len(self._params)))
+            leaves = [self._params[j] for j in reached]
+            found = self._written_by[programs] = (leaves, None if every else reached)
+        return found
 
     def _args(self, xs: list[Value], key: object) -> tuple[Any, ...]:
         return (xs, *key) if isinstance(key, tuple) else (xs, key)
@@ -253,7 +273,7 @@ class CompiledMean:
 
     def _fallback(
         self,
-        rows: list[list[float]],
+        rows: list[Sequence[float]],
         statics: Sequence[object],
         kinds: list[Kind],
         failed: int | None,
@@ -271,7 +291,7 @@ class CompiledMean:
             self._generate()
         return result
 
-    def _trace(self, x: list[float], kind: Kind, static: object) -> None:
+    def _trace(self, x: Sequence[float], kind: Kind, static: object) -> None:
         if kind in self._variants:
             self.retraces += 1
         xs = [Value(v) for v in x]

@@ -62,11 +62,14 @@ def write_grads(leaves: Sequence[Value], grads: Sequence[float]) -> None:
     every writer of gradients takes; every ``before`` is checked first, so a refused gradient
     leaves all of them as they were."""
     with gradient_lock:
-        befores = [leaf.grad for leaf in leaves]
-        if set(map(type, befores)) - {float}:  # None, an int, a Value, or one to refuse
-            befores = [grad_before(leaf) for leaf in leaves]
-        for leaf, before, g in zip(leaves, befores, grads):
-            leaf.grad = before + g
+        for leaf in leaves:
+            if type(leaf.grad) is not float:  # None, an int, a Value, or one to refuse
+                befores = [grad_before(leaf) for leaf in leaves]
+                for leaf, before, g in zip(leaves, befores, grads):
+                    leaf.grad = before + g
+                return
+        for leaf, g in zip(leaves, grads):  # the usual case, in one plain loop
+            leaf.grad += g
 
 
 def restoring(nodes: Iterable[Value], to: Grad | None = None) -> Callable[[], None]:
@@ -165,7 +168,8 @@ class Compiled:
         if self.check:
             self._check(program, result)
         loss, grads = result
-        write_grads(program.written_leaves, [grads[j] for j in program.written])
+        every = len(program.written) == len(program.params)  # then written is 0, 1, 2...
+        write_grads(program.written_leaves, grads if every else [grads[j] for j in program.written])
         return float(loss)
 
     def _retrace(self) -> float:
