@@ -34,10 +34,12 @@ lifted, ``Value(2.0)`` made inside ``fn``) is a constant, written into the code.
 
 **Refused**, with a TypeError naming it, before anything is written: a result that is not a
 Value; an operation outside :mod:`autograd.ops` (a :func:`autograd.custom_op`); values
-computed under ``no_grad`` inside ``fn`` (they would be frozen); a node computed before
-``fn`` was called and held from outside (the engine reuses its old value, a replay would
-recompute it). Under ``no_grad`` a call computes the loss only and writes no gradient.
-Under :func:`autograd.detect_anomaly`, or with ``mode="interpret"``, calls run on the engine.
+computed under ``no_grad`` inside ``fn`` and backward passes in floats run inside it (their
+numbers would be frozen, their writes not done again); a node computed before ``fn`` was
+called and held from outside (the engine reuses its old value, a replay would recompute it).
+Under ``no_grad`` a call computes the loss only and writes no gradient. Calls from several
+threads take turns on :data:`autograd.extend.gradient_lock`, as ``backward()`` does. Under
+:func:`autograd.detect_anomaly`, or with ``mode="interpret"``, calls run on the engine.
 """
 
 from autograd.jit.mean import CompiledMean, compile_mean
