@@ -10,18 +10,19 @@ agree with the engine within 1e-12 relative: sums over the batch run in NumPy's 
 from __future__ import annotations
 
 import ast
-import heapq
+import math
 import re
 import types
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autograd.jit.emit import Emitter, chained, fused, indent, literal, terms
+from autograd.jit.groups import Group, find_groups, in_order
+from autograd.jit.program import run
 from autograd.jit.trace import RESTRICTED
 
 if TYPE_CHECKING:
-    from autograd.jit.mean import Variant
+    from autograd.jit.kinds import Variant
 
 
 def numpy_module() -> types.ModuleType:
@@ -61,48 +62,6 @@ def for_arrays(code: str) -> str:
     """A row's float spelling rewritten for NumPy arrays."""
     tree = _ForArrays().visit(ast.parse(code, mode="eval"))
     return ast.unparse(ast.fix_missing_locations(tree))
-
-
-@dataclass
-class Group:
-    """Nodes computed together as one (batch x m) matrix."""
-
-    members: list[int]  # column order
-    name: str = ""
-
-
-def find_groups(variant: Variant) -> list[Group]:
-    """Layers (dots of parameters on the same inputs), then unary rows over whole groups."""
-    graph = variant.graph
-    nodes = graph.nodes
-    layers: dict[tuple[int, ...], list[int]] = {}
-    for i, node in enumerate(nodes):
-        if node.op is not None and node.op.name == "dot" and len(node.parents) >= 3:
-            n = len(node.parents) // 2
-            weights = (*node.parents[:n], node.parents[-1])
-            if all(graph.leaf(w) is not None for w in weights):
-                layers.setdefault(node.parents[n:-1], []).append(i)
-    groups = [Group(sorted(m, reverse=True)) for x, m in layers.items() if len(x) > 1]
-    member = {i: (g, j) for g in groups for j, i in enumerate(g.members)}
-    changed = True
-    while changed:
-        changed = False
-        found: dict[tuple[str, float | None, int], list[int]] = {}
-        for i, node in enumerate(nodes):
-            op = node.op
-            if op is None or op.arity != 1 or i in member or node.parents[0] not in member:
-                continue
-            found.setdefault((op.name, node.c, id(member[node.parents[0]][0])), []).append(i)
-        for candidates in found.values():
-            parent = member[nodes[candidates[0]].parents[0]][0]
-            by_column = sorted(candidates, key=lambda i: member[nodes[i].parents[0]][1])
-            columns = [member[nodes[i].parents[0]][1] for i in by_column]
-            if columns == list(range(len(parent.members))):
-                group = Group(by_column)
-                groups.append(group)
-                member.update({i: (group, j) for j, i in enumerate(by_column)})
-                changed = True
-    return sorted(groups, key=lambda g: max(g.members))
 
 
 class Batched:
@@ -170,40 +129,8 @@ class Batched:
         return f"np.column_stack([{', '.join(map(self.column, cols))}])"
 
     def units(self) -> list[Group | int]:
-        """Groups and single nodes in an order where each comes after what it reads: the
-        nodes' order, a unit placed once all it reads is (Kahn's algorithm, by first member).
-        A unit is numbered by its node, a group by -1 - its place in ``self.groups``."""
-        unit_of = {i: -1 - k for k, g in enumerate(self.groups) for i in g.members}
-        singles = [i for i, n in enumerate(self.nodes) if n.op is not None and i not in unit_of]
-        units = [-1 - k for k in range(len(self.groups))] + singles
-        waiting: dict[int, set[int]] = {}  # a unit -> the units it reads not placed yet
-        readers: dict[int, list[int]] = {}
-        for u in units:
-            members = self.groups[-1 - u].members if u < 0 else [u]
-            reads = {
-                unit_of.get(p, p)
-                for m in members
-                for p in self.nodes[m].parents
-                if self.nodes[p].op is not None
-            } - {u}
-            waiting[u] = reads
-            for r in reads:
-                readers.setdefault(r, []).append(u)
-
-        def first(u: int) -> int:
-            return min(self.groups[-1 - u].members) if u < 0 else u
-
-        ready = [(first(u), u) for u in units if not waiting[u]]
-        heapq.heapify(ready)
-        order: list[Group | int] = []
-        while ready:
-            _, u = heapq.heappop(ready)
-            order.append(self.groups[-1 - u] if u < 0 else u)
-            for reader in readers.get(u, []):
-                waiting[reader].discard(u)
-                if not waiting[reader]:
-                    heapq.heappush(ready, (first(reader), reader))
-        return order
+        """Groups and single nodes in an order where each comes after what it reads."""
+        return in_order(self.nodes, self.groups)
 
     def spelled(self, i: int, args: list[str], out: str | None) -> str:
         node = self.nodes[i]
@@ -388,3 +315,22 @@ def generate_numpy(emitter: Emitter, programs: list[Batched]) -> tuple[str, Call
     ]
     source = "\n".join(lines) + "\n"
     return source, emitter.build(source, "step")
+
+
+def run_numpy(program: Callable[..., Any], *args: Any) -> Any:
+    """The NumPy program's result with each example's auxiliary outputs in its place, or None
+    where the engine must answer: an error, or a loss or gradient that is not finite (a
+    domain error, or an overflow: the engine says which, or gives the IEEE value)."""
+    np = numpy_module()
+    with np.errstate(all="ignore"):
+        result = run(program, *args)
+    if result is None or result[0] is None:
+        return result
+    loss, grads, parts = result
+    if not (math.isfinite(loss) and all(map(math.isfinite, grads))):
+        return None
+    aux: list[tuple[float, ...]] = [()] * len(args[1])
+    for index, columns in parts:
+        for j, row in zip(index, zip(*(c.tolist() for c in columns))):
+            aux[j] = row
+    return loss, grads, aux

@@ -16,7 +16,7 @@ from autograd.jit.emit import Emitter, indent
 from autograd.jit.trace import Graph
 
 if TYPE_CHECKING:
-    from autograd.jit.mean import Variant
+    from autograd.jit.kinds import Variant
 
 
 def generate_python(emitter: Emitter, programs: list[Variant]) -> tuple[str, Callable[..., Any]]:

@@ -9,19 +9,17 @@ engine's order.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from itertools import chain
 from operator import itemgetter
 from typing import Any, Union
 
 from autograd.engine import Value
 from autograd.engine import sum as value_sum
 from autograd.extend import anomaly_detector, is_grad_enabled
-from autograd.jit.batched import Batched, generate_numpy, numpy_module
+from autograd.jit.batched import Batched, generate_numpy, numpy_module, run_numpy
 from autograd.jit.emit import Emitter
+from autograd.jit.kinds import Kind, Variant, as_floats, kinds_of, merge, split
 from autograd.jit.looped import generate_extra, generate_python
 from autograd.jit.program import Mode, reached_leaves, run, write_grads
 from autograd.jit.trace import Graph, build, refuse_made_before, refuse_result, trace
@@ -30,103 +28,6 @@ from autograd.jit.trace import Graph, build, refuse_made_before, refuse_result, 
 ExampleResult = Union[Value, tuple[Value, Union[Value, Sequence[Value]]]]
 #: Where a guard of ``extra()`` failed (a guard of the examples names the example's index).
 EXTRA = -1
-#: One example's kind: its static value (its type, and its repr unless two values of the type
-#: are equal only when they are the same) and its number of inputs.
-Kind = tuple[type, object, int]
-_TOLD_BY_VALUE = {int, str, bool, type(None)}
-
-
-@dataclass
-class Variant:
-    """The traced program of one kind of example."""
-
-    graph: Graph
-    width: int  # the example's number of inputs
-    inputs: dict[int, int]  # node index -> position in the example's inputs
-    #: the constants whose values differ between the kinds sharing this graph's structure
-    constants: list[int] = field(default_factory=list)
-
-    def signature(self) -> tuple[object, ...]:
-        """The graph's structure: everything but the values of its constants."""
-        graph = self.graph
-
-        def kind(i: int) -> object:
-            if i in self.inputs:
-                return ("x", self.inputs[i])
-            leaf = graph.leaf(i)
-            return ("c",) if leaf is None else ("p", id(leaf))
-
-        nodes = tuple(
-            kind(i) if node.op is None else (node.op.name, node.parents, node.c)
-            for i, node in enumerate(graph.nodes)
-        )
-        return nodes, tuple(graph.guards), graph.root, tuple(graph.aux), self.width
-
-
-def merge(variants: dict[Kind, Variant]) -> tuple[list[Variant], dict[Kind, Any]]:
-    """Variants of the same structure merged (their differing constants become inputs of the
-    code): the distinct programs, and for each kind ``(program index, its constants)``."""
-    by_signature: dict[tuple[object, ...], list[Kind]] = {}
-    for kind, variant in variants.items():
-        by_signature.setdefault(variant.signature(), []).append(kind)
-    programs: list[Variant] = []
-    keys: dict[Kind, Any] = {}
-    for s, same in enumerate(by_signature.values()):
-        first = variants[same[0]]
-        constants = [
-            i
-            for i, node in enumerate(first.graph.nodes)
-            if node.op is None
-            and i not in first.inputs
-            and first.graph.leaf(i) is None  # a constant (a parameter is read, whatever it holds)
-            and len({variants[k].graph.nodes[i].data.hex() for k in same}) > 1
-        ]
-        programs.append(Variant(first.graph, first.width, first.inputs, constants))
-        for k in same:
-            keys[k] = (s, tuple(variants[k].graph.nodes[i].data for i in constants))
-    return programs, keys
-
-
-def run_numpy(program: Callable[..., Any], *args: Any) -> Any:
-    """The NumPy program's result with each example's auxiliary outputs in its place, or None
-    where the engine must answer: an error, or a loss or gradient that is not finite (a
-    domain error, or an overflow: the engine says which, or gives the IEEE value)."""
-    np = numpy_module()
-    with np.errstate(all="ignore"):
-        result = run(program, *args)
-    if result is None or result[0] is None:
-        return result
-    loss, grads, parts = result
-    if not (math.isfinite(loss) and all(map(math.isfinite, grads))):
-        return None
-    aux: list[tuple[float, ...]] = [()] * len(args[1])
-    for index, columns in parts:
-        for j, row in zip(index, zip(*(c.tolist() for c in columns))):
-            aux[j] = row
-    return loss, grads, aux
-
-
-def split(result: object) -> tuple[Value, list[Value]]:
-    """An example's result as its loss and its auxiliary outputs (refusing anything else)."""
-    aux: list[object] = []
-    if isinstance(result, tuple) and len(result) == 2:
-        result, extra = result
-        aux = [extra] if isinstance(extra, Value) else list(extra)
-    refuse_result(result, "compile_mean")
-    for a in aux:
-        refuse_result(a, "compile_mean (an auxiliary output)")
-    return result, aux  # type: ignore[return-value]
-
-
-def as_floats(inputs: Sequence[Sequence[float]]) -> list[Sequence[float]]:
-    """The examples as sequences of floats, each number as ``Value(number)`` takes it (read
-    once: they may be iterators); lists or tuples of floats as they are."""
-    rows = list(inputs)
-    if set(map(type, rows)) <= {list, tuple} and set(map(type, chain.from_iterable(rows))) <= {
-        float
-    }:
-        return rows
-    return [[v if type(v) is float else Value(v).data for v in x] for x in rows]
 
 
 class CompiledMean:
@@ -194,9 +95,7 @@ class CompiledMean:
         rows = as_floats(inputs)  # read once: the inputs may be iterators
         # A static value's kind is told by its type and repr: 1 and True, 0.0 and -0.0 are
         # equal (one hash) but may build different graphs.
-        types = list(map(type, statics))
-        told = statics if set(types) <= _TOLD_BY_VALUE else map(repr, statics)
-        kinds = list(zip(types, told, map(len, rows)))
+        kinds = kinds_of(statics, rows)
         with self._lock:
             keys = None if self._program is None else list(map(self._keys.get, kinds))
             if keys is None or None in keys:  # a new kind of example, or no program yet
