@@ -242,28 +242,25 @@ def anomaly_detector() -> AnomalyHook | None:
 
 @contextlib.contextmanager
 def trace_hook(tracer: TraceHook) -> Iterator[None]:
-    """Within the block, every comparison of a Value (in any thread) and every node made in
-    this context is told to ``tracer`` (nothing is told, and nothing costs, outside it)."""
-    global _tracing
+    """Within the block, every comparison of a Value made in this context or in a thread with
+    no tracer of its own, and every node made in this context, is told to ``tracer``
+    (nothing is told, and nothing costs, outside such a block)."""
     mode = _mode.get()
     token = _set_mode(mode.enabled, mode.detector, tracer)
     with _tracing_lock:
         _open_tracers.append(tracer)
-        _tracing = len(_open_tracers)
     try:
         yield
     finally:
         _mode.reset(token)
-        with _tracing_lock:
-            _open_tracers.remove(tracer)
-            _tracing = len(_open_tracers)
+        with _tracing_lock:  # by identity: a tracer may compare equal to another
+            del _open_tracers[next(i for i, t in enumerate(_open_tracers) if t is tracer)]
 
 
-# The trace_hook blocks open in any thread, and how many: while none is, a comparison reads
-# the one global ``_tracing`` and nothing else (the hook costs nothing when no program is
-# being traced). A comparison in a thread with no tracer of its own is told to all of them.
+# The tracers of the trace_hook blocks open in any thread: while there is none, a comparison
+# reads this one global and nothing else (the hook costs nothing when no program is being
+# traced). A comparison in a thread with no tracer of its own is told to all of them.
 _open_tracers: list[TraceHook] = []
-_tracing = 0
 _tracing_lock = threading.Lock()
 
 
@@ -439,7 +436,7 @@ class Value:
     def __bool__(self) -> bool:
         """``if x:`` tests the value, as PyTorch and JAX do: False exactly when ``data == 0``."""
         outcome = self.data != 0.0
-        return _told(self, 0.0, "!=", outcome) if _tracing else outcome
+        return _told(self, 0.0, "!=", outcome) if _open_tracers else outcome
 
     # -- arithmetic, from the table ----------------------------------------------------------
 
@@ -477,19 +474,19 @@ class Value:
 
     def __lt__(self, other: Operand) -> bool:
         outcome = self.data < _compared(other, "<")
-        return _told(self, other, "<", outcome) if _tracing else outcome
+        return _told(self, other, "<", outcome) if _open_tracers else outcome
 
     def __le__(self, other: Operand) -> bool:
         outcome = self.data <= _compared(other, "<=")
-        return _told(self, other, "<=", outcome) if _tracing else outcome
+        return _told(self, other, "<=", outcome) if _open_tracers else outcome
 
     def __gt__(self, other: Operand) -> bool:
         outcome = self.data > _compared(other, ">")
-        return _told(self, other, ">", outcome) if _tracing else outcome
+        return _told(self, other, ">", outcome) if _open_tracers else outcome
 
     def __ge__(self, other: Operand) -> bool:
         outcome = self.data >= _compared(other, ">=")
-        return _told(self, other, ">=", outcome) if _tracing else outcome
+        return _told(self, other, ">=", outcome) if _open_tracers else outcome
 
     # -- functions, from the table: one line per row -----------------------------------------
 
@@ -744,6 +741,12 @@ def _differentiated(what: str, recorded: bool) -> None:
     tracer = _mode.get().tracer
     if tracer is not None:
         tracer.differentiated(what, recorded)
+
+
+def read_out(what: str) -> None:
+    """Tell this context's tracer, if any, that ``what`` reads numbers out of graphs as a
+    backward pass in floats does (a compiled call): no traced program could replay it."""
+    _differentiated(what, recorded=False)
 
 
 def _told(a: Value, b: Operand, op: str, outcome: bool) -> bool:

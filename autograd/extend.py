@@ -16,7 +16,8 @@ benchmarks) use only ``autograd``'s public names and these:
 * the recording hooks: :func:`is_grad_enabled`, :func:`anomaly_hook` (show every new node
   and every local gradient to a detector) and the :class:`AnomalyHook` it expects,
   :func:`anomaly_detector` (the active one, if any), :func:`trace_hook` (tell a tracer
-  every comparison of a Value and every node made) and the :class:`TraceHook` it expects;
+  every comparison of a Value and every node made) and the :class:`TraceHook` it expects,
+  :func:`read_out` (tell it that numbers are read out of graphs, as a compiled call does);
 * :func:`write_text_atomic`, through which every file the library writes goes;
 * :func:`script_json` and :func:`css_colour`, through which every page the library writes
   puts data inside a ``<script>`` element and colours into styles.
@@ -41,6 +42,7 @@ from autograd.engine import (
     is_grad_enabled,
     local_gradients,
     make_node,
+    read_out,
     topological_order,
     trace_hook,
 )
@@ -65,6 +67,7 @@ __all__ = [
     "is_grad_enabled",
     "local_gradients",
     "make_node",
+    "read_out",
     "script_json",
     "topological_order",
     "trace_hook",

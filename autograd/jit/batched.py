@@ -187,7 +187,8 @@ class Batched:
         for a, op, b, outcome in self.graph.guards:
             right = self.ref(b) if isinstance(b, int) else literal(b)
             test = f"({self.ref(a)} {op} {right})"
-            lines.append(f"ok = np.broadcast_to({test if outcome else '~' + test}, (B,))")
+            held = test if outcome else f"np.logical_not{test}"  # not ~: a bool's ~True is -2
+            lines.append(f"ok = np.broadcast_to({held}, (B,))")
             lines += ["if not ok.all():", "    return None, index[int(np.argmin(ok))], None"]
         return lines
 

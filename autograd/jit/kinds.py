@@ -16,20 +16,38 @@ from typing import Any
 from autograd.engine import Value
 from autograd.jit.trace import Graph, refuse_result
 
-#: One example's kind: its static value (its type, and its repr unless two values of the type
-#: are equal only when they are the same) and its number of inputs.
-Kind = tuple[type, object, int]
-_TOLD_BY_VALUE = {int, str, bool, type(None)}
+#: One example's kind: its static value's key (see :func:`static_key`) and its number of inputs.
+Kind = tuple[object, int]
+#: The types whose equal values are the same value: a static value of these is its own key.
+_SAME_WHEN_EQUAL = {int, str, bool, type(None)}
+
+
+def static_key(static: object) -> object:
+    """A static value as a key that tells apart what Python's ``==`` may not: its type
+    (``1`` is not ``True``), a float by its bits (``0.0`` is not ``-0.0``; NaN is NaN),
+    tuples item by item. Static values must be hashable, as ``jax.jit``'s static arguments."""
+    kind = type(static)
+    if kind is float:
+        return (kind, static.hex())  # type: ignore[attr-defined]
+    if kind is tuple:
+        return (kind, tuple(map(static_key, static)))  # type: ignore[call-overload]
+    return (kind, static)
 
 
 def kinds_of(statics: Sequence[object], rows: Sequence[Sequence[float]]) -> list[Kind]:
-    """Each example's kind. A static value is told by its type and value where two values of
-    the type are equal only when they are the same (ints, strings), else by its type and
-    ``repr``: ``1`` and ``True``, ``0.0`` and ``-0.0`` are equal in Python but may build
-    different graphs."""
-    types = list(map(type, statics))
-    told = statics if set(types) <= _TOLD_BY_VALUE else map(repr, statics)
-    return list(zip(types, told, map(len, rows)))
+    """Each example's kind; a TypeError naming compile_mean for an unhashable static value."""
+    if set(map(type, statics)) <= _SAME_WHEN_EQUAL:  # the usual labels: no key to build
+        return list(zip(zip(map(type, statics), statics), map(len, rows)))
+    kinds = list(zip(map(static_key, statics), map(len, rows)))
+    for static, kind in zip(statics, kinds):
+        try:
+            hash(kind)
+        except TypeError:
+            raise TypeError(
+                "compile_mean: static values must be hashable (as jax.jit's static arguments), "
+                f"got {type(static).__name__} {static!r:.60}"
+            ) from None
+    return kinds
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any, Union
 
 from autograd.engine import Value
 from autograd.engine import sum as value_sum
-from autograd.extend import anomaly_detector, is_grad_enabled
+from autograd.extend import anomaly_detector, is_grad_enabled, read_out
 from autograd.jit.batched import Batched, generate_numpy, numpy_module, run_numpy
 from autograd.jit.emit import Emitter
 from autograd.jit.kinds import Kind, Variant, as_floats, kinds_of, merge, split
@@ -84,6 +84,7 @@ class CompiledMean:
         is added into the parameters' ``.grad`` (not under ``no_grad``). Also returns each
         example's auxiliary outputs (their values). Calls of one compiled function from
         several threads take turns."""
+        read_out("a compiled function")  # refused inside another compiled function's trace
         n = len(inputs)
         if n == 0:
             raise ValueError("compile_mean: no examples")

@@ -22,6 +22,7 @@ from autograd.extend import (
     grad_before,
     gradient_lock,
     is_grad_enabled,
+    read_out,
     topological_order,
 )
 from autograd.jit.emit import Emitter, indent
@@ -155,6 +156,7 @@ class Compiled:
         return "" if self._program is None else self._program.source
 
     def __call__(self) -> float:
+        read_out("a compiled function")  # refused inside another compiled function's trace
         if self.mode == "interpret" or anomaly_detector() is not None:
             return engine_call(self.fn, "compile")
         program = self._program

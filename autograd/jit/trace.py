@@ -23,7 +23,7 @@ from autograd.extend import OPS, Op, Rule, topological_order, trace_hook
 Guard = tuple[int, str, "int | float", bool]
 
 
-@dataclass
+@dataclass(eq=False)  # one tracer is one trace: compared (and removed) by identity
 class Tracer:
     """Told every comparison of a Value and every node made while tracing (a TraceHook)."""
 
@@ -125,8 +125,8 @@ def _row(node: Value) -> tuple[Op | None, float | None]:
     op = _BY_RULE.get(rule)
     if op is not None:
         return op, None
-    if isinstance(rule, functools.partial):
-        return _BY_CONSTANT_RULE.get(rule.func), rule.args[0]
+    if isinstance(rule, functools.partial) and rule.func in _BY_CONSTANT_RULE and rule.args:
+        return _BY_CONSTANT_RULE[rule.func], rule.args[0]
     return None, None
 
 
