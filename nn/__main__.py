@@ -495,8 +495,10 @@ def _load_data(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
     """``--data``: the file through :func:`nn.data.read_csv` (read once); ``args.samples``
     becomes its rows, ``args.csv`` what :func:`_data_source` records of the reading."""
     target: str | int | None = args.target
+    # An index: a file without a header has no names. 18 digits at most (int() refuses
+    # thousands with its own advice); a longer number is no column's index, read as a name.
     if args.target is not None and re.fullmatch(r"-?\d{1,18}", args.target, re.ASCII):
-        target = int(args.target)  # an index: a file without a header has no names
+        target = int(args.target)
     try:
         args.csv = read_csv(
             args.data,

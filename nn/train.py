@@ -251,12 +251,16 @@ class Trainer:
         return history
 
     def _step(self, k: int, batch: Sequence[Any], history: History) -> dict[str, float]:
-        if not self.backward:
+        if not self.backward:  # the objective writes the gradients itself (compiled)
+            before = [p.grad for p in self.optimizer.params]
             self.optimizer.zero_grad()
         result = self.objective(batch)
         loss, metrics = result if isinstance(result, tuple) else (result, {})
         value = loss.data if isinstance(loss, Value) else loss
         if not math.isfinite(value):
+            if not self.backward:  # as the engine's path, which stops before backward()
+                for p, g in zip(self.optimizer.params, before):
+                    p.grad = g
             raise TrainingDiverged(
                 f"the loss became {value} at step {k} (lr {self.optimizer.lr:g}); the "
                 f"history keeps the {k} steps before. Check the learning rate and the data.",

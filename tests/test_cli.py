@@ -178,9 +178,7 @@ def test_save_to_a_file_the_run_writes_is_refused_before_any_work(tmp_path, caps
     assert not out.exists()  # refused before --out was made, let alone written
 
 
-def test_save_to_the_data_or_the_loaded_model_is_refused_naming_both(
-    tmp_path, capsys, monkeypatch
-) -> None:
+def test_save_to_the_data_is_refused_naming_both(tmp_path, capsys, monkeypatch) -> None:
     data = tmp_path / "x.csv"
     data.write_text("x,y,label\n0,1,0\n1,0,1\n1,1,0\n0,0,1\n")
     before = data.read_bytes()

@@ -44,7 +44,7 @@ def clear_refusal(error: BaseException) -> bool:
     return isinstance(error, (TypeError, ValueError)) and "compile" in str(error)
 
 
-# -- concurrency: the engine's passes take turns (_backward_lock), compiled calls do not ------
+# -- concurrency: compiled calls take turns with the engine's passes (gradient_lock) ---------------
 
 
 def test_concurrent_compiled_calls_add_every_gradient_like_backward() -> None:

@@ -25,7 +25,7 @@ lifted, ``Value(2.0)`` made inside ``fn``) is a constant, written into the code.
   on the engine (the result is exact) and its graph becomes the new program (a
   *re-trace*, counted in ``retraces``);
 * the kind of each example, for :func:`compile_mean`: its static value and its number of
-  inputs pick its program (one is traced per kind), and the batch is looped over;
+  inputs pick its program (one is traced per kind), run for each example of the batch;
 * a branch on raw floats (``if x.data > 0``, ``max(z.data ...)``, a list built from data, a
   number of samples fixed inside ``fn``): not visible to a tracer. It is a precondition of
   :func:`compile`: ``fn`` builds the same graph (the same ops on the same leaves, with the
@@ -34,10 +34,11 @@ lifted, ``Value(2.0)`` made inside ``fn``) is a constant, written into the code.
 
 **Refused**, with a TypeError naming it, before anything is written: a result that is not a
 Value; an operation outside :mod:`autograd.ops` (a :func:`autograd.custom_op`); values
-computed under ``no_grad`` inside ``fn`` and backward passes in floats run inside it (their
-numbers would be frozen, their writes not done again); a node computed before ``fn`` was
-called and held from outside (the engine reuses its old value, a replay would recompute it).
-Under ``no_grad`` a call computes the loss only and writes no gradient. Calls from several
+computed under ``no_grad`` inside ``fn``, and backward passes in floats or compiled calls
+run inside it (their numbers would be frozen, their writes not done again); a node computed
+before ``fn`` was called and held from outside, or one ``fn`` makes and keeps (the engine
+would reuse its old value where a replay recomputes it).
+Under ``no_grad`` a call returns the loss and writes no gradient. Calls from several
 threads take turns on :data:`autograd.extend.gradient_lock`, as ``backward()`` does. Under
 :func:`autograd.detect_anomaly`, or with ``mode="interpret"``, calls run on the engine.
 """

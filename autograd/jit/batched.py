@@ -4,7 +4,8 @@ Every node is a ``(batch,)`` array (a node that reads no input, a number broadca
 batch); a *group* is a ``(batch, m)`` matrix: a layer of dots of parameters on the same
 inputs (one matrix product), or one unary row applied to every column of a group. Each
 row's float spelling is rewritten for arrays (``a if t else b`` as ``np.where``). Results
-agree with the engine within 1e-12 relative: sums over the batch run in NumPy's order.
+agree with the engine within 1e-12 relative (sums over the batch run in NumPy's order, so a
+gradient that cancels to about 0 has no relative accuracy).
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ class Batched:
     def partial(self, i: int, k: int, args: list[str], out: str) -> str:
         node = self.nodes[i]
         assert node.op is not None
-        c = literal(node.c or 0.0)
+        c = literal(0.0 if node.c is None else node.c)
         return for_arrays(node.op.partials[k].format(*args, out=out, c=c))
 
     def forward(self, unit: Group | int) -> list[str]:

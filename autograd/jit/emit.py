@@ -90,7 +90,6 @@ class Emitter:
     params: list[Value] = field(default_factory=list)
     _param_index: dict[int, int] = field(default_factory=dict)  # id(leaf) -> its number
     _objects: dict[tuple[str, str], str] = field(default_factory=dict)  # (row, c) -> name
-    _unpacked: list[str | None] = field(default_factory=list)
 
     def parameter(self, leaf: Value) -> str:
         """The name of a parameter (a leaf that outlives the trace), numbered on first use."""
@@ -185,10 +184,16 @@ class Emitter:
         return lines
 
     def backward(
-        self, graph: Graph, names: list[str | None], seed: str, given: Iterable[int] = ()
+        self,
+        graph: Graph,
+        names: list[str | None],
+        seed: str,
+        given: Iterable[int] = (),
+        seed_leaf: bool = True,
     ) -> list[str]:
         """The chain rule in the engine's order, into ``g<name>`` accumulators (a parameter's
-        from 0.0, as ``backward()`` adds into ``.grad``).
+        from 0.0, as ``backward()`` adds into ``.grad``); a loss that is a parameter gets the
+        seed, unless ``seed_leaf`` is false (the caller adds it where the engine does).
 
         An interior node's gradient starts at its first contribution, where the engine
         starts from 0.0: they differ only in the sign of a zero, which no rule reads and
@@ -199,7 +204,7 @@ class Emitter:
         seen: set[int] = set()
         root = graph.root
         lines = [] if nodes[root].op is None else [f"gv{root} = {seed}"]
-        if nodes[root].op is None and names[root] is not None and root not in skip:
+        if nodes[root].op is None and names[root] is not None and root not in skip and seed_leaf:
             lines.append(f"g{names[root]} += {seed}")  # a leaf loss: its gradient is the seed
 
         def first(p: int) -> bool:
@@ -237,8 +242,9 @@ class Emitter:
                     else:
                         add(p, f"{g} * {partial.format(*args)}")
             else:
-                lines.append(self._rule_call(graph, names, i, args, first))
-                for p, d in zip(node.parents, self._unpacked):
+                line, unpacked = self._rule_call(graph, names, i, args, first)
+                lines.append(line)
+                for p, d in zip(node.parents, unpacked):
                     if d is not None:
                         add(p, d)
         return lines
@@ -250,10 +256,10 @@ class Emitter:
         i: int,
         args: list[str],
         first: Callable[[int], bool],
-    ) -> str:
+    ) -> tuple[str, list[str | None]]:
         """``d0, d1, = vjp(g, out, a, b)``: the row's rule called as the engine calls it. A
         parent's first gradient is unpacked straight into its accumulator; the others are
-        left in ``self._unpacked`` (``d<k>``, None where unpacked straight) to be added."""
+        returned (``d<k>``, None where unpacked straight) for the caller to add."""
         node = graph.nodes[i]
         assert node.op is not None and node.rule is not None
         rule = self.function(node.op, "vjp", node.rule, node.c)
@@ -263,12 +269,13 @@ class Emitter:
             f"g{names[p]}" if straight else f"d{k}"
             for k, (p, straight) in enumerate(zip(node.parents, direct))
         ]
-        self._unpacked = [None if straight else d for d, straight in zip(ds, direct)]
-        c = literal(node.c or 0.0)
+        unpacked = [None if straight else d for d, straight in zip(ds, direct)]
+        c = literal(0.0 if node.c is None else node.c)
         partials = ", ".join(
             f"d/d{a}: {p.format(*args, out=f'v{i}', c=c)}" for a, p in zip(args, node.op.partials)
         )
-        return f"{', '.join(ds)}, = {rule}(gv{i}, v{i}, {', '.join(args)})  # {partials}"
+        line = f"{', '.join(ds)}, = {rule}(gv{i}, v{i}, {', '.join(args)})  # {partials}"
+        return line, unpacked
 
     def build(self, source: str, name: str) -> Callable[..., Any]:
         """Compile ``source`` and return its function ``name``."""
@@ -296,9 +303,13 @@ class Emitter:
             return "pass"
         return f"{' = '.join(f'gp{j}' for j in range(len(self.params)))} = 0.0"
 
+    def grad_names(self) -> str:
+        """Every parameter's gradient accumulator, ``gp0, gp1, ...,`` (a target or a tuple)."""
+        return "".join(f"gp{j}, " for j in range(len(self.params)))
+
     def grads(self) -> str:
         """The tuple of every parameter's gradient accumulator."""
-        return "(" + "".join(f"gp{j}, " for j in range(len(self.params))) + ")"
+        return f"({self.grad_names()})"
 
 
 #: ``data(p)`` is ``p.data``: the generated code reads the parameters with it (C speed).

@@ -31,7 +31,21 @@ def static_key(static: object) -> object:
         return (kind, static.hex())  # type: ignore[attr-defined]
     if kind is tuple:
         return (kind, tuple(map(static_key, static)))  # type: ignore[call-overload]
+    if kind.__hash__ is object.__hash__:  # by identity: a change to it would go unseen
+        raise TypeError(
+            "compile_mean: static values must be compared by value (numbers, strings, tuples, "
+            f"frozen dataclasses), got {kind.__name__} {_shown(static)}, which is hashed by "
+            "identity: a change to it would replay the program traced before the change"
+        )
     return (kind, static)
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, cut short; a placeholder where ``repr`` itself fails."""
+    try:
+        return f"{value!r:.60}"
+    except Exception:
+        return f"<{type(value).__name__} object>"
 
 
 def kinds_of(statics: Sequence[object], rows: Sequence[Sequence[float]]) -> list[Kind]:
@@ -45,7 +59,7 @@ def kinds_of(statics: Sequence[object], rows: Sequence[Sequence[float]]) -> list
         except TypeError:
             raise TypeError(
                 "compile_mean: static values must be hashable (as jax.jit's static arguments), "
-                f"got {type(static).__name__} {static!r:.60}"
+                f"got {type(static).__name__} {_shown(static)}"
             ) from None
     return kinds
 

@@ -68,6 +68,9 @@ class CompiledMean:
     def __copy__(self) -> CompiledMean:
         return CompiledMean(self.example_loss, self.extra, self.mode)
 
+    def __reduce__(self) -> tuple[type[CompiledMean], tuple[Any, ...]]:
+        return CompiledMean, (self.example_loss, self.extra, self.mode)  # pickled untraced
+
     def __deepcopy__(self, memo: dict[int, Any]) -> CompiledMean:
         return self.__copy__()
 
@@ -180,16 +183,16 @@ class CompiledMean:
     ) -> tuple[float, list[tuple[float, ...]]]:
         """This call on the engine (which raises any error, naming the operands), after an
         error (``failed`` None) or a guard that failed at example ``failed`` (or in extra(),
-        ``EXTRA``); with gradients on, that program is then traced again."""
+        ``EXTRA``); with gradients on, that program is traced again first (a trace writes
+        nothing: if the new branch is refused, no ``.grad`` has changed)."""
         self.fallbacks += 1
-        result = self._engine(rows, statics)
         if failed is not None and is_grad_enabled():
             if failed == EXTRA:
                 self._extra = None
             else:
                 self._trace(rows[failed], kinds[failed], statics[failed])
             self._generate()
-        return result
+        return self._engine(rows, statics)
 
     def _trace(self, x: Sequence[float], kind: Kind, static: object) -> None:
         if kind in self._variants:
@@ -229,7 +232,7 @@ class CompiledMean:
                 program.bind()
             self._source, self._program = generate_numpy(emitter, batched)
         else:
-            self._source, self._program = generate_python(emitter, programs)
+            self._source, self._program = generate_python(emitter, programs, self._extra)
         self._reached = {
             k: {emitter.index(leaf) for leaf in reached_leaves(v.graph)}
             for k, v in enumerate(programs)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from autograd.engine import Value
@@ -102,10 +102,10 @@ def reached_leaves(graph: Graph) -> list[Value]:
 
 
 def written_by_backward(graph: Graph) -> list[Value]:
-    """What the engine's backward pass of a trace writes that outlives it: the leaves it
-    reaches and the nodes computed before the trace (refused, but written first)."""
-    foreign = (ref() for ref in graph.foreign)
-    return [*reached_leaves(graph), *(node for node in foreign if node is not None)]
+    """What the engine's backward pass of a trace writes that may outlive it: the leaves it
+    reaches, and the interior nodes (refused if they outlive it, but written first)."""
+    interior = (ref() for ref in (*graph.foreign, *graph.made))
+    return [*reached_leaves(graph), *(node for node in interior if node is not None)]
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,14 @@ class Program:
     source: str
     differentiates: bool  # fn takes a gradient inside: under no_grad, the engine answers
 
-    @property
-    def written_leaves(self) -> list[Value]:
-        return [self.params[j] for j in self.written]
+    def __post_init__(self) -> None:
+        leaves = [self.params[j] for j in self.written]
+        object.__setattr__(self, "written_leaves", leaves)
+        # where the written are all the parameters, in order, the gradients need no picking
+        object.__setattr__(self, "picks", self.written != list(range(len(self.params))))
+
+    written_leaves: list[Value] = field(init=False)
+    picks: bool = field(init=False)
 
 
 class Compiled:
@@ -147,6 +152,9 @@ class Compiled:
     def __copy__(self) -> Compiled:
         return Compiled(self.fn, self.mode, self.check)
 
+    def __reduce__(self) -> tuple[type[Compiled], tuple[Any, ...]]:
+        return Compiled, (self.fn, self.mode, self.check)  # pickled untraced, as a copy
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Compiled:
         return self.__copy__()
 
@@ -170,8 +178,8 @@ class Compiled:
         if self.check:
             self._check(program, result)
         loss, grads = result
-        every = len(program.written) == len(program.params)  # then written is 0, 1, 2...
-        write_grads(program.written_leaves, grads if every else [grads[j] for j in program.written])
+        picked = [grads[j] for j in program.written] if program.picks else grads
+        write_grads(program.written_leaves, picked)
         return float(loss)
 
     def _retrace(self) -> float:

@@ -63,8 +63,9 @@ class Tracer:
     def differentiated(self, what: str, recorded: bool, /) -> None:
         if recorded:
             self.differentiates = True
-        else:
+        else:  # refused at once, before the pass writes anything (and again if fn catches it)
             self.read_outs.append(what)
+            _refuse_untraceable(self)
 
 
 def trace(fn: Callable[[], Any]) -> tuple[Any, Tracer]:
@@ -101,6 +102,8 @@ class Graph:
     reached: frozenset[int] = frozenset()
     #: interior nodes the traced context did not make (see :func:`refuse_made_before`)
     foreign: list[weakref.ref[Value]] = field(default_factory=list)
+    #: interior nodes the traced context made (see :func:`refuse_made_before`)
+    made: list[weakref.ref[Value]] = field(default_factory=list)
     #: the program takes a gradient with a graph (under no_grad the engine finds none)
     differentiates: bool = False
 
@@ -192,6 +195,7 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
     nodes: list[Node] = []
     leaves: dict[int, weakref.ref[Value]] = {}
     foreign: list[weakref.ref[Value]] = []
+    made: list[weakref.ref[Value]] = []
 
     def add(top: Value) -> None:
         for v in topological_order(top, include_leaves=True):
@@ -199,8 +203,8 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
                 continue
             index[v] = len(nodes)
             if v._prev:
-                if id(v) not in made_here:  # made before, or by a worker thread
-                    foreign.append(weakref.ref(v))
+                # made before, or by a worker thread; or made here (it must die with the call)
+                (made if id(v) in made_here else foreign).append(weakref.ref(v))
                 op, c = _row_of(v)
                 parents = tuple(index[p] for p in v._prev)
                 nodes.append(Node(op, parents, v.label, v.data, c, v._vjp))
@@ -228,7 +232,7 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
         reached.add(root)
     return Graph(
         nodes, order, guards, index[root], [index[v] for v in aux], leaves,
-        frozenset(index[v] for v in reached), foreign, tracer.differentiates,
+        frozenset(index[v] for v in reached), foreign, made, tracer.differentiates,
     )  # fmt: skip
 
 
@@ -238,9 +242,11 @@ def _touches(values: list[Value], index: dict[Value, int]) -> bool:
 
 
 def refuse_made_before(graph: Graph) -> None:
-    """Refuse a graph that uses a node made before the trace: one the traced function did
-    not make (in its context or in a worker thread) that outlives the trace. Call it once
-    the trace's Values are dropped."""
+    """Refuse a graph with an interior node that outlives the trace: one made before it (the
+    function uses a node it did not make), or one the function made and keeps (in a cache, a
+    list, an attribute), which a later call may use again. The engine would reuse such a
+    node's old value where a replay recomputes it. Call it once the trace's Values are
+    dropped."""
     for ref in graph.foreign:
         v = ref()
         if v is not None:
@@ -248,4 +254,13 @@ def refuse_made_before(graph: Graph) -> None:
                 f"compile: the function uses {v!r} (operation {v._op!r}), computed before it "
                 "was called; the engine reuses that node's old value while a compiled program "
                 "would recompute it. Compute it inside the function, or use mode='interpret'"
+            )
+    for ref in graph.made:
+        v = ref()
+        if v is not None:
+            raise TypeError(
+                f"compile: the function keeps {v!r} (operation {v._op!r}), a node it made (in "
+                "a cache, a list or an attribute); a later call that used it again would see "
+                "its old value where a compiled program recomputes it. Keep its number "
+                "(.data) instead, or use mode='interpret'"
             )
