@@ -280,15 +280,13 @@ class Emitter:
     def build(self, source: str, name: str) -> Callable[..., Any]:
         """Compile ``source`` and return its function ``name``."""
         self.namespace.update(inf=math.inf, nan=math.nan, math=math, data=_data)
-        code = builtins.compile(source, f"<autograd.compile {name}>", "exec")
-        exec(code, self.namespace)
+        exec(builtins.compile(source, f"<autograd.compile {name}>", "exec"), self.namespace)
         return self.namespace[name]  # type: ignore[no-any-return]
 
     def read(self) -> str:
         """The line reading every parameter's data into ``p0, p1, ...``."""
-        if not self.params:
-            return "pass"
-        return f"{', '.join(f'p{j}' for j in range(len(self.params)))}, = map(data, P)"
+        names = "".join(f"p{j}, " for j in range(len(self.params)))
+        return f"{names}= map(data, P)" if names else "pass"
 
     def legend(self) -> str:
         """A comment naming the first parameters by their labels."""
