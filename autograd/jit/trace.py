@@ -247,20 +247,16 @@ def refuse_made_before(graph: Graph) -> None:
     list, an attribute), which a later call may use again. The engine would reuse such a
     node's old value where a replay recomputes it. Call it once the trace's Values are
     dropped."""
-    for ref in graph.foreign:
-        v = ref()
-        if v is not None:
+    kinds = (
+        (graph.foreign, "uses {}, computed before it was called", "Compute it in the function"),
+        (graph.made, "keeps {}, a node it made (a cache, a list...)", "Keep its number (.data)"),
+    )
+    for refs, what, instead in kinds:
+        alive = next((v for v in (ref() for ref in refs) if v is not None), None)
+        if alive is not None:
+            node = f"Value(data={alive.data!r}) (operation {alive._op!r}, label {alive.label!r})"
             raise TypeError(
-                f"compile: the function uses {v!r} (operation {v._op!r}), computed before it "
-                "was called; the engine reuses that node's old value while a compiled program "
-                "would recompute it. Compute it inside the function, or use mode='interpret'"
-            )
-    for ref in graph.made:
-        v = ref()
-        if v is not None:
-            raise TypeError(
-                f"compile: the function keeps {v!r} (operation {v._op!r}), a node it made (in "
-                "a cache, a list or an attribute); a later call that used it again would see "
-                "its old value where a compiled program recomputes it. Keep its number "
-                "(.data) instead, or use mode='interpret'"
+                f"compile: the function {what.format(node)}; the engine would reuse that "
+                f"node's old value where a compiled program recomputes it. {instead}, or use "
+                "mode='interpret'"
             )
