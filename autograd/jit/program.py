@@ -63,14 +63,20 @@ def write_grads(leaves: Sequence[Value], grads: Sequence[float]) -> None:
     every writer of gradients takes; every ``before`` is checked first, so a refused gradient
     leaves all of them as they were."""
     with gradient_lock:
-        for leaf in leaves:
+        for leaf in leaves:  # a plain loop: all() of a generator is slower here
             if type(leaf.grad) is not float:  # None, an int, a Value, or one to refuse
-                befores = [grad_before(leaf) for leaf in leaves]
-                for leaf, before, g in zip(leaves, befores, grads):
-                    leaf.grad = before + g
+                _write_checked(leaves, grads)
                 return
-        for leaf, g in zip(leaves, grads):  # the usual case, in one plain loop
+        for leaf, g in zip(leaves, grads):  # the usual case
             leaf.grad += g
+
+
+def _write_checked(leaves: Sequence[Value], grads: Sequence[float]) -> None:
+    """``write_grads`` where some ``.grad`` is not a float: each checked (the engine's
+    :func:`grad_before`) before any is written."""
+    befores = [grad_before(leaf) for leaf in leaves]
+    for leaf, before, g in zip(leaves, befores, grads):
+        leaf.grad = before + g
 
 
 def restoring(nodes: Iterable[Value], to: Grad | None = None) -> Callable[[], None]:
