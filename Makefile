@@ -38,8 +38,11 @@ $(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/python -m nn --out out
 
-# The types first (mypy --strict over autograd and nn, see pyproject.toml), then the tests.
+# The lint first (ruff: style and format), the types (mypy --strict over autograd and nn, see
+# pyproject.toml), then the tests (tests/test_layering.py holds the house's import rules).
 test: $(VENV)/.installed-test
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
