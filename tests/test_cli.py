@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from autograd import viz
-from nn.__main__ import OUTPUT_FILES, main
+from nn.cli import main
+from nn.run import OUTPUT_FILES
 
 pytest.importorskip("matplotlib")
 needs_a_renderer = pytest.mark.skipif(
