@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import nn.train
 from autograd import Value
-from nn import MLP
-from nn.metrics import LOSSES, accuracy, classification_loss, predict, predicted_class
+from nn import MLP, accuracy, predict
+from nn.losses import LOSSES, classification_loss
+from nn.metrics import predicted_class
 
 finite = st.floats(-30, 30, allow_nan=False)
 
@@ -107,5 +107,12 @@ def test_predict_is_the_class_of_the_model_output() -> None:
         logits = [o.data for o in model(x)]
         p = predict(model, x)
         assert p == logits.index(max(logits))
-    assert nn.train.predict is predict  # the old home still works
-    assert nn.train.classification_loss is classification_loss
+
+
+def test_metrics_refuse_bools_numpys_too_and_take_integral_labels() -> None:
+    np = pytest.importorskip("numpy")
+    with pytest.raises(ValueError, match=r"label np\.True_ at index 0"):
+        classification_loss("hinge", [Value(1.0)], [np.True_])
+    with pytest.raises(ValueError, match="label True is not a class index"):
+        accuracy([Value(1.0)], [True])
+    assert accuracy([Value(1.0), Value(-1.0)], [np.int64(1), 0.0]) == 1.0
