@@ -93,7 +93,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     data.add_argument(
         "--delimiter",
         help="with --data: the character between cells; \\t (the two characters) is a tab "
-        "(default: ',')",
+        "(default: detected among , ; tab |, else ',')",
     )
     data.add_argument(
         "--header",

@@ -2,14 +2,18 @@
 reproduces the reading), on the standard library's :mod:`csv` reader.
 
 The rules are stricter than a spreadsheet's: every feature cell a plain number, every label a
-class index, nothing guessed but the header (a first row of text only); each refusal names the
-file, the line, the column and the value.
+class index; each refusal names the file, the line, the column and the value. Two things are
+detected when not given: the delimiter, by :class:`csv.Sniffer` among ``, ; tab |`` (the one
+every line of the file's start splits alike), and the header, by this module's own rule (a
+first row of text only: ``csv.Sniffer.has_header`` guesses from column types and would take
+a first row such as ``1.5,NA,0`` for data, which is refused here).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import math
 import os
 import re
@@ -27,8 +31,11 @@ Labels = list[int]
 #: short numbers and a label, and 6 to 10 times its size in memory once read, as lists of
 #: floats (tests/test_csv.py::test_memory_once_read_is_6_to_10_times_the_file measures it).
 DEFAULT_MAX_BYTES = 10_000_000
-#: Separators a one-column line or a bad cell may hold when the file uses another delimiter.
+#: The delimiters detected when none is given; separators a one-column line or a bad cell may
+#: hold when the file uses another delimiter.
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
+#: The lines the delimiter is detected from (blank lines aside).
+SNIFFED_LINES = 20
 #: Characters that are part of numbers (or quote or end lines): never a delimiter.
 _NOT_DELIMITERS = '0123456789.-+eE"\r\n'
 #: A number as a cell writes it: ASCII digits, an optional sign, point and exponent.
@@ -68,7 +75,7 @@ def load_csv(
     target: str | int | None = None,
     *,
     header: bool | None = None,
-    delimiter: str = ",",
+    delimiter: str | None = None,
     classes: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> tuple[Points, Labels]:
@@ -98,8 +105,10 @@ def load_csv(
     * **Format**: UTF-8 with or without a byte-order mark, ``\\n`` or ``\\r\\n`` line ends
       (not ``\\r`` alone), blank lines skipped anywhere, ``"`` quotes, cells separated by
       ``delimiter`` (one character, not a digit, ``.``, ``-``, ``+``, ``e``, a quote or a
-      line end; ``","`` by default; nothing is guessed: a ``;`` file needs
-      ``delimiter=";"``, and the error on a one-column line says so).
+      line end). With ``delimiter=None`` (the default) it is detected from the first
+      :data:`SNIFFED_LINES` lines by :class:`csv.Sniffer`, among ``,``, ``;``, a tab and
+      ``|``: the one that splits every line alike; ``","`` when none does (a one-column
+      line then says which other separator it holds).
     * **Size**: a file of more than ``max_bytes`` bytes on disk is refused before any of it is
       read (the message says its size and how to raise the limit); reading also stops at
       ``max_bytes``, for a file that grows or a pipe whose size is not known.
@@ -120,7 +129,7 @@ def read_csv(
     target: str | int | None = None,
     *,
     header: bool | None = None,
-    delimiter: str = ",",
+    delimiter: str | None = None,
     classes: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> CsvData:
@@ -131,7 +140,9 @@ def read_csv(
     """
     op = "load_csv"
     where = os.fspath(path)
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in _NOT_DELIMITERS:
+    if delimiter is not None and (
+        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in _NOT_DELIMITERS
+    ):
         raise ValueError(
             f"{op}: delimiter must be one character other than a digit, '.', '-', '+', 'e', "
             f"a quote or a line end, got {shorten(delimiter)}"
@@ -155,7 +166,25 @@ def read_csv(
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         lines = _lines(f, where, max_bytes, digest)
+        if delimiter is None:
+            lines, delimiter = _detect_delimiter(lines)
         return _parse(lines, where, target, header, delimiter, classes, digest)
+
+
+def _detect_delimiter(lines: Iterator[str]) -> tuple[Iterator[str], str]:
+    """The lines (none lost) and the delimiter :class:`csv.Sniffer` finds in the first
+    :data:`SNIFFED_LINES` non-blank ones among :data:`_OTHER_DELIMITERS`; ``","`` if none."""
+    head: list[str] = []
+    for line in lines:
+        head.append(line)
+        if sum(1 for text in head if text.strip()) == SNIFFED_LINES:
+            break
+    sample = "".join(text for text in head if text.strip())
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters="".join(_OTHER_DELIMITERS)).delimiter
+    except csv.Error:  # one column, or no delimiter that splits the lines alike
+        delimiter = ","
+    return itertools.chain(head, lines), delimiter if delimiter in _OTHER_DELIMITERS else ","
 
 
 def _lines(f: BinaryIO, where: str, max_bytes: int, digest: hashlib._Hash) -> Iterator[str]:

@@ -161,7 +161,7 @@ def write_run(
             data,
             target,
             header=header,
-            delimiter=delimiter or ",",
+            delimiter=delimiter,
             classes=classes,
             max_bytes=max_bytes or DEFAULT_MAX_BYTES,
         )

@@ -96,6 +96,40 @@ def test_the_label_column_by_name_or_index(tmp_path: Path, target: object, colum
     assert load_csv(path, target=target) == (X, y)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_the_delimiter_is_detected_by_csv_sniffer_when_not_given(
+    tmp_path: Path, delimiter: str
+) -> None:
+    """csv.Sniffer finds the delimiter among , ; tab | from the first SNIFFED_LINES lines;
+    read_csv records the one it used, and a given one is used as given."""
+    X, y = known_data(n=30, d=3, k=3)
+    path = write_rows(
+        tmp_path / "d.csv",
+        [["a", "b", "c", "label"], *[[*x, c] for x, c in zip(X, y)]],
+        delimiter=delimiter,
+    )
+    data = read_csv(path)
+    assert (data.X, data.y, data.delimiter) == (X, y, delimiter)
+    assert load_csv(path, delimiter=delimiter) == (X, y)
+
+
+def test_a_file_no_delimiter_splits_alike_is_read_with_commas_and_says_what_it_holds(
+    tmp_path: Path,
+) -> None:
+    """No delimiter of , ; tab | splits the first lines alike (one column): ',' is used, and
+    the one-column line's message names the separator it holds; a line past the sniffed ones
+    that uses another delimiter is refused at its line, not silently split."""
+    one = tmp_path / "one.csv"
+    one.write_text("x\n1\n2\n")
+    with pytest.raises(ValueError, match="line 1: 1 column"):
+        load_csv(one)
+    rows = [[float(i), float(i % 2)] for i in range(40)]
+    late = tmp_path / "late.csv"
+    late.write_text("x,label\n" + "".join(f"{a},{int(b)}\n" for a, b in rows) + "7;1\n")
+    with pytest.raises(ValueError, match="line 42: 1 column, but the header has 2"):
+        load_csv(late)
+
+
 def test_bom_crlf_quotes_semicolons_and_blank_lines(tmp_path: Path) -> None:
     X, y = known_data(n=12, d=2, k=2)
     path = write_rows(
@@ -200,7 +234,7 @@ BAD = [
     ("1,2,0\n", {"target": "label"}, "target='label' names a column, but"),
     ("1,2,0\n", {"target": 3}, "d.csv: target=3 is not a column index; the file has 3"),
     ("x\n1\n", {}, "line 1: 1 column ('x'); a data set needs at least 2"),
-    ("x;y;label\n1;2;0\n", {}, "pass delimiter=';'"),
+    ("x;y;label\n1;2;0\n", {"delimiter": ","}, "pass delimiter=';'"),
     ("x,label\n1,0\n2,0\n", {}, "d.csv: every row has the label 0;"),
     ("x,label\n1,0\n2,0\n", {}, "a classifier needs at least 2 classes"),
     ("x,label\n1,0\n2,2\n", {}, "go up to 2 (line 3), but no row has the label 1"),
@@ -729,7 +763,7 @@ GUIDE_ERRORS = [
     ("x,y,label\n1,2,0\n1,2,2\n", {}),
     ("x,y,label\n1,2,0\n3,4,0\n", {}),
     ("x,y,label\n1,2,0\n", {"target": "lable"}),
-    ("x;y;label\n1;2;0\n", {}),
+    ("x;y;label\n1;2;0\n", {"delimiter": ","}),
     ("", {}),
     ("x,y,label\n", {}),
     ("1.5,NA,0\n2,3,1\n", {}),
@@ -967,14 +1001,14 @@ def test_cli_hints_name_the_options_not_the_keywords(tmp_path: Path, capsys) -> 
     """load_csv's hints say delimiter=, classes=, header=True/False, max_bytes=; the command
     line says --delimiter, --classes, --header/--no-header, --max-bytes."""
     cases = {
-        "semi.csv": ("x;y;label\n1;2;0\n3;4;1\n", "pass --delimiter ';'"),
-        "gap.csv": ("x,label\n1,0\n2,2\n", "pass --classes to allow absent ones"),
-        "na.csv": ("1.5,NA,0\n2,3,1\n", "Pass --header or --no-header"),
+        "semi.csv": ("x;y;label\n1;2;0\n3;4;1\n", "pass --delimiter ';'", ["--delimiter", ","]),
+        "gap.csv": ("x,label\n1,0\n2,2\n", "pass --classes to allow absent ones", []),
+        "na.csv": ("1.5,NA,0\n2,3,1\n", "Pass --header or --no-header", []),
     }
-    for name, (text, hint) in cases.items():
+    for name, (text, hint, flags) in cases.items():
         path = tmp_path / name
         path.write_text(text)
-        code, _, err = run(capsys, "--data", str(path), "--out", str(tmp_path / "o"))
+        code, _, err = run(capsys, "--data", str(path), *flags, "--out", str(tmp_path / "o"))
         assert code == 1 and hint in err, err
         assert "delimiter=" not in err and "classes=" not in err and "header=" not in err
     big = tmp_path / "big.csv"
