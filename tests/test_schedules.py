@@ -7,10 +7,32 @@ import math
 import pytest
 
 from autograd import Value
-from nn import (
-    GD,
-)
-from nn.schedules import CosineDecay, LinearDecay, LRScheduler, StepDecay
+from nn import GD
+from nn.schedules import Constant, CosineDecay, LinearDecay, LRScheduler, StepDecay
+
+
+def test_linear_decay_is_micrograds_schedule_bit_for_bit() -> None:
+    schedule = LinearDecay(1.0, 0.9, 100)
+    assert [schedule(k) for k in range(100)] == [1.0 - 0.9 * k / 100 for k in range(100)]
+    assert schedule(100) == schedule(500) == 1.0 - 0.9
+
+
+def test_step_cosine_and_constant_schedules() -> None:
+    assert [StepDecay(1.0, every=2, gamma=0.5)(k) for k in range(5)] == [1, 1, 0.5, 0.5, 0.25]
+    cosine = CosineDecay(1.0, steps=4, lr_min=0.2)
+    assert [cosine(k) for k in (0, 2, 4, 9)] == pytest.approx([1.0, 0.6, 0.2, 0.2], rel=1e-15)
+    assert Constant(0.3)(7) == 0.3
+
+
+def test_scheduler_sets_the_learning_rate_of_each_step() -> None:
+    opt = GD([Value(1.0)], lr=5.0)
+    scheduler = LRScheduler(opt, LinearDecay(1.0, 0.9, 100))
+    seen = []
+    for _ in range(3):
+        seen.append(opt.lr)
+        opt.step()
+        scheduler.step()
+    assert seen == [1.0, 1.0 - 0.9 / 100, 1.0 - 0.9 * 2 / 100]
 
 
 def test_schedules_never_give_a_negative_rate_and_refuse_zero_steps() -> None:
