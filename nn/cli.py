@@ -261,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (2: usage error, 1: failure)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    options = vars(args)
+    options = vars(args)  # each option's dest is write_run's keyword of the same name
     options["progress"] = not options.pop("no_progress")
     options["lab"] = not options.pop("no_lab")
     if args.delimiter == "\\t":

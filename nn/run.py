@@ -132,29 +132,16 @@ def write_run(
     """
     lr = lr if lr is not None else DATA_LR if data else DEMO_LR
     _check_choices(dataset, activation, loss, update, schedule, graph, graph_backend, compile)
-    _check_options(out, data, save, load, evaluate, update, momentum, early_stopping,
-                   val_fraction, classes)  # fmt: skip
+    _check_options(
+        out, data, save, load, evaluate, update, momentum, early_stopping, val_fraction, classes
+    )
     if data is None:
-        for option, value in (
-            ("--target", target),
-            ("--delimiter", delimiter),
-            ("--header", header),
-            ("--max-bytes", max_bytes),
-        ):
-            if value is not None:
-                raise OptionError(f"{option} applies to --data FILE.csv")
+        _check_dataset_options(target, delimiter, header, max_bytes)
         dataset = dataset or DEFAULT_DATASET
         samples = samples or DEFAULT_SAMPLES
         noise = DEFAULT_NOISE if noise is None else noise
     else:
-        for option, number in (("--samples", samples), ("--noise", noise)):
-            if number is not None:
-                raise OptionError(f"{option} applies to --dataset; --data {data} has its own rows")
-        if delimiter is not None and len(delimiter) != 1:
-            raise OptionError(
-                f"--delimiter must be one character, got {delimiter!r} (a tab: \\t, or "
-                "$'\\t' in bash)"
-            )
+        _check_data_options(data, samples, noise, delimiter)
     # a CSV first: its sizes decide the model (its reading is bounded by max_bytes)
     csv = (
         read_csv(
@@ -301,6 +288,34 @@ def _check_options(
         raise OptionError(f"--classes {classes}: a classifier needs at least 2 classes")
     if os.path.exists(out) and not os.path.isdir(out):
         raise OptionError(f"--out {out}: exists and is not a folder")
+
+
+def _check_dataset_options(
+    target: str | int | None, delimiter: str | None, header: bool | None, max_bytes: int | None
+) -> None:
+    """:class:`OptionError` for an option of ``--data`` given with a toy data set."""
+    for option, value in (
+        ("--target", target),
+        ("--delimiter", delimiter),
+        ("--header", header),
+        ("--max-bytes", max_bytes),
+    ):
+        if value is not None:
+            raise OptionError(f"{option} applies to --data FILE.csv")
+
+
+def _check_data_options(
+    data: str, samples: int | None, noise: float | None, delimiter: str | None
+) -> None:
+    """:class:`OptionError` for an option of the toy data sets given with ``--data``, or a
+    delimiter of more than one character."""
+    for option, value in (("--samples", samples), ("--noise", noise)):
+        if value is not None:
+            raise OptionError(f"{option} applies to --dataset; --data {data} has its own rows")
+    if delimiter is not None and len(delimiter) != 1:
+        raise OptionError(
+            f"--delimiter must be one character, got {delimiter!r} (a tab: \\t, or $'\\t' in bash)"
+        )
 
 
 def _check_save_target(save: str, data: str | None, out: str) -> None:
