@@ -1,9 +1,9 @@
 """Your own data from a CSV file: :func:`load_csv` (``X, y``) and :func:`read_csv` (with what
-reproduces the reading), on the standard library's :mod:`csv` reader.
+reproduces the reading), on the standard library's ``csv`` reader.
 
 The rules are stricter than a spreadsheet's: every feature cell a plain number, every label a
 class index; each refusal names the file, the line, the column and the value. Two things are
-detected when not given: the delimiter, by :class:`csv.Sniffer` among ``, ; tab |`` (the one
+detected when not given: the delimiter, by ``csv.Sniffer`` among ``, ; tab |`` (the one
 every line of the file's start splits alike), and the header, by this module's own rule (a
 first row of text only: ``csv.Sniffer.has_header`` guesses from column types and would take
 a first row such as ``1.5,NA,0`` for data, which is refused here).
@@ -106,7 +106,7 @@ def load_csv(
       (not ``\\r`` alone), blank lines skipped anywhere, ``"`` quotes, cells separated by
       ``delimiter`` (one character, not a digit, ``.``, ``-``, ``+``, ``e``, a quote or a
       line end). With ``delimiter=None`` (the default) it is detected from the first
-      :data:`SNIFFED_LINES` lines by :class:`csv.Sniffer`, among ``,``, ``;``, a tab and
+      :data:`SNIFFED_LINES` lines by ``csv.Sniffer``, among ``,``, ``;``, a tab and
       ``|``: the one that splits every line alike; ``","`` when none does (a one-column
       line then says which other separator it holds).
     * **Size**: a file of more than ``max_bytes`` bytes on disk is refused before any of it is
@@ -172,7 +172,7 @@ def read_csv(
 
 
 def _detect_delimiter(lines: Iterator[str]) -> tuple[Iterator[str], str]:
-    """The lines (none lost) and the delimiter :class:`csv.Sniffer` finds in the first
+    """The lines (none lost) and the delimiter ``csv.Sniffer`` finds in the first
     :data:`SNIFFED_LINES` non-blank ones among :data:`_OTHER_DELIMITERS`; ``","`` if none."""
     head: list[str] = []
     for line in lines:

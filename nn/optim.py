@@ -41,7 +41,7 @@ class Optimizer:
     cannot say in :meth:`_check` (run by the constructor and by :meth:`load_state_dict`
     alike), and define :meth:`_update`, the new value of one parameter. Every hyperparameter
     is a finite number in its range, ``lr`` >= 0 included, whoever sets it (the constructor,
-    a user, :class:`LRScheduler`, a loaded state). State dicts are plain JSON-able data::
+    a user, :class:`nn.schedules.LRScheduler`, a loaded state). State dicts are plain JSON-able data::
 
         {"step": k, "hyper": {"lr": ..., ...}, "buffers": {name: [float or None, ...]}}
 
