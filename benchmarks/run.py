@@ -37,8 +37,7 @@ import nn
 from autograd import Value
 from autograd.extend import topological_order
 from benchmarks import workload
-from nn.losses import l2
-from nn.metrics import classification_loss
+from nn.losses import classification_loss, l2
 
 FLOOR = "floor: hand-written floats, no graph"
 TRAINER = "valuegrad trainer (nn.fit), fused neurons"

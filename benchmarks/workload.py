@@ -33,6 +33,7 @@ from collections.abc import Callable
 
 import autograd
 import nn
+from nn.schedules import LinearDecay
 from nn.train import Callback
 
 ALPHA = 1e-4
@@ -108,7 +109,7 @@ def trainer_steps(
         alpha=ALPHA,
         steps=steps,
         optimizer=nn.GD(model.parameters(), lr=1.0),
-        schedule=nn.LinearDecay(1.0, 0.9, 100),
+        schedule=LinearDecay(1.0, 0.9, 100),
         progress=False,
         compile=compile,
         callbacks=callbacks or (),

@@ -9,33 +9,15 @@
 """
 
 from autograd import __version__ as __version__  # one version, autograd's (same object)
-from nn.data import (
-    batches,
-    load_csv,
-    make_blobs,
-    make_circles,
-    make_moons,
-    make_spirals,
-    make_xor,
-    split,
-)
+from nn.csv import load_csv
+from nn.datasets import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
 from nn.lab import Lab, LabRecorder, write_lab
 from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
-from nn.metrics import accuracy, classification_loss, predict, predicted_class
+from nn.metrics import accuracy, predict
 from nn.module import MLP, Layer, Module, Neuron
-from nn.optim import (
-    GD,
-    SGD,
-    Adam,
-    AdamW,
-    Constant,
-    CosineDecay,
-    LinearDecay,
-    LRScheduler,
-    Optimizer,
-    StepDecay,
-)
+from nn.optim import GD, SGD, Adam, AdamW, Optimizer
 from nn.player import Control, Player
+from nn.run import write_run
 from nn.serialize import StateError, load, load_model, save
 from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit
 
@@ -45,28 +27,21 @@ __all__ = [
     "SGD",
     "Adam",
     "AdamW",
-    "Constant",
     "Control",
-    "CosineDecay",
     "EarlyStopping",
     "History",
-    "LRScheduler",
     "Lab",
     "LabRecorder",
     "Layer",
-    "LinearDecay",
     "Module",
     "Neuron",
     "Optimizer",
     "Player",
     "StateError",
-    "StepDecay",
     "Trainer",
     "TrainingDiverged",
     "accuracy",
-    "batches",
     "bce_with_logits",
-    "classification_loss",
     "cross_entropy",
     "fit",
     "hinge",
@@ -81,8 +56,8 @@ __all__ = [
     "make_xor",
     "mse",
     "predict",
-    "predicted_class",
     "save",
     "split",
     "write_lab",
+    "write_run",
 ]

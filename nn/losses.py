@@ -1,19 +1,28 @@
-"""Loss functions: each reduces predictions and targets to one ``Value`` to call backward on.
+"""Loss functions, and the table of the losses a classifier trains with by name.
+
+Each function reduces predictions and targets to one ``Value`` to call backward on.
 
 Every loss over n examples is a mean, computed as micrograd's demo computes it,
 ``(l_0 + l_1 + ... + l_{n-1}) * (1/n)`` (summed left to right, times the reciprocal), so that
 the hinge loss of micrograd's demo is reproduced bit for bit. Predictions may be Values or
 numbers, targets numbers (never bools). Mismatched lengths, empty input and targets a loss
 cannot take raise ``ValueError`` naming the loss.
+
+:data:`LOSSES` is one row per loss that :func:`nn.fit`, ``--loss``, the lab and the pictures
+know by name (:class:`Loss`: its function on model outputs and class labels, the labels it
+takes, whether it can be compiled); :func:`classification_loss` composes a model's outputs
+and labels into that loss, the one composition every caller shares.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import autograd
 from autograd import Value
 from nn._validate import NON_NEGATIVE, class_index, is_real, number, shorten
+from nn.metrics import Output, single_output
 
 Operand = Value | float | int
 
@@ -128,3 +137,110 @@ def l2(parameters: Iterable[Value], alpha: float) -> Value:
     """
     alpha = number("l2", "alpha", alpha, NON_NEGATIVE)
     return alpha * autograd.sum(p * p for p in parameters)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One row of :data:`LOSSES`: a loss a classifier trains with, known by ``name``.
+
+    ``per_class``: the model has one output per class (k logits for k classes), else one score
+    s for two classes (class 1 if s > 0). ``of`` maps the outputs (scores, or lists of logits)
+    and checked class indices to the mean loss. ``cannot_compile`` says why
+    :func:`autograd.compile_mean` cannot trace it (None: it can).
+    """
+
+    name: str
+    per_class: bool
+    of: Callable[[list[Output], list[int]], Value]
+    cannot_compile: str | None = None
+
+    def outputs(self, classes: int) -> int:
+        """The model's number of outputs for ``classes`` classes."""
+        return classes if self.per_class else 1
+
+    def classes(self, outputs: int) -> int:
+        """The number of classes a model of ``outputs`` outputs tells apart with this loss."""
+        return outputs if self.per_class else 2
+
+    def labels(self, op: str, labels: Sequence[object], outputs: int, which: str = "") -> list[int]:
+        """``labels`` as class indices: integral numbers (``1``, ``numpy.int64(1)``, ``1.0``;
+        never a bool) from 0 to :meth:`classes` - 1; else ``ValueError`` naming ``op``, the
+        label, its index and what the loss takes (``which``: ``""`` or ``"val "``)."""
+        classes = self.classes(outputs)
+        takes = f"0 to {classes - 1} (the model has {outputs} outputs)" if self.per_class else ""
+        checked = []
+        for i, label in enumerate(labels):
+            c = class_index(label)
+            if c is None or not 0 <= c < classes:
+                why = "; a bool is not a class label" if isinstance(label, bool) else ""
+                raise ValueError(
+                    f"{op}: {which}label {shorten(label)} at index {i}: loss={self.name!r} takes "
+                    f"the class labels {takes or '0 and 1'}{why}"
+                )
+            checked.append(c)
+        return checked
+
+
+def _signs(labels: list[int]) -> list[int]:
+    """Class labels 0/1 as the targets -1/+1 of the margin losses."""
+    return [2 * label - 1 for label in labels]
+
+
+def _scores(outputs: list[Output]) -> list[Value]:
+    return [single_output(o) for o in outputs]
+
+
+def _logits(outputs: list[Output]) -> list[list[Value]]:
+    return [o if isinstance(o, list) else [o] for o in outputs]
+
+
+#: The losses :func:`classification_loss` (and so :func:`nn.fit`, the CLI, the lab) know by name.
+LOSSES: dict[str, Loss] = {
+    row.name: row
+    for row in (
+        Loss("hinge", False, lambda o, c: hinge(_scores(o), _signs(c))),
+        Loss("bce", False, lambda o, c: bce_with_logits(_scores(o), c)),
+        Loss("mse", False, lambda o, c: mse(_scores(o), _signs(c))),
+        Loss(
+            "cross_entropy",
+            True,
+            lambda o, c: cross_entropy(_logits(o), c),
+            cannot_compile="it shifts the logits by their max, a number read from the data that "
+            "a trace would freeze",
+        ),
+    )
+}
+
+
+def loss_named(name: object, op: str) -> Loss:
+    """The row of :data:`LOSSES` called ``name``; else ``ValueError`` naming ``op``."""
+    row = LOSSES.get(name) if isinstance(name, str) else None
+    if row is None:
+        raise ValueError(f"{op}: unknown loss {shorten(name)}: choose from {', '.join(LOSSES)}")
+    return row
+
+
+def default_loss(classes: int) -> Loss:
+    """The loss a classifier of ``classes`` classes trains with unless told: micrograd's hinge
+    for two, cross-entropy (one output per class) for more."""
+    return LOSSES["hinge" if classes == 2 else "cross_entropy"]
+
+
+def classification_loss(loss: str, outputs: Sequence[Output], labels: Sequence[object]) -> Value:
+    """The mean loss named ``loss`` (a row of :data:`LOSSES`) of model outputs for class labels.
+
+    * ``hinge``: mean_i max(0, 1 - t_i s_i) with t_i = 2 label_i - 1 in {-1, +1};
+    * ``bce``: binary cross-entropy of the logit s_i for the label 0/1;
+    * ``mse``: mean_i (s_i - t_i)^2 with t_i in {-1, +1} (class 1 if s > 0);
+    * ``cross_entropy``: mean_i -log softmax(z_i)[label_i], one logit per class.
+
+    The first three need one output per example (``ValueError`` otherwise). Labels are checked
+    by the row (:meth:`Loss.labels`): a label the loss cannot take is a ValueError naming it
+    as given (never a silent target such as -3 for a label -1, whoever calls: ``fit``, the
+    lab, the pictures).
+    """
+    row = loss_named(loss, "classification_loss")
+    outputs = list(outputs)
+    first = outputs[0] if outputs else None
+    width = len(first) if isinstance(first, list) and row.per_class else 1
+    return row.of(outputs, row.labels("classification_loss", labels, width))

@@ -1,4 +1,4 @@
-"""What a classifier's outputs mean: its loss on labels, the class it predicts, its accuracy.
+"""What a classifier's outputs mean: the class it predicts, its accuracy (its loss: nn.losses).
 
 One place for what the trainer (:func:`nn.fit`), the pictures (:mod:`nn.plots`), the command
 line and the lab (:mod:`nn.lab`) all read off a model's output. A model has either
@@ -6,7 +6,8 @@ line and the lab (:mod:`nn.lab`) all read off a model's output. A model has eith
 * **one output**, a score s: the predicted class is 1 if s > 0 else 0 (micrograd's demo,
   labels 0/1 seen as -1/+1 by the hinge and mse losses, as 0/1 by binary cross-entropy); or
 * **k outputs**, one logit per class: the predicted class is argmax_c z_c (the first one on a
-  tie), and the loss is softmax cross-entropy.
+  tie), and the loss is softmax cross-entropy (the rows of :data:`nn.losses.LOSSES` say which
+  loss takes which).
 
 The accuracy of outputs o_1..o_n on labels t_1..t_n is (1/n) * #{i : class(o_i) = t_i}.
 """
@@ -18,44 +19,9 @@ from collections.abc import Sequence
 import autograd
 from autograd import Value
 from nn._validate import class_index, shorten
-from nn.losses import bce_with_logits, cross_entropy, hinge, mse
 from nn.module import Module
 
-#: The losses :func:`classification_loss` (and so :func:`nn.fit` and the CLI) know by name.
-LOSSES = ("hinge", "bce", "mse", "cross_entropy")
-
 Output = Value | list[Value]
-
-
-def classification_loss(loss: str, outputs: Sequence[Output], labels: Sequence[int]) -> Value:
-    """The mean loss named ``loss`` (one of :data:`LOSSES`) of model outputs for class labels.
-
-    * ``hinge``: mean_i max(0, 1 - t_i s_i) with t_i = 2 label_i - 1 in {-1, +1};
-    * ``bce``: binary cross-entropy of the logit s_i for the label 0/1;
-    * ``mse``: mean_i (s_i - t_i)^2 with t_i in {-1, +1} (class 1 if s > 0);
-    * ``cross_entropy``: mean_i -log softmax(z_i)[label_i], one logit per class.
-
-    The first three need one output per example (``ValueError`` otherwise). Labels are class
-    indices: 0 or 1 for those three, ``0 .. k-1`` for ``cross_entropy`` over k outputs;
-    anything else is a ValueError naming the label as given (never a silent target such as
-    -3 for a label -1, whoever calls: ``fit``, the lab, the pictures).
-    """
-    if loss not in LOSSES:
-        raise ValueError(f"classification_loss: unknown loss {shorten(loss)}: choose from {LOSSES}")
-    if loss == "cross_entropy":
-        return cross_entropy([o if isinstance(o, list) else [o] for o in outputs], labels)
-    for i, label in enumerate(labels):
-        if class_index(label) not in (0, 1):  # never a bool, numpy's included
-            raise ValueError(
-                f"classification_loss: label {shorten(label)} at index {i}: loss={loss!r} "
-                "takes the class labels 0 and 1"
-            )
-    scores = [single_output(o) for o in outputs]
-    if loss == "hinge":
-        return hinge(scores, [2 * label - 1 for label in labels])
-    if loss == "bce":
-        return bce_with_logits(scores, labels)
-    return mse(scores, [2.0 * label - 1.0 for label in labels])
 
 
 def single_output(output: Output) -> Value:

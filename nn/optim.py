@@ -1,4 +1,4 @@
-"""Optimizers and learning-rate schedules.
+"""Optimizers: what turns a gradient into a step (learning-rate schedules: :mod:`nn.schedules`).
 
 An optimizer holds a list of parameters (``Value``s) and, on ``step()``, reads each ``.grad``
 and writes ``.data``. The update rules are PyTorch's (``torch.optim``), with g the gradient
@@ -10,16 +10,12 @@ descent follows the gradient of the loss over the whole training set (full batch
 micrograd's demo does), stochastic gradient descent follows gradients of mini-batches drawn
 afresh every step. ``SGD`` adds the options that matter in that noisy setting: momentum,
 Nesterov momentum and weight decay.
-
-Schedules are small callables ``k -> lr`` (k = 0, 1, ... is the step number);
-:class:`LRScheduler` applies one to an optimizer.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from autograd import Value
@@ -32,12 +28,9 @@ from nn._validate import (
     StateError,
     first,
     number,
-    positive_int,
     shorten,
     state_number,
 )
-
-Schedule = Callable[[int], float]
 
 
 class Optimizer:
@@ -48,7 +41,7 @@ class Optimizer:
     cannot say in :meth:`_check` (run by the constructor and by :meth:`load_state_dict`
     alike), and define :meth:`_update`, the new value of one parameter. Every hyperparameter
     is a finite number in its range, ``lr`` >= 0 included, whoever sets it (the constructor,
-    a user, :class:`LRScheduler`, a loaded state). State dicts are plain JSON-able data::
+    a user, :class:`nn.schedules.LRScheduler`, a loaded state). State dicts are plain JSON-able data::
 
         {"step": k, "hyper": {"lr": ..., ...}, "buffers": {name: [float or None, ...]}}
 
@@ -324,113 +317,3 @@ class AdamW(Adam):
     def _decay(self, p: float, g: float) -> tuple[float, float]:
         """Decoupled weight decay: (p (1 - lr wd), g)."""
         return p * (1.0 - self._lr * self.weight_decay), g
-
-
-# --------------------------------------------------------------------------------------------
-# Learning-rate schedules: callables k -> lr
-# --------------------------------------------------------------------------------------------
-
-
-# Every schedule checks its arguments once, on construction: all are finite, learning rates
-# and factors >= 0, step counts positive ints, and no schedule can reach a negative rate.
-
-
-@dataclass(frozen=True)
-class Constant:
-    """lr_k = lr."""
-
-    lr: float
-
-    def __post_init__(self) -> None:
-        number("Constant", "lr", self.lr, NON_NEGATIVE)
-
-    def __call__(self, k: int) -> float:
-        return self.lr
-
-
-@dataclass(frozen=True)
-class LinearDecay:
-    """lr_k = start - drop * k / steps for k < steps, then start - drop; needs drop <= start.
-
-    micrograd's demo is ``LinearDecay(1.0, 0.9, 100)``: lr = 1.0 - 0.9*k/100, bit for bit.
-    """
-
-    start: float
-    drop: float
-    steps: int
-
-    def __post_init__(self) -> None:
-        start = number("LinearDecay", "start", self.start, NON_NEGATIVE)
-        drop = number("LinearDecay", "drop", self.drop)
-        positive_int("LinearDecay", "steps", self.steps)
-        if drop > start:
-            raise ValueError(
-                f"LinearDecay: drop must be <= start={start:g}, got {drop:g}: the learning rate "
-                f"would end at {start - drop:g} < 0 (gradient ascent)"
-            )
-
-    def __call__(self, k: int) -> float:
-        # max(): drop * steps / steps may round above drop; lr never goes below 0.
-        return max(self.start - self.drop * min(k, self.steps) / self.steps, 0.0)
-
-
-@dataclass(frozen=True)
-class StepDecay:
-    """lr_k = lr * gamma ** (k // every): multiply by gamma every ``every`` steps."""
-
-    lr: float
-    every: int
-    gamma: float = 0.1
-
-    def __post_init__(self) -> None:
-        number("StepDecay", "lr", self.lr, NON_NEGATIVE)
-        positive_int("StepDecay", "every", self.every)
-        number("StepDecay", "gamma", self.gamma, NON_NEGATIVE)
-
-    def __call__(self, k: int) -> float:
-        return self.lr * self.gamma ** (k // self.every)
-
-
-@dataclass(frozen=True)
-class CosineDecay:
-    """lr_k = lr_min + (lr - lr_min) (1 + cos(pi k / steps)) / 2, then lr_min (no restarts)."""
-
-    lr: float
-    steps: int
-    lr_min: float = 0.0
-
-    def __post_init__(self) -> None:
-        number("CosineDecay", "lr", self.lr, NON_NEGATIVE)
-        positive_int("CosineDecay", "steps", self.steps)
-        number("CosineDecay", "lr_min", self.lr_min, NON_NEGATIVE)
-
-    def __call__(self, k: int) -> float:
-        k = min(k, self.steps)
-        cosine = math.cos(math.pi * k / self.steps)
-        return self.lr_min + (self.lr - self.lr_min) * (1.0 + cosine) / 2
-
-
-class LRScheduler:
-    """Sets ``optimizer.lr = schedule(k)``: k = 0 on creation, k + 1 on every :meth:`step`.
-
-    As in PyTorch, call ``scheduler.step()`` after ``optimizer.step()``, so optimizer step k
-    (counting from 0) runs with ``schedule(k)``. The optimizer checks every rate it is given:
-    a schedule (e.g. a hand-written one) that returns a negative or non-finite rate raises
-    ``ValueError`` naming the step, and the optimizer keeps its previous rate.
-    """
-
-    def __init__(self, optimizer: Optimizer, schedule: Schedule) -> None:
-        self.optimizer = optimizer
-        self.schedule = schedule
-        self.k = 0
-        self._apply()
-
-    def step(self) -> None:
-        self.k += 1
-        self._apply()
-
-    def _apply(self) -> None:
-        try:
-            self.optimizer.lr = self.schedule(self.k)
-        except ValueError as exc:
-            raise ValueError(f"LRScheduler: step {self.k} of {self.schedule!r}: {exc}") from None

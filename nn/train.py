@@ -5,7 +5,7 @@ The difference between GD and SGD lies in the *data* each step sees, not in the 
 * **GD** (``batch_size=None``): every step computes the loss on the whole data set, so the
   gradient is the true gradient and the path is deterministic.
 * **SGD** (``batch_size=k``): every step computes it on k examples drawn without replacement
-  from a seeded shuffle of the data (a new shuffle every epoch, by :func:`nn.data.batches`);
+  from a seeded shuffle of the data (a new shuffle every epoch, by :func:`nn.datasets.batches`);
   ``batch_size=1`` is classic SGD. The gradient is a noisy estimate of the true one.
 
 How a gradient becomes a step (plain, momentum, Nesterov, Adam...) is the optimizer's business
@@ -29,25 +29,13 @@ from typing import Any, Protocol, Union
 
 import autograd
 from autograd import Value
-from nn._validate import NON_NEGATIVE, class_index, number, positive_int, shorten
-from nn.data import batches
-from nn.losses import l2
-from nn.metrics import LOSSES, accuracy, classification_loss, predict, single_output
+from nn._validate import NON_NEGATIVE, number, positive_int, shorten
+from nn.datasets import batches
+from nn.losses import Loss, classification_loss, l2, loss_named
+from nn.metrics import accuracy, single_output
 from nn.module import Module
-from nn.optim import GD, LRScheduler, Optimizer, Schedule
-
-__all__ = [
-    "LOSSES",
-    "Callback",
-    "EarlyStopping",
-    "History",
-    "Objective",
-    "Trainer",
-    "TrainingDiverged",
-    "classification_loss",  # defined in nn.metrics; importable from here as before
-    "fit",
-    "predict",  # defined in nn.metrics; importable from here as before
-]
+from nn.optim import GD, Optimizer
+from nn.schedules import LRScheduler, Schedule
 
 #: An objective maps a batch of examples to the loss, optionally with float metrics. An
 #: objective that computes its own gradient (``Trainer(..., backward=False)``) returns the
@@ -166,7 +154,7 @@ class Trainer:
     ``objective(batch)`` returns the loss on a list of examples (a Value), optionally with
     float metrics to record: ``(loss, {"accuracy": ...})``.
 
-    * ``schedule``: a callable k -> learning rate (see :mod:`nn.optim`), applied every step.
+    * ``schedule``: a callable k -> learning rate (see :mod:`nn.schedules`), applied every step.
     * ``validate``: a callable returning float metrics (e.g. ``{"val_loss": ...}``), run
       every ``validate_every`` steps and after the last one, without recording a graph.
     * ``callbacks``: see :class:`Callback`; :class:`EarlyStopping` is one.
@@ -317,19 +305,18 @@ def fit(
     ``cross_entropy`` cannot be compiled (its max shift is read from the logits' data, which
     a trace would freeze): it raises ``ValueError``.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"fit: unknown loss {loss!r}: choose from {', '.join(LOSSES)}")
+    row = loss_named(loss, "fit")
     alpha = number("fit", "alpha", alpha, NON_NEGATIVE)
-    y = _checked_labels(model, X, y, loss, "")
+    y = _checked_labels(model, X, y, row, "")
     if val is not None:
         if not isinstance(val, (tuple, list)) or len(val) != 2:
             raise ValueError("fit: val must be a pair (X_val, y_val)")
-        val = (val[0], _checked_labels(model, val[0], val[1], loss, "val "))
+        val = (val[0], _checked_labels(model, val[0], val[1], row, "val "))
     recorded = {"step", "loss", "lr", "accuracy"} | ({"val_loss", "val_accuracy"} if val else set())
     for callback in callbacks:
         if isinstance(callback, EarlyStopping):  # before the first step changes any weight
             callback.check_recorded(recorded)
-    mode = _compile_mode(compile, loss)
+    mode = _compile_mode(compile, row)
     params = model.parameters()
     optimizer = optimizer if optimizer is not None else GD(params, lr=lr)
 
@@ -368,17 +355,16 @@ def fit(
     )
 
 
-def _compile_mode(compile: CompileMode, loss: str) -> str | None:
+def _compile_mode(compile: CompileMode, loss: Loss) -> str | None:
     """The mode of :func:`autograd.compile_mean` for ``fit(compile=...)``, or None."""
     if compile is False or compile in ("none", None):
         return None
     mode = "python" if compile is True else compile
     if mode not in ("python", "numpy"):
         raise ValueError(f"fit: compile must be False, 'python' or 'numpy', got {shorten(compile)}")
-    if loss == "cross_entropy":
+    if loss.cannot_compile:
         raise ValueError(
-            "fit: loss='cross_entropy' cannot be compiled: it shifts the logits by their max, "
-            "a number read from the data that a trace would freeze; use compile=False"
+            f"fit: loss={loss.name!r} cannot be compiled: {loss.cannot_compile}; use compile=False"
         )
     return mode
 
@@ -405,7 +391,7 @@ def _compiled_objective(model: Module, loss: str, alpha: float, mode: str) -> Ob
 
 
 def _checked_labels(
-    model: Module, X: Sequence[Sequence[float]], y: Sequence[object], loss: str, which: str
+    model: Module, X: Sequence[Sequence[float]], y: Sequence[object], loss: Loss, which: str
 ) -> list[int]:
     """The labels ``y`` of inputs ``X`` as ints, after checking them against ``loss`` and the
     model's number of outputs (from one forward pass); ``which`` is ``""`` or ``"val "``."""
@@ -416,22 +402,9 @@ def _checked_labels(
     with autograd.no_grad():
         output = model(list(X[0]))
     outputs = len(output) if isinstance(output, list) else 1
-    if loss == "cross_entropy":
-        classes, takes = outputs, f"0 to {outputs - 1} (the model has {outputs} outputs)"
-    else:
+    if not loss.per_class:
         single_output(output)
-        classes, takes = 2, "0 and 1"
-    labels = []
-    for i, label in enumerate(y):
-        c = class_index(label)
-        if c is None or not 0 <= c < classes:
-            why = "; a bool is not a class label" if isinstance(label, bool) else ""
-            raise ValueError(
-                f"fit: {which}label {shorten(label)} at index {i}: loss={loss!r} takes the "
-                f"class labels {takes}{why}"
-            )
-        labels.append(c)
-    return labels
+    return loss.labels("fit", y, outputs, which)
 
 
 def _step_count(steps: int | None, epochs: int | None, per_epoch: int) -> int:
@@ -453,7 +426,7 @@ def _describe(n: int, batch_size: int | None, seed: int | None) -> str:
 def _endless_batches(
     data: Sequence[Any], batch_size: int | None, rng: random.Random
 ) -> Iterator[list[Any]]:
-    """The whole data set every time, or :func:`nn.data.batches` epoch after epoch (one
+    """The whole data set every time, or :func:`nn.datasets.batches` epoch after epoch (one
     shuffle of ``rng`` per epoch)."""
     if batch_size is None:
         whole = list(data)

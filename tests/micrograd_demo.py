@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from nn import GD, MLP, LinearDecay, LRScheduler, hinge, l2, make_moons
+from nn import GD, MLP, hinge, l2, make_moons
+from nn.schedules import LinearDecay, LRScheduler
 
 ALPHA = 1e-4
 

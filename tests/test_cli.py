@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -10,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
+import nn
 from autograd import viz
-from nn.__main__ import OUTPUT_FILES, main
+from nn import (
+    MLP,
+    StateError,
+    load,
+)
+from nn.cli import main
+from nn.run import OUTPUT_FILES, OptionError
 
 pytest.importorskip("matplotlib")
 needs_a_renderer = pytest.mark.skipif(
@@ -303,3 +311,156 @@ def test_output_redirected_to_a_file_has_no_progress_bar(tmp_path) -> None:
     text = log.read_bytes()
     assert b"step 4: loss" in text  # the run's own report is there
     assert b"\r" not in text
+
+
+def test_cli_load_rebuilds_the_saved_architecture(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "m.json"
+    common = ["--no-progress", "--graph-backend", "auto", "--samples", "40"]
+    code, out, _ = run(
+        capsys, "--out", str(tmp_path / "a"), *common, "--activation", "tanh",
+        "--hidden", "8,4", "--steps", "30", "--save", str(path),
+    )  # fmt: skip
+    assert code == 0
+    trained = out.split("final: ")[1].splitlines()[0]
+    # no flags: the file says what the model is, and evaluates as trained
+    code, out, _ = run(
+        capsys, "--out", str(tmp_path / "b"), *common, "--load", str(path), "--evaluate"
+    )
+    assert code == 0 and out.split("final: ")[1].splitlines()[0] == trained
+    # flags that contradict the file: one line, exit 1
+    for flags, message in [
+        (["--activation", "relu"], "--activation relu does not match"),
+        (["--hidden", "16,16"], "--hidden 16,16 does not match"),
+        (["--loss", "cross_entropy"], "--loss cross_entropy does not match"),
+    ]:
+        code, out, err = run(
+            capsys, "--out", str(tmp_path / "c"), *common, "--load", str(path), "--evaluate",
+            *flags,
+        )  # fmt: skip
+        assert code == 1 and err.startswith("error: ") and message in err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    # the library refuses it too: a tanh file into a ReLU model of the same shape
+    relu = MLP(2, [8, 4, 1])
+    with pytest.raises(StateError, match="activation='tanh'"):
+        load(relu, path)
+    # an older file without the architecture still loads with the flags
+    payload = json.loads(path.read_text())
+    del payload["architecture"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(payload))
+    code, out, _ = run(
+        capsys, "--out", str(tmp_path / "d"), *common, "--load", str(old), "--evaluate",
+        "--activation", "tanh", "--hidden", "8,4",
+    )  # fmt: skip
+    assert code == 0 and out.split("final: ")[1].splitlines()[0] == trained
+    # a hostile architecture is refused, never built
+    for architecture, message in [
+        ({**payload["state"]}, "'architecture': expected the keys"),
+        ({"nin": True, "nouts": [8, 4, 1], "activation": "tanh", "output_activation": "linear"},
+         "'architecture.nin': expected a positive int, got True"),
+        ({"nin": 2, "nouts": [10**9, 1], "activation": "tanh", "output_activation": "linear"},
+         "does not match the state"),
+        ({"nin": 2, "nouts": [8, 4, 1], "activation": "__import__", "output_activation": "linear"},
+         "'architecture.activation': expected one of"),
+    ]:  # fmt: skip
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps({**payload, "architecture": architecture}))
+        code, _, err = run(capsys, "--out", str(tmp_path / "e"), "--load", str(bad))
+        assert code == 1 and message in err and len(err) < 400
+
+
+def test_loading_a_multiclass_model_names_the_data_set_not_a_flag_never_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "m3.json"
+    common = ["--no-progress", "--no-lab", "--samples", "30", "--steps", "2"]
+    code, _, _ = run(
+        capsys, "--out", str(tmp_path / "a"), *common, "--dataset", "blobs", "--classes", "3",
+        "--save", str(path),
+    )  # fmt: skip
+    assert code == 0
+    code, _, err = run(
+        capsys, "--out", str(tmp_path / "b"), *common, "--load", str(path), "--evaluate"
+    )
+    assert code == 1
+    assert "has 3 classes, but --dataset moons has 2" in err and "--classes" not in err
+    code, out, _ = run(
+        capsys, "--out", str(tmp_path / "c"), *common, "--load", str(path), "--evaluate",
+        "--dataset", "blobs",
+    )  # fmt: skip
+    assert code == 0 and "final:" in out
+
+
+def test_options_that_cannot_work_are_refused_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "--out", "/dev/null/x", "--no-progress", "--steps", "1")
+    assert code == 1 and "Not a directory" in err and "trained" not in out
+    with pytest.raises(SystemExit) as stop:
+        main(["--out", str(tmp_path), "--classes", "1", "--dataset", "blobs"])
+    assert stop.value.code == 2
+    assert "--classes 1: a classifier needs at least 2 classes" in capsys.readouterr().err
+
+
+def test_the_full_elementwise_graph_of_the_default_demo_is_drawn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("graphviz")
+    code, _, err = run(
+        capsys, "--out", str(tmp_path), "--no-progress", "--no-lab", "--steps", "1",
+        "--graph", "full", "--elementwise",
+    )  # fmt: skip
+    assert code == 0 and "graph.svg not written" not in err, err
+    assert (tmp_path / "graph.svg").stat().st_size > 0
+
+
+@needs_a_renderer
+def test_write_run_from_python_writes_the_files_the_command_line_writes(
+    tmp_path: Path, capsys
+) -> None:
+    """nn.write_run with plain arguments is the command line's run: the same files, byte for
+    byte, for the same settings (a 3-class set, a validation split, SGD, the lab, a save)."""
+    flags = ["--dataset", "spirals", "--classes", "3", "--samples", "60", "--hidden", "8"]
+    flags += ["--steps", "5", "--batch-size", "16", "--val-fraction", "0.25", "--no-progress"]
+    cli, python = tmp_path / "cli", tmp_path / "python"
+    code, _, err = run(capsys, *flags, "--out", str(cli), "--save", str(cli / "model.json"))
+    assert code == 0, err
+    written = nn.write_run(
+        str(python),
+        dataset="spirals",
+        classes=3,
+        samples=60,
+        hidden=[8],
+        steps=5,
+        batch_size=16,
+        val_fraction=0.25,
+        progress=False,
+        save=str(python / "model.json"),
+    )
+    names = sorted(os.listdir(cli))
+    assert names == sorted(os.listdir(python)) == sorted([*OUTPUT_FILES, "model.json"])
+    assert [os.path.basename(p) for p in written] == [
+        "model.json",
+        "loss.png",
+        "history.json",
+        "decision_boundary.png",
+        "graph.svg",
+        "lab.html",
+    ]
+    for name in names:
+        assert (cli / name).read_bytes() == (python / name).read_bytes(), name
+
+
+def test_write_run_refuses_options_that_do_not_fit_as_the_command_line_does(
+    tmp_path: Path,
+) -> None:
+    """The usage errors of the command line are write_run's OptionError (a ValueError), raised
+    before any file is written."""
+    with pytest.raises(OptionError, match="--evaluate needs --load PATH"):
+        nn.write_run(str(tmp_path / "o"), evaluate=True)
+    with pytest.raises(OptionError, match="--loss hinge needs 2 classes"):
+        nn.write_run(str(tmp_path / "o"), dataset="spirals", classes=3, loss="hinge")
+    with pytest.raises(OptionError, match="--update 'sgd': choose from plain, momentum"):
+        nn.write_run(str(tmp_path / "o"), update="sgd")
+    assert not (tmp_path / "o").exists()

@@ -18,10 +18,10 @@ from hypothesis import given, settings
 import autograd
 from autograd import CompileMismatch, DomainError, Value, compile, compile_mean, detect_anomaly
 from autograd.extend import OPS
-from nn import GD, MLP, LinearDecay, fit, make_moons
-from nn.__main__ import main
-from nn.losses import l2
-from nn.metrics import classification_loss
+from nn import GD, MLP, fit, make_moons
+from nn.cli import main
+from nn.losses import classification_loss, l2
+from nn.schedules import LinearDecay
 from tests.programs import BINARY, FUSED, UNARY, VALUE, Program, programs
 
 

@@ -23,7 +23,7 @@ import pytest
 import nn
 from autograd import Value
 from nn.lab import Lab, LabRecorder, sample_graph, spread
-from nn.metrics import classification_loss
+from nn.losses import classification_loss
 from tests.browser import watch
 
 SIZES = [3, 3, 1]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,17 +13,15 @@ from hypothesis import strategies as st
 from autograd import Value
 from nn import (
     GD,
+    MLP,
     SGD,
     Adam,
     AdamW,
-    Constant,
-    CosineDecay,
-    LinearDecay,
-    LRScheduler,
+    Optimizer,
     StateError,
-    StepDecay,
+    load,
+    save,
 )
-from nn.optim import Optimizer
 
 
 def run(
@@ -119,33 +119,6 @@ def test_bad_options_are_errors(make, message: str) -> None:
         make()
 
 
-# -- schedules ----------------------------------------------------------------------------
-
-
-def test_linear_decay_is_micrograds_schedule_bit_for_bit() -> None:
-    schedule = LinearDecay(1.0, 0.9, 100)
-    assert [schedule(k) for k in range(100)] == [1.0 - 0.9 * k / 100 for k in range(100)]
-    assert schedule(100) == schedule(500) == 1.0 - 0.9
-
-
-def test_step_cosine_and_constant_schedules() -> None:
-    assert [StepDecay(1.0, every=2, gamma=0.5)(k) for k in range(5)] == [1, 1, 0.5, 0.5, 0.25]
-    cosine = CosineDecay(1.0, steps=4, lr_min=0.2)
-    assert [cosine(k) for k in (0, 2, 4, 9)] == pytest.approx([1.0, 0.6, 0.2, 0.2], rel=1e-15)
-    assert Constant(0.3)(7) == 0.3
-
-
-def test_scheduler_sets_the_learning_rate_of_each_step() -> None:
-    opt = GD([Value(1.0)], lr=5.0)
-    scheduler = LRScheduler(opt, LinearDecay(1.0, 0.9, 100))
-    seen = []
-    for _ in range(3):
-        seen.append(opt.lr)
-        opt.step()
-        scheduler.step()
-    assert seen == [1.0, 1.0 - 0.9 / 100, 1.0 - 0.9 * 2 / 100]
-
-
 # -- state -------------------------------------------------------------------------------
 
 
@@ -228,3 +201,47 @@ def test_nesterov_is_part_of_the_state() -> None:
     state["hyper"]["nesterov"] = 1
     with pytest.raises(Exception, match="expected true or false"):
         other.load_state_dict(state)
+
+
+def test_optimizer_states_are_validated_by_value_and_errors_quote_little(tmp_path: Path) -> None:
+    p = Value(1.0)
+    adam = Adam([p], lr=0.01)
+    p.grad = 0.5
+    adam.step()
+    good = adam.state_dict()
+    for state, message in [
+        ({**good, "buffers": {"m": [0.1], "v": [-1.0]}}, "'buffers.v.0': expected a finite"),
+        ({**good, "step": 10**400}, "'step': expected an int in [0, 2**53]"),
+        ({**good, "step": True}, "'step': expected an int"),
+        ({**good, "step": 10**5000}, "got <int too large to show>"),
+        ({**good, "hyper": {**good["hyper"], "eps": math.inf}}, "'hyper.eps': expected a finite"),
+    ]:  # fmt: skip
+        with pytest.raises(StateError) as info:
+            adam.load_state_dict(state)
+        assert message in str(info.value) and len(str(info.value)) < 200
+        assert adam.state_dict() == good
+    sgd = SGD([p], lr=0.1, momentum=0.9)
+    with pytest.raises(StateError, match="SGD: momentum must be a finite number in \\[0, 1\\)"):
+        sgd.load_state_dict({**sgd.state_dict(), "hyper": {**sgd.state_dict()["hyper"],
+                                                           "momentum": 1.5}})  # fmt: skip
+    # "version": true is not version 1
+    path = tmp_path / "adam.json"
+    save(adam, path)
+    payload = json.loads(path.read_text())
+    path.write_text(json.dumps({**payload, "version": True}))
+    with pytest.raises(StateError, match="version True"):
+        load(Adam([p]), path)
+    # a 5 MB key: the message quotes at most ~80 characters of it
+    huge = "k" * 5_000_000
+    for target, state in [
+        (Adam([p]), {**good, "hyper": {**good["hyper"], huge: 1.0}}),
+        (MLP(2, [1]), {**MLP(2, [1]).state_dict(), huge: 1.0}),
+    ]:
+        with pytest.raises(StateError) as info:
+            target.load_state_dict(state)
+        assert len(str(info.value)) < 400 and "…" in str(info.value)
+    payload = {**payload, "kind": huge}
+    path.write_text(json.dumps(payload))
+    with pytest.raises(StateError) as info:
+        load(Adam([p]), path)
+    assert len(str(info.value)) < 400

@@ -24,7 +24,7 @@ import autograd.viz
 import nn
 from autograd import Value, draw_graph
 from nn.lab import draw_sample, hardest_sample, sample_graph
-from nn.metrics import classification_loss
+from nn.losses import classification_loss
 
 graphviz = pytest.importorskip("graphviz", reason="the viz extra: pip install -e '.[viz]'")
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")

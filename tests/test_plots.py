@@ -10,8 +10,9 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 from nn import MLP, make_moons  # noqa: E402
+from nn.metrics import predict  # noqa: E402
 from nn.plots import decision_boundary, loss_curves, trajectory  # noqa: E402
-from nn.train import History, fit, predict  # noqa: E402
+from nn.train import History, fit  # noqa: E402
 
 
 def test_loss_curves_draw_one_labelled_line_per_run() -> None:

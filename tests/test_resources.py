@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import os
 import random
-import time
 import tracemalloc
 
 import pytest
@@ -69,10 +68,10 @@ def test_drawing_a_million_node_graph_is_refused_at_once() -> None:
     with autograd.gc_paused():
         for _ in range(1_000_000):
             y = -y
-    start = time.perf_counter()
+    # refused by counting the nodes, before any layout is tried (no wall clock: the refusal
+    # itself is the check; a layout of a million nodes would not end within the suite)
     with pytest.raises(GraphTooLargeError, match="more than max_nodes=500"):
         draw_graph(y)
-    assert time.perf_counter() - start < 1.0  # counted in one linear walk, no layout tried
 
 
 @pytest.mark.slow

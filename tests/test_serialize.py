@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from nn import MLP, SGD, Adam, StateError, load, save
+from nn import (
+    MLP,
+    SGD,
+    Adam,
+    StateError,
+    load,
+    save,
+)
 from nn.serialize import FORMAT, VERSION
 
 
@@ -159,3 +168,31 @@ def test_optimizer_state_round_trip(tmp_path: Path) -> None:
     assert restored.state_dict() == opt.state_dict()
     with pytest.raises(StateError, match="state of a 'Adam', not of a 'SGD'"):
         load(SGD(m.parameters(), lr=0.1), path)
+
+
+def test_a_failed_save_names_the_target_not_the_temporary_file(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "m.json"
+    model = MLP(2, [2, 1], rng=random.Random(0))
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only_folder(*args, **kwargs):  # what mkstemp raises in a folder we cannot write
+        fd, name = real_mkstemp(*args, **kwargs)
+        os.close(fd)
+        os.unlink(name)
+        raise PermissionError(errno.EACCES, "Permission denied", name)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only_folder)
+    with pytest.raises(PermissionError) as info:
+        save(model, target)
+    assert info.value.errno == errno.EACCES and info.value.filename == str(target)
+    assert ".tmp" not in str(info.value) and str(target) in str(info.value)
+    monkeypatch.undo()
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError) as info:
+        save(model, target)
+    assert info.value.errno == errno.ENOSPC and str(target) in str(info.value)
+    assert os.listdir(tmp_path) == []  # the temporary file is gone

@@ -13,9 +13,27 @@ import sys
 import pytest
 
 from autograd import Value
-from nn import GD, MLP, SGD, LinearDecay, batches, make_moons
-from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit, predict
+from nn import (
+    GD,
+    MLP,
+    SGD,
+    Adam,
+    EarlyStopping,
+    History,
+    Trainer,
+    TrainingDiverged,
+    fit,
+    make_moons,
+    predict,
+)
+from nn.datasets import batches
+from nn.schedules import LinearDecay
 from tests.micrograd_demo import moons, valuegrad_run
+
+
+def weights(model: MLP) -> list[float]:
+    return [p.data for p in model.parameters()]
+
 
 # -- two valleys -------------------------------------------------------------------------------
 # One parameter t and a data set of ten numbers c_i = +-4. Example i's loss is
@@ -291,7 +309,6 @@ def test_fit_with_validation_and_each_loss() -> None:
 
 
 def test_mse_trains_on_plus_minus_one_so_its_accuracy_and_predict_agree() -> None:
-    from nn import Adam
 
     X, y = make_moons(40, noise=0.1, seed=5)
     random.seed(1)
@@ -317,3 +334,96 @@ def test_fit_rejects_bad_input() -> None:
         fit(model, [[0.0, 0.0]], [0], loss="l1", steps=1, progress=False)
     with pytest.raises(ValueError, match="needs a model with one output"):
         fit(MLP(2, [4, 3]), [[0.0, 0.0]], [0], loss="hinge", steps=1, progress=False)
+
+
+@pytest.mark.parametrize(
+    "loss, labels, shown",
+    [
+        ("mse", [-1, 1, 1, -1], "-1"),  # trained on targets -3/+1 before
+        ("mse", [0, 2, 1, 0], "2"),  # target 3 before
+        ("hinge", [0, 1, 2, 1], "2"),  # the old message said "got 3"
+        ("bce", [0, 0.5, 1, 1], "0.5"),  # the old message said "got 0.0" for the hinge
+        ("hinge", [0, True, 1, 0], "True"),  # a bool is not a class label
+        ("cross_entropy", [0, 1, 3, 2], "3"),  # a model with 3 outputs: classes 0, 1, 2
+    ],
+)
+def test_fit_refuses_labels_the_loss_cannot_take_before_training(loss, labels, shown) -> None:
+    X = [[0.1, 0.2], [0.3, -0.1], [-0.5, 0.4], [0.2, 0.2]]
+    model = MLP(2, [4, 3 if loss == "cross_entropy" else 1], rng=random.Random(0))
+    before = weights(model)
+    with pytest.raises(ValueError) as info:
+        fit(model, X, labels, loss=loss, steps=3, progress=False)
+    index = [repr(label) for label in labels].index(shown)
+    assert f"label {shown} at index {index}" in str(info.value)
+    assert f"loss={loss!r}" in str(info.value)
+    assert weights(model) == before  # refused before the first step
+
+
+def test_fit_refuses_validation_data_of_different_lengths() -> None:
+    X, y = make_moons(20, noise=0.1, seed=0)
+    model = MLP(2, [4, 1], rng=random.Random(0))
+    before = weights(model)
+    with pytest.raises(ValueError, match="fit: 5 val inputs but 4 val labels"):
+        fit(model, X, y, val=(X[:5], y[:4]), steps=2, progress=False)
+    with pytest.raises(ValueError, match="fit: 20 inputs but 19 labels"):
+        fit(model, X, y[:19], steps=2, progress=False)
+    with pytest.raises(ValueError, match="fit: no val data"):
+        fit(model, X, y, val=([], []), steps=2, progress=False)
+    assert weights(model) == before
+
+
+@pytest.mark.parametrize(
+    "monitor, with_val, message",
+    [
+        ("val_loss", False, "monitor 'val_loss' is not recorded; the history records "
+         "['accuracy', 'loss', 'lr', 'step']; validation metrics need validation data"),
+        ("val_los", True, "monitor 'val_los' is not recorded; the history records "
+         "['accuracy', 'loss', 'lr', 'step', 'val_accuracy', 'val_loss']"),
+    ],
+)  # fmt: skip
+def test_early_stopping_refuses_a_monitor_that_is_never_recorded(
+    monitor: str, with_val: bool, message: str
+) -> None:
+    X, y = make_moons(20, noise=0.1, seed=0)
+    steps = []
+
+    def count(history) -> None:
+        steps.append(len(history))
+
+    with pytest.raises(ValueError) as info:
+        fit(
+            MLP(2, [4, 1], rng=random.Random(0)), X, y, steps=50, progress=False,
+            val=(X, y) if with_val else None, callbacks=[count, EarlyStopping(monitor=monitor)],
+        )  # fmt: skip
+    assert message in str(info.value)
+    assert steps == []  # fit checks before the first step: no weight has changed
+    # with validate_every, the check waits for the first validation
+    w = Value(1.0)
+    trainer = Trainer(
+        lambda batch: w * w,
+        GD([w], lr=0.1),
+        validate=lambda: {"val_loss": w.data**2},
+        validate_every=3,
+        callbacks=[EarlyStopping(patience=100)],
+        progress=False,
+    )
+    assert len(trainer.run([0], steps=10)) == 10
+
+
+def test_fit_takes_numpy_arrays_as_before() -> None:
+    np = pytest.importorskip("numpy")
+    X, y = make_moons(20, noise=0.1, seed=0)
+    lists = fit(MLP(2, [4, 1], rng=random.Random(0)), X, y, steps=3, progress=False)
+    arrays = fit(
+        MLP(2, [4, 1], rng=random.Random(0)), np.array(X), np.array(y), steps=3, progress=False
+    )
+    assert arrays["loss"] == lists["loss"]
+
+
+def test_a_misspelled_monitor_is_refused_before_any_weight_changes() -> None:
+    X, y = make_moons(20, noise=0.1, seed=0)
+    model = MLP(2, [4, 1], rng=random.Random(0))
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match="monitor 'val_los' is not recorded"):
+        fit(model, X, y, steps=5, progress=False, callbacks=[EarlyStopping(monitor="val_los")])
+    assert [p.data for p in model.parameters()] == before

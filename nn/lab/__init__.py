@@ -72,7 +72,8 @@ from nn.lab._graph import (
     node_colours,
     sample_graph,
 )
-from nn.metrics import LOSSES, boundary_note, predicted_class
+from nn.losses import LOSSES
+from nn.metrics import boundary_note, predicted_class
 from nn.module import MLP
 from nn.train import History
 

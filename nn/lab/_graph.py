@@ -27,7 +27,7 @@ import autograd
 from autograd import GraphDrawing, GraphTooLargeError, Value, backward_steps
 from autograd.extend import OPS, local_gradients
 from autograd.viz import grad_colour, grad_scale, graph_label
-from nn.metrics import classification_loss
+from nn.losses import classification_loss
 from nn.module import MLP
 
 #: What the local rule of each operation is, for the step text (the numbers are the engine's):

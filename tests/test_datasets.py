@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nn import batches, make_blobs, make_circles, make_moons, make_spirals, make_xor, split
+from nn import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
+from nn.datasets import batches
 
 
 def test_moons_without_noise_lie_on_scikit_learns_half_circles() -> None:
