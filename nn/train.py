@@ -5,7 +5,7 @@ The difference between GD and SGD lies in the *data* each step sees, not in the 
 * **GD** (``batch_size=None``): every step computes the loss on the whole data set, so the
   gradient is the true gradient and the path is deterministic.
 * **SGD** (``batch_size=k``): every step computes it on k examples drawn without replacement
-  from a seeded shuffle of the data (a new shuffle every epoch, by :func:`nn.data.batches`);
+  from a seeded shuffle of the data (a new shuffle every epoch, by :func:`~nn.batches`);
   ``batch_size=1`` is classic SGD. The gradient is a noisy estimate of the true one.
 
 How a gradient becomes a step (plain, momentum, Nesterov, Adam...) is the optimizer's business
@@ -453,7 +453,7 @@ def _describe(n: int, batch_size: int | None, seed: int | None) -> str:
 def _endless_batches(
     data: Sequence[Any], batch_size: int | None, rng: random.Random
 ) -> Iterator[list[Any]]:
-    """The whole data set every time, or :func:`nn.data.batches` epoch after epoch (one
+    """The whole data set every time, or :func:`~nn.batches` epoch after epoch (one
     shuffle of ``rng`` per epoch)."""
     if batch_size is None:
         whole = list(data)
