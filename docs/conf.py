@@ -52,7 +52,8 @@ html_copy_source = False
 autodoc_default_options = {
     "members": True,
     "special-members": True,  # Value.__add__ and the other operators: documented ones
-    "exclude-members": "__weakref__",
+    # __init__: its parameters are the class's; __hash__: None on a dataclass (no text).
+    "exclude-members": "__weakref__, __init__, __hash__",
     "show-inheritance": True,
     "no-value": True,
 }
