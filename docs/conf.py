@@ -49,11 +49,13 @@ html_copy_source = False
 # the order of its source. Members with no docstring are left out (no :undoc-members:): every
 # public entry has text. An attribute's docstring is what it holds: its value (Value.data's
 # is an expression) is not shown.
+# Special methods: the operators (Value.__add__...) and the protocols a user calls; not those
+# whose only text is inherited from object (a dataclass's __repr__: "Return repr(self).").
+OPERATORS = "add radd sub rsub mul rmul truediv rtruediv pow rpow neg abs lt le gt ge bool"
+PROTOCOLS = "call len iter getitem contains"
 autodoc_default_options = {
     "members": True,
-    "special-members": True,  # Value.__add__ and the other operators: documented ones
-    # __init__: its parameters are the class's; __hash__: None on a dataclass (no text).
-    "exclude-members": "__weakref__, __init__, __hash__",
+    "special-members": ", ".join(f"__{name}__" for name in f"{OPERATORS} {PROTOCOLS}".split()),
     "show-inheritance": True,
     "no-value": True,
 }
@@ -136,7 +138,7 @@ nitpick_ignore_regex = [
     # nn._validate.Range): documented nowhere, on purpose. A short private name in a docstring
     # (:meth:`_check`) is no reference: it is written as code (``_check``).
     (r"py:class", r"(\w+\.)+[A-Z]"),
-    (r"py:\w+", r"(\w+\.)+_\w+(\.\w+)*"),
+    (r"py:\w+", r"(\w+\.)+_[a-zA-Z]\w*(\.\w+)*"),
     # A protocol its module keeps out of __all__ (the type of save()'s and load()'s argument).
     (r"py:class", r"nn\.serialize\.Stateful"),
 ]
