@@ -108,14 +108,20 @@ def _unique_name(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     """missing-reference: a short name that is no object of the docstring's module or class
     (``:func:`grad``` in ``autograd.functional``, whose ``grad`` is documented as
     ``autograd.grad``) is looked up as Sphinx looks up ``:func:`.grad```: the one object of
-    that name documented anywhere (more than one is a warning, hence an error)."""
+    that name documented anywhere (more than one is a warning, hence an error). A type in a
+    signature may be a type alias, which is data (``Operand``, ``Rule``)."""
     if node.get("refdomain") != "py" or node.get("refspecific"):
         return None
+    kinds = [node["reftype"], "data"] if node["reftype"] == "class" else [node["reftype"]]
     node["refspecific"] = True
     try:
-        return env.domains["py"].resolve_xref(
-            env, node["refdoc"], app.builder, node["reftype"], node["reftarget"], node, contnode
-        )
+        for kind in kinds:
+            found = env.domains["py"].resolve_xref(
+                env, node["refdoc"], app.builder, kind, node["reftarget"], node, contnode
+            )
+            if found is not None:
+                return found
+        return None
     finally:
         node["refspecific"] = False
 
