@@ -6,7 +6,7 @@
 #   make fuzz        the long fuzzing profile
 #   make bench       the performance table
 #   make torch       PyTorch: MLP.to_torch/from_torch, and an extra oracle for the tests
-#   make docs        the docs site (MkDocs, --strict) into site/: open site/index.html
+#   make docs        the docs site (Sphinx, -W -n) into site/: open site/index.html
 # Each creates $(VENV) with the Python named by PYTHON and installs what it needs into it.
 
 PYTHON ?= python3
@@ -60,11 +60,11 @@ fuzz: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
 
-# The docs site: the guide (docs/*.md) and the API reference from the docstrings, into site/;
-# --strict: a broken link or cross-reference fails the build. Nothing is fetched.
-# (NO_MKDOCS_2_WARNING silences Material's banner about its end of life; it is no build warning.)
+# The docs site (docs/conf.py): the guide (docs/*.md) and the API reference from the
+# docstrings, into site/; -W -n: a warning, a broken link or cross-reference included, fails
+# the build. Nothing is fetched.
 docs: $(VENV)/.installed-docs
-	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
+	$(BIN)/python -m sphinx -b html -W --keep-going -n -q docs site
 
 # Optional: PyTorch, through the torch extra (pinned to the CPU build; see pyproject.toml).
 torch: | $(BIN)/python

@@ -268,7 +268,7 @@ def make_node(data: float, parents: tuple[Value, ...], op: str, vjp: Rule) -> Va
     """The result of an operation: a graph node, or a plain leaf under ``no_grad``.
 
     ``data`` is its value, ``parents`` the Values it was computed from, ``op`` its label and
-    ``vjp`` its local-gradient rule (see :class:`autograd.ops.Rule`).
+    ``vjp`` its local-gradient rule (see :data:`~autograd.extend.Rule`).
     """
     mode = _mode.get()
     if mode is _RECORDING:

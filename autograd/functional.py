@@ -314,7 +314,7 @@ def custom_op(
     like the built-in ones. A derivative must therefore return a Value when given Values: a
     plain number (``math.cos(x.data)``, or a constant ``3.0``) is refused with a TypeError
     when a higher-order gradient needs it, since its own derivative would silently be 0;
-    return a constant as ``Value(3.0)``. For example, softsign(x) = x / (1 + |x|):
+    return a constant as ``Value(3.0)``. For example, ``softsign(x) = x / (1 + |x|)``:
 
     >>> softsign = custom_op(
     ...     "softsign",

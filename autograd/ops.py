@@ -6,7 +6,7 @@ Each row (:class:`Op`) holds, side by side, everything the library knows about o
 * ``rule``: its local-gradient rule ``rule(g, out, *parents) -> (g * dout/dparent, ...)``,
   a vector-Jacobian product. It is called with floats (first order, the fast path) and with
   ``Value`` objects (``create_graph=True``: the gradient is a graph, differentiable again),
-  so it is written with operations both support, and functions through :func:`_math`;
+  so it is written with operations both support, and functions through ``_math``;
 * ``label``: the ``_op`` a node records (what pictures and messages show);
 * ``derivative``: the local derivative in words, as a page of the chain rule shows it;
 * ``code``: its spelling as a Python expression in floats, ``{0}``, ``{1}``... for the
@@ -322,7 +322,7 @@ NEG = Op("neg", 1, forward=operator.neg, rule=lambda g, out, a: (-g,), label="ne
          doc="-a", derivative="d(-a)/da = -1",
          code="-{0}", partials=("-1.0",), sympy="-a", torch="-a")
 ABS = Op("abs", 1, forward=abs, rule=lambda g, out, a: (g if a > 0 else -g if a < 0 else 0.0,),
-         label="abs", doc="|a|", derivative="d|a|/da = sign(a), 0 at a = 0",
+         label="abs", doc="``|a|``", derivative="d|a|/da = sign(a), 0 at a = 0",
          code="abs({0})", partials=("(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",),
          sympy="sp.Abs(a)", torch="abs(a)", kinks=(0.0,))
 EXP = Op("exp", 1, forward=_exp_float, rule=lambda g, out, a: (g * out,), label="exp",
@@ -342,7 +342,7 @@ TANH = Op("tanh", 1, forward=math.tanh, rule=lambda g, out, a: (g * (1.0 - out *
           torch="torch.tanh(a)")
 SIGMOID = Op("sigmoid", 1, forward=_sigmoid_float,
              rule=lambda g, out, a: (g * out * (1.0 - out),), label="sigmoid",
-             doc="Logistic function 1 / (1 + e^-a), stable for large |a|",
+             doc="Logistic function 1 / (1 + e^-a), stable for large ``|a|``",
              derivative="sigmoid'(z) = s(z) (1 - s(z))",
              code="1.0 / (1.0 + math.exp(-{0}))", partials=("{out} * (1.0 - {out})",),
              sympy="1 / (1 + sp.exp(-a))", torch="torch.sigmoid(a)")
@@ -361,7 +361,7 @@ LEAKY_RELU = Op("leaky_relu", 1, forward=lambda x, c: x if x > 0 else c * x,
                 torch="torch.nn.functional.leaky_relu(a, c)", constant=0.1, kinks=(0.0,))
 SOFTPLUS = Op("softplus", 1, forward=lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
               rule=lambda g, out, a: (g * _sigmoid_of(a),), label="softplus",
-              doc="log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) so it never overflows",
+              doc="log(1 + e^a), computed as ``max(a, 0) + log1p(e^-|a|)`` so it never overflows",
               derivative="d softplus(a)/da = sigmoid(a)",
               code="max({0}, 0.0) + math.log1p(math.exp(-abs({0})))",
               partials=("1.0 / (1.0 + math.exp(-{0}))",),

@@ -99,7 +99,7 @@ def check_architecture(value: object) -> Architecture:
     """``value`` if it is a valid :class:`Architecture` (as read from a file), else StateError.
 
     Exactly the four keys; ``nin`` and every size a positive int (not a bool), at least one
-    layer; both activations names from :data:`ACTIVATIONS`.
+    layer; both activations names from ``ACTIVATIONS``.
     """
     keys = set(Architecture.__annotations__)
     if not isinstance(value, dict) or set(value) != keys:
@@ -130,8 +130,8 @@ def check_architecture(value: object) -> Architecture:
 class Module:
     """Something with parameters that maps inputs to outputs.
 
-    Subclasses define :meth:`forward` and name their own tensors (:meth:`_own_tensors`) and
-    sub-modules (:meth:`_children`); everything else (``parameters``, ``named_parameters``,
+    Subclasses define :meth:`forward` and name their own tensors (``_own_tensors``) and
+    sub-modules (``_children``); everything else (``parameters``, ``named_parameters``,
     ``zero_grad``, ``state_dict``, ``load_state_dict``) follows from those.
     """
 
@@ -215,7 +215,7 @@ class Neuron(Module):
     * ``nonlin``: micrograd's spelling, ``Neuron(nin, nonlin=False)``: True is ``'relu'``,
       False ``'linear'``; an ``activation`` that disagrees with it is a ``ValueError``.
     * ``init``: weights drawn from U(-a, a) with a given by ``'uniform'`` (a = 1, micrograd),
-      ``'xavier'`` or ``'he'`` (see :func:`_uniform_bound`; ``fan_out`` is the size of the
+      ``'xavier'`` or ``'he'`` (see ``_uniform_bound``; ``fan_out`` is the size of the
       layer the neuron sits in). The bias starts at 0.
     * ``rng``: a ``random.Random`` to draw from; by default the ``random`` module's global
       state, so ``random.seed(s)`` gives exactly micrograd's weights.

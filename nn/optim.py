@@ -38,8 +38,8 @@ class Optimizer:
 
     Subclasses give the range of each numeric hyperparameter (``_HYPER``), name their
     per-parameter buffers (``_BUFFERS``) with the range of their entries, check what ranges
-    cannot say in :meth:`_check` (run by the constructor and by :meth:`load_state_dict`
-    alike), and define :meth:`_update`, the new value of one parameter. Every hyperparameter
+    cannot say in ``_check`` (run by the constructor and by :meth:`load_state_dict`
+    alike), and define ``_update``, the new value of one parameter. Every hyperparameter
     is a finite number in its range, ``lr`` >= 0 included, whoever sets it (the constructor,
     a user, :class:`nn.schedules.LRScheduler`, a loaded state). State dicts are plain JSON-able data::
 

@@ -41,7 +41,9 @@ __all__ = [
     "saved_architecture",
 ]
 
+#: The ``"format"`` a state file names: files of another format are refused.
 FORMAT = "valuegrad"
+#: The ``"version"`` of the state files this module writes and reads.
 VERSION = 1
 #: Files larger than this are refused before they are parsed.
 MAX_BYTES = 64 * 1024 * 1024

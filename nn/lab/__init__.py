@@ -90,10 +90,12 @@ __all__ = [
     "write_lab",
 ]
 
+#: The lab page's default size limit, in bytes: it is thinned to fit (``max_bytes``).
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_MAX_FRAMES = 40
 DEFAULT_MAX_POINTS = 16
 DEFAULT_GRID = 32
+#: The default largest model a lab shows (``max_parameters``): one line per parameter.
 DEFAULT_MAX_PARAMETERS = 2_000
 _ATTEMPTS = 8  # rounds of thinning before giving up
 # The size estimate (see the module docstring), compressed bytes; measured, see estimate_bytes.
