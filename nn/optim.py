@@ -41,7 +41,8 @@ class Optimizer:
     cannot say in ``_check`` (run by the constructor and by :meth:`load_state_dict`
     alike), and define ``_update``, the new value of one parameter. Every hyperparameter
     is a finite number in its range, ``lr`` >= 0 included, whoever sets it (the constructor,
-    a user, :class:`nn.schedules.LRScheduler`, a loaded state). State dicts are plain JSON-able data::
+    a user, :class:`nn.schedules.LRScheduler`, a loaded state). State dicts are plain
+    JSON-able data::
 
         {"step": k, "hyper": {"lr": ..., ...}, "buffers": {name: [float or None, ...]}}
 
@@ -194,9 +195,13 @@ class SGD(Optimizer):
     }
     _BUFFERS: ClassVar[dict[str, Range]] = {"momentum": Range()}
     # set (checked) by _set_hyper
+    #: The momentum coefficient mu in [0, 1) (0: none).
     momentum: float
+    #: The dampening d in [0, 1]: the buffer takes (1 - d) of each new gradient.
     dampening: float
+    #: The L2 coefficient wd: wd * p is added to each gradient (0: none).
     weight_decay: float
+    #: Nesterov's momentum: step along g + mu * b instead of b.
     nesterov: bool
 
     def __init__(
@@ -265,9 +270,13 @@ class Adam(Optimizer):
     _BUFFERS: ClassVar[dict[str, Range]] = {"m": Range(), "v": NON_NEGATIVE}  # v: mean of squares
     _DEFAULT_WEIGHT_DECAY = 0.0
     # set (checked) by _set_hyper
+    #: The decay rate b1 in [0, 1) of the mean of the gradients m.
     beta1: float
+    #: The decay rate b2 in [0, 1) of the mean of their squares v.
     beta2: float
+    #: eps >= 0, added to sqrt(v) so a step never divides by zero.
     eps: float
+    #: The L2 coefficient wd (Adam: added to the gradient; AdamW: decoupled, p shrinks by lr * wd).
     weight_decay: float
 
     def __init__(

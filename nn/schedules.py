@@ -25,6 +25,7 @@ Schedule = Callable[[int], float]
 class Constant:
     """lr_k = lr."""
 
+    #: The learning rate at every step.
     lr: float
 
     def __post_init__(self) -> None:
@@ -41,8 +42,11 @@ class LinearDecay:
     micrograd's demo is ``LinearDecay(1.0, 0.9, 100)``: lr = 1.0 - 0.9*k/100, bit for bit.
     """
 
+    #: The learning rate at step 0.
     start: float
+    #: How much it falls in all (at most ``start``).
     drop: float
+    #: The steps over which it falls; it stays at ``start - drop`` after.
     steps: int
 
     def __post_init__(self) -> None:
@@ -64,8 +68,11 @@ class LinearDecay:
 class StepDecay:
     """lr_k = lr * gamma ** (k // every): multiply by gamma every ``every`` steps."""
 
+    #: The learning rate at step 0.
     lr: float
+    #: The number of steps between two multiplications by ``gamma``.
     every: int
+    #: The factor applied every ``every`` steps.
     gamma: float = 0.1
 
     def __post_init__(self) -> None:
@@ -81,8 +88,11 @@ class StepDecay:
 class CosineDecay:
     """lr_k = lr_min + (lr - lr_min) (1 + cos(pi k / steps)) / 2, then lr_min (no restarts)."""
 
+    #: The learning rate at step 0.
     lr: float
+    #: The steps of the half cosine; ``lr_min`` after them.
     steps: int
+    #: The learning rate it ends at.
     lr_min: float = 0.0
 
     def __post_init__(self) -> None:

@@ -66,10 +66,15 @@ class History:
     ``validate_every`` how often the records hold validation metrics (None: never).
     """
 
+    #: How batches were drawn: GD (full batch) or SGD with its batch size.
     method: str
+    #: One dict per step: ``step``, ``loss``, ``lr``, the metrics and validation metrics.
     records: list[dict[str, float]] = field(default_factory=list)
+    #: Why training ended early (early stopping's reason), or None.
     stopped: str | None = None
+    #: Wall-clock seconds the training took.
     seconds: float = 0.0
+    #: How often records hold validation metrics, in steps (None: never).
     validate_every: int | None = None
 
     def __getitem__(self, key: str) -> list[float | None]:
@@ -103,9 +108,13 @@ class EarlyStopping:
     first step, or the first validation with ``validate_every``), naming the keys there are.
     """
 
+    #: The recorded metric watched (a key of the history's records).
     monitor: str = "val_loss"
+    #: How many recorded values without improvement stop training.
     patience: int = 10
+    #: An improvement must be larger than this to count.
     min_delta: float = 0.0
+    #: ``"min"`` for losses, ``"max"`` for accuracies.
     mode: str = "min"
 
     def __post_init__(self) -> None:
