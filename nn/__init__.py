@@ -19,7 +19,7 @@ from nn.data import (
     make_xor,
     split,
 )
-from nn.lab import Lab, LabRecorder, write_lab
+from nn.lab import Lab, LabRecorder
 from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
 from nn.metrics import accuracy, classification_loss, predict, predicted_class
 from nn.module import MLP, Layer, Module, Neuron
@@ -35,7 +35,6 @@ from nn.optim import (
     Optimizer,
     StepDecay,
 )
-from nn.player import Control, Player
 from nn.serialize import StateError, load, load_model, save
 from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit
 
@@ -46,7 +45,6 @@ __all__ = [
     "Adam",
     "AdamW",
     "Constant",
-    "Control",
     "CosineDecay",
     "EarlyStopping",
     "History",
@@ -58,7 +56,6 @@ __all__ = [
     "Module",
     "Neuron",
     "Optimizer",
-    "Player",
     "StateError",
     "StepDecay",
     "Trainer",
@@ -84,5 +81,4 @@ __all__ = [
     "predicted_class",
     "save",
     "split",
-    "write_lab",
 ]

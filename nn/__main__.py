@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 
 import autograd
 import nn
-from autograd import GraphTooLargeError, GraphvizUnavailableError, RenderError
 from autograd.extend import write_text_atomic
+from autograd.viz import GraphTooLargeError, GraphvizUnavailableError, RenderError
 from nn import _validate
 from nn.data import (
     DEFAULT_MAX_BYTES,

@@ -34,7 +34,7 @@ anything is built, frames (then points) are dropped evenly until the estimate fi
 grow with ``max_bytes``, not with ``max_frames * max_points``. :class:`ValueError` if even
 2 x 2 do not fit, or if the model has more than ``max_parameters`` parameters (checked at
 once); the graph's layout keeps autograd's limits (``max_edges``, a 30 s timeout), so a model
-of more than 800 edges between neurons is refused (:class:`autograd.GraphTooLargeError`,
+of more than 800 edges between neurons is refused (:class:`autograd.viz.GraphTooLargeError`,
 a ``ValueError``).
 
 Every number on the page is formatted here (4 significant digits, or ``repr`` for the exact
@@ -47,10 +47,6 @@ from __future__ import annotations
 
 import base64
 import colorsys
-import gzip
-import hashlib
-import html
-import json
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -59,9 +55,14 @@ from pathlib import Path
 from typing import Any
 
 import autograd
-from autograd import GraphDrawing, GraphTooLargeError
-from autograd.extend import css_colour, script_json, write_text_atomic
-from autograd.viz import BACKENDS, DEFAULT_MAX_EDGES, DEFAULT_TIMEOUT
+from autograd.extend import Widget, css_colour, decode_payload, encode_payload
+from autograd.viz import (
+    BACKENDS,
+    DEFAULT_MAX_EDGES,
+    DEFAULT_TIMEOUT,
+    GraphDrawing,
+    GraphTooLargeError,
+)
 from nn._validate import class_index, positive_int, shorten
 from nn.lab._graph import (
     SampleGraph,
@@ -86,7 +87,6 @@ __all__ = [
     "estimate_bytes",
     "hardest_sample",
     "sample_graph",
-    "write_lab",
 ]
 
 DEFAULT_MAX_BYTES = 5_000_000
@@ -218,52 +218,43 @@ class Lab:
 
     def html(self) -> str:
         """The whole page: one HTML document with its script, style and data inline."""
-        return self._page(self.payload)
-
-    def _page(self, payload: str) -> str:
-        return (
-            "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{html.escape(self.title)}</title></head><body>\n"
-            f"{self._fragment(payload)}\n</body></html>\n"
-        )
+        return self._widget(self.payload).page(self.title)
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path`` atomically; return the path."""
-        return write_text_atomic(path, self.html())
+        return self._widget(self.payload).write(path, self.title)
 
     def _repr_html_(self) -> str:
         """Jupyter's rich display: the same widget inline (it needs no kernel to run)."""
-        return self._fragment(self.payload)
+        return self._widget(self.payload).fragment()
 
     @property
     def payload(self) -> str:
-        """The page's data, gzip-compressed and base64-encoded (built on first use): its letters
-        need no escaping in the page's ``<script>`` element."""
+        """The page's data as the text of its payload element (gzip-compressed, built on first
+        use; see :func:`autograd.extend.encode_payload`)."""
         if self._payload is None:
             self._payload = self._build()
         return self._payload
 
     def data(self) -> dict[str, Any]:
         """The page's data as Python objects (what the page decodes)."""
-        data: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(self.payload)))
+        data: dict[str, Any] = decode_payload(self.payload)
         return data
 
     # -- building ----------------------------------------------------------------------------
 
-    def _fragment(self, payload: str) -> str:
-        # The same data, the same id: re-running a notebook does not change its output. Two
-        # copies of one lab in a page share it; mount() takes the first not yet mounted.
-        uid = "vg-lab-" + hashlib.sha1(payload.encode("ascii")).hexdigest()[:12]
-        css = _asset("lab.css")
-        js = _asset("lab.js")
-        return (
-            f"<style>{css}</style>\n"
-            f"<div class='vg-lab' id='{uid}'><p class='vg-loading'>Loading the lab... "
-            "(it needs JavaScript: a notebook viewer that does not run scripts, such as "
-            "GitHub's, shows only this line)</p>\n"
-            f"<script type='application/x-valuegrad-lab'>{payload}</script></div>\n"
-            f"<script>{js}\nValuegradLab.mountId({script_json(uid)});</script>"
+    def _widget(self, payload: str) -> Widget:
+        return Widget(
+            kind="vg-lab",
+            payload=payload,
+            script=_asset("lab.js"),
+            build="ValuegradLab.build",
+            name="lab",
+            fallback=(
+                "<p class='vg-loading'>Loading the lab... (it needs JavaScript: a notebook "
+                "viewer that does not run scripts, such as GitHub's, shows only this line)</p>"
+            ),
+            style=_asset("lab.css"),
         )
 
     def _build(self) -> str:
@@ -288,7 +279,7 @@ class Lab:
         size = len(self.recorder.params) + len(probe.edges)
         nodes = len(probe.nodes)
         del probe
-        base = len(self._page("").encode("utf-8"))  # the page around the data
+        base = len(self._widget("").page(self.title).encode("utf-8"))  # the page around the data
         frames, points = self._fit(frames, points, size, nodes, base)
         built, layouts = self._frames(frames, points)
         data = self._static(points)
@@ -528,19 +519,6 @@ class Lab:
         return {"step": k, "grid": grid, "samples": shown}
 
 
-def write_lab(
-    path: str | os.PathLike[str],
-    model: MLP,
-    X: Sequence[Sequence[float]],
-    y: Sequence[int],
-    history: History,
-    recorder: LabRecorder,
-    **options: Any,
-) -> Path:
-    """Write the lab page of a training run to ``path``; ``options`` go to :class:`Lab`."""
-    return Lab(model, X, y, history, recorder, **options).write(path)
-
-
 # ------------------------------------------------------------------------------------------
 
 
@@ -688,7 +666,7 @@ def _layout(g: SampleGraph, backend: str) -> dict[str, Any]:
     """The folded graph laid out by Graphviz as SVG, with placeholder numbers to fill in.
 
     Within autograd's limits: at most ``DEFAULT_MAX_EDGES`` edges and ``DEFAULT_TIMEOUT``
-    seconds (:class:`autograd.RenderTimeoutError` past it).
+    seconds (:class:`autograd.viz.RenderError` past it).
     """
     _check_edges(len(g.edges))
     count = len(g.nodes)
@@ -839,8 +817,7 @@ def _default_point(
 
 
 def _encode(data: dict[str, Any]) -> str:
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
-    return base64.b64encode(gzip.compress(text.encode("utf-8"), mtime=0)).decode("ascii")
+    return encode_payload(data, compress=True)
 
 
 def _asset(name: str) -> str:

@@ -24,9 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import autograd
-from autograd import GraphDrawing, GraphTooLargeError, Value, backward_steps
+from autograd import Value, backward_steps
 from autograd.extend import OPS, local_gradients
-from autograd.viz import grad_colour, grad_scale, graph_label
+from autograd.viz import (
+    GraphDrawing,
+    GraphTooLargeError,
+    draw_graph,
+    grad_colour,
+    grad_scale,
+    graph_label,
+)
 from nn.metrics import classification_loss
 from nn.module import MLP
 
@@ -333,7 +340,7 @@ def folded_digraph(
     in one cluster per layer (inputs left, loss right).
 
     With ``values`` the boxes show the data and gradient and are coloured by the gradient (as
-    :func:`autograd.draw_graph`); without, they hold placeholders for the lab page to fill in.
+    :func:`autograd.viz.draw_graph`); without, they hold placeholders for the lab page to fill in.
     Every label goes through :func:`autograd.viz.graph_label` and every fill through
     :func:`autograd.viz.grad_colour`: the same escaping and colours as autograd's drawings.
     """
@@ -415,7 +422,7 @@ def draw_sample(
     labelled ``L1.n3.w0`` / ``L1.n3.b`` and grouped in one box per layer. The model's
     ``.grad`` are zeroed before and after (``view="full"`` runs ``backward()``), and the
     parameters' labels are restored. Either view is refused with
-    :class:`autograd.GraphTooLargeError` past ``max_nodes`` or ``max_edges`` before any
+    :class:`autograd.viz.GraphTooLargeError` past ``max_nodes`` or ``max_edges`` before any
     layout; the neurons view counts the boxes and edges its layers alone make (one box per
     input and per neuron, one edge per weight) before it builds anything.
     """
@@ -456,7 +463,7 @@ def draw_sample(
     model.zero_grad()
     try:
         sample_loss.backward()
-        return autograd.draw_graph(
+        return draw_graph(
             sample_loss,
             params=model.parameters(),
             caption=caption,
