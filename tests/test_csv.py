@@ -9,10 +9,8 @@ files below; the file's SHA-256 from ``hashlib``.
 
 from __future__ import annotations
 
-import base64
 import builtins
 import csv
-import gzip
 import hashlib
 import json
 import os
@@ -27,7 +25,8 @@ from pathlib import Path
 import pytest
 
 import nn
-from autograd import viz
+from autograd.extend import read_payload
+from autograd.viz import backends as viz
 from nn import MLP, LabRecorder, fit, load_csv, make_moons
 from nn.__main__ import build_parser, estimated_bytes, main
 from nn.data import DEFAULT_MAX_BYTES
@@ -405,11 +404,8 @@ def make_csv(
 
 
 def page_data(path: Path) -> dict:
-    """The data a lab page carries, decoded here: base64, gzip, JSON (as its script does)."""
-    html = path.read_text()
-    start = html.index("<script type='application/x-valuegrad-lab'>")
-    payload = html[start:].split(">", 1)[1].split("</script>", 1)[0]
-    return json.loads(gzip.decompress(base64.b64decode(payload)))
+    """The data a lab page carries, decoded as its script does."""
+    return read_payload(path.read_text())
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

