@@ -214,7 +214,7 @@ def test_the_neurons_view_of_wide_data_is_refused_before_its_graph_is_built(monk
     past max_edges=3000. Refused from the layers' sizes, before the graph is built (building
     it took 25 s, laying it out minutes)."""
     built = []
-    monkeypatch.setattr(nn.lab._graph, "sample_graph", lambda *args: built.append(args))
+    monkeypatch.setattr(nn.lab.drawing, "sample_graph", lambda *args: built.append(args))
     model = nn.MLP(2000, [16, 16, 1], rng=random.Random(0))
     with pytest.raises(autograd.viz.GraphTooLargeError) as info:
         draw_sample(model, [0.0] * 2000, 1, max_nodes=2500, max_edges=3000)
