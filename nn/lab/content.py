@@ -111,7 +111,7 @@ def by_step(texts: list[list[str]]) -> list[list[str | None]]:
     The same step of every frame and point is written alike, so neighbours compress well:
     gzip finds repeats only within 32 KB, and one point's texts at one step are ~40 KB.
     """
-    steps = max(len(t) for t in texts)
+    steps = max((len(t) for t in texts), default=0)
     return [[t[s] if s < len(t) else None for t in texts] for s in range(steps)]
 
 

@@ -210,15 +210,19 @@ class Lab:
         layouts: list[dict[str, Any]] = []
         signatures: dict[tuple[Any, ...], int] = {}
         self._frames(*corners, built, layouts, signatures)
-        sizes = [
-            len(self._payload_of(static, built, layouts, f, p))
-            for f, p in (corners, (corners[0], corners[1][:1]), (corners[0][:1], corners[1]))
-        ]
         shell = budget.shell
-        if shell + sizes[0] > self.max_bytes and len(corners[0]) * len(corners[1]) == 4:
-            budget.refuse(shell + sizes[0], self._parts(static, built, layouts, *corners))
+        size = shell + len(self._payload_of(static, built, layouts, *corners))
+        if size > self.max_bytes and len(corners[0]) * len(corners[1]) == 4:
+            budget.refuse(size, self._parts(static, built, layouts, *corners))
+        # what the corners' frames add to the page: their grids, and per sample the rest
+        added = size - shell - len(self._payload_of(static, built, layouts, [], []))
+        grids = [_size(built[k][0]) for k in corners[0]]
+        samples = len(corners[0]) * len(corners[1])
         budget.measured(
-            (len(corners[0]), len(corners[1])), shell + sizes[0], shell + sizes[1], shell + sizes[2]
+            (len(corners[0]), len(corners[1])),
+            size,
+            sample=max(1, added - sum(grids)) // samples,
+            grid=max(grids),
         )
         frames, points = budget.choose(frames, points)
         self.notes = [
@@ -256,7 +260,7 @@ class Lab:
         data["texts"] = by_step([built[k][1][i]["text"] for k in frames for i in points])
         data["layouts"] = layouts
         data["notes"] = self.notes
-        data["default_point"] = default_point(frames, points, built)
+        data["default_point"] = default_point(frames, points, built) if frames else 0
         return encode_payload(data, compress=True)
 
     def _parts(
