@@ -20,7 +20,8 @@ benchmarks) use only ``autograd``'s public names and these:
   :func:`read_out` (tell it that numbers are read out of graphs, as a compiled call does);
 * :func:`write_text_atomic`, through which every file the library writes goes;
 * the page base, on which every page the library writes is built: :class:`Widget` (a
-  payload, a script and a style, as a notebook output or a whole page written atomically),
+  payload, a script and a style, as a notebook output or a whole page written atomically)
+  and :class:`ShownAsWidget` (what shows itself as one),
   :func:`encode_payload` (data for the payload, compressed or not), :func:`decode_payload`
   and :func:`read_payload` (its data read back from the payload or a page),
   :func:`script_json` and :func:`css_colour` (data and colours escaped for a ``<script>``
@@ -51,6 +52,7 @@ from autograd.engine import (
 from autograd.ops import OPS, Grad, Op, OutOfDomain, Rule
 from autograd.viz.files import write_text_atomic
 from autograd.viz.page import (
+    ShownAsWidget,
     Widget,
     css_colour,
     decode_payload,
@@ -67,6 +69,7 @@ __all__ = [
     "Operand",
     "OutOfDomain",
     "Rule",
+    "ShownAsWidget",
     "TraceHook",
     "Widget",
     "anomaly_detector",

@@ -36,14 +36,12 @@ from __future__ import annotations
 import base64
 import io
 import itertools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from autograd.extend import Widget, css_colour, encode_payload
+from autograd.extend import ShownAsWidget, Widget, css_colour, encode_payload
 from nn._validate import shorten
 
 __all__ = ["Control", "Player", "axes_box", "png"]
@@ -63,7 +61,7 @@ class Control:
         return [format(v, self.fmt) if self.fmt else str(v) for v in self.values]
 
 
-class Player:
+class Player(ShownAsWidget):
     """Frames keyed by a tuple of control indices, shown with one slider per control.
 
     ``frames`` maps ``(i0, i1, ...)`` (one index per control, in order) to a frame dict (see
@@ -142,16 +140,8 @@ class Player:
             ),
         )
 
-    def _repr_html_(self) -> str:
-        return self.widget().fragment()
-
-    def html(self) -> str:
-        """A whole page holding the player."""
-        return self.widget().page(self.title or "player")
-
-    def write(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`html` to ``path`` atomically (as every file the library writes)."""
-        return self.widget().write(path, self.title or "player")
+    def page_title(self) -> str:
+        return self.title or "player"
 
     def __repr__(self) -> str:
         names = ", ".join(f"{c.name} ({len(c.values)})" for c in self.controls)

@@ -14,7 +14,8 @@ player and the lab). Each gives its data, its script and its style; this module 
   change its output;
 * escaping for every context: :func:`script_json` for ``<script>``, :func:`css_colour` for a
   style or an SVG attribute, ``html.escape`` for HTML text and attributes (titles, notes);
-* the page around it and writing it atomically (:meth:`Widget.page`, :meth:`Widget.write`).
+* the page around it and writing it atomically (:meth:`Widget.page`, :meth:`Widget.write`),
+  and the three ways to show a widget, given by :class:`ShownAsWidget` to what it shows.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import json
 import os
 import re
 import reprlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -168,3 +170,30 @@ class Widget:
     def write(self, path: str | os.PathLike[str], title: str) -> Path:
         """Write :meth:`page` to ``path`` atomically; return the path."""
         return write_text_atomic(path, self.page(title))
+
+
+class ShownAsWidget(ABC):
+    """What shows itself as a :class:`Widget`: inline in Jupyter, as a page, as a file.
+
+    A subclass gives :meth:`widget` and :meth:`page_title`; the three ways to show it follow.
+    """
+
+    @abstractmethod
+    def widget(self) -> Widget:
+        """The widget that shows this."""
+
+    @abstractmethod
+    def page_title(self) -> str:
+        """The title of the page that holds it alone."""
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the widget inline (it needs no kernel to run)."""
+        return self.widget().fragment()
+
+    def html(self) -> str:
+        """A whole HTML page holding the widget, its script, style and data inline."""
+        return self.widget().page(self.page_title())
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`html` to ``path`` atomically; return the path."""
+        return self.widget().write(path, self.page_title())

@@ -26,16 +26,14 @@ gradient final.
 
 from __future__ import annotations
 
-import os
 import re
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from autograd.engine import Value
 from autograd.viz.frames import backward_frames
 from autograd.viz.graph import fit_to_container
-from autograd.viz.page import Widget, encode_payload
+from autograd.viz.page import ShownAsWidget, Widget, encode_payload
 from autograd.viz.style import HIGHLIGHT_COLOUR, format_number
 
 
@@ -48,7 +46,7 @@ def _name(node: Value) -> str:
     return f"unlabelled leaf (data {format_number(float(node.data))})"
 
 
-class BackwardPlayer:
+class BackwardPlayer(ShownAsWidget):
     """Precomputed frames of backprop and the HTML that plays them.
 
     ``frames`` is a list of dicts, one per step of :func:`autograd.backward_steps`:
@@ -93,17 +91,8 @@ class BackwardPlayer:
             )
         return self._widget
 
-    def _repr_html_(self) -> str:
-        """Jupyter's rich display: the player inline (it needs no kernel)."""
-        return self.widget().fragment()
-
-    def html(self) -> str:
-        """A complete HTML page holding the player."""
-        return self.widget().page(self.title or "backprop")
-
-    def write(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`html` to ``path`` atomically; return the path."""
-        return self.widget().write(path, self.title or "backprop")
+    def page_title(self) -> str:
+        return self.title or "backprop"
 
 
 def backward_player(

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 #: Rounds of thinning after building before giving up.
 ATTEMPTS = 8
@@ -125,7 +126,7 @@ class Budget:
             f"thinned to {what} to keep the page under {self.max_bytes:,} bytes ({about} {size:,})"
         )
 
-    def refuse(self, size: int, parts: dict[str, int], *, about: bool = False) -> None:
+    def refuse(self, size: int, parts: dict[str, int], *, about: bool = False) -> NoReturn:
         """ValueError: the page needs ``size`` bytes even at its smallest; the largest of
         ``parts`` is named, with what to do."""
         part = max((p for p in parts if p != "rest"), key=parts.__getitem__)

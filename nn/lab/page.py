@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import base64
 import math
-import os
 from collections.abc import Sequence
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import autograd
-from autograd.extend import Widget, css_colour, decode_payload, encode_payload
+from autograd.extend import ShownAsWidget, Widget, css_colour, decode_payload, encode_payload
 from autograd.viz import BACKENDS
 from nn._validate import class_index, positive_int, shorten
 from nn.lab.budget import ATTEMPTS, Budget, grid_text, spread
@@ -49,7 +47,7 @@ DEFAULT_MAX_PARAMETERS = 2_000
 _DATA = ("X", "y", "Xtext", "Xfmt", "Xval", "yval")
 
 
-class Lab:
+class Lab(ShownAsWidget):
     """The lab page of one training run; ``write(path)`` saves it, Jupyter displays it inline.
 
     ``model`` is the trained MLP, ``(X, y)`` its training data (as many numbers per input as
@@ -140,17 +138,12 @@ class Lab:
             f"{len(self.history)} steps, {len(self.X)} points>"
         )
 
-    def html(self) -> str:
-        """The whole page: one HTML document with its script, style and data inline."""
-        return self._widget(self.payload).page(self.title)
+    def widget(self) -> Widget:
+        """The page as a widget of autograd's page base (its data built on first use)."""
+        return self._widget(self.payload)
 
-    def write(self, path: str | os.PathLike[str]) -> Path:
-        """Write the page to ``path`` atomically; return the path."""
-        return self._widget(self.payload).write(path, self.title)
-
-    def _repr_html_(self) -> str:
-        """Jupyter's rich display: the same widget inline (it needs no kernel to run)."""
-        return self._widget(self.payload).fragment()
+    def page_title(self) -> str:
+        return self.title
 
     @property
     def payload(self) -> str:
@@ -211,11 +204,11 @@ class Lab:
         signatures: dict[tuple[Any, ...], int] = {}
         self._frames(*corners, built, layouts, signatures)
         shell = budget.shell
-        size = shell + len(self._payload_of(static, built, layouts, *corners))
+        size = shell + len(self._encoded(static, built, layouts, *corners))
         if size > self.max_bytes and len(corners[0]) * len(corners[1]) == 4:
-            budget.refuse(size, self._parts(static, built, layouts, *corners))
+            budget.refuse(size, self._parts(self._data_of(static, built, layouts, *corners)))
         # what the corners' frames add to the page: their grids, and per sample the rest
-        added = size - shell - len(self._payload_of(static, built, layouts, [], []))
+        added = size - shell - len(self._encoded(static, built, layouts, [], []))
         grids = [_size(built[k][0]) for k in corners[0]]
         samples = len(corners[0]) * len(corners[1])
         budget.measured(
@@ -234,7 +227,7 @@ class Lab:
         self._frames(frames, points, built, layouts, signatures)
         for _ in range(ATTEMPTS):  # the estimate was low: thin what is built, no rebuilding
             self.notes[2:] = budget.notes
-            payload = self._payload_of(self._static(points), built, layouts, frames, points)
+            payload = self._encoded(self._static(points), built, layouts, frames, points)
             size = len(payload) + shell
             if size <= self.max_bytes:
                 return payload
@@ -242,18 +235,24 @@ class Lab:
             if thinned is None:
                 break
             frames, points = thinned
-        budget.refuse(size, self._parts(self._static(points), built, layouts, frames, points))
+        budget.refuse(
+            size, self._parts(self._data_of(self._static(points), built, layouts, frames, points))
+        )
         raise AssertionError("unreachable: refuse raises")
 
-    def _payload_of(
+    def _encoded(self, *parts: Any) -> str:
+        """The payload of :meth:`_data_of` these parts."""
+        return encode_payload(self._data_of(*parts), compress=True)
+
+    def _data_of(
         self,
         static: dict[str, Any],
         built: Built,
         layouts: list[dict[str, Any]],
         frames: list[int],
         points: list[int],
-    ) -> str:
-        """The payload of a page with these frames and points (all built)."""
+    ) -> dict[str, Any]:
+        """The page's data with these frames and points (all built)."""
         data = dict(static)
         data["pickable"] = points
         data["frames"] = [self._frame_data(k, built, points) for k in frames]
@@ -261,24 +260,17 @@ class Lab:
         data["layouts"] = layouts
         data["notes"] = self.notes
         data["default_point"] = default_point(frames, points, built) if frames else 0
-        return encode_payload(data, compress=True)
+        return data
 
-    def _parts(
-        self,
-        static: dict[str, Any],
-        built: Built,
-        layouts: list[dict[str, Any]],
-        frames: list[int],
-        points: list[int],
-    ) -> dict[str, int]:
-        """The encoded size of each part of a built page: what makes it too large."""
-        samples = [self._frame_data(k, built, points)["samples"] for k in frames]
-        texts = by_step([built[k][1][i]["text"] for k in frames for i in points])
+    @staticmethod
+    def _parts(data: dict[str, Any]) -> dict[str, int]:
+        """The encoded size of each part of a page's data: what makes it too large."""
+        frames = data["frames"]
         return {
-            "data": _size({k: static[k] for k in _DATA}),
-            "steps": _size(static["history"]),
-            "grid": _size([built[k][0] for k in frames]),
-            "graph": _size([layouts, samples, texts]),
+            "data": _size({k: data[k] for k in _DATA}),
+            "steps": _size(data["history"]),
+            "grid": _size([f["grid"] for f in frames]),
+            "graph": _size([data["layouts"], [f["samples"] for f in frames], data["texts"]]),
         }
 
     def _describe(self, part: str, size: int) -> str:
