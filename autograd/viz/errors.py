@@ -6,8 +6,6 @@ right: a graph too large is a ``ValueError`` (the input is wrong), a render stop
 limit a ``TimeoutError``.
 """
 
-from __future__ import annotations
-
 
 class RenderError(RuntimeError):
     """A graph could not be drawn: Graphviz failed, produced SVG that is not well-formed, is

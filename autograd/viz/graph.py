@@ -8,7 +8,7 @@ text shows as written; every SVG is parsed as XML before it is returned or writt
 Drawing is bounded: graphs of more than ``max_nodes`` nodes or ``max_edges`` edges are
 refused before any layout (:class:`GraphTooLargeError`), counted in one walk that stops as
 soon as a limit is passed; a render that takes longer than ``timeout`` seconds is stopped
-(:class:`RenderTimeoutError`); Ctrl-C stops a render at once.
+(:class:`~autograd.viz.errors.RenderTimeoutError`); Ctrl-C stops a render at once.
 
 What the picture encodes:
 
@@ -101,7 +101,8 @@ class GraphDrawing:
 
         The SVG is parsed as XML before it is returned: :class:`RenderError` if Graphviz
         fails or its output is not well-formed. A render stops with
-        :class:`RenderTimeoutError` after ``timeout`` seconds, and at once on Ctrl-C.
+        :class:`~autograd.viz.errors.RenderTimeoutError` after ``timeout`` seconds, and at once
+        on Ctrl-C.
         """
         return render(
             self.source,
@@ -154,10 +155,10 @@ def draw_graph(
     operation to its result, one from each parent to the operation); a larger one raises
     :class:`GraphTooLargeError` before any layout is attempted. ``backend`` is ``"auto"``,
     ``"dot"`` or ``"wasm"``; it is checked for installation when the drawing is rendered.
-    Rendering stops with :class:`RenderTimeoutError` after ``timeout`` seconds (``None``:
-    no limit). ``groups`` maps Values to a group name: each group is drawn in a labelled
-    box (a Graphviz cluster), with the operations that compute its Values, e.g. one box
-    per layer of a network.
+    Rendering stops with :class:`~autograd.viz.errors.RenderTimeoutError` after ``timeout``
+    seconds (``None``: no limit). ``groups`` maps Values to a group name: each group is drawn
+    in a labelled box (a Graphviz cluster), with the operations that compute its Values, e.g.
+    one box per layer of a network.
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"draw_graph: rankdir must be 'LR' or 'TB', got {rankdir!r}")

@@ -235,10 +235,8 @@ class Lab(ShownAsWidget):
             if thinned is None:
                 break
             frames, points = thinned
-        budget.refuse(
-            size, self._parts(self._data_of(self._static(points), built, layouts, frames, points))
-        )
-        raise AssertionError("unreachable: refuse raises")
+        data = self._data_of(self._static(points), built, layouts, frames, points)
+        budget.refuse(size, self._parts(data))
 
     def _encoded(self, *parts: Any) -> str:
         """The payload of :meth:`_data_of` these parts."""
