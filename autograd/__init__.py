@@ -41,34 +41,14 @@ from autograd.functional import (
     value_and_grad,
 )
 from autograd.jit import CompileMismatch, compile, compile_mean
-from autograd.player import BackwardPlayer, backward_player
-from autograd.viz import (
-    GraphDrawing,
-    GraphTooLargeError,
-    GraphvizUnavailableError,
-    RenderError,
-    RenderTimeoutError,
-    backward_frames,
-    draw_graph,
-    render_svg,
-    to_svg,
-)
 
 __all__ = [
     "AnomalyError",
-    "BackwardPlayer",
     "CompileMismatch",
     "DomainError",
     "GradcheckError",
-    "GraphDrawing",
-    "GraphTooLargeError",
-    "GraphvizUnavailableError",
-    "RenderError",
-    "RenderTimeoutError",
     "StaleGraphError",
     "Value",
-    "backward_frames",
-    "backward_player",
     "backward_steps",
     "compile",
     "compile_mean",
@@ -76,7 +56,6 @@ __all__ = [
     "custom_op",
     "detect_anomaly",
     "dot",
-    "draw_graph",
     "enable_grad",
     "exp",
     "gc_paused",
@@ -88,7 +67,6 @@ __all__ = [
     "log",
     "no_grad",
     "relu",
-    "render_svg",
     "sigmoid",
     "sin",
     "softplus",
@@ -96,7 +74,6 @@ __all__ = [
     "sum",
     "tan",
     "tanh",
-    "to_svg",
     "value_and_grad",
 ]
 # The one place the version is written: pyproject.toml reads it ([tool.hatch.version]),

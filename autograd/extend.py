@@ -19,16 +19,19 @@ benchmarks) use only ``autograd``'s public names and these:
   every comparison of a Value and every node made) and the :class:`TraceHook` it expects,
   :func:`read_out` (tell it that numbers are read out of graphs, as a compiled call does);
 * :func:`write_text_atomic`, through which every file the library writes goes;
-* :func:`script_json` and :func:`css_colour`, through which every page the library writes
-  puts data inside a ``<script>`` element and colours into styles.
+* the page base, on which every page the library writes is built: :class:`Widget` (a
+  payload, a script and a style, as a notebook output or a whole page written atomically)
+  and :class:`ShownAsWidget` (what shows itself as one),
+  :func:`encode_payload` (data for the payload, compressed or not), :func:`decode_payload`
+  and :func:`read_payload` (its data read back from the payload or a page),
+  :func:`script_json` and :func:`css_colour` (data and colours escaped for a ``<script>``
+  element and a style).
 
 A new primitive is a row of :mod:`autograd.ops` plus one line in ``Value`` and one in
 :mod:`autograd.functional`; a new operation outside the library is
 :func:`autograd.custom_op`, or :func:`make_node` with a rule.
 """
 
-from autograd._files import write_text_atomic
-from autograd._html import css_colour, script_json
 from autograd.engine import (
     AnomalyHook,
     Operand,
@@ -47,6 +50,16 @@ from autograd.engine import (
     trace_hook,
 )
 from autograd.ops import OPS, Grad, Op, OutOfDomain, Rule
+from autograd.viz.files import write_text_atomic
+from autograd.viz.page import (
+    ShownAsWidget,
+    Widget,
+    css_colour,
+    decode_payload,
+    encode_payload,
+    read_payload,
+    script_json,
+)
 
 __all__ = [
     "OPS",
@@ -56,18 +69,23 @@ __all__ = [
     "Operand",
     "OutOfDomain",
     "Rule",
+    "ShownAsWidget",
     "TraceHook",
+    "Widget",
     "anomaly_detector",
     "anomaly_hook",
     "as_value",
     "backward_pass",
     "css_colour",
+    "decode_payload",
+    "encode_payload",
     "grad_before",
     "gradient_lock",
     "is_grad_enabled",
     "local_gradients",
     "make_node",
     "read_out",
+    "read_payload",
     "script_json",
     "topological_order",
     "trace_hook",

@@ -5,7 +5,7 @@
 Two graphs: one sample through a 3-6-5-1 tanh MLP built from + and * (a typical picture),
 and a random DAG of exactly 300 nodes whose nodes are reused far downstream (long edges, the
 hard case for Graphviz's layout). Nodes are drawn nodes: one per Value plus one per operation,
-as draw_graph counts them. Each time is to_svg (build the graph + render); the first
+as draw_graph counts them. Each time is draw_graph(...).svg() (build the graph + render); the first
 WebAssembly render of a process also compiles graphviz.wasm, reported on its own.
 """
 
@@ -16,7 +16,8 @@ import random
 import statistics
 import time
 
-from autograd import Value, to_svg
+from autograd import Value
+from autograd.viz import draw_graph
 
 
 def mlp_sample(sizes: tuple[int, ...] = (3, 6, 5, 1), seed: int = 0) -> Value:
@@ -50,11 +51,11 @@ def random_dag(nodes: int = 300, leaves: int = 20, seed: int = 0) -> Value:
 
 
 def median_seconds(root: Value, backend: str, repeats: int) -> float:
-    """Median wall time of ``to_svg(root, backend=backend)`` over ``repeats`` runs."""
+    """Median wall time of ``draw_graph(root, backend=backend).svg()`` over ``repeats`` runs."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        to_svg(root, backend=backend)
+        draw_graph(root, backend=backend).svg()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -65,7 +66,7 @@ def main() -> None:
     repeats = parser.parse_args().repeats
 
     start = time.perf_counter()
-    to_svg(Value(0.0), backend="wasm")
+    draw_graph(Value(0.0), backend="wasm").svg()
     startup = time.perf_counter() - start
     print(f"median of {repeats} renders, seconds")
     print(f"{'graph':<28} {'nodes':>5} {'dot':>7} {'wasm':>7}")
@@ -74,7 +75,7 @@ def main() -> None:
         ("random DAG, long edges", random_dag()),
     ):
         root.backward()
-        nodes = to_svg(root).count('class="node"')
+        nodes = draw_graph(root).svg().count('class="node"')
         dot, wasm = (median_seconds(root, b, repeats) for b in ("dot", "wasm"))
         print(f"{name:<28} {nodes:>5} {dot:>7.3f} {wasm:>7.3f}")
     print(f"(wasm start-up, once per process: {startup:.3f} s)")

@@ -68,7 +68,7 @@ python_maximum_signature_line_length = 88
 #: The modules whose exported names (their ``__all__``) have a page of their own:
 #: api/autograd.md, api/extend.md, api/nn.md. On the modules pages (api/*-modules.md) a
 #: module's entry lists only its public extras, so that no object is documented twice.
-EXPORTING = ("autograd", "autograd.extend", "nn")
+EXPORTING = ("autograd", "autograd.extend", "autograd.viz", "nn")
 
 
 def _exported(package: str) -> list[Any]:

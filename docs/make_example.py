@@ -13,7 +13,8 @@ import argparse
 import itertools
 from pathlib import Path
 
-from autograd import Value, backward_steps, render_svg
+from autograd import Value, backward_steps
+from autograd.viz import draw_graph
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -39,27 +40,25 @@ def main() -> None:
 
     o, params = neuron()
     o.backward()
-    done = render_svg(
+    done = draw_graph(
         o,
-        out / "neuron.svg",
         params=params,
         backend=backend,
         caption="o = tanh(x1*w1 + x2*w2 + b) after o.backward()",
         legend=True,
-    )
+    ).save(out / "neuron.svg")
     print(f"wrote {done}")
 
     o, params = neuron()
     steps = list(itertools.islice(backward_steps(o), 4))
-    done = render_svg(
+    done = draw_graph(
         o,
-        out / "neuron_step.svg",
         params=params,
         backend=backend,
         grads=dict(steps),
         highlight=steps[-1][0],
         caption="backward_steps(o): the fourth step",
-    )
+    ).save(out / "neuron_step.svg")
     print(f"wrote {done}")
 
 

@@ -11,12 +11,11 @@
 from autograd import __version__ as __version__  # one version, autograd's (same object)
 from nn.csv import load_csv
 from nn.datasets import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
-from nn.lab import Lab, LabRecorder, write_lab
+from nn.lab import Lab, LabRecorder
 from nn.losses import bce_with_logits, cross_entropy, hinge, l2, mse
 from nn.metrics import accuracy, predict
 from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import GD, SGD, Adam, AdamW, Optimizer
-from nn.player import Control, Player
 from nn.run import write_run
 from nn.serialize import StateError, load, load_model, save
 from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit
@@ -27,7 +26,6 @@ __all__ = [
     "SGD",
     "Adam",
     "AdamW",
-    "Control",
     "EarlyStopping",
     "History",
     "Lab",
@@ -36,7 +34,6 @@ __all__ = [
     "Module",
     "Neuron",
     "Optimizer",
-    "Player",
     "StateError",
     "Trainer",
     "TrainingDiverged",
@@ -58,6 +55,5 @@ __all__ = [
     "predict",
     "save",
     "split",
-    "write_lab",
     "write_run",
 ]

@@ -33,7 +33,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 
-from autograd import GraphvizUnavailableError
+from autograd.viz import GraphvizUnavailableError
 from nn import _validate
 from nn.csv import DEFAULT_MAX_BYTES
 from nn.losses import LOSSES

@@ -1,6 +1,7 @@
 /* nn.player: shows precomputed frames chosen by sliders; no kernel, no network.
-   The data (nn/player.py, Player.data) sits in a <script type="application/json"> inside the
-   mount element: controls [{name, labels, start, play}], frames in row-major order of the
+   Mounted by autograd's page base (autograd/viz/page.js), which decodes the data (nn/player.py,
+   Player.data) and calls NNPlayer.build(element, data): controls [{name, labels, start, play}],
+   frames in row-major order of the
    controls' indices, and optionally a background picture with the box of its axes. */
 var NNPlayer = (function () {
   "use strict";
@@ -13,11 +14,7 @@ var NNPlayer = (function () {
     return e;
   }
 
-  function mount(id) {
-    var root = document.getElementById(id);
-    if (!root || root.getAttribute("data-mounted")) return null;
-    var data = JSON.parse(root.querySelector("script[type='application/json']").textContent);
-    root.setAttribute("data-mounted", "1");
+  function build(root, data) {
     root.innerHTML = "";
     root.style.cssText = "max-width:" + data.width + "px;font:13px sans-serif;color:#222";
     if (data.title) el("div", { style: "font-weight:bold;margin:4px 0" }, root).textContent = data.title;
@@ -118,5 +115,5 @@ var NNPlayer = (function () {
     return { draw: draw, index: index };
   }
 
-  return { mount: mount };
+  return { build: build };
 })();

@@ -1,9 +1,11 @@
 """A small self-contained player of precomputed frames, indexed by sliders (no kernel needed).
 
 A notebook computes every frame a control can ask for, up front, and :class:`Player` ships
-them in one HTML fragment with its script inline (``nn/player.js``; no CDN, no network). It
+them in one widget of autograd's page base (:class:`autograd.extend.Widget`) with its script
+inline (``nn/player.js``; no CDN, no network). A notebook helper, not part of ``nn``'s public
+API: notebooks import it as ``from nn.player import Control, Player, axes_box, png``. It
 displays in Jupyter through ``_repr_html_`` and keeps working in nbviewer, an HTML export or
-a file written with :meth:`Player.write`, where no kernel runs.
+a file written with ``Player.write``, where no kernel runs.
 
 Each control is a slider over a list of values (a ``Control`` with ``play=True`` also gets a
 play button that steps through its values: an animation). A frame is chosen by one index per
@@ -32,18 +34,14 @@ True
 from __future__ import annotations
 
 import base64
-import hashlib
-import html
 import io
 import itertools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from autograd.extend import css_colour, script_json, write_text_atomic
+from autograd.extend import ShownAsWidget, Widget, css_colour, encode_payload
 from nn._validate import shorten
 
 __all__ = ["Control", "Player", "axes_box", "png"]
@@ -63,7 +61,7 @@ class Control:
         return [format(v, self.fmt) if self.fmt else str(v) for v in self.values]
 
 
-class Player:
+class Player(ShownAsWidget):
     """Frames keyed by a tuple of control indices, shown with one slider per control.
 
     ``frames`` maps ``(i0, i1, ...)`` (one index per control, in order) to a frame dict (see
@@ -128,31 +126,22 @@ class Player:
             "frames": [self.frames[k] for k in order],
         }
 
-    def _fragment(self) -> str:
-        payload = script_json(self.data())
-        uid = "nn-player-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
-        js = resources.files("nn").joinpath("player.js").read_text(encoding="utf-8")
-        return (
-            f"<div class='nn-player' id='{uid}'><p>(an interactive player: it needs "
-            "JavaScript; a viewer that runs no scripts shows only this line)</p>"
-            f"<script type='application/json'>{payload}</script></div>\n"
-            f"<script>{js}\nNNPlayer.mount({script_json(uid)});</script>"
+    def widget(self) -> Widget:
+        """The player as a widget of autograd's page base: its data as plain JSON."""
+        return Widget(
+            kind="nn-player",
+            payload=encode_payload(self.data()),
+            script=resources.files("nn").joinpath("player.js").read_text(encoding="utf-8"),
+            build="NNPlayer.build",
+            name="player",
+            fallback=(
+                "<p>(an interactive player: it needs JavaScript; a viewer that runs no "
+                "scripts shows only this line)</p>"
+            ),
         )
 
-    def _repr_html_(self) -> str:
-        return self._fragment()
-
-    def html(self) -> str:
-        """A whole page holding the player."""
-        return (
-            "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(self.title or 'player')}</title></head><body>\n"
-            f"{self._fragment()}\n</body></html>\n"
-        )
-
-    def write(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`html` to ``path`` atomically (as every file the library writes)."""
-        return write_text_atomic(path, self.html())
+    def page_title(self) -> str:
+        return self.title or "player"
 
     def __repr__(self) -> str:
         names = ", ".join(f"{c.name} ({len(c.values)})" for c in self.controls)

@@ -16,8 +16,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 import autograd
-from autograd import GraphTooLargeError, GraphvizUnavailableError, RenderError
 from autograd.extend import write_text_atomic
+from autograd.viz import GraphTooLargeError, GraphvizUnavailableError, RenderError
 from nn.lab import Lab, LabRecorder, draw_sample, hardest_sample
 from nn.metrics import accuracy, boundary_note
 from nn.module import MLP, Module

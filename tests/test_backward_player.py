@@ -1,4 +1,4 @@
-"""autograd.backward_player: the frames match the engine, and the page plays them in Chromium.
+"""autograd.viz.backward_player: the frames match the engine, and the page plays them in Chromium.
 
 The browser is Debian's ``chromium`` driven by Playwright, as in tests/test_lab.py; the page is
 loaded from disk and must make no network request.
@@ -6,16 +6,15 @@ loaded from disk and must make no network request.
 
 from __future__ import annotations
 
-import base64
-import gzip
-import json
 import random
 import re
 
 import pytest
 
 import nn
-from autograd import BackwardPlayer, Value, backward_player, backward_steps
+from autograd import Value, backward_steps
+from autograd.extend import read_payload
+from autograd.viz import BackwardPlayer, backward_player
 from tests.browser import watch
 
 
@@ -38,7 +37,7 @@ def test_frames_follow_backward_steps_and_leave_grad_alone():
         assert frame["node"] == (node.label or f"({node._op})")
         assert frame["svg"].startswith("<svg") and 'width="100%"' in frame["svg"]
     assert all(p.grad == 0 for p in params)
-    data = json.loads(gzip.decompress(base64.b64decode(player.payload)))
+    data = read_payload(player.html())
     assert data["frames"] == player.frames
     assert repr(player) == f"<BackwardPlayer of {len(steps)} steps>"
 

@@ -5,8 +5,6 @@ the lab page in a real Chromium), its usage errors and hints, and the guide's ru
 
 from __future__ import annotations
 
-import base64
-import gzip
 import hashlib
 import json
 import os
@@ -19,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import nn
+from autograd.extend import read_payload
 from nn import MLP, LabRecorder, fit
 from nn.cli import build_parser, main
 from nn.lab import Lab
@@ -43,11 +42,8 @@ def make_csv(
 
 
 def page_data(path: Path) -> dict:
-    """The data a lab page carries, decoded here: base64, gzip, JSON (as its script does)."""
-    html = path.read_text()
-    start = html.index("<script type='application/x-valuegrad-lab'>")
-    payload = html[start:].split(">", 1)[1].split("</script>", 1)[0]
-    return json.loads(gzip.decompress(base64.b64decode(payload)))
+    """The data a lab page carries, decoded as its script does."""
+    return read_payload(path.read_text())
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

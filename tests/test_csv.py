@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd import viz
+from autograd.viz import backends as viz
 from nn import load_csv, make_moons
 from nn.csv import DEFAULT_MAX_BYTES, read_csv
 

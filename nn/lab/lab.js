@@ -7,23 +7,13 @@
  * number, computes a colour or recomputes a value, a gradient or a loss. No dependencies,
  * no network, no build step.
  *
- * Usage (written by Python): ValuegradLab.mount(element), where element holds a
- * <script type="application/x-valuegrad-lab"> with the base64 data.
+ * Mounted by autograd's page base (autograd/viz/page.js), which decodes the data and calls
+ * ValuegradLab.build(element, data).
  */
 (function () {
   "use strict";
   if (window.ValuegradLab) return; // several labs in one notebook share one copy
   var SVGNS = "http://www.w3.org/2000/svg";
-
-  /* base64 -> gzip -> JSON, with the browser's own inflater (no library). */
-  function decode(b64) {
-    var bin = atob(b64), bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    if (typeof DecompressionStream === "undefined")
-      return Promise.reject(new Error("this browser has no DecompressionStream (needs Chrome 80, Firefox 113, Safari 16.4 or newer)"));
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(JSON.parse);
-  }
 
   function el(tag, attrs, parent, text) {
     var e = tag.indexOf("svg:") === 0 ? document.createElementNS(SVGNS, tag.slice(4)) : document.createElement(tag);
@@ -344,28 +334,11 @@
     e.preventDefault();
   };
 
-  function mount(root) {
-    root.setAttribute("data-mounted", "1");
-    var script = root.querySelector("script[type='application/x-valuegrad-lab']");
-    return decode(script.textContent.trim()).then(function (data) {
-      root.lab = new Lab(root, data);
-      root.setAttribute("data-ready", "1");
-      if (document.querySelectorAll(".vg-lab").length === 1) root.focus({ preventScroll: true });
-      return root.lab;
-    }).catch(function (err) {
-      root.textContent = "The lab could not start: " + err.message;
-      console.error(err);
-    });
+  function build(root, data) {
+    root.lab = new Lab(root, data);
+    if (document.querySelectorAll(".vg-lab").length === 1) root.focus({ preventScroll: true });
+    return root.lab;
   }
 
-  /* Mount the first element with this id that is not mounted yet (a notebook may show
-     one lab twice: same data, same id). */
-  function mountId(id) {
-    var all = document.querySelectorAll("[id='" + id + "']");
-    for (var i = 0; i < all.length; i++) {
-      if (!all[i].hasAttribute("data-mounted")) return mount(all[i]);
-    }
-  }
-
-  window.ValuegradLab = { mount: mount, mountId: mountId };
+  window.ValuegradLab = { build: build };
 })();

@@ -1,11 +1,11 @@
 /* valuegrad backprop player: plays precomputed SVG frames of backward(), one node per step.
  *
- * Every frame was drawn by Python (autograd/player.py, with autograd.draw_graph) and every
- * number formatted there; this script decodes the frames, shows one at a time and offers
+ * Every frame was drawn by Python (autograd/viz/player.py, with autograd.viz.draw_graph) and
+ * every number formatted there; this script shows one frame at a time and offers
  * first / previous / play-pause / next / last, a slider, a speed choice, the keys
  * (left/right arrows, Home/End, space) and a fit-to-width / actual-size switch.
- * No dependencies, no network. Usage (written by Python): ValuegradPlayer.mountId(id), where
- * the element holds a <script type="application/x-valuegrad-frames"> with base64 gzip JSON.
+ * No dependencies, no network. Mounted by the page base (autograd/viz/page.js), which decodes
+ * the frames and calls ValuegradPlayer.build(element, data).
  */
 (function () {
   "use strict";
@@ -19,15 +19,6 @@
     ".vg-bp-bar input[type=range]{flex:1;min-width:120px}" +
     ".vg-bp-readout{margin:0 0 4px;font-family:Menlo,Consolas,monospace}" +
     ".vg-bp-view{overflow:auto;max-height:75vh;border:1px solid #ddd;padding:2px}";
-
-  function decode(b64) {
-    var bin = atob(b64), bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    if (typeof DecompressionStream === "undefined")
-      return Promise.reject(new Error("this browser has no DecompressionStream (needs Chrome 80, Firefox 113, Safari 16.4 or newer)"));
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(JSON.parse);
-  }
 
   function el(tag, attrs, parent, text) {
     var e = document.createElement(tag);
@@ -137,27 +128,11 @@
 
   Player.prototype.toggle = function () { if (this.timer) this.pause(); else this.play(); };
 
-  function mount(root) {
-    if (root.getAttribute("data-mounted")) return;
-    root.setAttribute("data-mounted", "1");
-    var holder = root.querySelector("script[type='application/x-valuegrad-frames']");
+  function build(root, data) {
     if (!document.getElementById("vg-bp-style")) el("style", { id: "vg-bp-style" }, document.head || document.body, CSS);
-    decode(holder.textContent.trim()).then(function (data) {
-      root.player = new Player(root, data);
-      root.setAttribute("data-ready", "1");
-    }).catch(function (err) {
-      var p = document.createElement("p");
-      p.style.color = "#b00";
-      p.textContent = "The backprop player could not start: " + err.message;
-      root.insertBefore(p, root.firstChild);
-    });
+    root.player = new Player(root, data);
+    return root.player;
   }
 
-  /* Mount the first not-yet-mounted player with this id (a notebook may show one twice). */
-  function mountId(id) {
-    var all = document.querySelectorAll("[id='" + id + "']");
-    for (var i = 0; i < all.length; i++) if (!all[i].getAttribute("data-mounted")) { mount(all[i]); return; }
-  }
-
-  window.ValuegradPlayer = { mount: mount, mountId: mountId };
+  window.ValuegradPlayer = { build: build };
 })();

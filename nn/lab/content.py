@@ -1,0 +1,126 @@
+"""The lab page's data, piece by piece: every number as text, the layout, the step texts.
+
+Every number on the page is formatted here (4 significant digits, or ``repr`` for the exact
+value on hover): the page's script never formats or computes one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd.viz import DEFAULT_MAX_EDGES, DEFAULT_TIMEOUT, GraphDrawing, GraphTooLargeError
+from nn.lab.drawing import folded_digraph, node_colours
+from nn.lab.graph import SampleGraph, fmt
+
+#: Built per (frame, point): its grid and its sample data, by frame, then point.
+Built = dict[int, tuple[str, dict[int, dict[str, Any]]]]
+
+
+def check_edges(edges: int) -> None:
+    """GraphTooLargeError (a ValueError) if the folded graph is too large to lay out."""
+    if edges > DEFAULT_MAX_EDGES:
+        raise GraphTooLargeError(
+            f"Lab: one sample's graph has {edges:,} edges between neurons, more than autograd's "
+            f"drawing lays out (max_edges={DEFAULT_MAX_EDGES}); use a model with fewer or "
+            "narrower layers"
+        )
+
+
+def layout(g: SampleGraph, backend: str) -> dict[str, Any]:
+    """The folded graph laid out by Graphviz as SVG, with placeholder numbers to fill in.
+
+    Within autograd's limits: at most ``DEFAULT_MAX_EDGES`` edges and ``DEFAULT_TIMEOUT``
+    seconds (:class:`autograd.viz.RenderError` past it).
+    """
+    check_edges(len(g.edges))
+    count = len(g.nodes)
+    drawing = GraphDrawing(
+        folded_digraph(g, values=False),
+        backend,
+        count,
+        nodes=count,
+        edges=len(g.edges),
+        timeout=DEFAULT_TIMEOUT,
+    )
+    svg = drawing.svg()
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
+    return {
+        "svg": svg,
+        "names": [n.name for n in g.nodes],
+        "kinds": [n.kind for n in g.nodes],
+        "order": [i for i, _ in g.steps],
+        "edges": g.edges,
+    }
+
+
+#: What a sample keeps that the page does not get: its float loss, its texts (shipped by step).
+NOT_SHIPPED = ("loss_value", "text")
+
+
+def sample_data(g: SampleGraph, layout: int) -> dict[str, Any]:
+    """One sample at one step as the page shows it: every number as text, every fill colour.
+
+    ``v``/``g`` the boxes' data and grad (:func:`fmt`), ``vx``/``gx``/``z`` their exact values
+    for hover (``repr``), ``c`` the fills (autograd's gradient colours over the whole graph).
+    The engine graph is not kept: this is all the page needs of it.
+    """
+    return {
+        "layout": layout,
+        "loss": fmt(g.loss),
+        "lossx": exact(g.loss),
+        "v": [fmt(x) for x in g.values],
+        "g": [fmt(x) for x in g.grads],
+        "vx": [exact(x) for x in g.values],
+        "gx": [exact(x) for x in g.grads],
+        "z": [None if e is None else [exact(e[0]), exact(e[1])] for e in g.extra],
+        "c": node_colours(g.grads),
+        "loss_value": g.loss,
+        "text": ["\n".join(lines) for _, lines in g.steps],
+    }
+
+
+def exact(x: float) -> str:
+    """The exact value, as Python writes it (the shortest text that reads back the same)."""
+    return repr(float(x))
+
+
+def exacts(xs: Sequence[float | None]) -> list[str | None]:
+    """Each value exactly (:func:`exact`); None stays None."""
+    return shown(xs, exact)
+
+
+def shown(xs: Sequence[float | None], write: Callable[[float], str]) -> list[str | None]:
+    """Each value written by ``write``; None (no value at that step) stays None."""
+    return [None if x is None else write(x) for x in xs]
+
+
+def finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+def plotted(xs: Sequence[float | None]) -> list[float | None]:
+    """A curve's points: None where there is no finite value to plot (JSON has no inf)."""
+    return [x if finite(x) else None for x in xs]
+
+
+def by_step(texts: list[list[str]]) -> list[list[str | None]]:
+    """Texts of every (frame, point) regrouped by backward step: ``out[s][frame * points + p]``.
+
+    The same step of every frame and point is written alike, so neighbours compress well:
+    gzip finds repeats only within 32 KB, and one point's texts at one step are ~40 KB.
+    """
+    steps = max((len(t) for t in texts), default=0)
+    return [[t[s] if s < len(t) else None for t in texts] for s in range(steps)]
+
+
+def default_point(frames: list[int], points: list[int], built: Built) -> int:
+    """The pickable point to show first: the largest loss at the last recorded step, so that
+    gradient flows in its graph (a point with loss 0, e.g. beyond the hinge's margin, has
+    no gradient anywhere); failing that, at the first step."""
+    for k in (frames[-1], frames[0]):
+        losses = [built[k][1][i]["loss_value"] for i in points]
+        if max(losses) > 0:
+            return losses.index(max(losses))
+    return 0
