@@ -332,7 +332,7 @@ def test_the_reference_documents_every_public_name_with_its_docstring(
     submodules = [m.name for m in pkgutil.iter_modules(module.__path__)]
     assert "lab" in submodules or package != "nn"  # subpackages too
     for sub in submodules:
-        if sub.startswith("_") or sub == "extend":  # autograd.extend: its own page, below
+        if sub.startswith("_") or sub in ("extend", "viz"):  # their own pages, below
             continue
         mod = importlib.import_module(f"{package}.{sub}")
         comments = _comment_docs(inspect.getsource(mod))
@@ -353,19 +353,20 @@ def test_the_reference_documents_every_public_name_with_its_docstring(
                 summary = " ".join(_summary_words(comments[name]))
                 entry = _text_words(_section(extras_page, identifier))
                 assert f" {summary} " in entry, f"{identifier}: {summary!r}"
-    extend = importlib.import_module("autograd.extend")
-    extend_page = (build.site / "api/extend.html").read_text(encoding="utf-8")
-    for name in extend.__all__:
-        assert f'id="autograd.extend.{name}"' in extend_page, name
-        # Its entry says what it is: a type alias (Grad) or a table (OPS) has no docstring of
-        # its own at run time, only the one written after it in the source.
-        entry = _section(extend_page, f"autograd.extend.{name}")
-        contents = entry.partition("</dt>")[2]
-        assert _words(html.unescape(re.sub(r"<[^>]+>", " ", contents))), f"{name}: no text"
-        doc = _runtime_doc(extend, name)
-        if doc is not None:
-            summary = " ".join(_summary_words(doc))
-            assert f" {summary} " in _text_words(entry), f"autograd.extend.{name}: {summary!r}"
+    for namespace, own_page in (("autograd.extend", "extend"), ("autograd.viz", "viz")):
+        exporter = importlib.import_module(namespace)
+        exporter_page = (build.site / f"api/{own_page}.html").read_text(encoding="utf-8")
+        for name in exporter.__all__:
+            assert f'id="{namespace}.{name}"' in exporter_page, name
+            # Its entry says what it is: a type alias (Grad) or a table (OPS) has no docstring
+            # of its own at run time, only the one written after it in the source.
+            entry = _section(exporter_page, f"{namespace}.{name}")
+            contents = entry.partition("</dt>")[2]
+            assert _words(html.unescape(re.sub(r"<[^>]+>", " ", contents))), f"{name}: no text"
+            doc = _runtime_doc(exporter, name)
+            if doc is not None:
+                summary = " ".join(_summary_words(doc))
+                assert f" {summary} " in _text_words(entry), f"{namespace}.{name}: {summary!r}"
 
 
 def _defines(package: str, sub: str, name: str, obj: object) -> bool:

@@ -30,9 +30,12 @@ from typing import Any
 
 from autograd.viz.errors import GraphvizUnavailableError, RenderError, RenderTimeoutError
 
+#: The renderers a drawing can ask for: the first that works ("auto"), the system Graphviz
+#: ``dot``, or Graphviz compiled to WebAssembly.
 BACKENDS = ("auto", "dot", "wasm")
 # Ordinary graphs render in well under a second and the worst allowed ones (~800 edges of
 # long edges) in about 20 s; a render still going after 30 s is stopped.
+#: Seconds a render may take before it is stopped (a RenderError of the timeout kind).
 DEFAULT_TIMEOUT = 30.0
 
 _INSTALL_DOT = "apt-get install graphviz"

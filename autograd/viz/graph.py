@@ -45,11 +45,13 @@ from autograd.viz.style import (
 if TYPE_CHECKING:
     import graphviz
 
+#: The largest graph drawn, in nodes: a larger one is refused (GraphTooLargeError).
 DEFAULT_MAX_NODES = 500
 # The worst layouts are dense graphs of long edges (every node using all earlier ones):
 # in dot, 228 edges took 0.3 s, 493 edges 1.3 s, 858 edges 18 s, 1,323 edges 53 s (on 2
 # shared cores). One sample's hinge loss through the command line's default 2-16-16-1 MLP
 # has 752 edges and renders in 0.15 s: the limit has to let it through.
+#: The largest graph drawn, in edges: a larger one is refused (GraphTooLargeError).
 DEFAULT_MAX_EDGES = 800
 # Caps Graphviz's network-simplex passes at this many iterations per node. Graphs of long
 # edges (a node reused far downstream) otherwise take minutes at a few hundred nodes: a

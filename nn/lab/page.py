@@ -39,10 +39,12 @@ from nn.metrics import boundary_note, predicted_class
 from nn.module import MLP
 from nn.train import History
 
+#: The lab page's default size limit, in bytes: it is thinned to fit (``max_bytes``).
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_MAX_FRAMES = 40
 DEFAULT_MAX_POINTS = 16
 DEFAULT_GRID = 32
+#: The default largest model a lab shows (``max_parameters``): one line per parameter.
 DEFAULT_MAX_PARAMETERS = 2_000
 #: The keys of the page's data that list the data points.
 _DATA = ("X", "y", "Xtext", "Xfmt", "Xval", "yval")
