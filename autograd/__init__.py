@@ -6,30 +6,26 @@
 >>> y.backward()
 >>> x.grad
 8.0
+
+:func:`compile` and :func:`sum` are importable (``from autograd import compile, sum``,
+``autograd.compile(fn)``, ``autograd.sum(values)``) but are not in ``__all__``, so
+``from autograd import *`` does not shadow the builtins ``compile`` and ``sum``. What code
+built on the engine may use beyond these names is :mod:`autograd.extend`.
 """
 
 from autograd.anomaly import AnomalyError, detect_anomaly
-from autograd.engine import (
-    DomainError,
-    StaleGraphError,
-    Value,
-    backward_steps,
-    dot,
-    enable_grad,
-    gc_paused,
-    is_grad_enabled,
-    no_grad,
-    sum,
-)
+from autograd.engine import Value
 from autograd.functional import (
     GradcheckError,
     cos,
     custom_op,
+    dot,
     exp,
     grad,
     gradcheck,
     gradients,
     hessian,
+    leaky_relu,
     log,
     relu,
     sigmoid,
@@ -40,7 +36,15 @@ from autograd.functional import (
     tanh,
     value_and_grad,
 )
-from autograd.jit import CompileMismatch, compile, compile_mean
+from autograd.functional import (
+    sum as sum,  # not in __all__: import * keeps the builtin
+)
+from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from autograd.graph import backward_steps
+from autograd.guards import StaleGraphError
+from autograd.jit import CompileMismatch, compile_mean
+from autograd.jit import compile as compile  # not in __all__: import * keeps the builtin
+from autograd.ops import DomainError
 
 __all__ = [
     "AnomalyError",
@@ -50,7 +54,6 @@ __all__ = [
     "StaleGraphError",
     "Value",
     "backward_steps",
-    "compile",
     "compile_mean",
     "cos",
     "custom_op",
@@ -58,20 +61,20 @@ __all__ = [
     "dot",
     "enable_grad",
     "exp",
-    "gc_paused",
     "grad",
     "gradcheck",
     "gradients",
     "hessian",
     "is_grad_enabled",
+    "leaky_relu",
     "log",
     "no_grad",
     "relu",
+    "set_grad_enabled",
     "sigmoid",
     "sin",
     "softplus",
     "sqrt",
-    "sum",
     "tan",
     "tanh",
     "value_and_grad",

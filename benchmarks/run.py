@@ -35,7 +35,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import autograd
 import nn
 from autograd import Value
-from autograd.extend import topological_order
+from autograd.extend import gc_paused, topological_order
 from benchmarks import workload
 from nn.losses import classification_loss, l2
 
@@ -175,7 +175,7 @@ def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
 def chain(n: int) -> tuple[Value, Value]:
     x = Value(0.5)
     y = x
-    with autograd.gc_paused():
+    with gc_paused():
         for _ in range(n):
             y = -y
     return x, y
@@ -233,7 +233,7 @@ def bytes_per_node() -> tuple[int, float, float]:
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    with autograd.gc_paused():
+    with gc_paused():
         total = demo_graph(fused=False)
     forward = tracemalloc.get_traced_memory()[0] - before
     total.backward()

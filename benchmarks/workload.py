@@ -9,8 +9,9 @@ other before their times are compared.
 * :func:`floor_steps`: the same forward and backward written by hand on plain floats, with no
   graph at all: the floor for any pure-Python engine.
 * :func:`user_loop_steps`: the demo notebook's own loop (:func:`demo_loop`) with the imports
-  swapped to this library, plus one documented line (``with autograd.gc_paused():``); fused
-  neurons by default, micrograd's elementwise graph with ``fused=False``.
+  swapped to this library, plus one documented line (``with gc_paused():``, from
+  ``autograd.extend``); fused neurons by default, micrograd's elementwise graph with
+  ``fused=False``.
 * :func:`trainer_steps`: the library's own trainer, :func:`nn.fit`.
 * :func:`micrograd_steps`: micrograd 0.1.0 itself, when installed.
 * :func:`tight_floor_steps`: the floor again, written as tight as plain Python goes (``sum``
@@ -33,6 +34,7 @@ from collections.abc import Callable
 
 import autograd
 import nn
+from autograd.extend import gc_paused
 from nn.schedules import LinearDecay
 from nn.train import Callback
 
@@ -60,14 +62,14 @@ def demo_loop(value: type, mlp: type, steps: int, *, pause_gc: bool = False) -> 
     """micrograd's demo notebook loop, with the library's ``Value`` and ``MLP`` classes.
 
     ``pause_gc`` adds the one line this library documents for speed: each step runs inside
-    ``with autograd.gc_paused():``.
+    ``with gc_paused():`` (from ``autograd.extend``).
     """
     X, y = data()
     random.seed(SEED)
     model = mlp(2, SIZES)
     losses = []
     for k in range(steps):
-        with autograd.gc_paused() if pause_gc else contextlib.nullcontext():
+        with gc_paused() if pause_gc else contextlib.nullcontext():
             inputs = [list(map(value, xrow)) for xrow in X]
             scores = list(map(model, inputs))
             losses_k = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]

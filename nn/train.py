@@ -29,6 +29,7 @@ from typing import Any, Protocol, Union
 
 import autograd
 from autograd import Value
+from autograd.extend import gc_paused
 from nn._validate import NON_NEGATIVE, number, positive_int, shorten
 from nn.datasets import batches
 from nn.losses import Loss, classification_loss, l2, loss_named
@@ -173,7 +174,7 @@ class Trainer:
       parameters' ``.grad`` itself and returns the loss as a float (a compiled one, see
       :func:`autograd.compile_mean`); the trainer zeroes the gradients before calling it.
 
-    Each step runs with the cyclic garbage collector paused (:func:`autograd.gc_paused`):
+    Each step runs with the cyclic garbage collector paused (:func:`autograd.extend.gc_paused`):
     graphs have no cycles, and sparing the collector its sweeps makes steps much faster.
     """
 
@@ -230,7 +231,7 @@ class Trainer:
         try:
             with _ProgressBar(total, history.method, self.progress) as bar:
                 for k in range(total):
-                    with autograd.gc_paused():
+                    with gc_paused():
                         record = self._step(k, next(stream), history)
                     if scheduler is not None:
                         scheduler.step()

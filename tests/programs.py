@@ -1,8 +1,8 @@
 """Random differentiable programs, run by several backends (this engine, sympy, PyTorch).
 
-The backends are read from the table of primitives (``autograd.ops.OPS``): each row carries
-its sympy and PyTorch spellings, so a newly registered op is drawn into programs and checked
-against every oracle with no change here.
+The backends are read from the table of primitives (``autograd.ops.OPS``) and each row's
+sympy and PyTorch spellings (``tests/oracles.py``), so a newly registered op is drawn into
+programs and checked against every oracle with no change here.
 
 A program is a list of steps over a growing list of nodes: the first nodes are the inputs,
 each step appends one node computed from earlier ones (so later steps reuse, i.e. share,
@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 import autograd
 from autograd import Value
 from autograd.extend import OPS, Op
+from tests.oracles import ROWS, oracle
 
 #: The primitives a program draws from: every row of autograd.ops but the n-ary ones.
-ELEMENTWISE = [op for op in OPS.values() if op.arity > 0]
+ELEMENTWISE = [op for op in OPS if op.arity > 0]
 
 
 def spelling(op: Op, text: str, namespace: dict[str, Any]) -> Callable[..., Any]:
@@ -37,7 +38,7 @@ def on_values(op: Op) -> Callable[..., Any]:
     if hasattr(Value, op.name):
         method = getattr(Value, op.name)
         return lambda a, b=None, c=None: method(a) if c is None else method(a, c)
-    return spelling(op, op.torch, {})  # an operator: a + b, -a, abs(a), a ** c...
+    return spelling(op, oracle(op).torch, {})  # an operator: a + b, -a, abs(a), a ** c...
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Backend:
     sum: Callable[[list], Any]
 
     def apply(self, op: Op, *operands: Any) -> Any:
-        return self.ops[op.name](*operands, c=op.constant)
+        return self.ops[op.name](*operands, c=oracle(op).constant)
 
 
 VALUE = Backend({op.name: on_values(op) for op in ELEMENTWISE}, autograd.dot, autograd.sum)
@@ -72,25 +73,29 @@ def _sum(terms: list) -> Any:
 def sympy_backend() -> Backend:
     import sympy as sp
 
-    return Backend({op.name: spelling(op, op.sympy, {"sp": sp}) for op in ELEMENTWISE}, _dot, _sum)
+    return Backend(
+        {op.name: spelling(op, oracle(op).sympy, {"sp": sp}) for op in ELEMENTWISE}, _dot, _sum
+    )
 
 
 def torch_backend() -> Backend:
     import torch
 
     return Backend(
-        {op.name: spelling(op, op.torch, {"torch": torch}) for op in ELEMENTWISE}, _dot, _sum
+        {op.name: spelling(op, oracle(op).torch, {"torch": torch}) for op in ELEMENTWISE},
+        _dot,
+        _sum,
     )
 
 
 def into_domain(m: Backend, op: Op, a: Any) -> Any:
     """``a`` (any real) mapped into the row's domain with the backend's own operations."""
-    lo, hi = op.domain
+    lo, hi = oracle(op).domain
     if lo <= -2.0 and hi >= 2.0:  # the inputs' range: no mapping needed
         return a
     if lo > 0:
         return lo + a * a  # (lo, inf): log, sqrt, the operands of / and **
-    return m.apply(OPS["tanh"], a) * min(-lo, hi)  # a bounded interval around 0: tan
+    return m.apply(ROWS["tanh"], a) * min(-lo, hi)  # a bounded interval around 0: tan
 
 
 # Every operation is defined on its whole input range (operands are mapped into each row's
@@ -100,13 +105,13 @@ UNARY: dict[str, Callable[[Backend, Any], Any]] = {
     for op in ELEMENTWISE
     if op.arity == 1
 }
-UNARY["exp_tanh"] = lambda m, a: m.apply(OPS["exp"], m.apply(OPS["tanh"], a))
+UNARY["exp_tanh"] = lambda m, a: m.apply(ROWS["exp"], m.apply(ROWS["tanh"], a))
 BINARY: dict[str, Callable[[Backend, Any, Any], Any]] = {
     op.name: (lambda m, a, b, op=op: m.apply(op, into_domain(m, op, a), into_domain(m, op, b)))
     for op in ELEMENTWISE
     if op.arity == 2
 }
-BINARY["rdiv"] = lambda m, a, b: (1 + b * b) / (2 + m.apply(OPS["sin"], a))
+BINARY["rdiv"] = lambda m, a, b: (1 + b * b) / (2 + m.apply(ROWS["sin"], a))
 UNARY["square"] = lambda m, a: a**2
 # The fused n-ary operations, on three nodes.
 FUSED: dict[str, Callable[[Backend, Any, Any, Any], Any]] = {
@@ -119,7 +124,7 @@ CONST_LEFT: dict[str, Callable[[Backend, float, Any], Any]] = {
     "sub": lambda m, c, a: c - a,
     "mul": lambda m, c, a: c * a,
     "div": lambda m, c, a: c / (1 + a * a),
-    "pow": lambda m, c, a: (1 + c * c) ** m.apply(OPS["tanh"], a),
+    "pow": lambda m, c, a: (1 + c * c) ** m.apply(ROWS["tanh"], a),
 }
 CONST_RIGHT: dict[str, Callable[[Backend, Any, float], Any]] = {
     "add": lambda m, a, c: a + c,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,3 +120,45 @@ def test_a_library_declared_in_the_entry_point_group_is_not_the_users_code(tmp_p
     assert "<string>:3 in <module>" in anomaly_line("[autograd.libraries]\nmylib = mylib:api\n")
     assert "<string>:3 in <module>" in anomaly_line("[autograd.libraries]\nx = mylib.core\n")
     assert "mylib/__init__.py:4 in api" in anomaly_line(None)
+
+
+def test_anomaly_mode_catches_data_changed_before_the_first_backward() -> None:
+    x = Value(2.0)
+    with detect_anomaly():
+        y = x.exp() * x  # the line the message names
+        x.data = 3.0
+        with pytest.raises(AnomalyError) as info:
+            y.backward()
+    message = str(info.value)
+    assert "had data 2.0 when the node was made and has 3.0 now" in message
+    assert "y = x.exp() * x  # the line the message names" in message
+    assert x.grad == 0.0
+
+
+def test_anomaly_mode_names_the_users_line_for_a_node_made_inside_nn() -> None:
+    from nn import Neuron
+
+    neuron = Neuron(2, activation="linear")
+    for p in neuron.parameters():
+        p.data = 1.0
+    with detect_anomaly(), pytest.raises(AnomalyError) as info:
+        neuron([1e308, 1e308])  # the neuron's dot overflows: this line is named
+    message = str(info.value)
+    assert "test_anomaly.py:" in message
+    assert "neuron([1e308, 1e308])  # the neuron's dot overflows" in message
+    assert "nn/module.py" not in message
+
+
+def test_the_errors_guide_anomaly_example_is_the_message_the_code_prints() -> None:
+    text = " ".join((ROOT / "docs" / "guide" / "errors.md").read_text(encoding="utf-8").split())
+    quoted = re.search(r"`(backward of sqrt: [^`]*)`", text)
+    assert quoted is not None
+    x = Value(0.0)
+    with detect_anomaly():
+        r = x.sqrt()
+        out = r * 3.0
+        with pytest.raises(AnomalyError) as info:
+            out.backward()
+    actual = str(info.value)
+    expected_prefix = quoted.group(1).split("; the node was created at")[0]
+    assert actual.startswith(expected_prefix)

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from autograd.jit.emit import Emitter, chained, fused, indent, literal, terms
 from autograd.jit.groups import Group, find_groups, in_order
 from autograd.jit.program import run
-from autograd.jit.trace import RESTRICTED
 
 if TYPE_CHECKING:
     from autograd.jit.kinds import Variant
@@ -175,11 +174,11 @@ class Batched:
         return [line, *self.checked(unit, self.where[unit])]
 
     def checked(self, i: int, value: str) -> list[str]:
-        """After a row that refuses some operands (:data:`RESTRICTED`): NumPy gives NaN or an
+        """After a row that refuses some operands (``Op.refuses``): NumPy gives NaN or an
         infinity where the engine may raise, so a value that is not finite hands the call to
         the engine (which raises, naming the operands, or gives the same IEEE value)."""
         op = self.nodes[i].op
-        if op is None or op.name not in RESTRICTED:
+        if op is None or not op.refuses:
             return []
         return [f"if not np.isfinite({value}).all():", "    raise FloatingPointError"]
 

@@ -15,8 +15,8 @@ from operator import itemgetter
 from typing import Any, Union
 
 from autograd.engine import Value
-from autograd.engine import sum as value_sum
 from autograd.extend import anomaly_detector, is_grad_enabled, read_out
+from autograd.functional import sum as value_sum
 from autograd.jit.batched import Batched, generate_numpy, numpy_module, run_numpy
 from autograd.jit.emit import Emitter
 from autograd.jit.kinds import Kind, Variant, as_floats, kinds_of, merge, split

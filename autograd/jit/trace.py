@@ -9,7 +9,6 @@ on every replay). What a trace cannot replay is refused here, before any code is
 
 from __future__ import annotations
 
-import functools
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.engine import Value
-from autograd.extend import OPS, Op, Rule, topological_order, trace_hook
+from autograd.extend import OPS, BoundRule, Op, Rule, topological_order, trace_hook
 
 #: A guard: node ``a`` compared with node ``b`` (an int) or a number, and the traced outcome.
 Guard = tuple[int, str, "int | float", bool]
@@ -113,29 +112,22 @@ class Graph:
         return None if ref is None else ref()
 
 
-#: A row by its rule; a row with a constant by the function its rules are partials of.
-_BY_RULE: dict[object, Op] = {op.rule: op for op in OPS.values() if op.constant is None}
-_BY_CONSTANT_RULE: dict[object, Op] = {
-    op.rule.vjp: op  # type: ignore[union-attr]
-    for op in OPS.values()
-    if op.constant is not None
-}
+#: A row by its rule (a node of a row with a constant has a BoundRule, which names its row).
+_BY_RULE: dict[object, Op] = {op.rule: op for op in OPS if not op.with_constant}
 
 
 def _row(node: Value) -> tuple[Op | None, float | None]:
     """The node's row and constant, read off its rule (None for an op outside the table)."""
     rule = node._vjp
-    op = _BY_RULE.get(rule)
-    if op is not None:
-        return op, None
-    if isinstance(rule, functools.partial) and rule.func in _BY_CONSTANT_RULE and rule.args:
-        return _BY_CONSTANT_RULE[rule.func], rule.args[0]
-    return None, None
+    if isinstance(rule, BoundRule):
+        return rule.op, rule.c
+    return _BY_RULE.get(rule), None
 
 
-def _restricted(node: Value) -> bool:
+def _refuses(node: Value) -> bool:
+    """Whether the node's row refuses some operands (``Op.refuses``: log, sqrt, /, **)."""
     op = _row(node)[0]
-    return op is not None and op.name in RESTRICTED
+    return op is not None and op.refuses
 
 
 def _row_of(node: Value) -> tuple[Op, float | None]:
@@ -147,12 +139,6 @@ def _row_of(node: Value) -> tuple[Op, float | None]:
         "(autograd.custom_op, or make_node with a rule of its own), so no code can be "
         "written for it; use mode='interpret', or add a row to autograd.ops"
     )
-
-
-#: The rows whose forward refuses some operands (raises :class:`autograd.ops.OutOfDomain`):
-#: every node of these the traced function made is replayed, and checked (a test keeps this
-#: list equal to what the rows do).
-RESTRICTED = frozenset({"div", "log", "sqrt", "pow", "pow_const", "rpow_const"})
 
 
 def _refuse_untraceable(tracer: Tracer) -> None:
@@ -187,8 +173,9 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
     Refuses, with a TypeError naming it, what a replay could not reproduce: a node of an
     operation outside the table, values computed under ``no_grad`` inside the traced function
     (they would be frozen into the program) and backward passes in floats run inside it; see
-    also :func:`refuse_made_before`. Nodes of :data:`RESTRICTED` rows that the function made
-    but does not use are replayed too, so that their domain errors are raised.
+    also :func:`refuse_made_before`. Nodes of rows that refuse some operands (``Op.refuses``)
+    that the function made but does not use are replayed too, so that their domain errors
+    are raised.
     """
     made_here = set(map(id, tracer.made_here))
     index: dict[Value, int] = {}
@@ -224,7 +211,7 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
         guards.append((index[a], op, index[b] if isinstance(b, Value) else b, outcome))
     _refuse_untraceable(tracer)
     for v in tracer.made_here:  # an op that can refuse its operands, computed for nothing
-        if v not in index and _restricted(v):
+        if v not in index and _refuses(v):
             add(v)  # replayed too, so that the engine's error is raised as the engine does
     reached: set[Value] = set()
     order = [index[v] for v in reversed(topological_order(root, leaf_set=reached)) if v._prev]

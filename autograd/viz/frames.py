@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from autograd.engine import Value, backward_steps
+from autograd.engine import Value
+from autograd.graph import backward_steps
 from autograd.viz.graph import GraphDrawing, draw_graph
 
 

@@ -29,9 +29,9 @@ from nn.module import MLP
 
 #: What the local rule of each operation is, for the step text (the numbers are the engine's):
 #: the ``derivative`` of its row in autograd's table, by the label its nodes carry.
-RULES = {op.label: op.derivative for op in OPS.values() if op.constant is None}
+RULES = {op.label: op.derivative for op in OPS if not op.with_constant}
 #: The label of an activation's node, by the activation's name (``relu`` -> ``ReLU``).
-_ACTIVATION_OPS = {name: OPS[name].label for name in ("relu", "tanh", "sigmoid")}
+_ACTIVATION_OPS = {op.name: op.label for op in OPS if op.name in ("relu", "tanh", "sigmoid")}
 
 
 def fmt(x: float) -> str:
@@ -204,7 +204,7 @@ def members(out: Value, inputs: set[Value]) -> list[Value]:
 def _pre_activation(node: DisplayNode) -> Value | None:
     """A neuron's z (the input of its activation), or None if it has no activation."""
     out = node.output
-    if node.kind == "neuron" and out._op in RULES and out._op in _ACTIVATION_OPS.values():
+    if node.kind == "neuron" and out._op in RULES and out._op in _ACTIVATION_OPS:
         return out._prev[0]
     return None
 
