@@ -50,7 +50,7 @@ import numbers
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 if TYPE_CHECKING:
     from autograd.engine import Value
@@ -121,24 +121,24 @@ class Op:
     with_constant: bool = False
     refuses: bool = False
 
+    def __post_init__(self) -> None:
+        if self.with_constant:  # the class of its nodes' rules, which names this row
+            bound = type(f"{self.name}_rule", (BoundRule,), {"op": self, "__slots__": ()})
+            object.__setattr__(self, "_bound", bound)
+
     def bind(self, c: float) -> BoundRule:
         """The rule of a node ``op(a; c)`` of an op with a constant."""
-        return BoundRule(self, c)
+        return self._bound(self.rule, c)  # type: ignore[attr-defined, no-any-return]
 
 
 class BoundRule(functools.partial[tuple[Grad, ...]]):
     """The rule of one node of an op with a constant: the row's rule with ``c`` bound first.
 
-    It names its row (``op``) and constant (``c``), which the compiler reads; it pickles as
-    the row's name and the constant.
+    It names its row (``op``: each such row has its own subclass) and constant (``c``),
+    which the compiler reads; it pickles as the row's name and the constant.
     """
 
-    op: Op
-
-    def __new__(cls, op: Op, c: float) -> BoundRule:
-        rule = super().__new__(cls, op.rule, c)
-        rule.op = op
-        return rule
+    op: ClassVar[Op]
 
     @property
     def c(self) -> float:

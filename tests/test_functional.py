@@ -354,3 +354,37 @@ def test_a_float_only_derivative_is_refused_where_it_would_give_a_wrong_second_d
 def test_gradcheck_under_no_grad_checks_the_function() -> None:
     with no_grad():
         assert gradcheck(lambda x: x * x * x, 1.0)
+
+
+# -- leaky_relu as a function (as torch.nn.functional.leaky_relu) ------------------------------
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.2, -0.5])
+@pytest.mark.parametrize("x", [-2.5, -0.3, 0.4, 3.0])
+def test_leaky_relu_function_against_finite_differences_and_torch(x: float, slope: float) -> None:
+    import torch
+
+    assert autograd.leaky_relu(x, slope) == (x if x > 0 else slope * x)
+    assert type(autograd.leaky_relu(x, slope)) is float
+    v = Value(x)
+    out = autograd.leaky_relu(v, slope)
+    assert out._op == "leaky_relu" and out._prev == (v,)
+    out.backward()
+    h = 1e-6
+    numerical = (autograd.leaky_relu(x + h, slope) - autograd.leaky_relu(x - h, slope)) / (2 * h)
+    assert close(v.grad, numerical, rel=1e-6, abs_=1e-9)
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    ref = torch.nn.functional.leaky_relu(t, slope)
+    ref.backward()
+    assert close(out.data, ref.item(), rel=1e-15, abs_=0.0)
+    assert close(v.grad, t.grad.item(), rel=1e-15, abs_=0.0)
+    assert grad(lambda a: autograd.leaky_relu(a, slope))(x) == v.grad
+
+
+def test_leaky_relu_function_default_slope_and_bad_input() -> None:
+    assert autograd.leaky_relu(-1.0) == -0.01 == Value(-1.0).leaky_relu().data
+    with pytest.raises(TypeError, match="leaky_relu expects Values or real numbers, got str"):
+        autograd.leaky_relu("1")  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match=r"leaky_relu\(negative_slope\) expects a real number"):
+        autograd.leaky_relu(1.0, "0.1")  # type: ignore[arg-type]
+    assert pickle.loads(pickle.dumps(autograd.leaky_relu)) is autograd.leaky_relu

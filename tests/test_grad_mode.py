@@ -13,7 +13,7 @@ import threading
 import pytest
 
 import autograd
-from autograd import Value, no_grad
+from autograd import Value, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 
 def test_no_grad_records_no_graph() -> None:
@@ -129,3 +129,88 @@ def test_a_no_grad_generator_that_keeps_a_block_open_across_yield_leaves_the_cal
     assert autograd.is_grad_enabled()
     g.close()  # the body's block closes inside the decorator's mode: the caller's stays
     assert autograd.is_grad_enabled()
+
+
+# -- set_grad_enabled: a function and a context manager, as torch.set_grad_enabled ------------
+
+
+def test_set_grad_enabled_as_a_function_sets_the_mode_until_set_again() -> None:
+    def run() -> list[bool]:
+        seen = [is_grad_enabled()]
+        set_grad_enabled(False)
+        seen.append(is_grad_enabled())
+        assert Value(2.0) * 3 is not None and (Value(2.0) * 3)._prev == ()
+        set_grad_enabled(True)
+        seen.append(is_grad_enabled())
+        assert len((Value(2.0) * 3)._prev) == 2
+        return seen
+
+    # in a context of its own, so that a failure leaves this test's mode alone
+    assert contextvars.copy_context().run(run) == [True, False, True]
+    assert is_grad_enabled()
+
+
+def test_set_grad_enabled_as_a_context_manager_restores_the_mode_before_it() -> None:
+    x = Value(3.0)
+    with set_grad_enabled(False):
+        assert not is_grad_enabled()
+        y = x * x
+        with set_grad_enabled(True):
+            z = x * x
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    assert y._prev == () and len(z._prev) == 2
+    with no_grad():
+        with set_grad_enabled(True):
+            assert is_grad_enabled()
+        assert not is_grad_enabled()
+    with pytest.raises(RuntimeError), set_grad_enabled(False):
+        raise RuntimeError("boom")
+    assert is_grad_enabled()  # restored on error too
+
+
+def test_set_grad_enabled_as_a_decorator_sets_nothing_until_called() -> None:
+    @set_grad_enabled(False)
+    def square(v: Value) -> Value:
+        return v * v
+
+    assert is_grad_enabled()  # decorating did not switch recording off
+    assert square(Value(3.0))._prev == ()
+    assert is_grad_enabled()
+
+    @set_grad_enabled(False)
+    def doubled(values: list[Value]):
+        for v in values:
+            yield v * 2
+
+    steps = list(doubled([Value(1.0), Value(2.0)]))
+    assert all(s._prev == () for s in steps) and is_grad_enabled()
+
+
+def test_set_grad_enabled_is_per_thread_and_per_task() -> None:
+    seen: list[bool] = []
+    with set_grad_enabled(False):
+        thread = threading.Thread(target=lambda: seen.append(is_grad_enabled()))
+        thread.start()
+        thread.join()
+
+        async def task() -> bool:
+            with set_grad_enabled(True):
+                await asyncio.sleep(0)
+                return is_grad_enabled()
+
+        seen.append(asyncio.run(task()))
+        seen.append(is_grad_enabled())
+    assert seen == [True, True, False]  # a new thread records; the task's block was its own
+
+
+def test_set_grad_enabled_keeps_an_anomaly_detector_listening() -> None:
+    with autograd.detect_anomaly(), set_grad_enabled(False):
+        Value(1000.0).exp()  # not recorded, so not checked
+        with set_grad_enabled(True), pytest.raises(autograd.AnomalyError):
+            Value(1000.0).exp()
+
+
+def test_enable_grad_is_set_grad_enabled_true() -> None:
+    with no_grad(), enable_grad():
+        assert is_grad_enabled()
