@@ -109,16 +109,28 @@ def as_float(x: object, where: str) -> float:
 class Op:
     """One primitive: see the module docstring for each field."""
 
+    #: The op's name: ``Value.<name>`` and ``autograd.<name>`` where it is a function.
     name: str
-    arity: int  # parents; 0 for the n-ary fused ops
+    #: How many parents its nodes have; 0 for the n-ary fused ops (``sum``, ``dot``).
+    arity: int
+    #: Its value in floats, with the domain policy (raises :class:`OutOfDomain`).
     forward: Callable[..., float]
-    rule: Rule  # with_constant: rule(c, g, out, a), bound per node by bind(c)
+    #: Its local-gradient rule ``rule(g, out, *parents)``; ``rule(c, g, out, a)`` for an op
+    #: with a constant, bound per node by :meth:`bind`.
+    rule: Rule
+    #: The ``_op`` its nodes record, as pictures and messages show it.
     label: str
+    #: What it computes, in a line (the method's docstring).
     doc: str
+    #: Its local derivative in words, as a page of the chain rule shows it.
     derivative: str
+    #: Its spelling as a Python expression in floats (``{0}``, ``{out}``, ``{c}``).
     code: str
+    #: The spelling of each partial derivative, in the same placeholders.
     partials: tuple[str, ...]
+    #: It takes a number besides its parents (``x ** c``, ``leaky_relu``).
     with_constant: bool = False
+    #: Its forward raises :class:`OutOfDomain` for some operands (``log``, ``/``, ``**``...).
     refuses: bool = False
 
     def __post_init__(self) -> None:
@@ -138,6 +150,7 @@ class BoundRule(functools.partial[tuple[Grad, ...]]):
     which the compiler reads; it pickles as the row's name and the constant.
     """
 
+    #: The row this rule belongs to (a class attribute of the row's own subclass).
     op: ClassVar[Op]
 
     @property

@@ -46,11 +46,20 @@ class CompiledMean:
             raise ValueError(
                 f"compile_mean: mode must be 'python', 'numpy' or 'interpret', got {mode!r}"
             )
+        #: Whether the program runs across the batch in NumPy (``mode="numpy"``).
         self.numpy = mode == "numpy"
         if self.numpy:
             numpy_module()  # fails early without NumPy
-        self.example_loss, self.extra, self.mode = example_loss, extra, mode
+        #: The per-example loss: ``example_loss(inputs, *static)``.
+        self.example_loss = example_loss
+        #: The term added once to the mean (a penalty on the parameters), or None.
+        self.extra = extra
+        #: ``"python"``, ``"numpy"`` or ``"interpret"`` (the engine on every call).
+        self.mode = mode
+        #: How many kinds of examples were traced again after their first trace.
         self.retraces = 0
+        #: How many calls ran on the engine instead of a program (a guard failed, NumPy saw
+        #: a value that is not finite...).
         self.fallbacks = 0
         self._variants: dict[Kind, Variant] = {}
         self._differentiates = False  # a program takes a gradient inside (see Graph)

@@ -151,7 +151,13 @@ class Compiled:
             )
         if not callable(fn):
             raise TypeError(f"compile: fn must be callable, got {type(fn).__name__}")
-        self.fn, self.mode, self.check = fn, mode, check
+        #: The function compiled: it builds the loss from the parameters.
+        self.fn = fn
+        #: ``"python"`` (replay generated code) or ``"interpret"`` (run the engine each call).
+        self.mode = mode
+        #: Whether every call is also run on the engine and compared (``CompileMismatch``).
+        self.check = check
+        #: How many times ``fn`` was traced again after the first trace (a guard flipped).
         self.retraces = -1
         self._program: Program | None = None
 
