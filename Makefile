@@ -53,7 +53,7 @@ notebooks: $(VENV)/.installed-notebooks
 # On demand: the long fuzzing profile (about 3,000 random graphs per property): the engine
 # against its oracles, and the compiled path (compile, compile_mean) against the engine.
 fuzz: $(VENV)/.installed-test
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py tests/test_compile_fuzz.py \
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py tests/test_compile_fuzz.py tests/test_compile_mean_fuzz.py \
 		--hypothesis-show-statistics
 
 # On demand: the performance table (see docs/performance.md).

@@ -195,6 +195,11 @@ def _sigmoid_float(x: float) -> float:
     return z / (1.0 + z)
 
 
+def _softplus_float(x: float) -> float:
+    """log(1 + e^x) as max(x, 0) + log1p(e^-|x|): never overflows."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
 def _exp_float(x: float) -> float:
     try:
         return math.exp(x)
@@ -397,10 +402,9 @@ LEAKY_RELU = Op("leaky_relu", 1, forward=lambda x, c: x if x > 0 else c * x,
                 rule=_leaky_relu_vjp, label="leaky_relu", doc="a if a > 0 else negative_slope * a",
                 derivative="leaky_relu'(z) = 1 if z > 0 else c", with_constant=True,
                 code="({0} if {0} > 0 else {c} * {0})", partials=("(1.0 if {0} > 0 else {c})",))
-SOFTPLUS = Op("softplus", 1, forward=lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
-              rule=lambda g, out, a: (g * _sigmoid_of(a),), label="softplus",
+SOFTPLUS = Op("softplus", 1, forward=_softplus_float, rule=lambda g, out, a: (g * _sigmoid_of(a),),
+              label="softplus", derivative="d softplus(a)/da = sigmoid(a)",
               doc="log(1 + e^a), computed as ``max(a, 0) + log1p(e^-|a|)`` so it never overflows",
-              derivative="d softplus(a)/da = sigmoid(a)",
               code="max({0}, 0.0) + math.log1p(math.exp(-abs({0})))",
               partials=("1.0 / (1.0 + math.exp(-{0}))",))
 SIN = Op("sin", 1, forward=_sin, rule=lambda g, out, a: (g * _cos_of(a),), label="sin",
