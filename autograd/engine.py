@@ -220,7 +220,7 @@ class Value(Node):
     ) -> None:
         self.data: float = data if type(data) is float else as_float(data, "Value()")
         self.grad: Grad = 0.0
-        self.label = label
+        self.label: str = label
         self._prev: tuple[Value, ...] = _children if type(_children) is tuple else tuple(_children)
         self._op = _op
         self._vjp: Rule = _no_rule
