@@ -7,10 +7,11 @@
 >>> x.grad
 8.0
 
-:func:`compile` and :func:`sum` are importable (``from autograd import compile, sum``,
-``autograd.compile(fn)``, ``autograd.sum(values)``) but are not in ``__all__``, so
-``from autograd import *`` does not shadow the builtins ``compile`` and ``sum``. What code
-built on the engine may use beyond these names is :mod:`autograd.extend`.
+:func:`~autograd.jit.compile` and :func:`~autograd.functional.sum` are importable
+(``from autograd import compile, sum``, ``autograd.compile(fn)``, ``autograd.sum(values)``)
+but are not in ``__all__``, so ``from autograd import *`` does not shadow the builtins
+``compile`` and ``sum``. What code built on the engine may use beyond these names is
+:mod:`autograd.extend`.
 """
 
 from autograd.anomaly import AnomalyError, detect_anomaly

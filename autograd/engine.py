@@ -211,7 +211,7 @@ class Value(Node):
         "label": "A name for pictures and messages ('' if none).",
         "_prev": "The parent nodes, a tuple (empty for a leaf).",
         "_op": "The operation's label ('' for a leaf), as pictures show it.",
-        "_vjp": "The local-gradient rule (see :class:`autograd.ops.Rule`).",
+        "_vjp": "The local-gradient rule (see :data:`~autograd.extend.Rule`).",
         "__weakref__": "Weak references (compiled programs hold parameters weakly).",
     }
 

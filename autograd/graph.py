@@ -1,7 +1,7 @@
 """The graph walk: topological order and the chain rule over it (as minitorch's autodiff.py).
 
 A node is anything with ``_prev`` (its parents, a tuple), ``_vjp`` (its local-gradient rule,
-see :class:`autograd.ops.Rule`), ``data`` and ``grad``; :class:`Node` is the base class of
+see :data:`~autograd.extend.Rule`), ``data`` and ``grad``; :class:`Node` is the base class of
 :class:`autograd.Value` that says so. The walk visits a node only after every node that uses
 it (reverse topological order), so each node's gradient is complete when its rule passes it
 on:

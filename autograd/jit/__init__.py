@@ -2,12 +2,12 @@
 
 The interpreted engine pays, every step, for one object per operation, a topological sort
 and a node-by-node backward pass. But a training step builds the *same* graph every time;
-only the numbers change. :func:`compile` runs ``fn()`` once with the engine (the *trace*,
-:mod:`autograd.jit.trace`), then writes the graph down as a Python function, one line per
-node (:mod:`autograd.jit.emit`): the forward pass, the chain rule from the output back to
-the leaves (the engine's ``backward()``, in its order, so every float is the same, bit for
-bit), and the gradients added to the leaves' ``.grad``. Later calls run that function on
-the leaves' current ``.data``: no node is made. :func:`compile_mean` does the same for a
+only the numbers change. :func:`~autograd.jit.compile` runs ``fn()`` once with the engine
+(the *trace*, :mod:`autograd.jit.trace`), then writes the graph down as a Python function,
+one line per node (:mod:`autograd.jit.emit`): the forward pass, the chain rule from the
+output back to the leaves (the engine's ``backward()``, in its order, so every float is the
+same, bit for bit), and the gradients added to the leaves' ``.grad``. Later calls run that
+function on the leaves' current ``.data``: no node is made. :func:`compile_mean` does the same for a
 mean over examples, looping in Python or across the batch in NumPy
 (:mod:`autograd.jit.batched`).
 
@@ -28,9 +28,10 @@ lifted, ``Value(2.0)`` made inside ``fn``) is a constant, written into the code.
   inputs pick its program (one is traced per kind), run for each example of the batch;
 * a branch on raw floats (``if x.data > 0``, ``max(z.data ...)``, a list built from data, a
   number of samples fixed inside ``fn``): not visible to a tracer. It is a precondition of
-  :func:`compile`: ``fn`` builds the same graph (the same ops on the same leaves, with the
-  same constants) every call. ``check=True`` verifies it on every call by running the engine
-  too and comparing every bit (a debug mode, twice the cost): :class:`CompileMismatch`.
+  :func:`~autograd.jit.compile`: ``fn`` builds the same graph (the same ops on the same
+  leaves, with the same constants) every call. ``check=True`` verifies it on every call by
+  running the engine too and comparing every bit (a debug mode, twice the cost):
+  :class:`CompileMismatch`.
 
 **Refused**, with a TypeError naming it, before anything is written: a result that is not a
 Value; an operation outside :mod:`autograd.ops` (a :func:`autograd.custom_op`); values

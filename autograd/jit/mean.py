@@ -278,8 +278,8 @@ def compile_mean(
     does (the terms ``example_loss(xs_i, *static_i)``): in ``mode="python"`` bit for bit,
     looping over the examples in generated code (one program whatever the batch size); in
     ``mode="numpy"`` across the batch as arrays (within 1e-12 relative), layers as matrix
-    products. Comparisons are guarded as in :func:`compile`; in NumPy mode a guard must hold
-    for the whole batch, else the call runs on the engine. Under ``no_grad`` a call
+    products. Comparisons are guarded as in :func:`~autograd.jit.compile`; in NumPy mode a
+    guard must hold for the whole batch, else the call runs on the engine. Under ``no_grad`` a call
     computes the loss only.
     """
     return CompiledMean(example_loss, extra, mode)
