@@ -140,7 +140,7 @@ nitpick_ignore_regex = [
     (r"py:\w+", rf"({'|'.join(sorted(sys.stdlib_module_names))})(\..+)?"),
     # The optional dependencies' types in signatures (graphviz.Digraph, matplotlib's Axes).
     (r"py:class", r"(graphviz|matplotlib|numpy|torch)\..+|Axes"),
-    # Type variables (nn.data.T) and the private types of signatures (autograd.engine._GradMode,
+    # Type variables (nn.datasets.T) and the private types of signatures (autograd.engine._GradMode,
     # nn._validate.Range): documented nowhere, on purpose. A short private name in a docstring
     # (:meth:`_check`) is no reference: it is written as code (``_check``).
     (r"py:class", r"(\w+\.)+[A-Z]"),

