@@ -3,10 +3,12 @@ reproduces the reading), on the standard library's ``csv`` reader.
 
 The rules are stricter than a spreadsheet's: every feature cell a plain number, every label a
 class index; each refusal names the file, the line, the column and the value. Two things are
-detected when not given: the delimiter, by ``csv.Sniffer`` among ``, ; tab |`` (the one
-every line of the file's start splits alike), and the header, by this module's own rule (a
-first row of text only: ``csv.Sniffer.has_header`` guesses from column types and would take
-a first row such as ``1.5,NA,0`` for data, which is refused here).
+detected when not given: the delimiter, among ``, ; tab |`` (the one that splits every line of
+the file's start alike, the standard library's ``csv`` reader doing the splitting), and the
+header, by this module's own rule (a first row of text only). ``csv.Sniffer`` does not serve
+either: its delimiter guess runs a regular expression whose time grows with the square of a
+line full of stray quotes (minutes on a 100 kB line) and prefers ``,`` in ``1,5;2,25;0``,
+and ``Sniffer.has_header`` guesses from column types, taking ``1.5,NA,0`` for data.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ Labels = list[int]
 #: short numbers and a label, and 6 to 10 times its size in memory once read, as lists of
 #: floats (tests/test_csv.py::test_memory_once_read_is_6_to_10_times_the_file measures it).
 DEFAULT_MAX_BYTES = 10_000_000
-#: The delimiters detected when none is given; separators a one-column line or a bad cell may
-#: hold when the file uses another delimiter.
-_OTHER_DELIMITERS = (",", ";", "\t", "|")
+#: The delimiters detected when none is given, in order of preference; the separators a
+#: one-column line or a bad cell is checked for when the file uses another delimiter.
+CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 #: The lines the delimiter is detected from (blank lines aside).
 SNIFFED_LINES = 20
 #: Characters that are part of numbers (or quote or end lines): never a delimiter.
@@ -106,9 +108,11 @@ def load_csv(
       (not ``\\r`` alone), blank lines skipped anywhere, ``"`` quotes, cells separated by
       ``delimiter`` (one character, not a digit, ``.``, ``-``, ``+``, ``e``, a quote or a
       line end). With ``delimiter=None`` (the default) it is detected from the first
-      :data:`SNIFFED_LINES` lines by ``csv.Sniffer``, among ``,``, ``;``, a tab and
-      ``|``: the one that splits every line alike; ``","`` when none does (a one-column
-      line then says which other separator it holds).
+      :data:`SNIFFED_LINES` lines, among ``,``, ``;``, a tab and ``|``: one that splits
+      every line into the same number (2 or more) of cells; of several, the one whose cells
+      are most often numbers (``1,5;2,25;0`` is ``;`` with decimal commas), then the first
+      in that order; ``","`` when none does (a one-column line then says which other
+      separator it holds).
     * **Size**: a file of more than ``max_bytes`` bytes on disk is refused before any of it is
       read (the message says its size and how to raise the limit); reading also stops at
       ``max_bytes``, for a file that grows or a pipe whose size is not known.
@@ -172,19 +176,31 @@ def read_csv(
 
 
 def _detect_delimiter(lines: Iterator[str]) -> tuple[Iterator[str], str]:
-    """The lines (none lost) and the delimiter ``csv.Sniffer`` finds in the first
-    :data:`SNIFFED_LINES` non-blank ones among :data:`_OTHER_DELIMITERS`; ``","`` if none."""
+    """The lines (none lost) and the delimiter of the first :data:`SNIFFED_LINES` non-blank
+    ones (see :func:`load_csv`); ``","`` if no candidate splits them alike."""
     head: list[str] = []
     for line in lines:
         head.append(line)
         if sum(1 for text in head if text.strip()) == SNIFFED_LINES:
             break
-    sample = "".join(text for text in head if text.strip())
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters="".join(_OTHER_DELIMITERS)).delimiter
-    except csv.Error:  # one column, or no delimiter that splits the lines alike
-        delimiter = ","
-    return itertools.chain(head, lines), delimiter if delimiter in _OTHER_DELIMITERS else ","
+    sample = [text for text in head if text.strip()]
+    scores = {}
+    for candidate in CANDIDATE_DELIMITERS:
+        try:  # linear in the sample's length
+            rows = list(csv.reader(sample, delimiter=candidate))
+        except csv.Error:  # e.g. a line end inside a line: the reader's own message comes later
+            continue
+        widths = {len(row) for row in rows}
+        if len(widths) == 1 and widths.pop() > 1:
+            # a number, or one written with a decimal comma (the message then says so)
+            scores[candidate] = sum(
+                _is_number(cell) or (candidate != "," and _is_number(cell.replace(",", ".")))
+                for row in rows
+                for cell in row
+            )
+    best = max(scores.values(), default=None)
+    delimiter = next((d for d in CANDIDATE_DELIMITERS if scores.get(d) == best), ",")
+    return itertools.chain(head, lines), delimiter
 
 
 def _lines(f: BinaryIO, where: str, max_bytes: int, digest: hashlib._Hash) -> Iterator[str]:
@@ -250,7 +266,7 @@ def _parse(
                     f"features then the label{_hint(cells[0], delimiter)}"
                 )
             width = len(cells)
-            if _detect_header(cells, at) if header is None else header:
+            if _detect_header(cells, at, delimiter) if header is None else header:
                 names = [cell.strip() for cell in cells]
                 label_at = _target_column(target, names, width, where, header)
                 continue
@@ -284,7 +300,7 @@ def _parse(
     return CsvData(X, y, names, header is None, label_at, delimiter, digest.hexdigest())
 
 
-def _detect_header(cells: list[str], at: str) -> bool:
+def _detect_header(cells: list[str], at: str, delimiter: str) -> bool:
     """Whether a first row is a header: some text and no number (a row of empty cells is
     data, refused as such). A mix of numbers and text: the ValueError naming the text."""
     numbers = [_is_number(cell) for cell in cells]
@@ -293,8 +309,9 @@ def _detect_header(cells: list[str], at: str) -> bool:
     for j, cell in enumerate(cells):
         if cell.strip() and not numbers[j]:
             raise ValueError(
-                f"{at}, column {j + 1}: {shorten(cell)} is not a number, but other cells of "
-                "the first row are: is it a header or data? Pass header=True or header=False"
+                f"{at}, column {j + 1}: {shorten(cell)} is not a number"
+                f"{_hint(cell, delimiter)}, but other cells of the first row are: is it a header "
+                "or data? Pass header=True or header=False"
             )
     return False
 
@@ -366,7 +383,7 @@ def _hint(text: str, delimiter: str) -> str:
     """A hint when ``text`` holds another separator than ``delimiter``: the likely mistake."""
     if delimiter != "," and re.fullmatch(r"\s*[+-]?\d+,\d+\s*", text, re.ASCII):
         return f" (a decimal comma? write {text.strip().replace(',', '.')})"
-    for other in _OTHER_DELIMITERS:
+    for other in CANDIDATE_DELIMITERS:
         if other != delimiter and other in text:
             return f" (is the file separated by {other!r}? pass delimiter={other!r})"
     return ""

@@ -88,11 +88,9 @@ def test_the_label_column_by_name_or_index(tmp_path: Path, target: object, colum
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
-def test_the_delimiter_is_detected_by_csv_sniffer_when_not_given(
-    tmp_path: Path, delimiter: str
-) -> None:
-    """csv.Sniffer finds the delimiter among , ; tab | from the first SNIFFED_LINES lines;
-    read_csv records the one it used, and a given one is used as given."""
+def test_the_delimiter_is_detected_when_not_given(tmp_path: Path, delimiter: str) -> None:
+    """The delimiter is found among , ; tab | from the first SNIFFED_LINES lines; read_csv
+    records the one it used, and a given one is used as given."""
     X, y = known_data(n=30, d=3, k=3)
     path = write_rows(
         tmp_path / "d.csv",
@@ -102,6 +100,46 @@ def test_the_delimiter_is_detected_by_csv_sniffer_when_not_given(
     data = read_csv(path)
     assert (data.X, data.y, data.delimiter) == (X, y, delimiter)
     assert load_csv(path, delimiter=delimiter) == (X, y)
+
+
+def test_of_two_delimiters_that_split_alike_the_one_that_makes_numbers_wins(
+    tmp_path: Path,
+) -> None:
+    """`1,5;2,25;0`: both , and ; split every line into 3 cells; ; makes numbers of them
+    (decimal commas, then refused with a hint), , makes none: ; is detected, header or not."""
+    for header in ("", "a;b;label\n"):
+        path = tmp_path / "decimal_commas.csv"
+        path.write_text(header + "1,5;2,25;0\n3,5;4,75;1\n0,5;1,0;0\n")
+        with pytest.raises(ValueError, match="decimal comma"):
+            load_csv(path)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("1,2,0\n3,4,1\n")  # , alone splits alike: ; gives one column
+    assert read_csv(plain).delimiter == ","
+
+
+def test_detecting_the_delimiter_of_a_line_of_stray_quotes_is_linear(tmp_path: Path) -> None:
+    """A long line of cells such as `"1,"2,...` (csv.Sniffer's quote regex took time growing
+    with the square of its length): detection splits each candidate once with csv.reader,
+    so the reader is called once per candidate whatever the line's length (work counted)."""
+    import nn.csv as reader_module
+
+    path = tmp_path / "quotes.csv"
+    path.write_text(",".join(f'"{i}' for i in range(20_000)) + "\n")
+    calls = []
+    real_reader = csv.reader
+
+    def counting_reader(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        calls.append(kwargs.get("delimiter"))
+        return real_reader(*args, **kwargs)  # type: ignore[arg-type]
+
+    original = reader_module.csv.reader
+    reader_module.csv.reader = counting_reader  # type: ignore[assignment]
+    try:
+        with pytest.raises(ValueError):
+            load_csv(path)
+    finally:
+        reader_module.csv.reader = original  # type: ignore[assignment]
+    assert calls[:4] == [",", ";", "\t", "|"]
 
 
 def test_a_file_no_delimiter_splits_alike_is_read_with_commas_and_says_what_it_holds(
