@@ -21,8 +21,8 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from nn._validate import FRACTION, NON_NEGATIVE, Range, finite_in, shorten
 from nn.csv import DEFAULT_MAX_BYTES, CsvData, read_csv
 from nn.datasets import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
 from nn.lab import LabRecorder
@@ -35,13 +35,6 @@ from nn.serialize import load as load_state
 from nn.serialize import save as save_state
 from nn.serialize import saved_architecture
 from nn.train import EarlyStopping, fit
-
-if TYPE_CHECKING:
-    pass
-
-#: Inputs (rows of floats) and class labels, as the data sets make them.
-Data = Sequence[Sequence[float]]
-Labels = Sequence[int]
 
 DATASETS = {
     "moons": lambda n, noise, classes, seed: make_moons(n, noise=noise, seed=seed),
@@ -124,12 +117,42 @@ def write_run(
     files into ``out`` (see the module docstring); return the paths written, in order.
 
     Prints what the command line prints: the run's report and the notes on stdout, the files
-    that could not be drawn as warnings on stderr. Raises :class:`OptionError` for options
-    that do not fit together (before any file is read, or as soon as the data tell),
+    that could not be drawn as warnings on stderr. Raises :class:`OptionError`, naming the
+    option, for a value its parser would refuse (``steps=0``, ``lr=-1``, ``hidden="16"``) or
+    options that do not fit together (before anything is read or written, or as soon as the
+    data tell),
     :class:`CannotRun` for a model file that does not fit the options or the data,
     ``ValueError`` for a CSV file that cannot be read (:func:`nn.load_csv`'s message) or a
     model file (:class:`nn.StateError`), :class:`nn.TrainingDiverged`, ``OSError``.
     """
+    _check_values(
+        positive_ints={
+            "--max-bytes": max_bytes,
+            "--samples": samples,
+            "--classes": classes,
+            "--steps": steps,
+            "--batch-size": batch_size,
+            "--early-stopping": early_stopping,
+        },
+        numbers={
+            "--noise": (noise, NON_NEGATIVE),
+            "--val-fraction": (val_fraction, FRACTION),
+            "--alpha": (alpha, NON_NEGATIVE),
+            "--momentum": (momentum, FRACTION),
+            "--lr": (lr, NON_NEGATIVE),
+        },
+        flags={
+            "--elementwise": elementwise,
+            "--evaluate": evaluate,
+            "lab": lab,
+            "progress": progress,
+        },
+        flags_or_none={"--header": header},
+        hidden=hidden,
+        seed=seed,
+    )
+    if dataset is not None and data is not None:
+        raise OptionError(f"--dataset {dataset} and --data {data}: give one source of data")
     lr = lr if lr is not None else DATA_LR if data else DEMO_LR
     _check_choices(dataset, activation, loss, update, schedule, graph, graph_backend, compile)
     _check_options(
@@ -138,7 +161,7 @@ def write_run(
     if data is None:
         _check_dataset_options(target, delimiter, header, max_bytes)
         dataset = dataset or DEFAULT_DATASET
-        samples = samples or DEFAULT_SAMPLES
+        samples = DEFAULT_SAMPLES if samples is None else samples
         noise = DEFAULT_NOISE if noise is None else noise
     else:
         _check_data_options(data, samples, noise, delimiter)
@@ -159,7 +182,7 @@ def write_run(
     data_classes = max(csv.y) + 1 if csv else None
     saved = saved_architecture(load) if load else None
     if saved is None:  # no load, or an older file: the options say what the model is
-        hidden = list(hidden or DEFAULT_HIDDEN)
+        hidden = list(DEFAULT_HIDDEN if hidden is None else hidden)
         activation = activation or DEFAULT_ACTIVATION
         classes = classes or data_classes or DEFAULT_CLASSES
         output_activation = "linear"
@@ -215,7 +238,7 @@ def write_run(
             val=(X_val, y_val) if X_val else None,
             # the recorder first: a callback that stops training skips those after it
             callbacks=([recorder] if recorder else [])
-            + ([EarlyStopping(patience=early_stopping)] if early_stopping else []),
+            + ([EarlyStopping(patience=early_stopping)] if early_stopping is not None else []),
             progress=progress,
             compile=False if compile == "none" else compile,
         )
@@ -233,6 +256,40 @@ def write_run(
         val = (X_val, y_val) if X_val else None
         written += write_lab_page(out, model, X, y, val, history, recorder, row.name, graph_backend)
     return written
+
+
+def _check_values(
+    *,
+    positive_ints: dict[str, object],
+    numbers: dict[str, tuple[object, Range]],
+    flags: dict[str, object],
+    flags_or_none: dict[str, object],
+    hidden: object,
+    seed: object,
+) -> None:
+    """:class:`OptionError` naming the option of a value the command line's parser would
+    refuse (a Python caller passes values, not text): before anything is read or written."""
+    for option, value in positive_ints.items():
+        if value is not None and (not _is_int(value) or value < 1):  # type: ignore[operator]
+            raise OptionError(f"{option} must be a positive integer, got {shorten(value)}")
+    for option, (value, allowed) in numbers.items():
+        if value is not None and (isinstance(value, bool) or finite_in(value, allowed) is None):
+            raise OptionError(f"{option} must be a finite number {allowed}, got {shorten(value)}")
+    for option, value in {**flags, **flags_or_none}.items():
+        if not isinstance(value, bool) and not (option in flags_or_none and value is None):
+            raise OptionError(f"{option} must be True or False, got {shorten(value)}")
+    if hidden is not None and (
+        isinstance(hidden, (str, bytes))
+        or not isinstance(hidden, Sequence)
+        or not all(_is_int(size) and size >= 1 for size in hidden)
+    ):
+        raise OptionError(f"--hidden must be a list of positive layer sizes, got {shorten(hidden)}")
+    if not _is_int(seed):
+        raise OptionError(f"--seed must be a whole number, got {shorten(seed)}")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_choices(
@@ -379,15 +436,16 @@ def _fit_saved(
     if data is None and saved_classes != 2 and dataset not in MULTICLASS_DATASETS:
         raise CannotRun(
             f"{in_file} {saved_classes} classes, but --dataset {dataset} has 2; pass --dataset "
-            "spirals or blobs (the data set it was trained on)"
+            f"{' or '.join(MULTICLASS_DATASETS)} (the data set it was trained on)"
         )
     if loss is not None and LOSSES[loss].per_class != (outputs > 1):
+        wants = "one output per class" if LOSSES[loss].per_class else "one output"
         raise CannotRun(
             f"--loss {loss} does not match: {in_file} {outputs} output"
-            f"{'s' if outputs > 1 else ''} (cross_entropy needs one per class, the other losses 1)"
+            f"{'s' if outputs > 1 else ''} ({loss} needs {wants})"
         )
-    if outputs > 1:
-        loss = next(row.name for row in LOSSES.values() if row.per_class)
+    if outputs > 1 and loss is None:
+        loss = default_loss(saved_classes).name
     return saved_hidden, saved["activation"], saved_classes, loss
 
 

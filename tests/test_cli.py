@@ -464,3 +464,44 @@ def test_write_run_refuses_options_that_do_not_fit_as_the_command_line_does(
     with pytest.raises(OptionError, match="--update 'sgd': choose from plain, momentum"):
         nn.write_run(str(tmp_path / "o"), update="sgd")
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"steps": 0}, "--steps must be a positive integer, got 0"),
+        ({"samples": 0}, "--samples must be a positive integer, got 0"),
+        ({"samples": True}, "--samples must be a positive integer, got True"),
+        ({"batch_size": 0}, "--batch-size must be a positive integer"),
+        ({"early_stopping": 0, "val_fraction": 0.2}, "--early-stopping must be a positive"),
+        ({"max_bytes": -1, "data": "x.csv"}, "--max-bytes must be a positive integer"),
+        ({"hidden": [0]}, "--hidden must be a list of positive layer sizes, got \\[0\\]"),
+        ({"hidden": "16"}, "--hidden must be a list of positive layer sizes, got '16'"),
+        ({"lr": -1}, "--lr must be a finite number >= 0, got -1"),
+        ({"lr": float("nan")}, "--lr must be a finite number"),
+        ({"val_fraction": 1.5}, "--val-fraction must be a finite number in \\[0, 1\\)"),
+        ({"alpha": -1.0}, "--alpha must be a finite number >= 0"),
+        ({"momentum": 1.0}, "--momentum must be a finite number in \\[0, 1\\)"),
+        ({"noise": -0.1}, "--noise must be a finite number >= 0"),
+        ({"lab": "no"}, "lab must be True or False, got 'no'"),
+        ({"seed": "x"}, "--seed must be a whole number, got 'x'"),
+        ({"dataset": "moons", "data": "d.csv"}, "--dataset moons and --data d.csv: give one"),
+    ],
+)
+def test_write_run_checks_each_value_as_the_command_line_parses_it(
+    tmp_path: Path, keywords: dict[str, object], message: str
+) -> None:
+    """A Python caller passes values, not text: each is checked as the option's parser checks
+    it, refused with the option's name before anything is read or written (no folder made)."""
+    out = tmp_path / "o"
+    with pytest.raises(OptionError, match=message):
+        nn.write_run(str(out), **keywords)  # type: ignore[arg-type]
+    assert not out.exists()
+
+
+def test_write_run_takes_zero_and_empty_as_given_not_as_the_default(tmp_path: Path) -> None:
+    """``hidden=[]`` is a model without hidden layers (not the default 16,16)."""
+    saved = tmp_path / "model.json"
+    nn.write_run(str(tmp_path), hidden=[], steps=1, lab=False, progress=False, save=str(saved))
+    model = nn.load_model(saved)
+    assert [len(layer.neurons) for layer in model.layers] == [1]
