@@ -28,7 +28,7 @@ benchmarks) use only ``autograd``'s public names and these:
   payload, a script and a style, as a notebook output or a whole page written atomically)
   and :class:`ShownAsWidget` (what shows itself as one),
   :func:`encode_payload` (data for the payload, compressed or not), :func:`decode_payload`
-  and :func:`read_payload` (its data read back from the payload or a page),
+  (its data read back from the payload),
   :func:`script_json` and :func:`css_colour` (data and colours escaped for a ``<script>``
   element and a style).
 
@@ -38,6 +38,7 @@ library is :func:`autograd.custom_op`, or :func:`make_node` with a rule.
 """
 
 from autograd.engine import Operand, as_value, make_node
+from autograd.files import write_text_atomic
 from autograd.grad_mode import (
     AnomalyHook,
     TraceHook,
@@ -50,14 +51,12 @@ from autograd.grad_mode import (
 from autograd.graph import backward_pass, gc_paused, local_gradients, topological_order
 from autograd.guards import grad_before, gradient_lock
 from autograd.ops import OPS, BoundRule, Grad, Op, OutOfDomain, Rule
-from autograd.viz.files import write_text_atomic
 from autograd.viz.page import (
     ShownAsWidget,
     Widget,
     css_colour,
     decode_payload,
     encode_payload,
-    read_payload,
     script_json,
 )
 
@@ -87,7 +86,6 @@ __all__ = [
     "local_gradients",
     "make_node",
     "read_out",
-    "read_payload",
     "script_json",
     "topological_order",
     "trace_hook",

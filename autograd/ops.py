@@ -49,7 +49,7 @@ import math
 import numbers
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 if TYPE_CHECKING:
@@ -132,15 +132,19 @@ class Op:
     with_constant: bool = False
     #: Its forward raises :class:`OutOfDomain` for some operands (``log``, ``/``, ``**``...).
     refuses: bool = False
+    #: The class of its nodes' rules (an op with a constant): a BoundRule that names this row.
+    _bound: type[BoundRule] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.with_constant:  # the class of its nodes' rules, which names this row
+        if self.with_constant:
             bound = type(f"{self.name}_rule", (BoundRule,), {"op": self, "__slots__": ()})
             object.__setattr__(self, "_bound", bound)
 
     def bind(self, c: float) -> BoundRule:
         """The rule of a node ``op(a; c)`` of an op with a constant."""
-        return self._bound(self.rule, c)  # type: ignore[attr-defined, no-any-return]
+        if self._bound is None:
+            raise TypeError(f"Op.bind: {self.name} takes no constant")
+        return self._bound(self.rule, c)
 
 
 class BoundRule(functools.partial[tuple[Grad, ...]]):
@@ -434,12 +438,3 @@ into ``tests/oracles.py`` (a test checks both lists name the same ops)."""
 for _op in OPS:  # pickle finds a row's rule at the row (``ADD.rule``)
     if not _op.with_constant:
         _op.rule.__module__, _op.rule.__qualname__ = __name__, f"{_op.name.upper()}.rule"
-
-#: The functions of one Value without a constant (Python spells neg and abs ``-a``, ``abs(a)``;
-#: identity is the node a transform makes of a Value argument):
-#: ``Value.<name>()`` and ``autograd.<name>(x)`` for each.
-FUNCTIONS: tuple[Op, ...] = tuple(
-    op
-    for op in OPS
-    if op.arity == 1 and not op.with_constant and op.name not in ("identity", "neg", "abs")
-)

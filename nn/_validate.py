@@ -77,7 +77,6 @@ def _num(x: float | None) -> str:
 
 #: The ranges of the hyperparameters, one definition for the API, the CLI and the loader.
 NON_NEGATIVE = Range(0.0)  # lr, weight decay, eps, L2 alpha, gamma, min_delta
-POSITIVE = Range(0.0, low_open=True)
 FRACTION = Range(0.0, 1.0, high_open=True)  # momentum, betas
 UNIT = Range(0.0, 1.0)  # dampening
 ANY = Range()

@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from nn._validate import first, positive_int, shorten
-
-Points = list[list[float]]
-Labels = list[int]
+from nn.datasets import Labels, Points
 
 #: The largest CSV file :func:`load_csv` reads unless told otherwise: 10 MB. The engine trains
 #: on one scalar at a time, so thousands of rows are its scale; 10 MB is ~470,000 rows of three

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 import autograd
 from autograd import Value
+from autograd.extend import Operand
 from nn._validate import NON_NEGATIVE, class_index, is_real, number, shorten
 from nn.metrics import Output, single_output
-
-Operand = Value | float | int
 
 
 def _mean(terms: list[Value]) -> Value:

@@ -25,9 +25,9 @@ from typing import Any, TypedDict
 
 import autograd
 from autograd import Value
+from autograd.extend import Operand
 from nn._validate import StateError, first, positive_int, shorten, state_number, state_numbers
 
-Operand = Value | float | int
 Tensor = Value | list[Value]
 #: A source of random numbers: the ``random`` module itself (micrograd's global state) or a
 #: ``random.Random`` instance.

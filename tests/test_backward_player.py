@@ -13,8 +13,8 @@ import pytest
 
 import nn
 from autograd import Value, backward_steps
-from autograd.extend import read_payload
 from autograd.viz import BackwardPlayer, backward_player
+from autograd.viz.page import read_payload
 from tests.browser import watch
 
 

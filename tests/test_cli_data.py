@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import nn
-from autograd.extend import read_payload
+from autograd.viz.page import read_payload
 from nn import MLP, LabRecorder, fit
 from nn.cli import build_parser, main
 from nn.lab import Lab

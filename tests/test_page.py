@@ -1,6 +1,6 @@
-"""autograd's page base (autograd.extend: Widget, encode_payload, read_payload, script_json,
-css_colour): the data a page carries reads back the same, whatever text it holds, and a
-widget's id comes from its data."""
+"""autograd's page base (autograd.extend: Widget, encode_payload, decode_payload,
+script_json, css_colour; read_payload, which reads a written page back): the data a page
+carries reads back the same, whatever text it holds, and a widget's id comes from its data."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from autograd.extend import (
     css_colour,
     decode_payload,
     encode_payload,
-    read_payload,
     script_json,
 )
+from autograd.viz.page import read_payload
 
 JSON = st.recursive(
     st.none()
@@ -74,3 +74,8 @@ def test_a_colour_must_be_one_a_style_can_hold() -> None:
 def test_nan_is_refused_json_has_none() -> None:
     with pytest.raises(ValueError):
         encode_payload([float("nan")])
+
+
+def test_a_page_without_a_payload_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="read_payload: the page holds no widget's payload"):
+        read_payload("<html><body>nothing here</body></html>")

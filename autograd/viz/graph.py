@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograd.engine import Value
+from autograd.files import write_text_atomic
 from autograd.viz.backends import BACKENDS, DEFAULT_TIMEOUT, import_graphviz, render
 from autograd.viz.errors import GraphTooLargeError
-from autograd.viz.files import write_text_atomic
 from autograd.viz.style import (
     HIGHLIGHT_COLOUR,
     PENDING_COLOUR,

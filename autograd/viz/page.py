@@ -34,7 +34,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from autograd.viz.files import write_text_atomic
+from autograd.files import write_text_atomic
 
 #: What JSON may hold that HTML reads inside a ``<script>`` element: ``</script>`` ends it,
 #: ``<!--`` then ``<script`` make the parser swallow the next ``</script>`` (and the page's
@@ -116,9 +116,13 @@ def decode_payload(payload: str) -> Any:
 
 
 def read_payload(page: str) -> Any:
-    """The data of the first widget in ``page`` (an HTML page or fragment written here)."""
-    start = page.index(_PAYLOAD_TAG) + len(_PAYLOAD_TAG)
-    return decode_payload(page[start : page.index("</script>", start)])
+    """The data of the first widget in ``page`` (an HTML page or fragment written here), as
+    the page's decoder reads it; a ValueError if ``page`` holds no widget's payload."""
+    start = page.find(_PAYLOAD_TAG)
+    end = page.find("</script>", start)
+    if start < 0 or end < 0:
+        raise ValueError("read_payload: the page holds no widget's payload (no data-vg-payload)")
+    return decode_payload(page[start + len(_PAYLOAD_TAG) : end])
 
 
 @dataclass(frozen=True)
