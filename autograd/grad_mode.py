@@ -98,7 +98,11 @@ class set_grad_enabled:  # a class, used as a function and as a context manager 
     """
 
     def __init__(self, mode: bool) -> None:
-        self._enabled = bool(mode)
+        if not isinstance(mode, bool):  # "no" or None would be a silent guess, as in PyTorch
+            raise TypeError(
+                f"set_grad_enabled: mode must be a bool, got {type(mode).__name__} {mode!r}"
+            )
+        self._enabled = mode
         # Set at once (the function form); the with form undoes this on exit.
         self._called: contextvars.Token[Mode] | None = _set_mode(self._enabled, *_listeners())
         # The tokens to undo belong to this object (so a block kept open across a generator's
@@ -112,15 +116,19 @@ class set_grad_enabled:  # a class, used as a function and as a context manager 
 
     def __exit__(self, *exc: object) -> None:
         _mode.reset(self._entered.stack.pop())
-        if self._called is not None:  # the first block also undoes the call's setting
-            _mode.reset(self._called)
-            self._called = None
+        self._undo_call()  # the first block also undoes the call's setting
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        if self._called is not None:  # a decorator sets nothing until fn runs
-            _mode.reset(self._called)
-            self._called = None
+        self._undo_call()  # a decorator sets nothing until fn runs
         return _decorated(fn, self._enabled)
+
+    def _undo_call(self) -> None:
+        """Undo what the call set, in the thread or task that made it; made in another one
+        (the object entered elsewhere), its setting stays there, as PyTorch's does."""
+        called, self._called = self._called, None
+        if called is not None:
+            with contextlib.suppress(ValueError):  # "created in a different Context"
+                _mode.reset(called)
 
 
 class _GradMode(set_grad_enabled):

@@ -214,3 +214,36 @@ def test_set_grad_enabled_keeps_an_anomaly_detector_listening() -> None:
 def test_enable_grad_is_set_grad_enabled_true() -> None:
     with no_grad(), enable_grad():
         assert is_grad_enabled()
+
+
+@pytest.mark.parametrize("mode", ["no", None, 0, 1.0, []])
+def test_set_grad_enabled_takes_only_a_bool(mode: object) -> None:
+    """As PyTorch's: "no" would turn recording on, None off; a TypeError names the call."""
+    before = autograd.is_grad_enabled()
+    with pytest.raises(TypeError, match="set_grad_enabled: mode must be a bool, got"):
+        autograd.set_grad_enabled(mode)  # type: ignore[arg-type]
+    assert autograd.is_grad_enabled() == before
+
+
+def test_set_grad_enabled_made_in_one_thread_may_be_entered_in_another() -> None:
+    """The call's setting stays in the thread that made it (as in PyTorch); the block in the
+    worker records nothing inside and restores the worker's mode, with no error."""
+    seen: list[object] = []
+
+    def worker(cm: autograd.set_grad_enabled) -> None:
+        try:
+            with cm:
+                seen.append(autograd.is_grad_enabled())
+            seen.append(autograd.is_grad_enabled())
+        except Exception as error:  # pragma: no cover - the failure this test is about
+            seen.append(error)
+
+    cm = autograd.set_grad_enabled(False)
+    try:
+        thread = threading.Thread(target=worker, args=(cm,))
+        thread.start()
+        thread.join()
+        assert seen == [False, True]
+        assert autograd.is_grad_enabled() is False  # the call's setting, in this thread
+    finally:
+        autograd.set_grad_enabled(True)
