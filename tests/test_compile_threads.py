@@ -21,6 +21,21 @@ from tests.compiled import (
 )
 
 
+def race(work: Callable[..., None], arguments: list[tuple[object, ...]]) -> None:
+    """``work(*args)`` in one thread per ``args``, all at once, switching threads as often as
+    the interpreter can (so that interleavings a slower switch would hide happen)."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        pool = [threading.Thread(target=work, args=args) for args in arguments]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+
+
 def test_nodes_a_worker_thread_makes_while_tracing_are_replayed_and_guarded() -> None:
     """A node made (and compared) in a worker thread during the trace dies with the trace:
     it is replayed, not refused, and the comparison guards the program."""
@@ -79,16 +94,7 @@ def test_concurrent_compiled_calls_add_every_gradient_like_backward() -> None:
         for _ in range(calls):
             f()
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        pool = [threading.Thread(target=work) for _ in range(threads)]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
+    race(work, [()] * threads)
     # backward() from 4 threads gives exactly 1200.0 (passes take turns); the compiled
     # calls' read-add-write of .grad races and loses updates
     assert {w.grad for w in ws} == {float(calls * threads)}
@@ -114,16 +120,7 @@ def test_concurrent_calls_while_another_thread_retraces_raise_no_internal_error(
             except Exception as error:  # IndexError: tuple index out of range
                 errors[f"{type(error).__name__}: {error}"] += 1
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        pool = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
+    race(work, [(k,) for k in range(4)])
     assert not errors
 
 
