@@ -414,10 +414,7 @@ def test_every_class_members_runtime_docstring_is_on_its_entry(
     module = importlib.import_module(package)
     html_text = (build.site / page).read_text(encoding="utf-8")
     checked = []
-    for cls_name in module.__all__:
-        cls = getattr(module, cls_name)
-        if not inspect.isclass(cls):
-            continue
+    for cls_name, cls in _exported_classes(module):
         for name in re.findall(rf'id="{package}\.{cls_name}\.(\w+)"', html_text):
             doc = _runtime_doc(cls, name)
             if doc is None:
@@ -452,6 +449,12 @@ def test_roles_in_docstrings_became_links(build: Build) -> None:
     assert link and "gradients()" in html.unescape(re.sub(r"<[^>]+>", "", link[1]))
 
 
+def _exported_classes(module: object) -> list[tuple[str, type]]:
+    """The classes a package exports (its ``__all__``), with their exported names."""
+    exported = ((name, getattr(module, name)) for name in module.__all__)  # type: ignore[attr-defined]
+    return [(name, obj) for name, obj in exported if inspect.isclass(obj)]
+
+
 def _public_attributes(cls: type) -> set[str]:
     """A class's public data: its slots, its dataclass fields, its annotated class attributes."""
     names: set[str] = set()
@@ -478,10 +481,7 @@ def test_every_public_attribute_has_an_entry_with_text(
     module = importlib.import_module(package)
     html_text = (build.site / page).read_text(encoding="utf-8")
     missing = []
-    for cls_name in module.__all__:
-        cls = getattr(module, cls_name)
-        if not inspect.isclass(cls):
-            continue
+    for _, cls in _exported_classes(module):
         # An inherited attribute is documented once, by the exported class that defines it
         # (AdamW's beta1 is Adam's entry; AdamW's page says "Bases: Adam").
         owners = [k.__name__ for k in cls.__mro__ if k.__name__ in module.__all__]
