@@ -772,7 +772,7 @@ def test_a_point_that_passes_no_gradient_says_why(page, run):
         model = engine_reference(run["snapshots"][data["frames"][f]["step"]], run["X"][i], 0)
         margin = (2 * run["y"][i] - 1) * model["acts"][-1][0].data
         assert margin >= 1
-        assert f"= {fmt(margin)} is past 1" in text and "Pick a ringed point" in text
+        assert f"is {fmt(margin)}, past 1" in text and "Pick a ringed point" in text
         page.locator("[data-action=backward-all]").click()
         for name in ("L1.n0", "L2.n0", "L3.n0"):  # and indeed nothing flowed back
             title = page.locator(f".vg-node[data-name='{name}'] title").text_content()

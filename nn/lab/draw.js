@@ -54,7 +54,7 @@ var VgDraw = (function () {
   /* ---- the loss chart: log scale, train and validation ------------------------------------ */
 
   function lossChart(parent, history, opts) {
-    var W = 340, H = 210, L = 44, R = 14, T = 8, B = 30;
+    var W = 340, H = 210, L = 44, R = 20, T = 8, B = 30;
     opts = opts || {};
     var svg = el("svg:svg", { viewBox: "0 0 " + W + " " + H, "class": "vg-loss" }, parent);
     var h = null, n = 1, lo = 0, hi = 1, marker = null, marked = null;

@@ -61,7 +61,9 @@ class Lab(ShownAsWidget):
     model or run is refused), ``loss`` the loss it was trained with, as :func:`nn.fit` names
     it: a required keyword (the history does not record it). ``val`` optional held-out data
     ``(X_val, y_val)``, drawn hollow. Limits, each a positive int: ``max_frames`` and
-    ``max_points`` (at least 2) recorded steps and pickable points, ``grid`` cells per side of
+    ``max_points`` (at least 2) recorded models (the model before each step, and the trained
+    one after the last: always the last frame) and pickable points (half of them the points
+    of largest loss under the trained model, see :mod:`nn.lab.points`), ``grid`` cells per side of
     the decision boundary, ``max_bytes`` for the page (thinned to fit before building, see
     the module docstring), ``max_parameters`` above which the model is refused. ``backend``
     lays the graph out (``"auto"``, ``"dot"``, ``"wasm"``, as autograd's drawing).

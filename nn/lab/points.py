@@ -65,9 +65,10 @@ def zero_gradient_note(g: SampleGraph, loss: str, label: int) -> str | None:
         name, score = g.nodes[output].name, g.values[output]
         sign = 2 * label - 1
         return (
-            f"This point's hinge loss is 0: its margin (class {label}: {sign:+d}) * {name} = "
-            f"{fmt(sign * score)} is past 1, where max(0, 1 - margin) is flat, so the loss's "
-            f"gradient is 0 and nothing flows back: every grad below is 0. {pick}"
+            f"This point's hinge loss is 0: its margin, the label's sign ({sign:+d} for class "
+            f"{label}) times the score {name}, is {fmt(sign * score)}, past 1, where "
+            "max(0, 1 - margin) is flat: the loss's gradient is 0 and nothing flows back "
+            f"(every grad below is 0). {pick}"
         )
     if g.loss == 0:
         return (
