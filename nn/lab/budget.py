@@ -14,9 +14,10 @@ model: the sizes come from this run's own parts, in three steps.
    size; what the corner samples add to it, each on average, is what one more sample is taken
    to cost, and the largest corner grid encoded alone what one more frame's grid costs
    (:meth:`Budget.measured`). gzip finds more to share in a larger page, so this errs high: on
-   micrograd's demo a corner sample adds about 4.4 KB, a sample of a page of 40 x 16 about
-   2.8 KB. Frames, then points, are dropped evenly until the
-   page these costs extrapolate to fits (:meth:`Budget.choose`), and only those are built.
+   micrograd's demo a corner sample adds about 6.7 KB, a sample of a page of 40 x 16 about
+   2.7 KB. Frames, then points, are dropped evenly (points keeping those of largest loss,
+   ``Budget.thin_points``) until the page these costs extrapolate to fits
+   (:meth:`Budget.choose`), and only those are built.
 3. The page is encoded; if it is still too large it is thinned (:meth:`Budget.thin`) and
    encoded again, without building anything more: ``max_bytes`` holds exactly.
 """
