@@ -10,6 +10,7 @@ import random
 import struct
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -264,8 +265,9 @@ def _kernel_bar_text(monkeypatch, optimizer_class: type, steps: int) -> str:
     stream = type("OutStream", (io.StringIO,), {"__module__": "ipykernel.iostream"})()
     monkeypatch.setattr(sys, "stderr", stream)
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
-    clock = itertools.count(1000.0, 0.05)
+    clock = itertools.count(time.time(), 0.05)  # from now: tqdm's monitor thread sees no stall
     monkeypatch.setattr(tqdm_std, "time", lambda: next(clock))
+    monkeypatch.setattr(tqdm_std.tqdm, "monitor_interval", 0)  # and none is started for it
     w = Value(1.0)
     Trainer(lambda b: w * w, optimizer_class([w], lr=0.01), progress=True).run([0], steps=steps)
     return stream.getvalue()
