@@ -20,6 +20,10 @@ With ``--data FILE.csv`` (instead of ``--dataset``) the network's input size is 
 number of feature columns and its classes are the file's labels (:func:`nn.load_csv`); a
 ``--loss``, ``--classes`` or model (``--load``) that contradicts the data is an error.
 
+It says what it is doing as it goes (training, drawing, writing the lab page: the slow part),
+then lists the files written and, when it wrote the lab page, ``open out/lab.html in a
+browser``.
+
 Exit codes: 2 for a usage error (options that are malformed or do not fit together), 1 for a
 run that cannot be done or fails (a bad model file, a file that does not match the options,
 a diverging run), each with one line ``error: ...``.
@@ -281,7 +285,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # StateError and load_csv's are ValueErrors
         print(f"error: {_as_options(str(exc))}", file=sys.stderr)
         return 1
-    print("wrote " + ", ".join(written))
+    print("wrote " + "\n      ".join(written))
+    lab = os.path.join(args.out, "lab.html")
+    if lab in written:
+        print(f"open {lab} in a browser: the run's lab page")
     return 0
 
 

@@ -56,9 +56,9 @@ class CsvData:
     """A CSV file as :func:`read_csv` read it: the data and what reproduces the reading.
 
     ``X`` and ``y`` are :func:`load_csv`'s; ``names`` the header's cells (None without a
-    header); ``header_detected`` whether the header (or its absence) was detected, not
-    given; ``target`` the label column's 0-based index and ``sha256`` the hex SHA-256 of
-    exactly the bytes parsed.
+    header; :attr:`feature_names` those of ``X``'s columns); ``header_detected`` whether
+    the header (or its absence) was detected, not given; ``target`` the label column's
+    0-based index and ``sha256`` the hex SHA-256 of exactly the bytes parsed.
     """
 
     X: Points
@@ -68,6 +68,16 @@ class CsvData:
     target: int
     delimiter: str
     sha256: str
+
+    @property
+    def feature_names(self) -> list[str] | None:
+        """The header's names of the feature columns, in ``X``'s order (the label column's
+        left out); None without a header. A feature whose header cell is empty is named
+        ``x`` and its 0-based index in ``X``, as an unnamed input is elsewhere (``x0``)."""
+        if self.names is None:
+            return None
+        features = [name for j, name in enumerate(self.names) if j != self.target]
+        return [name or f"x{i}" for i, name in enumerate(features)]
 
 
 def load_csv(

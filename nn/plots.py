@@ -1,7 +1,9 @@
 """Pictures of training (matplotlib: the optional ``plots`` extra).
 
-* :func:`loss_curves`: several runs' loss (or any recorded metric) on one axes;
-* :func:`decision_boundary`: a 2-D classifier's regions with the data on top;
+* :func:`loss_curves`: several runs' loss (or any recorded metric) on one axes, with the
+  validation curves if asked;
+* :func:`decision_boundary`: a 2-D classifier's regions with the data on top, the axes named
+  after the features;
 * :func:`trajectory`: optimiser paths over a 2-D loss surface (contours), or over a 1-D
   loss curve: the ball rolling downhill.
 
@@ -14,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import autograd
+from nn._validate import shorten
 from nn.metrics import boundary_note, predicted_class, single_output
 from nn.module import Module
 from nn.train import History
@@ -47,16 +50,38 @@ def loss_curves(
     histories: Mapping[str, History],
     *,
     key: str = "loss",
+    validation: bool = False,
     ax: Axes | None = None,
     log: bool = True,
     title: str | None = None,
 ) -> Axes:
-    """One line per run: ``key`` (default the training loss) against the step."""
+    """One line per run: ``key`` (default the training loss) against the step.
+
+    With ``validation``, also ``"val_" + key`` where a run recorded it (a dashed line of the
+    run's colour, at the steps that validated); the legend then says which is which. The
+    training loss :func:`nn.fit` records includes the L2 penalty, the validation loss not.
+    """
     ax = _axes(ax)
     for (name, history), color in zip(histories.items(), _cycle(COLORS)):
-        points = [(r["step"], r[key]) for r in history.records if key in r]
-        label = f"{name} (last {points[-1][1]:.4g})" if points else name
-        ax.plot([s for s, _ in points], [v for _, v in points], label=label, color=color, lw=1.5)
+        curves = (
+            [(key, f"{name}: training", "-"), (f"val_{key}", f"{name}: validation", "--")]
+            if validation
+            else [(key, name, "-")]
+        )
+        for column, label, style in curves:
+            points = [(r["step"], r[column]) for r in history.records if column in r]
+            if column != key and not points:
+                continue  # a run without validation data: no empty line in the legend
+            if points:
+                label = f"{label} (last {points[-1][1]:.4g})"
+            ax.plot(
+                [s for s, _ in points],
+                [v for _, v in points],
+                style,
+                label=label,
+                color=color,
+                lw=1.5,
+            )
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("step")
@@ -76,8 +101,12 @@ def decision_boundary(
     resolution: int = 80,
     margin: float = 0.5,
     title: str | None = None,
+    feature_names: Sequence[str] | None = None,
 ) -> Axes:
     """The classes a 2-input model assigns over the plane, with the data points on top.
+
+    The axes are named ``feature_names`` (e.g. a CSV file's header, see
+    :attr:`nn.csv.CsvData.feature_names`), by default ``x0`` and ``x1``.
 
     ``ValueError`` for inputs that are not all 2-D: the note of :func:`nn.metrics.boundary_note`
     (no plane to colour), or that they differ in length.
@@ -88,6 +117,7 @@ def decision_boundary(
     note = boundary_note(lengths[0]) if lengths else "there are no inputs"
     if note:
         raise ValueError(f"decision_boundary: {note}")
+    x_name, y_name = _feature_names(feature_names)
     ax = _axes(ax, (5.5, 5.0))
     xs, ys = [p[0] for p in X], [p[1] for p in X]
     gx = _grid(min(xs) - margin, max(xs) + margin, resolution)
@@ -118,12 +148,23 @@ def decision_boundary(
             linewidths=0.5,
             label=f"class {c}",
         )
-    ax.set_xlabel("x0")
-    ax.set_ylabel("x1")
+    ax.set_xlabel(x_name)
+    ax.set_ylabel(y_name)
     ax.legend(loc="best", fontsize="small")
     ax.set_title(title or "decision boundary")
     ax.set_aspect("equal", adjustable="box")
     return ax
+
+
+def _feature_names(names: Sequence[str] | None) -> tuple[str, str]:
+    """The two axes' names: ``names``, or ``x0`` and ``x1``; ValueError for other than 2."""
+    if names is None:
+        return "x0", "x1"
+    if isinstance(names, str) or len(names) != 2 or not all(isinstance(n, str) for n in names):
+        raise ValueError(
+            f"decision_boundary: feature_names must be 2 names, one per input, got {shorten(names)}"
+        )
+    return names[0], names[1]
 
 
 def trajectory(

@@ -29,7 +29,7 @@ from nn.lab import LabRecorder
 from nn.losses import LOSSES, Loss, default_loss
 from nn.module import MLP, Architecture, Module
 from nn.optim import GD, SGD, Adam, Optimizer
-from nn.run_files import report, write_history, write_lab_page, write_pictures
+from nn.run_files import method_of, report, write_history, write_lab_page, write_pictures
 from nn.schedules import Constant, CosineDecay, LinearDecay, Schedule, StepDecay
 from nn.serialize import load as load_state
 from nn.serialize import save as save_state
@@ -116,14 +116,18 @@ def write_run(
     """Train (or with ``evaluate``, only evaluate the model of ``load``) and write the run's
     files into ``out`` (see the module docstring); return the paths written, in order.
 
-    Prints what the command line prints: the run's report and the notes on stdout, the files
-    that could not be drawn as warnings on stderr. Raises :class:`OptionError`, naming the
-    option, for a value its parser would refuse (``steps=0``, ``lr=-1``, ``hidden="16"``) or
-    options that do not fit together (before anything is read or written, or as soon as the
-    data tell),
-    :class:`CannotRun` for a model file that does not fit the options or the data,
-    ``ValueError`` for a CSV file that cannot be read (:func:`nn.load_csv`'s message) or a
-    model file (:class:`nn.StateError`), :class:`nn.TrainingDiverged`, ``OSError``.
+    Prints what the command line prints: on stdout what it is doing as it goes (``training
+    ...``, ``drawing the pictures ...``, ``writing the lab page ...``: the slow part, timed),
+    the run's report (how it trained: the update and the batches) and the notes; the files
+    that could not be drawn as warnings on stderr. With a CSV file of a header, the decision
+    boundary's axes and the lab's are its feature columns' names.
+
+    Raises :class:`OptionError`, naming the option, for a value its parser would refuse
+    (``steps=0``, ``lr=-1``, ``hidden="16"``) or options that do not fit together (before
+    anything is read or written, or as soon as the data tell), :class:`CannotRun` for a
+    model file that does not fit the options or the data, ``ValueError`` for a CSV file that
+    cannot be read (:func:`nn.load_csv`'s message) or a model file
+    (:class:`nn.StateError`), :class:`nn.TrainingDiverged`, ``OSError``.
     """
     _check_values(
         positive_ints={
@@ -221,6 +225,9 @@ def write_run(
         load_state(model, load)
     # after loading: the recorder starts from the weights training starts from
     recorder = None if not lab or evaluate else LabRecorder(model)
+    if not evaluate:
+        what = _what_trains(model, row.name, len(X), len(X_val), data or dataset, steps)
+        print(f"training {what} ...", flush=True)
     history = (
         None
         if evaluate
@@ -243,19 +250,34 @@ def write_run(
             compile=False if compile == "none" else compile,
         )
     )
-    report(model, X, y, X_val, y_val, history)
+    method = method_of(history, update, momentum) if history is not None else ""
+    report(model, X, y, X_val, y_val, history, method)
     written = []
     if save:  # first: a picture that cannot be drawn must not cost the model
         save_state(model, save)
         written.append(save)
+    print(f"drawing the pictures into {out} ...", flush=True)
+    names = csv.feature_names if csv else None
     if history is not None:
         source = _data_source(csv, data, dataset, samples, noise, classes, val_fraction, seed)
-        written += write_history(out, history, source)
-    written += write_pictures(out, model, X, y, history, row.name, graph_backend, graph)
+        written += write_history(out, history, source, method)
+    written += write_pictures(out, model, X, y, history, row.name, graph_backend, graph, names)
     if recorder is not None and history is not None:
         val = (X_val, y_val) if X_val else None
-        written += write_lab_page(out, model, X, y, val, history, recorder, row.name, graph_backend)
+        written += write_lab_page(
+            out, model, X, y, val, history, recorder, row.name, graph_backend, names
+        )
     return written
+
+
+def _what_trains(
+    model: MLP, loss: str, points: int, held_out: int, source: str | None, steps: int
+) -> str:
+    """``an MLP 2-16-16-1 (hinge loss) on 100 points of moons for 100 steps``, and how many
+    points are held out for validation."""
+    sizes = "-".join(str(n) for n in [model.nin, *model.nouts])
+    val = f" ({held_out} held out for validation)" if held_out else ""
+    return f"an MLP {sizes} ({loss} loss) on {points} points of {source}{val} for {steps} steps"
 
 
 def _check_values(

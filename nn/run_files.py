@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -41,11 +42,19 @@ def _accuracy(model: Module, X: Data, y: Labels) -> float:
 
 
 def report(
-    model: Module, X: Data, y: Labels, X_val: Data, y_val: Labels, history: History | None
+    model: Module,
+    X: Data,
+    y: Labels,
+    X_val: Data,
+    y_val: Labels,
+    history: History | None,
+    method: str,
 ) -> None:
+    """Print how the run trained (``method``: the update and the batches, see
+    :func:`method_of`), its last step and the final accuracies."""
     if history is not None:
         last = history.last
-        print(history.method)
+        print(method)
         if history.stopped:
             print(history.stopped)
         print(
@@ -58,11 +67,27 @@ def report(
     print(line)
 
 
-def write_history(out: str, history: History, source: dict[str, object]) -> list[str]:
-    """loss.png and history.json; returns their paths."""
+def method_of(history: History, update: str, momentum: float) -> str:
+    """How a run trained, in one line: the history's batching (``GD: full batch, ...``,
+    ``SGD: mini-batches of ...``), its first word (plain gradient descent) replaced or
+    qualified by the ``update`` of :func:`nn.write_run` when it is not ``plain``:
+    ``Adam: full batch, ...``, ``SGD with momentum 0.9: mini-batches of ...``."""
+    kind, _, batches = history.method.partition(": ")
+    if update == "plain":
+        return history.method
+    if update == "adam":
+        return f"Adam: {batches}"
+    rule = "Nesterov momentum" if update == "nesterov" else "momentum"
+    return f"{kind} with {rule} {momentum:g}: {batches}"
+
+
+def write_history(out: str, history: History, source: dict[str, object], method: str) -> list[str]:
+    """loss.png (the training loss and, with a validation split, the validation loss, on a
+    log scale) and history.json; returns their paths."""
     plots = _plots()
     loss_png = os.path.join(out, "loss.png")
-    _save_figure(plots.loss_curves({history.method.split(":")[0]: history}), loss_png)
+    name = method.split(":")[0]
+    _save_figure(plots.loss_curves({name: history}, validation=True), loss_png)
     history_json = os.path.join(out, "history.json")
     record = {"method": history.method, "data": source, "records": history.records}
     write_text_atomic(history_json, json.dumps(record, indent=1))
@@ -101,8 +126,10 @@ def write_pictures(
     loss: str,
     backend: str,
     view: str,
+    feature_names: Sequence[str] | None,
 ) -> list[str]:
-    """decision_boundary.png (2-D inputs only) and graph.svg; returns the paths written."""
+    """decision_boundary.png (2-D inputs only; its axes named ``feature_names``, else x0
+    and x1) and graph.svg; returns the paths written."""
     plots = _plots()
     written = []
     note = boundary_note(len(X[0]))
@@ -110,7 +137,7 @@ def write_pictures(
         print(f"decision_boundary.png not written: {note}")
     else:
         path = os.path.join(out, "decision_boundary.png")
-        _save_figure(plots.decision_boundary(model, X, y), path)
+        _save_figure(plots.decision_boundary(model, X, y, feature_names=feature_names), path)
         written.append(path)
     path = os.path.join(out, "graph.svg")
     try:
@@ -167,16 +194,38 @@ def write_lab_page(
     recorder: LabRecorder,
     loss: str,
     backend: str,
+    feature_names: Sequence[str] | None,
 ) -> list[str]:
-    """lab.html: the interactive page of the run (see nn.lab); [] with a warning if too large."""
+    """lab.html: the interactive page of the run (see nn.lab); [] with a warning if too large.
+
+    The slowest file of a run (seconds to tens of seconds: every recorded step's boundary and
+    each pickable point's backward steps are computed here): a line says so before, and one
+    its size, time and notes after."""
     path = os.path.join(out, "lab.html")
+    print(
+        f"writing the lab page {path} (the slow part: it computes every recorded step's "
+        "boundary and backward steps) ...",
+        flush=True,
+    )
+    start = time.perf_counter()
     try:
-        lab = Lab(model, X, y, history, recorder, loss=loss, val=val, backend=backend)
+        lab = Lab(
+            model,
+            X,
+            y,
+            history,
+            recorder,
+            loss=loss,
+            val=val,
+            backend=backend,
+            feature_names=feature_names,
+        )
         lab.write(path)
     except (GraphvizUnavailableError, GraphTooLargeError, RenderError, ValueError) as exc:
         if isinstance(exc, GraphvizUnavailableError) and backend != "auto":
             raise
         print(f"warning: lab.html not written: {exc}", file=sys.stderr)
         return []
-    print(f"lab.html: {os.path.getsize(path):,} bytes; " + "; ".join(lab.notes))
+    seconds = time.perf_counter() - start
+    print(f"lab.html: {os.path.getsize(path):,} bytes in {seconds:.1f} s; " + "; ".join(lab.notes))
     return [path]

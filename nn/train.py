@@ -35,7 +35,7 @@ from nn.datasets import batches
 from nn.losses import Loss, classification_loss, l2, loss_named
 from nn.metrics import accuracy, single_output
 from nn.module import Module
-from nn.optim import GD, Optimizer
+from nn.optim import GD, SGD, Optimizer
 from nn.schedules import LRScheduler, Schedule
 
 #: An objective maps a batch of examples to the loss, optionally with float metrics. An
@@ -229,7 +229,8 @@ class Trainer:
         stream = _endless_batches(data, batch_size, random.Random(seed))
         start = time.perf_counter()
         try:
-            with _ProgressBar(total, history.method, self.progress) as bar:
+            label = _bar_label(history.method, self.optimizer)
+            with _ProgressBar(total, label, self.progress) as bar:
                 for k in range(total):
                     with gc_paused():
                         record = self._step(k, next(stream), history)
@@ -451,32 +452,50 @@ def _in_a_kernel() -> bool:
     return type(sys.stderr).__module__.startswith("ipykernel.")
 
 
-def _new_bar(total: int, description: str) -> Any:
+#: Seconds between two redraws of the text bar in a Jupyter kernel without ipywidgets. There
+#: each redraw is a carriage return that a live notebook collapses but a notebook executed by
+#: nbclient stores as it is (read back, one line per redraw): tqdm's default 0.1 s left ~40
+#: lines for a fit of a few seconds; this leaves 2 (the first and the last) plus one per
+#: 10 s of training.
+KERNEL_TEXT_BAR_INTERVAL = 10.0
+
+
+def _new_bar(total: int, label: str) -> Any:
     """A tqdm bar where one can be seen, else None; ImportError without tqdm.
 
     In a Jupyter kernel: tqdm.notebook's widget when ipywidgets is installed, else the text
-    bar, whose carriage returns redraw its line in the notebook (``disable=False``: the
-    kernel's stderr is no terminal). Elsewhere the text bar with ``disable=None``: tqdm draws
-    it only when stderr is a terminal (redirected to a file or a pipe, each redraw would pile
-    up on one line of carriage returns).
+    bar (``disable=False``: the kernel's stderr is no terminal), redrawn at most every
+    :data:`KERNEL_TEXT_BAR_INTERVAL` seconds. Elsewhere the text bar with ``disable=None``:
+    tqdm draws it only when stderr is a terminal (redirected to a file or a pipe, each redraw
+    would pile up on one line of carriage returns).
     """
     in_a_kernel = _in_a_kernel()
+    redraws: dict[str, float] = {}
     if in_a_kernel and importlib.util.find_spec("ipywidgets") is not None:
         from tqdm.notebook import tqdm as bar
     else:
         from tqdm.std import tqdm as bar
+
+        if in_a_kernel:
+            redraws["mininterval"] = KERNEL_TEXT_BAR_INTERVAL
     disable = False if in_a_kernel else None
-    return bar(total=total, desc=description.split(":")[0], leave=True, disable=disable)
+    return bar(total=total, desc=label, leave=True, disable=disable, **redraws)
+
+
+def _bar_label(method: str, optimizer: Optimizer) -> str:
+    """The bar's name: the batching (``GD``, ``SGD``), or the optimizer's class when it is
+    another update than theirs (``Adam``)."""
+    return method.split(":")[0] if isinstance(optimizer, (GD, SGD)) else type(optimizer).__name__
 
 
 class _ProgressBar:
     """A tqdm bar showing the latest loss and accuracy, or nothing (no tqdm, or turned off)."""
 
-    def __init__(self, total: int, description: str, enabled: bool) -> None:
+    def __init__(self, total: int, label: str, enabled: bool) -> None:
         self._bar = None
         if enabled:
             try:
-                self._bar = _new_bar(total, description)
+                self._bar = _new_bar(total, label)
             except ImportError:
                 if _in_a_kernel() or sys.stderr.isatty():  # where a bar would have shown
                     warnings.warn("progress bar needs tqdm: pip install tqdm", stacklevel=3)

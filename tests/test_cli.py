@@ -20,6 +20,8 @@ from nn import (
 )
 from nn.cli import main
 from nn.run import OUTPUT_FILES, OptionError
+from nn.run_files import method_of
+from nn.train import History
 
 pytest.importorskip("matplotlib")
 needs_a_renderer = pytest.mark.skipif(
@@ -28,10 +30,45 @@ needs_a_renderer = pytest.mark.skipif(
 )
 
 
+#: The files of a run, in the order it writes them (and the command line lists them).
+OUTPUT_FILES_IN_ORDER = [
+    "loss.png",
+    "history.json",
+    "decision_boundary.png",
+    "graph.svg",
+    "lab.html",
+]
+
+
 def run(capsys, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def figures_saved(monkeypatch) -> dict[str, dict]:
+    """What nn.run_files saves into each PNG, read off the figure before it is written (not
+    its pixels): per file name, every line's label and data, the axes' labels and y scale."""
+    from nn import run_files
+
+    saved: dict[str, dict] = {}
+    save = run_files._save_figure
+
+    def spy(ax, path: str) -> None:
+        saved[os.path.basename(path)] = {
+            "lines": {
+                line.get_label(): (list(line.get_xdata()), list(line.get_ydata()))
+                for line in ax.get_lines()
+            },
+            "legend": [text.get_text() for text in ax.get_legend().get_texts()],
+            "xlabel": ax.get_xlabel(),
+            "ylabel": ax.get_ylabel(),
+            "yscale": ax.get_yscale(),
+        }
+        save(ax, path)
+
+    monkeypatch.setattr(run_files, "_save_figure", spy)
+    return saved
 
 
 @needs_a_renderer
@@ -39,6 +76,19 @@ def test_the_defaults_reproduce_micrograds_demo_and_write_every_picture(tmp_path
     code, out, _ = run(capsys, "--out", str(tmp_path), "--no-progress")
     assert code == 0
     assert "GD: full batch, all 100 examples every step" in out
+    # what make demo prints while it works, in order, and at the end where to look
+    said = [
+        "training an MLP 2-16-16-1 (hinge loss) on 100 points of moons for 100 steps ...",
+        "GD: full batch, all 100 examples every step",
+        f"drawing the pictures into {tmp_path} ...",
+        f"writing the lab page {tmp_path / 'lab.html'} (the slow part",
+        "lab.html: ",
+        "wrote " + "\n      ".join(str(tmp_path / name) for name in OUTPUT_FILES_IN_ORDER),
+        f"open {tmp_path / 'lab.html'} in a browser",
+    ]
+    where = [out.find(text) for text in said]
+    assert -1 not in where and where == sorted(where), out
+    assert out.endswith(f"open {tmp_path / 'lab.html'} in a browser: the run's lab page\n")
     assert "step 99: loss 0.016340" in out  # micrograd's demo prints the same last loss
     assert "final: train accuracy 100.0%" in out
     # every file --save must not name (OUTPUT_FILES) is one the run writes, and no other
@@ -85,7 +135,9 @@ def test_sgd_with_adam_validation_save_and_load(tmp_path, capsys) -> None:
         str(model),
     )
     assert code == 0
-    assert "SGD: mini-batches of 8 of 30 examples" in out
+    # the update is Adam, not gradient descent: the report says so, and still how it batched
+    assert "Adam: mini-batches of 8 of 30 examples" in out and "SGD" not in out
+    assert "on 30 points of moons (10 held out for validation) for 20 steps" in out
     assert "validation accuracy" in out and model.exists()
     trained = out.split("final: ")[1].splitlines()[0]
     code, out, _ = run(
@@ -221,8 +273,14 @@ def test_without_a_renderer_the_graph_is_skipped_with_a_warning(tmp_path, capsys
 
 def test_a_graph_too_big_to_draw_is_skipped_and_the_model_still_saved(tmp_path, capsys) -> None:
     model = tmp_path / "big.json"
+    # 3 features: no decision boundary, whose 6,400 forward passes of a 64-64 model took most
+    # of this test's time
+    data = tmp_path / "three.csv"
+    data.write_text("a,b,c,label\n0.5,1,2,0\n1,-1,0.25,1\n-2,0,1,0\n")
     code, out, err = run(
         capsys,
+        "--data",
+        str(data),
         "--out",
         str(tmp_path),
         "--no-progress",
@@ -237,6 +295,7 @@ def test_a_graph_too_big_to_draw_is_skipped_and_the_model_still_saved(tmp_path, 
         "--no-lab",
     )
     assert code == 0 and model.exists() and "wrote " + str(model) in out
+    assert "lab.html" not in out and "open " not in out  # no lab page: nothing to open
     assert "warning: graph.svg not written" in err and "smaller --hidden" in err
     assert "more than max_edges=" in err  # the limit passed first, where the walk stopped
     assert not (tmp_path / "graph.svg").exists()
@@ -303,7 +362,16 @@ def test_output_redirected_to_a_file_has_no_progress_bar(tmp_path) -> None:
     log = tmp_path / "log"
     with log.open("wb") as file:
         subprocess.run(
-            [sys.executable, "-m", "nn", "--out", str(tmp_path / "out"), "--steps", "5"],
+            [
+                sys.executable,
+                "-m",
+                "nn",
+                "--out",
+                str(tmp_path / "out"),
+                "--steps",
+                "5",
+                "--no-lab",
+            ],
             stdout=file,
             stderr=subprocess.STDOUT,
             check=True,
@@ -316,7 +384,7 @@ def test_output_redirected_to_a_file_has_no_progress_bar(tmp_path) -> None:
 def test_cli_load_rebuilds_the_saved_architecture(tmp_path: Path, capsys) -> None:
     pytest.importorskip("matplotlib")
     path = tmp_path / "m.json"
-    common = ["--no-progress", "--graph-backend", "auto", "--samples", "40"]
+    common = ["--no-progress", "--graph-backend", "auto", "--samples", "40", "--no-lab"]
     code, out, _ = run(
         capsys, "--out", str(tmp_path / "a"), *common, "--activation", "tanh",
         "--hidden", "8,4", "--steps", "30", "--save", str(path),
@@ -505,3 +573,36 @@ def test_write_run_takes_zero_and_empty_as_given_not_as_the_default(tmp_path: Pa
     nn.write_run(str(tmp_path), hidden=[], steps=1, lab=False, progress=False, save=str(saved))
     model = nn.load_model(saved)
     assert [len(layer.neurons) for layer in model.layers] == [1]
+
+
+def test_the_report_names_the_update_and_the_batches() -> None:
+    """``GD``/``SGD`` in a history say how batches were drawn; the report names the update
+    too, so that an Adam run is not called gradient descent."""
+    full = History("GD: full batch, all 100 examples every step")
+    mini = History("SGD: mini-batches of 8 of 30 examples, reshuffled every epoch (seed 1)")
+    assert method_of(full, "plain", 0.9) == full.method
+    assert method_of(mini, "plain", 0.9) == mini.method
+    assert method_of(full, "adam", 0.9) == "Adam: full batch, all 100 examples every step"
+    assert method_of(mini, "momentum", 0.5).startswith("SGD with momentum 0.5: mini-batches of 8")
+    assert method_of(full, "nesterov", 0.9).startswith("GD with Nesterov momentum 0.9: full")
+
+
+def test_loss_png_draws_the_training_and_validation_loss_of_history_json(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """loss.png holds both curves history.json records, on a log scale, with a legend."""
+    saved = figures_saved(monkeypatch)
+    flags = ["--samples", "40", "--val-fraction", "0.25", "--steps", "6", "--hidden", "4"]
+    code, _, err = run(capsys, *flags, "--out", str(tmp_path), "--no-progress", "--no-lab")
+    assert code == 0, err
+    records = json.loads((tmp_path / "history.json").read_text())["records"]
+    loss = saved["loss.png"]
+    train = [r["step"] for r in records], [r["loss"] for r in records]
+    val = [r["step"] for r in records], [r["val_loss"] for r in records]
+    assert list(loss["lines"].values()) == [train, val]
+    assert loss["legend"] == [
+        f"GD: training (last {records[-1]['loss']:.4g})",
+        f"GD: validation (last {records[-1]['val_loss']:.4g})",
+    ]
+    assert loss["yscale"] == "log" and loss["xlabel"] == "step"
+    assert saved["decision_boundary.png"]["xlabel"] == "x0"  # a toy set's inputs have no names

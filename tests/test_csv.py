@@ -341,6 +341,10 @@ def test_read_csv_says_how_the_file_was_read(tmp_path: Path) -> None:
     assert data.delimiter == ";" and data.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     plain = read_csv(write_rows(tmp_path / "p.csv", [[1, 0], [2, 1]]), header=False)
     assert plain.names is None and not plain.header_detected and plain.target == 1
+    assert data.feature_names == ["a", "b"] and plain.feature_names is None
+    unnamed = tmp_path / "u.csv"  # an empty header cell (not an index): named as x0 is
+    unnamed.write_text(",b,label\n1.5,2,0\n0.5,3,1\n")
+    assert read_csv(unnamed).feature_names == ["x0", "b"]
 
 
 def test_bytes_that_are_not_utf8_name_their_line(tmp_path: Path) -> None:

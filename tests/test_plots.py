@@ -28,6 +28,33 @@ def test_loss_curves_draw_one_labelled_line_per_run() -> None:
     assert ax.get_yscale() == "log"
 
 
+def test_loss_curves_with_validation_add_the_validation_loss_where_recorded() -> None:
+    """``validation=True``: each run's val_loss too (dashed, at the steps that validated, as
+    with validate_every); a run that never validated gets no empty line in the legend."""
+    validated = History(
+        "GD",
+        [
+            {"step": k, "loss": 1.0 / (k + 1), **({"val_loss": 3.0 - k} if k % 2 else {})}
+            for k in range(5)
+        ],
+    )
+    plain = History("SGD", [{"step": k, "loss": 2.0} for k in range(3)])
+    ax = loss_curves({"a": validated, "b": plain}, validation=True)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines) == [
+        "a: training (last 0.2)",
+        "a: validation (last 0)",
+        "b: training (last 2)",
+    ]
+    val = lines["a: validation (last 0)"]
+    assert list(val.get_xdata()) == [1, 3] and list(val.get_ydata()) == [2.0, 0.0]
+    assert (
+        val.get_linestyle() == "--"
+        and val.get_color() == lines["a: training (last 0.2)"].get_color()
+    )
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(lines)
+
+
 def test_decision_boundary_colours_the_plane_by_the_models_prediction() -> None:
     X, y = make_moons(40, noise=0.1, seed=0)
     random.seed(0)
@@ -44,6 +71,11 @@ def test_decision_boundary_colours_the_plane_by_the_models_prediction() -> None:
         decision_boundary(model, [[0.0]], [0])
     with pytest.raises(ValueError, match=r"the inputs differ in length: \[2, 3\]"):
         decision_boundary(model, [[0.0, 1.0], [0.0, 1.0, 2.0]], [0, 1])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x0", "x1")
+    named = decision_boundary(model, X, y, resolution=5, feature_names=["petal cm", "sepal cm"])
+    assert (named.get_xlabel(), named.get_ylabel()) == ("petal cm", "sepal cm")
+    with pytest.raises(ValueError, match="feature_names must be 2 names, one per input, got"):
+        decision_boundary(model, X, y, resolution=5, feature_names=["only one"])
     predictions = [predict(model, x) for x in X]  # the class is the sign of the score
     assert predictions == [int(model(x).data > 0) for x in X] and set(predictions) == {0, 1}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
 import os
@@ -9,6 +10,7 @@ import random
 import struct
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -251,6 +253,41 @@ def test_progress_bar_shows_on_a_terminal_and_not_in_a_redirected_file() -> None
     redirected = _stderr_of_three_steps(progress=True, terminal=False)
     assert redirected == b""  # tqdm saw no terminal: no bar, and no line of carriage returns
     assert _stderr_of_three_steps(progress=False, terminal=True) == b""
+
+
+def _kernel_bar_text(monkeypatch, optimizer_class: type, steps: int) -> str:
+    """What the bar of ``steps`` steps writes in a Jupyter kernel without ipywidgets, as an
+    executed notebook stores it: every write to the kernel's stderr kept, carriage returns
+    and all. The kernel is faked: a stream of ipykernel's module, ipywidgets unimportable
+    (``sys.modules[name] = None``), and tqdm's clock reading 50 ms later each time it is read
+    (a fit of a few seconds, counted in clock readings, not measured)."""
+    tqdm_std = pytest.importorskip("tqdm.std")
+    stream = type("OutStream", (io.StringIO,), {"__module__": "ipykernel.iostream"})()
+    monkeypatch.setattr(sys, "stderr", stream)
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    clock = itertools.count(time.time(), 0.05)  # from now: tqdm's monitor thread sees no stall
+    monkeypatch.setattr(tqdm_std, "time", lambda: next(clock))
+    monkeypatch.setattr(tqdm_std.tqdm, "monitor_interval", 0)  # and none is started for it
+    w = Value(1.0)
+    Trainer(lambda b: w * w, optimizer_class([w], lr=0.01), progress=True).run([0], steps=steps)
+    return stream.getvalue()
+
+
+def test_in_a_kernel_without_ipywidgets_the_text_bar_leaves_two_lines(monkeypatch) -> None:
+    """nbclient stores each redraw of the text bar: ~40 lines for a fit of a few seconds at
+    tqdm's 0.1 s. Redrawn every 10 s there, it leaves its first and its last state."""
+    text = _kernel_bar_text(monkeypatch, GD, steps=60)
+    lines = [line for line in text.replace("\r", "\n").splitlines() if line.strip()]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("GD:   0%") and lines[-1].startswith("GD: 100%")
+    assert "60/60" in lines[-1] and "loss=" in lines[-1]
+
+
+def test_the_bar_names_an_update_that_is_not_gradient_descents(monkeypatch) -> None:
+    """GD and SGD name how batches are drawn (their update is the same); Adam's bar says
+    Adam, not GD."""
+    assert _kernel_bar_text(monkeypatch, Adam, steps=2).lstrip("\r").startswith("Adam: ")
+    assert _kernel_bar_text(monkeypatch, SGD, steps=2).lstrip("\r").startswith("GD: ")
 
 
 @pytest.mark.parametrize(
