@@ -29,7 +29,7 @@ from nn.lab import LabRecorder
 from nn.losses import LOSSES, Loss, default_loss
 from nn.module import MLP, Architecture, Module
 from nn.optim import GD, SGD, Adam, Optimizer
-from nn.run_files import method_of, report, write_history, write_lab_page, write_pictures
+from nn.run_files import report, write_history, write_lab_page, write_pictures
 from nn.schedules import Constant, CosineDecay, LinearDecay, Schedule, StepDecay
 from nn.serialize import load as load_state
 from nn.serialize import save as save_state
@@ -250,8 +250,7 @@ def write_run(
             compile=False if compile == "none" else compile,
         )
     )
-    method = method_of(history, update, momentum) if history is not None else ""
-    report(model, X, y, X_val, y_val, history, method)
+    report(model, X, y, X_val, y_val, history)
     written = []
     if save:  # first: a picture that cannot be drawn must not cost the model
         save_state(model, save)
@@ -260,7 +259,7 @@ def write_run(
     names = csv.feature_names if csv else None
     if history is not None:
         source = _data_source(csv, data, dataset, samples, noise, classes, val_fraction, seed)
-        written += write_history(out, history, source, method)
+        written += write_history(out, history, source)
     written += write_pictures(out, model, X, y, history, row.name, graph_backend, graph, names)
     if recorder is not None and history is not None:
         val = (X_val, y_val) if X_val else None

@@ -48,13 +48,12 @@ def report(
     X_val: Data,
     y_val: Labels,
     history: History | None,
-    method: str,
 ) -> None:
-    """Print how the run trained (``method``: the update and the batches, see
-    :func:`method_of`), its last step and the final accuracies."""
+    """Print how the run trained (the update and the batches: ``History.method``), its last
+    step and the final accuracies."""
     if history is not None:
         last = history.last
-        print(method)
+        print(history.method)
         if history.stopped:
             print(history.stopped)
         print(
@@ -67,26 +66,12 @@ def report(
     print(line)
 
 
-def method_of(history: History, update: str, momentum: float) -> str:
-    """How a run trained, in one line: the history's batching (``GD: full batch, ...``,
-    ``SGD: mini-batches of ...``), its first word (plain gradient descent) replaced or
-    qualified by the ``update`` of :func:`nn.write_run` when it is not ``plain``:
-    ``Adam: full batch, ...``, ``SGD with momentum 0.9: mini-batches of ...``."""
-    kind, _, batches = history.method.partition(": ")
-    if update == "plain":
-        return history.method
-    if update == "adam":
-        return f"Adam: {batches}"
-    rule = "Nesterov momentum" if update == "nesterov" else "momentum"
-    return f"{kind} with {rule} {momentum:g}: {batches}"
-
-
-def write_history(out: str, history: History, source: dict[str, object], method: str) -> list[str]:
+def write_history(out: str, history: History, source: dict[str, object]) -> list[str]:
     """loss.png (the training loss and, with a validation split, the validation loss, on a
     log scale) and history.json; returns their paths."""
     plots = _plots()
     loss_png = os.path.join(out, "loss.png")
-    name = method.split(":")[0]
+    name = history.method.split(":")[0]
     _save_figure(plots.loss_curves({name: history}, validation=True), loss_png)
     history_json = os.path.join(out, "history.json")
     record = {"method": history.method, "data": source, "records": history.records}

@@ -63,11 +63,12 @@ class History:
     """One record per step: ``{"step", "loss", "lr", ...metrics, ...validation metrics}``.
 
     ``history["loss"]`` is the list of one column (``None`` where a step has no such entry).
-    ``method`` says how batches were drawn; ``stopped`` why training ended early, if it did;
+    ``method`` says which update ran on which batches; ``stopped`` why training ended early;
     ``validate_every`` how often the records hold validation metrics (None: never).
     """
 
-    #: How batches were drawn: GD (full batch) or SGD with its batch size.
+    #: The update and how batches were drawn, in one line: ``GD: full batch, ...``,
+    #: ``SGD: mini-batches of 8 ...``, ``SGD with momentum 0.9: ...``, ``Adam: full batch, ...``.
     method: str
     #: One dict per step: ``step``, ``loss``, ``lr``, the metrics and validation metrics.
     records: list[dict[str, float]] = field(default_factory=list)
@@ -222,14 +223,14 @@ class Trainer:
         per_epoch = 1 if batch_size is None else math.ceil(len(data) / batch_size)
         total = _step_count(steps, epochs, per_epoch)
         history = History(
-            _describe(len(data), batch_size, seed),
+            _describe(self.optimizer, len(data), batch_size, seed),
             validate_every=None if self.validate is None else self.validate_every,
         )
         scheduler = LRScheduler(self.optimizer, self.schedule) if self.schedule else None
         stream = _endless_batches(data, batch_size, random.Random(seed))
         start = time.perf_counter()
         try:
-            label = _bar_label(history.method, self.optimizer)
+            label = history.method.split(":")[0]
             with _ProgressBar(total, label, self.progress) as bar:
                 for k in range(total):
                     with gc_paused():
@@ -426,11 +427,21 @@ def _step_count(steps: int | None, epochs: int | None, per_epoch: int) -> int:
     return positive_int("Trainer.run", "epochs", epochs) * per_epoch
 
 
-def _describe(n: int, batch_size: int | None, seed: int | None) -> str:
+def _describe(optimizer: Optimizer, n: int, batch_size: int | None, seed: int | None) -> str:
+    """The update and the batches in one line (``History.method``): the batching's name, GD
+    (full batch) or SGD (mini-batches), for their shared plain update, qualified by momentum;
+    another optimizer's class name (``Adam``) in its place."""
+    kind = "GD" if batch_size is None else "SGD"
+    if isinstance(optimizer, SGD) and optimizer.momentum:
+        rule = "Nesterov momentum" if optimizer.nesterov else "momentum"
+        kind += f" with {rule} {optimizer.momentum:g}"
+    elif not isinstance(optimizer, (GD, SGD)):
+        kind = type(optimizer).__name__
     if batch_size is None:
-        return f"GD: full batch, all {n} examples every step"
+        return f"{kind}: full batch, all {n} examples every step"
     return (
-        f"SGD: mini-batches of {batch_size} of {n} examples, reshuffled every epoch (seed {seed})"
+        f"{kind}: mini-batches of {batch_size} of {n} examples, reshuffled every epoch "
+        f"(seed {seed})"
     )
 
 
@@ -480,12 +491,6 @@ def _new_bar(total: int, label: str) -> Any:
             redraws["mininterval"] = KERNEL_TEXT_BAR_INTERVAL
     disable = False if in_a_kernel else None
     return bar(total=total, desc=label, leave=True, disable=disable, **redraws)
-
-
-def _bar_label(method: str, optimizer: Optimizer) -> str:
-    """The bar's name: the batching (``GD``, ``SGD``), or the optimizer's class when it is
-    another update than theirs (``Adam``)."""
-    return method.split(":")[0] if isinstance(optimizer, (GD, SGD)) else type(optimizer).__name__
 
 
 class _ProgressBar:

@@ -20,8 +20,6 @@ from nn import (
 )
 from nn.cli import main
 from nn.run import OUTPUT_FILES, OptionError
-from nn.run_files import method_of
-from nn.train import History
 
 pytest.importorskip("matplotlib")
 needs_a_renderer = pytest.mark.skipif(
@@ -575,16 +573,28 @@ def test_write_run_takes_zero_and_empty_as_given_not_as_the_default(tmp_path: Pa
     assert [len(layer.neurons) for layer in model.layers] == [1]
 
 
-def test_the_report_names_the_update_and_the_batches() -> None:
-    """``GD``/``SGD`` in a history say how batches were drawn; the report names the update
-    too, so that an Adam run is not called gradient descent."""
-    full = History("GD: full batch, all 100 examples every step")
-    mini = History("SGD: mini-batches of 8 of 30 examples, reshuffled every epoch (seed 1)")
-    assert method_of(full, "plain", 0.9) == full.method
-    assert method_of(mini, "plain", 0.9) == mini.method
-    assert method_of(full, "adam", 0.9) == "Adam: full batch, all 100 examples every step"
-    assert method_of(mini, "momentum", 0.5).startswith("SGD with momentum 0.5: mini-batches of 8")
-    assert method_of(full, "nesterov", 0.9).startswith("GD with Nesterov momentum 0.9: full")
+def test_the_history_names_the_update_and_the_batches() -> None:
+    """``History.method`` names the update that ran and how batches were drawn, so that an
+    Adam or momentum run is not called plain gradient descent (the report prints it)."""
+    X, y = nn.make_moons(30, noise=0.1, seed=1)
+
+    def method(optimizer: type, batch_size: int | None = None, **options: object) -> str:
+        model = nn.MLP(2, [4, 1])
+        opt = optimizer(model.parameters(), lr=0.1, **options)
+        history = nn.fit(
+            model, X, y, optimizer=opt, steps=1, batch_size=batch_size, seed=1, progress=False
+        )
+        return history.method
+
+    assert method(nn.GD) == "GD: full batch, all 30 examples every step"
+    assert method(nn.SGD, 8) == (
+        "SGD: mini-batches of 8 of 30 examples, reshuffled every epoch (seed 1)"
+    )
+    assert method(nn.Adam) == "Adam: full batch, all 30 examples every step"
+    assert method(nn.SGD, 8, momentum=0.5).startswith("SGD with momentum 0.5: mini-batches of 8")
+    assert method(nn.SGD, momentum=0.9, nesterov=True).startswith(
+        "GD with Nesterov momentum 0.9: full batch"
+    )
 
 
 def test_loss_png_draws_the_training_and_validation_loss_of_history_json(

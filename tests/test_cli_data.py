@@ -336,7 +336,7 @@ def test_the_3d_lab_page_loads_shows_the_note_and_steps_backward(browser, cli_3d
         assert "vg-picked" in (second.get_attribute("class") or "")
         index = int(second.inner_text().split()[1])
         title = page.locator("[data-readout=point]").inner_text()
-        assert title.startswith(f"Point {index} (x0 = ") and title.count(",") >= 2  # 3 numbers
+        assert title.startswith(f"Point {index} (f0 = ") and title.count(",") >= 2  # 3 numbers
         assert {"x0", "x1", "x2"} <= {
             n.get_attribute("data-name") for n in page.locator(".vg-node").all()
         }
