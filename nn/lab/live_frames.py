@@ -1,0 +1,246 @@
+"""The live lab's frames: what the page draws of a session at one moment, every number as text.
+
+A frame is built in the kernel from the engine's numbers and sent whole: the training step,
+the loss curves (:func:`chart`), the decision boundary and every hidden neuron's output over
+the input plane (:func:`plane_pass`, one forward pass without a graph), the weights
+(:func:`weights_data`) and the picked point's folded graph with its backward steps
+(:func:`point_graph`). The page only looks numbers up and draws them.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import autograd
+from autograd import Value
+from autograd.extend import css_colour
+from autograd.viz import grad_colour, grad_scale
+from nn.lab.budget import spread
+from nn.lab.colours import class_colours, grid_palette, hex_colour
+from nn.lab.content import NOT_SHIPPED, exact, exacts, layout, plotted, sample_data, shown
+from nn.lab.graph import SampleGraph, fmt, sample_graph
+from nn.lab.live_session import DATASETS, OPTIMIZERS, YOURS, LiveSession
+from nn.metrics import boundary_note, predicted_class
+from nn.module import ACTIVATIONS, MLP
+from nn.train import History
+
+#: Cells per side of the boundary's grid and of each neuron's heat map.
+GRID = 24
+#: The most points of a loss curve a frame holds (evenly spread; the first and last exact).
+MAX_CURVE = 400
+#: A guessed gradient is right within this relative tolerance of the engine's (or absolute,
+#: near zero): the page shows 4 significant digits, and a guess worked from them is close.
+REL_TOL, ABS_TOL = 0.01, 1e-4
+
+#: The layouts of the graphs drawn so far, by the graph's structure: (id, layout).
+Layouts = dict[tuple[Any, ...], tuple[int, dict[str, Any]]]
+
+
+def plane_bounds(points: Sequence[Sequence[float]]) -> list[float]:
+    """``[x0, x1, y0, y1]``: the box of the points, 10% wider on each side."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    padx, pady = 0.1 * (max(xs) - min(xs) or 1.0), 0.1 * (max(ys) - min(ys) or 1.0)
+    return [min(xs) - padx, max(xs) + padx, min(ys) - pady, max(ys) + pady]
+
+
+def level(x: float) -> int:
+    """A number as one byte: 127.5 + 127.5 tanh(x) (0 at -inf, 255 at +inf, 128 near 0)."""
+    t = math.tanh(x) if math.isfinite(x) else math.copysign(1.0, x)
+    return min(255, max(0, round(127.5 + 127.5 * t)))
+
+
+def plane_pass(model: MLP, bounds: Sequence[float], n: int) -> tuple[str, dict[str, str]]:
+    """The model over an ``n`` x ``n`` grid of the input plane (top row first), base64, one
+    byte a cell: the output's :func:`level` (or its class, with one output per class), and
+    each hidden neuron's output's :func:`level`, by neuron name (``L1.n0``); one forward
+    pass per cell, without a graph."""
+    x0, x1, y0, y1 = bounds
+    out_cells = bytearray()
+    hidden = model.layers[:-1]
+    cells = [[bytearray() for _ in layer.neurons] for layer in hidden]
+    with autograd.no_grad():
+        for r in range(n):
+            yy = y1 - (r + 0.5) * (y1 - y0) / n
+            for c in range(n):
+                acts: list[Value] = [Value(x0 + (c + 0.5) * (x1 - x0) / n), Value(yy)]
+                for li, layer in enumerate(hidden):
+                    acts = layer.outputs(acts)
+                    for j, a in enumerate(acts):
+                        cells[li][j].append(level(a.data))
+                outs = model.layers[-1].outputs(acts)
+                out_cells.append(predicted_class(outs) if len(outs) > 1 else level(outs[0].data))
+    neurons = {
+        f"L{li}.n{j}": _b64(c)
+        for li, layer in enumerate(cells, start=1)
+        for j, c in enumerate(layer)
+    }
+    return _b64(out_cells), neurons
+
+
+def _b64(cells: bytearray) -> str:
+    return base64.b64encode(bytes(cells)).decode("ascii")
+
+
+def chart(history: History, max_points: int = MAX_CURVE) -> dict[str, Any]:
+    """The loss chart's data: steps, train and validation loss (None where not finite), the
+    texts to show (4 significant digits) and the exact values; at most ``max_points`` points,
+    spread evenly, the first and last step kept exactly."""
+    keep = spread(len(history), max_points) if len(history) else []
+    records = [history.records[i] for i in keep]
+    thin = History(history.method, records)
+    has_val = any(v is not None for v in thin["val_loss"])
+    finite = [v for v in thin["loss"] + thin["val_loss"] if v is not None and math.isfinite(v)]
+    top = max([*finite, 1e-12])
+    return {
+        "step": thin["step"],
+        "loss": plotted(thin["loss"]),
+        "val_loss": plotted(thin["val_loss"]) if has_val else None,
+        "top": top,
+        "text": {
+            "loss": shown(thin["loss"], fmt),
+            "val_loss": shown(thin["val_loss"], fmt) if has_val else None,
+            "accuracy": shown(thin["accuracy"], "{:.1%}".format),
+            "top": fmt(top),
+        },
+        "exact": {
+            "loss": exacts(thin["loss"]),
+            "val_loss": exacts(thin["val_loss"]) if has_val else None,
+            "accuracy": exacts(thin["accuracy"]),
+        },
+    }
+
+
+def weights_data(weights: dict[str, Value]) -> dict[str, Any]:
+    """Every weight by name: its value as text (4 digits and exact), and how its edge is
+    drawn: coloured by sign (autograd's red positive, blue negative) and as wide as its size
+    (1 to 5 px, the largest ``|w|`` widest)."""
+    values = [w.data for w in weights.values()]
+    scale = grad_scale(values)
+    largest = max((abs(v) for v in values if math.isfinite(v)), default=0.0) or 1.0
+    return {
+        "names": list(weights),
+        "text": [fmt(v) for v in values],
+        "exact": [exact(v) for v in values],
+        "colour": [css_colour(grad_colour(v, scale), "a weight's colour") for v in values],
+        "width": [round(1.0 + 4.0 * min(1.0, abs(v) / largest), 2) for v in values],
+    }
+
+
+def point_graph(
+    model: MLP, x: Sequence[float], label: int, index: int, loss: str, layouts: Layouts
+) -> tuple[SampleGraph, dict[str, Any]]:
+    """Training point ``index``'s folded graph (:func:`nn.lab.graph.sample_graph`) and what the
+    page shows of it: the numbers as text (:func:`nn.lab.content.sample_data`), the text of
+    each backward step, which layout it takes (laid out once per structure, kept in
+    ``layouts``), and, when its loss is 0, why there is no gradient to see."""
+    g = sample_graph(model, x, label, loss)
+    if g.signature not in layouts:
+        layouts[g.signature] = (len(layouts), layout(g, "auto"))
+    data = sample_data(g, layouts[g.signature][0])
+    shown_data = {k: v for k, v in data.items() if k not in NOT_SHIPPED}
+    return g, {
+        "index": index,
+        "label": label,
+        "point": "(" + ", ".join(fmt(v) for v in x) + ")",
+        "pointx": "(" + ", ".join(exact(v) for v in x) + ")",
+        "sample": shown_data,
+        "texts": data["text"],
+        "why": None,
+    }
+
+
+def why_no_gradient(g: SampleGraph, loss: str, hardest: tuple[int, float]) -> str:
+    """Why a point of loss 0 shows no gradient, and which point to pick instead."""
+    out = max((i for i, n in enumerate(g.nodes) if n.kind == "neuron"), key=lambda i: i)
+    score = g.values[out]
+    where = (
+        f"its score {g.nodes[out].name} = {fmt(score)} is past the hinge's margin on its "
+        "class's side (t * score >= 1, so max(0, 1 - t * score) = 0)"
+        if loss == "hinge"
+        else f"its {loss} loss is exactly 0"
+    )
+    best, best_loss = hardest
+    instead = (
+        f"pick a point with a loss above 0: the largest is point {best} ({fmt(best_loss)})"
+        if best_loss > 0
+        else "every training point has loss 0: the model separates them all with margin"
+    )
+    return f"This point's loss is 0: {where}. So every gradient in its graph is 0; {instead}."
+
+
+def verdict(g: SampleGraph, step: int, guess: float) -> dict[str, Any]:
+    """Whether ``guess`` is the gradient that backward step ``step`` (0: the loss) gives its
+    node, by the engine's number: right within ``REL_TOL`` relative (``ABS_TOL`` near 0)."""
+    node_index = g.steps[step][0]
+    name = g.nodes[node_index].name
+    value = g.grads[node_index]
+    right = math.isclose(guess, value, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    within = f"within {REL_TOL:.0%} (or {ABS_TOL:g})"
+    text = (
+        f"Right: {name}.grad = {fmt(value)}; your {fmt(guess)} is {within}."
+        if right
+        else f"Not quite: {name}.grad = {fmt(value)}; your {fmt(guess)} is off by "
+        f"{fmt(guess - value)} (right means {within})."
+    )
+    return {
+        "step": step,
+        "node": name,
+        "correct": right,
+        "guess": exact(guess),
+        "exact": exact(value),
+        "text": text,
+    }
+
+
+def setup_data(session: LiveSession, features: Sequence[str], n: int) -> dict[str, Any]:
+    """What changes only with the data or the model: the points, the plane's grid, the
+    classes' colours, the network's neurons and edges, the choices of the controls."""
+    data, model = session.data, session.model
+    plane = boundary_note(model.nin) is None
+    multiclass = len(model.layers[-1].neurons) > 1
+    classes = max(2, len(model.layers[-1].neurons), max(data.y + data.y_val) + 1)
+    points_rgb, area_rgb = class_colours(classes)
+    names = [[f"x{i}" for i in range(model.nin)]]
+    names += [
+        [f"L{li}.n{j}" for j in range(len(layer.neurons))]
+        for li, layer in enumerate(model.layers, start=1)
+    ]
+    edges = [
+        [source, target, f"{target}.w{i}"]
+        for before, layer in itertools.pairwise(names)
+        for target in layer
+        for i, source in enumerate(before)
+    ]
+    return {
+        "features": list(features) if len(features) == model.nin else names[0],
+        "X": data.X if plane else [],
+        "y": data.y,
+        "Xval": data.X_val if plane else [],
+        "yval": data.y_val if plane else [],
+        "Xtext": ["(" + ", ".join(exact(v) for v in x) + ")" for x in data.X],
+        "Xfmt": [", ".join(fmt(v) for v in x) for x in data.X],
+        "pickable": list(range(len(data.X))),
+        "class_colours": [css_colour(hex_colour(c), "a class colour") for c in points_rgb],
+        "grid": (
+            {
+                "n": n,
+                "bounds": plane_bounds(data.X + data.X_val),
+                "multiclass": multiclass,
+                "palette": grid_palette(multiclass, area_rgb),
+            }
+            if plane
+            else None
+        ),
+        "boundary_note": boundary_note(model.nin),
+        "network": {"layers": names, "edges": edges},
+        "run": f"MLP {'-'.join(str(len(layer)) for layer in names)}, {session.row.name} loss",
+        "options": {
+            "optimizer": list(OPTIMIZERS),
+            "activation": list(ACTIVATIONS),
+            "dataset": [*DATASETS, YOURS] if session.yours is not None else list(DATASETS),
+        },
+    }
