@@ -123,7 +123,7 @@ def _check_graph_against_the_engine(lab: nn.LiveLab) -> None:
     weights = lab._session.weights()
     for name in ("L1.n0", "L2.n5", "L3.n0"):
         w1 = weights[f"{name}.w1"]
-        assert f"w1.grad += " in texts[name]
+        assert "w1.grad += " in texts[name]
         assert texts[name].split("w1.grad += ")[1].split("\n")[0].endswith(f"= {fmt(w1.grad)}")
         assert f"b.grad += z.grad = {fmt(weights[f'{name}.b'].grad)}" in texts[name]
     lab.model.zero_grad()
@@ -315,7 +315,7 @@ def test_hidden_and_activation_rebuild_the_model_and_restart(lab) -> None:  # ty
 
 
 def _check_graph_against_the_engine_small(lab: nn.LiveLab) -> None:
-    loss, neurons = _engine_graph(lab, lab.picked)
+    _loss, neurons = _engine_graph(lab, lab.picked)
     names = lab.layout["names"]
     for name, out in neurons.items():
         assert lab.frame["graph"]["sample"]["gx"][names.index(name)] == repr(out.grad)
@@ -355,11 +355,11 @@ def test_your_data_and_model(lab) -> None:  # type: ignore[no-untyped-def]
     mine.dataset = "yours"
     assert sorted(map(tuple, mine.setup["X"])) == sorted(map(tuple, X))
     with pytest.raises(ValueError, match="y\\[0\\] must be a class index"):
-        nn.LiveLab(None, X, [-1] + y[1:])
+        nn.LiveLab(None, X, [-1, *y[1:]])
     with pytest.raises(ValueError, match="give both X and y"):
         nn.LiveLab(None, X)
     with pytest.raises(ValueError, match="takes the class labels 0 and 1"):
-        nn.LiveLab(None, X, [2] + y[1:])
+        nn.LiveLab(None, X, [2, *y[1:]])
     with pytest.raises(TypeError, match="the lab trains MLPs"):
         nn.LiveLab(nn.Neuron(2))  # type: ignore[arg-type]
 
@@ -368,7 +368,7 @@ def test_a_guess_is_checked_against_the_engine(lab) -> None:  # type: ignore[no-
     lab.train(2)
     order = lab.layout["order"]
     names = lab.layout["names"]
-    loss, neurons = _engine_graph(lab, lab.picked)
+    _loss, neurons = _engine_graph(lab, lab.picked)
     step = next(k for k, i in enumerate(order) if names[i] == "L3.n0")
     exact = neurons["L3.n0"].grad
     lab.receive({"type": "guess", "step": step, "value": repr(exact * 1.005)})
