@@ -73,3 +73,8 @@ def __getattr__(name: str) -> object:
 
         return LiveLab
     raise AttributeError(f"module 'nn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, ``LiveLab`` among them before its first use."""
+    return sorted({*globals(), *__all__})

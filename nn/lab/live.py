@@ -1,4 +1,4 @@
-"""The live lab: :class:`LiveLab`, a notebook widget (anywidget) whose kernel trains and computes.
+"""The live lab: :class:`nn.LiveLab`, a notebook widget (anywidget); the kernel trains, computes.
 
     lab = nn.LiveLab()          # a 2-16-16-1 MLP on moons (or LiveLab(model, X, y))
     lab                         # in a notebook: the widget
@@ -38,12 +38,13 @@ picked point). A message that fails sets ``error``; nothing is raised into the v
 frame only if the page has acknowledged the last one (or ``fallback`` seconds went by with
 no acknowledgement: no page is attached), so frames come as fast as the page draws them and
 training goes on between them. A lock guards the model between the thread and everything
-else (:meth:`LiveLab.pick`, :meth:`LiveLab.set_weight`, the controls), which the thread lets
+else (:meth:`nn.LiveLab.pick`, :meth:`nn.LiveLab.set_weight`, the controls), which the thread lets
 in between two steps.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import threading
 import time
@@ -84,7 +85,7 @@ def _asset(name: str) -> str:
 
 
 def _control(name: str, doc: str) -> Any:
-    """A property of :class:`LiveLab` for the setting ``name``: setting it moves the control."""
+    """A property of :class:`nn.LiveLab` for the setting ``name``: setting it moves the control."""
     return property(
         lambda lab: getattr(lab._session.settings, name),
         lambda lab, value: lab._change(name, value),
@@ -185,6 +186,9 @@ class LiveLab(anywidget.AnyWidget):
             self._new_data()
             self._changed()
 
+    # What help() and the docs show: these parameters, not traitlets' __new__(*args, **kwargs).
+    __signature__ = inspect.Signature(list(inspect.signature(__init__).parameters.values())[1:])
+
     # -- the Python API --------------------------------------------------------------------
 
     @property
@@ -231,7 +235,7 @@ class LiveLab(anywidget.AnyWidget):
         try:
             for _ in range(steps):
                 with self._held():
-                    self._session.step()
+                    self._session.train_step()
         finally:
             with self._held():
                 self._send_frame()
@@ -345,7 +349,7 @@ class LiveLab(anywidget.AnyWidget):
                 with self._turn:  # whoever waits for the model goes first
                     self._turn.wait_for(lambda: self._waiting == 0)
                 with self._held(waiting=False):
-                    self._session.step()
+                    self._session.train_step()
                     if self._acked >= self._seq or self._due():
                         self._send_frame()
         except TrainingDiverged as e:

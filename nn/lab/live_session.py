@@ -3,7 +3,7 @@
 No widget here (``anywidget`` is optional): :class:`LiveSession` is what :class:`nn.LiveLab`
 drives from its thread and its messages, and what a test drives directly. It trains with
 :func:`nn.train.classification_objective` (``fit``'s objective) and :class:`nn.Trainer`, one
-step per :meth:`LiveSession.step`, into one :class:`nn.History` that grows across steps.
+step per :meth:`LiveSession.train_step`, into one :class:`nn.History` that grows across steps.
 
 The controls, by the name the page gives them (``batch-size``) and their meaning:
 
@@ -81,7 +81,7 @@ class Settings:
     batch_size: int = 10
     #: The momentum coefficient of the ``momentum`` optimizer, in [0, 1).
     momentum: float = 0.9
-    #: The hidden layers' activation, a key of :data:`nn.module.ACTIVATIONS`.
+    #: The hidden layers' activation, a key of nn.module's ``ACTIVATIONS``.
     activation: str = "relu"
     #: The sizes of the hidden layers.
     hidden: tuple[int, ...] = (16, 16)
@@ -273,7 +273,7 @@ class LiveSession:
 
     # -- training --------------------------------------------------------------------------
 
-    def step(self) -> dict[str, float]:
+    def train_step(self) -> dict[str, float]:
         """One training step with the current settings; its record, appended to the history.
 
         :class:`nn.TrainingDiverged` (naming this step) when the loss is not finite: the
