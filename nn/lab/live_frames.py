@@ -235,6 +235,7 @@ def setup_data(session: LiveSession, features: Sequence[str], n: int) -> dict[st
             if plane
             else None
         ),
+        "levels": grid_palette(False, area_rgb),  # a neuron's heat map: its output's level()
         "boundary_note": boundary_note(model.nin),
         "network": {"layers": names, "edges": edges},
         "run": f"MLP {'-'.join(str(len(layer)) for layer in names)}, {session.row.name} loss",
