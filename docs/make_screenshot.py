@@ -39,9 +39,9 @@ def main() -> None:
             page.goto(Path(tmp, "lab.html").as_uri())
             page.locator(".vg-scrub").fill(str(FRAME))
             for _ in range(BACKWARD_STEPS):
-                page.locator(".vg-bnext").click()
-            for readout in (".vg-step-readout", ".vg-bstep-readout", ".vg-loss-readout"):
-                print(page.locator(readout).inner_text())
+                page.locator("[data-action=backward-step]").click()
+            for name in ("step", "backward", "loss"):
+                print(page.locator(f"[data-readout={name}]").inner_text())
             page.screenshot(path=str(args.out / "lab.png"), full_page=True)
             browser.close()
     print(f"wrote {args.out / 'lab.png'}")

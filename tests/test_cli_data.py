@@ -281,7 +281,7 @@ def test_the_lab_of_3_features_ships_a_note_and_no_boundary() -> None:
         "no decision boundary: it needs 2-D inputs, these have 3 features (the loss curves, "
         "the graph and backward still show the run)"
     )
-    assert data["Xtext"][0] == "(" + ", ".join(repr(v) for v in X[0]) + ")"
+    assert data["Xtext"][0] == ", ".join(f"x{i} = {v!r}" for i, v in enumerate(X[0]))
     with pytest.raises(ValueError, match=r"Lab: X\[0\] has 2 numbers, but the model takes 3"):
         Lab(model, [x[:2] for x in X], y, history, rec, loss="hinge")
 
@@ -307,15 +307,15 @@ def test_the_3d_lab_page_loads_shows_the_note_and_steps_backward(browser, cli_3d
         second.click()
         assert "vg-picked" in (second.get_attribute("class") or "")
         index = int(second.inner_text().split()[1])
-        title = page.locator(".vg-graph-panel h3").inner_text()
-        assert title.startswith(f"Point {index} (x = ") and title.count(",") >= 2  # 3 numbers
+        title = page.locator("[data-readout=point]").inner_text()
+        assert title.startswith(f"Point {index} (x0 = ") and title.count(",") >= 2  # 3 numbers
         assert {"x0", "x1", "x2"} <= {
             n.get_attribute("data-name") for n in page.locator(".vg-node").all()
         }
-        page.locator(".vg-bnext").click()
+        page.locator("[data-action=backward-step]").click()
         assert page.locator(".vg-node.vg-current").get_attribute("data-name") == "loss"
-        page.locator(".vg-next").click()  # the next training step: no boundary to redraw
-        assert "training step 1" in page.locator(".vg-step-readout").inner_text()
+        page.locator("[data-action=train-step]").click()  # no boundary to redraw
+        assert "training step 1" in page.locator("[data-readout=step]").inner_text()
         assert problems == []
     except BaseException:
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)

@@ -125,11 +125,11 @@ def current_node(pg) -> str | None:
 
 
 def picked_point(pg) -> int:
-    return int(re.match(r"Point (\d+)", pg.locator(".vg-graph-panel h3").inner_text()).group(1))
+    return int(pg.locator("[data-readout=point]").get_attribute("data-index"))
 
 
 def shown_step(pg) -> int:
-    return int(re.search(r"training step (\d+)", pg.locator(".vg-step-readout").inner_text())[1])
+    return int(pg.locator("[data-readout=step]").get_attribute("data-step"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def test_page_loads_with_no_console_error_and_no_network(page, run):
         assert len(layouts) == 1 and {"x0", "x1", "loss"} | neurons <= set(names)
         assert page.locator(".vg-node").count() == len(names)
         assert page.locator("canvas").count() == 1
-        page.locator(".vg-bnext").click()
+        page.locator("[data-action=backward-step]").click()
         assert page.problems == []
 
 
@@ -156,14 +156,14 @@ def test_step_moves_the_highlight_and_the_arithmetic_matches_the_engine(page, ru
         ref = engine_reference(run["snapshots"][step], run["X"][point], run["y"][point])
         assert current_node(page) is None
         seen, neurons_checked = [], 0
-        total = int(re.search(r"of (\d+)", page.locator(".vg-bstep-readout").inner_text())[1])
+        total = int(re.search(r"of (\d+)", page.locator("[data-readout=backward]").inner_text())[1])
         for _ in range(total):
-            page.locator(".vg-bnext").click()
+            page.locator("[data-action=backward-step]").click()
             name = current_node(page)
             assert name is not None and name not in seen  # the highlight moved to a new node
             seen.append(name)
             assert page.locator(".vg-node.vg-current").count() == 1
-            text = page.locator(".vg-arith").inner_text()
+            text = page.locator("[data-readout=arithmetic]").inner_text()
             reached = page.locator(".vg-node:not(.vg-pending)").count()
             assert reached == len(seen)  # nodes not yet reached are marked pending
             match = re.fullmatch(r"L(\d+)\.n(\d+)", name)
@@ -195,19 +195,19 @@ def test_step_moves_the_highlight_and_the_arithmetic_matches_the_engine(page, ru
             neurons_checked += 1
         assert neurons_checked == sum(SIZES)
         assert seen[0] == "loss" and set(seen) >= {"x0", "x1"}
-        page.locator(".vg-bprev").click()
+        page.locator("[data-action=backward-back]").click()
         assert current_node(page) == seen[-2]  # and back one step
 
 
 def test_scrubbing_to_a_step_shows_that_steps_loss(page, run):
     history = run["history"]
-    frames = spread(len(history), 6)
+    frames = spread(len(history) + 1, 6)  # the models before each step, and after the last
     with screenshot_on_failure(page):
-        for f in (len(frames) - 1, 2, 0):
+        for f in (len(frames) - 2, 2, 0):
             page.locator(".vg-scrub").fill(str(f))
             k = frames[f]
             assert shown_step(page) == k
-            readout = page.locator(".vg-loss-readout")
+            readout = page.locator("[data-readout=loss]")
             record = history.records[k]
             # Shown as Python formats it (4 significant digits, accuracy in percent) ...
             assert readout.inner_text() == (
@@ -219,6 +219,7 @@ def test_scrubbing_to_a_step_shows_that_steps_loss(page, run):
             assert float(re.search(r"step \d+: loss ([^,]+)", exact)[1]) == record["loss"]
             assert float(re.search(r"validation loss ([^,]+)", exact)[1]) == record["val_loss"]
             assert float(re.search(r"batch accuracy ([^,]+)", exact)[1]) == record["accuracy"]
+            assert float(readout.get_attribute("data-exact")) == record["loss"]
 
 
 def test_clicking_a_data_point_switches_the_graph(page, run):
@@ -243,15 +244,15 @@ def test_keyboard_space_plays_and_arrows_step(page, run):
         page.locator(".vg-lab h2").click()  # focus the lab
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowRight")
-        assert "backward step 2 of" in page.locator(".vg-bstep-readout").inner_text()
+        assert "backward step 2 of" in page.locator("[data-readout=backward]").inner_text()
         page.keyboard.press("ArrowLeft")
-        assert "backward step 1 of" in page.locator(".vg-bstep-readout").inner_text()
+        assert "backward step 1 of" in page.locator("[data-readout=backward]").inner_text()
         page.keyboard.press("Shift+ArrowRight")
-        assert shown_step(page) == spread(len(run["history"]), 6)[1]
+        assert shown_step(page) == spread(len(run["history"]) + 1, 6)[1]
         page.keyboard.press(" ")
-        assert "pause" in page.locator(".vg-play").inner_text()
+        assert "pause" in page.locator("[data-action=play]").inner_text()
         page.keyboard.press(" ")
-        assert "play" in page.locator(".vg-play").inner_text()
+        assert "play" in page.locator("[data-action=play]").inner_text()
         assert page.problems == []
 
 
@@ -266,7 +267,7 @@ def test_two_labs_in_one_document_as_in_a_notebook(browser, run, tmp_path):
     pg.on("console", lambda m: m.type == "error" and errors.append(m.text))
     pg.goto(doc.as_uri())
     pg.wait_for_function("document.querySelectorAll('.vg-lab[data-ready]').length === 2")
-    pg.locator(".vg-bnext").nth(1).click()
+    pg.locator("[data-action=backward-step]").nth(1).click()
     assert pg.locator(".vg-lab").nth(1).locator(".vg-node.vg-current").count() == 1
     assert pg.locator(".vg-lab").nth(0).locator(".vg-node.vg-current").count() == 0
     assert errors == []
@@ -316,7 +317,7 @@ def test_the_size_cap_thins_frames_and_says_so(run):
     data = small.data()
     assert len(data["frames"]) < 6
     assert any("thinned" in note for note in data["notes"])
-    assert data["frames"][0]["step"] == 0 and data["frames"][-1]["step"] == STEPS - 1
+    assert data["frames"][0]["step"] == 0 and data["frames"][-1]["step"] == STEPS
 
 
 def test_a_cap_too_small_for_two_frames_is_an_error(run):
@@ -599,7 +600,7 @@ def test_boxes_show_the_engines_numbers_as_python_formats_them(browser, tmp_path
     expected.update({f"L1.n{j}": h for j, h in enumerate(hidden)})
     expected["L2.n0"] = out[0]
     with screenshot_on_failure(pg):
-        pg.locator(".vg-blast").click()  # backward done: every box shows its gradient
+        pg.locator("[data-action=backward-all]").click()  # backward done: every box has its grad
         grads = {}
         for node in pg.locator(".vg-node").all():
             title = node.locator("title").text_content()
@@ -637,19 +638,15 @@ def test_six_classes_get_six_colours(browser, tmp_path):
             fills[c] = fill
         assert len(set(fills.values())) == 6, fills  # no class shares another's colour
         assert "rgb(0, 0, 0)" not in fills.values()
-        # the boundary at the last step: the class the engine predicts in each cell
+        # the boundary of the last frame, the trained model: the class it predicts in each cell
         pg.locator(".vg-scrub").fill("1")
         x0, x1, y0, y1 = lab.data()["grid"]["bounds"]
         n = 24
-        for p, v in zip(model.parameters(), rec.snapshots[len(history) - 1]):
-            p.data = v
         classes = []
         for r in range(n):
             for c in range(n):
                 out = model([x0 + (c + 0.5) * (x1 - x0) / n, y1 - (r + 0.5) * (y1 - y0) / n])
                 classes.append(max(range(6), key=lambda k: out[k].data))
-        for p, v in zip(model.parameters(), rec.snapshots[-1]):
-            p.data = v
         pixels = pg.evaluate(
             "() => Array.from(document.querySelector('.vg-boundary canvas').getContext('2d')"
             ".getImageData(0, 0, 24, 24).data)"
@@ -664,8 +661,27 @@ def test_six_classes_get_six_colours(browser, tmp_path):
     pg.close()
 
 
-def test_two_classes_keep_their_colours(page):
-    """Blue for class 0, red for class 1, as before (and as autograd's negative / positive)."""
-    c0 = page.locator("circle.vg-pt.vg-c0").first.evaluate("e => getComputedStyle(e).fill")
-    c1 = page.locator("circle.vg-pt.vg-c1").first.evaluate("e => getComputedStyle(e).fill")
-    assert (c0, c1) == ("rgb(33, 102, 172)", "rgb(178, 24, 43)")
+def test_class_colours_cannot_be_read_as_gradient_signs(page):
+    """The graph's fills are red (grad > 0) and blue (grad < 0): the classes are neither."""
+    import colorsys
+
+    from autograd.viz import grad_colour
+
+    def hue(css: str) -> float:
+        if css.startswith("#"):
+            rgb = [int(css[i : i + 2], 16) for i in (1, 3, 5)]
+        else:
+            rgb = [int(v) for v in re.findall(r"\d+", css)[:3]]
+        return 360 * colorsys.rgb_to_hsv(*(v / 255 for v in rgb))[0]
+
+    signs = [hue(grad_colour(1.0, 1.0)), hue(grad_colour(-1.0, 1.0))]
+    with screenshot_on_failure(page):
+        for c in (0, 1):
+            fill = page.locator(f"circle.vg-pt.vg-c{c}").first.evaluate(
+                "e => getComputedStyle(e).fill"
+            )
+            for sign in signs:
+                apart = abs(hue(fill) - sign) % 360
+                assert min(apart, 360 - apart) > 60, (c, fill, sign)
+        key = page.locator(".vg-key").inner_text()
+        assert all(t in key for t in ("class 0", "class 1", "grad > 0", "grad < 0"))

@@ -5,13 +5,16 @@
     lab = nn.Lab(model, X, y, history, rec, loss="hinge")   # loss: required, as trained
     lab.write("lab.html")                        # or, in Jupyter, just `lab`
 
-The page replays the run (play / pause / step / scrub): the loss curves and the decision
-boundary move with it. Clicking a data point shows that sample's computation graph, one node
-per neuron, at the current step (inputs of other than 2 features have no plane to draw a
-boundary on: the page shows :func:`nn.metrics.boundary_note` in its place, and a button per
-pickable point); "step" walks backward node by node with the chain rule's
-arithmetic of each step written out. Every number on the page was computed here, by the
-engine: the page's JavaScript (``lab.js``, a plain file of this package) only displays.
+The page replays the run (play / pause / "train step" / scrub) over the models before each
+step and, last, the trained model: the loss curves (log scale) and the decision boundary (axes
+named by ``feature_names``) move with it. Clicking a data point shows that sample's computation
+graph, one node per neuron, at the current step (inputs of other than 2 features have no plane
+to draw a boundary on: the page shows :func:`nn.metrics.boundary_note` in its place, and a
+button per pickable point); "backward step" walks backward node by node with the chain rule's
+arithmetic of each step written out, "undo backward" goes back to the forward pass, and the
+graph zooms (fit to the width, in, out). Every number on the page was computed here, by the
+engine: the page's JavaScript only displays: ``draw.js`` (the drawing, shared with the live
+lab) and ``lab.js`` (the replay), plain files of this package joined by :mod:`nn.lab.assets`.
 
 Why here, in ``nn``: the page needs a model, a loss and a training run, which ``autograd``
 knows nothing of (``autograd`` never imports ``nn``); it uses ``autograd`` only to build
@@ -39,7 +42,8 @@ value on hover), every colour chosen here: fills are autograd's gradient colours
 
 The modules, one concern each: :mod:`~nn.lab.recorder` (recording a run), :mod:`~nn.lab.page`
 (the page, :class:`Lab`), :mod:`~nn.lab.budget` (the size limit), :mod:`~nn.lab.colours`,
-:mod:`~nn.lab.content` (the page's data as text), :mod:`~nn.lab.graph` (one sample's folded
+:mod:`~nn.lab.content` (the page's data as text), :mod:`~nn.lab.axes` (the charts' ticks),
+:mod:`~nn.lab.assets` (the scripts and styles), :mod:`~nn.lab.graph` (one sample's folded
 graph and its backward steps) and :mod:`~nn.lab.drawing` (its pictures, :func:`draw_sample`).
 """
 

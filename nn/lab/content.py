@@ -10,9 +10,15 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import autograd
 from autograd.viz import DEFAULT_MAX_EDGES, DEFAULT_TIMEOUT, GraphDrawing, GraphTooLargeError
+from nn.lab.axes import linear_ticks, log_scale
 from nn.lab.drawing import folded_digraph, node_colours
 from nn.lab.graph import SampleGraph, fmt
+from nn.losses import classification_loss
+from nn.metrics import accuracy
+from nn.module import MLP
+from nn.train import History
 
 #: Built per (frame, point): its grid and its sample data, by frame, then point.
 Built = dict[int, tuple[str, dict[int, dict[str, Any]]]]
@@ -103,6 +109,71 @@ def finite(x: float | None) -> bool:
 def plotted(xs: Sequence[float | None]) -> list[float | None]:
     """A curve's points: None where there is no finite value to plot (JSON has no inf)."""
     return [x if finite(x) else None for x in xs]
+
+
+def history_data(history: History) -> dict[str, Any]:
+    """The loss chart's data and the step readouts' texts, from a run's history.
+
+    ``step``, ``loss`` and ``val_loss`` (None without validation) place the curves (None where
+    a step has no finite value); ``scale`` the log axis (:func:`nn.lab.axes.log_scale`, with
+    ``steps``: the step axis's ticks, from 0 to ``len(history)``, the steps done: step ``k``'s
+    loss was computed before update ``k``); ``text`` every value as shown (:func:`fmt`,
+    accuracy in percent) and ``exact`` as Python writes it (``repr``, for hover).
+    """
+    has_val = any(v is not None for v in history["val_loss"])
+    val = history["val_loss"] if has_val else None
+    scale = log_scale([*history["loss"], *(val or [])])
+    scale["steps"] = linear_ticks(0, len(history), integers=True)
+    return {
+        "step": history["step"],
+        "loss": plotted(history["loss"]),
+        "val_loss": plotted(val) if val else None,
+        "scale": scale,
+        "text": {  # shown: 4 significant digits, accuracy in percent
+            "loss": shown(history["loss"], fmt),
+            "val_loss": shown(val, fmt) if val else None,
+            "accuracy": shown(history["accuracy"], "{:.1%}".format),
+        },
+        "exact": {  # on hover: the values themselves
+            "loss": exacts(history["loss"]),
+            "val_loss": exacts(val) if val else None,
+            "accuracy": exacts(history["accuracy"]),
+        },
+    }
+
+
+def trained_readout(
+    model: MLP,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    val: tuple[Sequence[Sequence[float]], Sequence[int]] | None,
+    loss: str,
+) -> dict[str, str]:
+    """The loss readout of the trained model (the last frame, after the last step): its mean
+    ``loss`` on all of ``X`` (without the L2 term that training may add), accuracy, and on
+    ``val``. ``text`` as shown, ``title`` exactly, ``lossx`` the training loss's ``repr``.
+
+    The history records each step's loss before its update, so it has no record of these.
+    """
+    with autograd.no_grad():
+        outputs = [model(list(x)) for x in X]
+        train = classification_loss(loss, outputs, y).data
+        train_accuracy = accuracy(outputs, y)
+        if val is not None and len(val[0]):
+            val_outputs = [model(list(x)) for x in val[0]]
+            val_loss: float | None = classification_loss(loss, val_outputs, val[1]).data
+        else:
+            val_loss = None
+    parts = [(f"loss on all {len(X)} training points", train)]
+    if val_loss is not None:
+        parts.append(("validation loss", val_loss))
+    text = "the trained model: " + ", ".join(f"{what} {fmt(v)}" for what, v in parts)
+    title = "the trained model: " + ", ".join(f"{what} {exact(v)}" for what, v in parts)
+    return {
+        "text": f"{text}, accuracy {train_accuracy:.1%}",
+        "title": f"{title}, accuracy {exact(train_accuracy)}",
+        "lossx": exact(train),
+    }
 
 
 def by_step(texts: list[list[str]]) -> list[list[str | None]]:

@@ -10,27 +10,27 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
-from importlib import resources
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import autograd
 from autograd.extend import ShownAsWidget, Widget, css_colour, decode_payload, encode_payload
 from autograd.viz import BACKENDS
 from nn._validate import class_index, positive_int, shorten
+from nn.lab.assets import script, style
+from nn.lab.axes import linear_ticks
 from nn.lab.budget import ATTEMPTS, Budget, grid_text, spread
-from nn.lab.colours import class_colours, grid_palette, hex_colour
+from nn.lab.colours import class_colours, grid_palette, hex_colour, key
 from nn.lab.content import (
     NOT_SHIPPED,
     Built,
     by_step,
     default_point,
     exact,
-    exacts,
+    history_data,
     layout,
-    plotted,
     sample_data,
-    shown,
+    trained_readout,
 )
 from nn.lab.graph import fmt, sample_graph
 from nn.lab.recorder import LabRecorder, check_recorder
@@ -64,6 +64,8 @@ class Lab(ShownAsWidget):
     the decision boundary, ``max_bytes`` for the page (thinned to fit before building, see
     the module docstring), ``max_parameters`` above which the model is refused. ``backend``
     lays the graph out (``"auto"``, ``"dot"``, ``"wasm"``, as autograd's drawing).
+    ``feature_names`` names the inputs (one non-empty string each, e.g. a CSV's columns; default
+    ``x0``, ``x1``, ...): the boundary's axes and the points' texts use them.
     ``ValueError`` names the argument that is wrong.
     """
 
@@ -84,6 +86,7 @@ class Lab(ShownAsWidget):
         grid: int = DEFAULT_GRID,
         max_parameters: int = DEFAULT_MAX_PARAMETERS,
         backend: str = "auto",
+        feature_names: Sequence[str] | None = None,
     ) -> None:
         if not isinstance(model, MLP):
             raise TypeError(f"Lab: the lab shows MLPs, got {type(model).__name__}")
@@ -119,6 +122,8 @@ class Lab(ShownAsWidget):
         classes = max(2, len(model.layers[-1].neurons))
         features = len(model.layers[0].neurons[0].w)
         self.X = _inputs(X, "X", features)
+        #: The inputs' names (a CSV's columns): the boundary's axes and the points' texts.
+        self.feature_names = _feature_names(feature_names, features)
         self.y = _labels(y, len(self.X), "y", classes)
         self.history, self.recorder, self.loss = history, recorder, loss
         self.val = None if val is None else _val(val, classes, features)
@@ -167,14 +172,14 @@ class Lab(ShownAsWidget):
         return Widget(
             kind="vg-lab",
             payload=payload,
-            script=_asset("lab.js"),
+            script=script("draw.js", "lab.js"),
             build="ValuegradLab.build",
             name="lab",
             fallback=(
                 "<p class='vg-loading'>Loading the lab... (it needs JavaScript: a notebook "
                 "viewer that does not run scripts, such as GitHub's, shows only this line)</p>"
             ),
-            style=_asset("lab.css"),
+            style=style("lab.css"),
         )
 
     def _build(self) -> str:
@@ -186,7 +191,7 @@ class Lab(ShownAsWidget):
         limits of autograd's drawing.
         """
         steps = len(self.history)
-        frames = spread(steps, self.max_frames)
+        frames = spread(steps + 1, self.max_frames)  # the models before each step, and after
         points = spread(len(self.X), self.max_points)
         static = self._static(points)
         budget = Budget(
@@ -222,8 +227,8 @@ class Lab(ShownAsWidget):
         )
         frames, points = budget.choose(frames, points)
         self.notes = [
-            f"{len(frames)} of {steps} training steps recorded (spread evenly; the first "
-            "and last always kept)",
+            f"{len(frames)} of the {steps + 1} models of the run recorded (before each of its "
+            f"{steps} steps, and after the last; spread evenly, the first and last always kept)",
             f"{len(points)} of {len(self.X)} training points can be picked "
             + ("(ringed)" if self.boundary_note is None else "(the buttons)"),
         ]
@@ -373,37 +378,17 @@ class Lab(ShownAsWidget):
         plane = self.boundary_note is None
         model = self.model
         sizes = [len(model.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in model.layers]
-        has_val = any(v is not None for v in h["val_loss"])
-        curves = {"loss": h["loss"], "val_loss": h["val_loss"] if has_val else None}
-        finite = [v for c in curves.values() for v in c or [] if v is not None and math.isfinite(v)]
-        top = max([*finite, 1e-12])
         classes = max(2, len(model.layers[-1].neurons))
         points_rgb, area_rgb = class_colours(classes)
         return {
             "title": self.title,
             "run": f"MLP {'-'.join(map(str, sizes))}, {self.loss} loss, {h.method}",
             "loss": self.loss,
-            "history": {
-                "step": h["step"],
-                "loss": plotted(h["loss"]),
-                "val_loss": plotted(h["val_loss"]) if has_val else None,
-                "top": top,
-                "text": {  # shown: 4 significant digits, accuracy in percent
-                    "loss": shown(h["loss"], fmt),
-                    "val_loss": shown(h["val_loss"], fmt) if has_val else None,
-                    "accuracy": shown(h["accuracy"], "{:.1%}".format),
-                    "top": fmt(top),
-                },
-                "exact": {  # on hover: the values themselves
-                    "loss": exacts(h["loss"]),
-                    "val_loss": exacts(h["val_loss"]) if has_val else None,
-                    "accuracy": exacts(h["accuracy"]),
-                },
-            },
+            "history": history_data(h),
             "X": self.X if plane else [],
             "y": self.y,
-            "Xtext": ["(" + ", ".join(exact(v) for v in x) + ")" for x in self.X],
-            "Xfmt": [", ".join(fmt(v) for v in x) for x in self.X],
+            "Xtext": [self._point_text(x, exact) for x in self.X],
+            "Xfmt": [self._point_text(x, fmt) for x in self.X],
             "Xval": self.val[0] if self.val and plane else [],
             "yval": self.val[1] if self.val and plane else [],
             "pickable": points,
@@ -418,7 +403,21 @@ class Lab(ShownAsWidget):
                 if plane
                 else None
             ),
+            "axes": self._axes() if plane else None,
+            "key": key(points_rgb, area_rgb, plane),
             "boundary_note": self.boundary_note,
+        }
+
+    def _point_text(self, x: Sequence[float], write: Callable[[float], str]) -> str:
+        """``x0 = 0.5, x1 = -1.2``: a point's inputs by name, each written by ``write``."""
+        return ", ".join(f"{name} = {write(v)}" for name, v in zip(self.feature_names, x))
+
+    def _axes(self) -> dict[str, Any]:
+        """The boundary's axes: the features' names and ticks at round values (Python's text)."""
+        x0, x1, y0, y1 = self._bounds()
+        return {
+            "x": {"name": self.feature_names[0], "ticks": linear_ticks(x0, x1)},
+            "y": {"name": self.feature_names[1], "ticks": linear_ticks(y0, y1)},
         }
 
     def _multiclass(self) -> bool:
@@ -432,7 +431,18 @@ class Lab(ShownAsWidget):
     ) -> dict[str, Any]:
         grid, samples = built[k]
         kept = [{key: v for key, v in samples[i].items() if key not in NOT_SHIPPED} for i in points]
-        return {"step": k, "grid": grid, "samples": kept}
+        steps = len(self.history)
+        if k < steps:
+            label, readout = f"training step {k} of {steps}", None
+        else:
+            label = f"after the last step ({steps} of {steps}): the trained model"
+            readout = self._trained_readout()
+        return {"step": k, "label": label, "readout": readout, "grid": grid, "samples": kept}
+
+    def _trained_readout(self) -> dict[str, str]:
+        """The loss readout of the last frame: the trained model's losses (the history records
+        each step's loss before its update, so none after the last)."""
+        return trained_readout(self.model, self.X, self.y, self.val, self.loss)
 
 
 def _inputs(
@@ -483,10 +493,24 @@ def _val(val: Any, classes: int, features: int) -> tuple[list[list[float]], list
     return X, _labels(val[1], len(X), "val y", classes)
 
 
+def _feature_names(names: Sequence[str] | None, features: int) -> list[str]:
+    """The inputs' names: ``features`` non-empty strings (default ``x0``, ``x1``, ...)."""
+    if names is None:
+        return [f"x{i}" for i in range(features)]
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise ValueError(f"Lab: feature_names must be a list of strings, got {shorten(names)}")
+    if len(names) != features:
+        raise ValueError(
+            f"Lab: feature_names has {len(names)} names, but the model takes {features} inputs"
+        )
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(
+                f"Lab: feature_names[{i}] must be a non-empty string, got {shorten(name)}"
+            )
+    return [name.strip() for name in names]
+
+
 def _size(part: object) -> int:
     """The characters ``part`` takes in a payload of its own, compressed."""
     return len(encode_payload(part, compress=True))
-
-
-def _asset(name: str) -> str:
-    return resources.files("nn.lab").joinpath(name).read_text(encoding="utf-8")
