@@ -118,6 +118,12 @@ def live(browser, tmp_path) -> Any:  # type: ignore[no-untyped-def]
     assert problems == []
 
 
+def _type(kernel: Kernel, selector: str, text: str) -> None:
+    """Type ``text`` into an input and press Enter: its change event, as a learner's."""
+    kernel.page.fill(selector, text)
+    kernel.page.press(selector, "Enter")
+
+
 def _root(kernel: Kernel, name: str) -> str:
     value = kernel.page.get_attribute(".vg-live", name)
     assert value is not None, name
@@ -149,8 +155,7 @@ def test_a_training_step_draws_the_kernels_loss(live) -> None:  # type: ignore[n
 
 def test_the_controls_send_their_values_and_the_kernel_answers(live) -> None:  # type: ignore[no-untyped-def]
     live.pump()
-    live.page.fill("[data-control=lr]", "0.05")
-    live.page.dispatch_event("[data-control=lr]", "change")
+    _type(live, "[data-control=lr]", "0.05")
     assert live.pump() == [{"type": "control", "name": "lr", "value": "0.05"}]
     assert live.lab.lr == 0.05
     assert live.page.get_attribute(".vg-live", "data-latency-ms") is not None
@@ -159,8 +164,7 @@ def test_the_controls_send_their_values_and_the_kernel_answers(live) -> None:  #
     live.page.select_option("[data-control=dataset]", "circles")
     typed = [("batch-size", "8"), ("momentum", "0.5"), ("hidden", "4,3"), ("noise", "0.2")]
     for name, value in [*typed, ("val-fraction", "0.3")]:
-        live.page.fill(f"[data-control={name}]", value)
-        live.page.dispatch_event(f"[data-control={name}]", "change")
+        _type(live, f"[data-control={name}]", value)
     sent = [m for m in live.pump() if m["type"] == "control"]
     assert [(m["name"], m["value"]) for m in sent] == [
         ("optimizer", "adam"),
@@ -183,8 +187,7 @@ def test_the_controls_send_their_values_and_the_kernel_answers(live) -> None:  #
 
 def test_a_bad_value_is_shown_in_the_error_readout(live) -> None:  # type: ignore[no-untyped-def]
     live.pump()
-    live.page.fill("[data-control=lr]", "fast")
-    live.page.dispatch_event("[data-control=lr]", "change")
+    _type(live, "[data-control=lr]", "fast")
     live.pump()
     assert live.lab.error.startswith("lr: ")
     assert live.page.text_content("[data-readout=error]") == live.lab.error
@@ -228,14 +231,16 @@ def test_setting_a_weight_recomputes_the_arithmetic_in_the_kernel(live) -> None:
     weight = live.page.locator("[data-control=weight]")
     assert weight.get_attribute("data-weight-name") == "L1.n0.w1"
     assert weight.input_value() == repr(live.lab.model.layers[0].neurons[0].w[1].data)
-    for _ in range(5):
+    layout = live.lab.layout
+    step = layout["order"].index(layout["names"].index("L1.n0"))  # L1.n0's own backward step
+    for _ in range(step + 1):
         live.page.click("[data-action=backward-step]")
     before = _arithmetic(live)
-    weight.fill("0.5")
-    weight.dispatch_event("change")
+    assert before == live.lab.frame["graph"]["texts"][step]
+    _type(live, "[data-control=weight]", "0.5")
     assert live.pump() == [{"type": "set_weight", "name": "L1.n0.w1", "value": "0.5"}]
     assert live.lab.model.layers[0].neurons[0].w[1].data == 0.5
-    assert _arithmetic(live) == live.lab.frame["graph"]["texts"][4] != before
+    assert _arithmetic(live) == live.lab.frame["graph"]["texts"][step] != before
     assert live.page.get_attribute("[data-weight='L1.n0.w1']", "data-value") == "0.5"
 
 
@@ -263,11 +268,14 @@ def test_play_and_pause_send_their_messages(live) -> None:  # type: ignore[no-un
     live.pump()
     live.page.click("[data-action=play]")
     assert live.pump() == [{"type": "play"}] and live.lab.running
-    while len(live.lab.history) < 2:
+    for _ in range(10_000):  # frames come as the page acknowledges them
         live.pump()
+        if int(_root(live, "data-frames-drawn")) >= 3:
+            break
+    assert {"type": "ack", "seq": 2} in live.received
     assert "pause" in (live.page.text_content("[data-action=play]") or "")
     live.page.click("[data-action=play]")
-    assert live.pump() == [{"type": "pause"}] and not live.lab.running
+    assert live.pump()[-1] == {"type": "pause"} and not live.lab.running
     live.pump()
     exact = live.page.get_attribute("[data-readout=loss]", "data-exact")
     assert exact == repr(live.lab.history["loss"][-1])

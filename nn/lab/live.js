@@ -24,8 +24,8 @@ var LIVE_CONTROLS = [
   ["val-fraction", "validation share", "number", "the share of the data held out, in [0, 0.9]"],
 ];
 
-function render({ model, el }) {
-  "use strict";
+function render(context) { // an ES module: strict mode already
+  var model = context.model, el = context.el;
   var E = VgDraw.el;
   var root = E("div", { "class": "vg-live", tabindex: "0" }, el);
   var drawn = 0, lastVersion = 0, pending = null, bstep = -1, predict = false;

@@ -50,7 +50,6 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from typing import Any
 
 try:
@@ -61,6 +60,7 @@ except ImportError as missing:  # pragma: no cover - the lab extra is installed 
         "nn.LiveLab needs anywidget (a notebook widget): pip install 'valuegrad[lab]'"
     ) from missing
 
+from nn.lab.assets import script, style
 from nn.lab.content import exact
 from nn.lab.drawing import hardest_sample
 from nn.lab.graph import fmt
@@ -78,10 +78,6 @@ from nn.lab.live_frames import (
 from nn.lab.live_session import CONTROLS, LiveSession, Settings, hidden_sizes
 from nn.module import MLP
 from nn.train import History, TrainingDiverged
-
-
-def _asset(name: str) -> str:
-    return resources.files("nn.lab").joinpath(name).read_text(encoding="utf-8")
 
 
 def _control(name: str, doc: str) -> Any:
@@ -106,8 +102,8 @@ class LiveLab(anywidget.AnyWidget):
     acknowledges them. See the module docstring for the protocol.
     """
 
-    _esm = _asset("live.js")
-    _css = _asset("live.css")
+    _esm = script("draw.js", "live.js")
+    _css = style("draw.css", "live.css")
     #: The data and the model's shape: the points, the plane's grid, the network, the choices.
     setup = traitlets.Dict().tag(sync=True)
     #: Each control's value as text, by its ``data-control`` name, and the ``version``.

@@ -10,6 +10,7 @@ the input plane (:func:`plane_pass`, one forward pass without a graph), the weig
 from __future__ import annotations
 
 import base64
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -19,9 +20,10 @@ import autograd
 from autograd import Value
 from autograd.extend import css_colour
 from autograd.viz import grad_colour, grad_scale
+from nn.lab.axes import linear_ticks
 from nn.lab.budget import spread
-from nn.lab.colours import class_colours, grid_palette, hex_colour
-from nn.lab.content import NOT_SHIPPED, exact, exacts, layout, plotted, sample_data, shown
+from nn.lab.colours import class_colours, grid_palette, hex_colour, key
+from nn.lab.content import NOT_SHIPPED, exact, history_data, layout, sample_data
 from nn.lab.graph import SampleGraph, fmt, sample_graph
 from nn.lab.live_session import DATASETS, OPTIMIZERS, YOURS, LiveSession
 from nn.metrics import boundary_note, predicted_class
@@ -86,32 +88,34 @@ def _b64(cells: bytearray) -> str:
 
 
 def chart(history: History, max_points: int = MAX_CURVE) -> dict[str, Any]:
-    """The loss chart's data: steps, train and validation loss (None where not finite), the
-    texts to show (4 significant digits) and the exact values; at most ``max_points`` points,
-    spread evenly, the first and last step kept exactly."""
+    """The loss chart's data (:func:`nn.lab.content.history_data`) of at most ``max_points``
+    steps, spread evenly, the first and last kept exactly; the step axis's ticks are placed
+    where their steps fall among the kept ones."""
     keep = spread(len(history), max_points) if len(history) else []
-    records = [history.records[i] for i in keep]
-    thin = History(history.method, records)
-    has_val = any(v is not None for v in thin["val_loss"])
-    finite = [v for v in thin["loss"] + thin["val_loss"] if v is not None and math.isfinite(v)]
-    top = max([*finite, 1e-12])
-    return {
-        "step": thin["step"],
-        "loss": plotted(thin["loss"]),
-        "val_loss": plotted(thin["val_loss"]) if has_val else None,
-        "top": top,
-        "text": {
-            "loss": shown(thin["loss"], fmt),
-            "val_loss": shown(thin["val_loss"], fmt) if has_val else None,
-            "accuracy": shown(thin["accuracy"], "{:.1%}".format),
-            "top": fmt(top),
-        },
-        "exact": {
-            "loss": exacts(thin["loss"]),
-            "val_loss": exacts(thin["val_loss"]) if has_val else None,
-            "accuracy": exacts(thin["accuracy"]),
-        },
-    }
+    data = history_data(History(history.method, [history.records[i] for i in keep]))
+    if len(keep) < len(history):
+        ends = [*keep, len(history)]  # index j of the curve is step ends[j]
+
+        def place(step: float) -> float:
+            j = min(bisect.bisect_right(ends, step), len(ends) - 1)
+            before, after = ends[j - 1], ends[j]
+            return j - 1 + (step - before) / (after - before)
+
+        ticks = linear_ticks(0, len(history), integers=True)
+        data["scale"]["steps"] = [[place(step), text] for step, text in ticks]
+    return data
+
+
+def sign_palette() -> list[list[int]]:
+    """The colour of each :func:`level` byte in a neuron's heat map, as [r, g, b]: the
+    weights' colours, autograd's red for positive outputs and blue for negative ones,
+    white at 0 (a ReLU neuron that is off)."""
+    colours = [grad_colour((v - 127.5) / 127.5, 1.0) for v in range(256)]
+    return [[255, 255, 255] if c == "white" else _rgb(c) for c in colours]
+
+
+def _rgb(hex_colour: str) -> list[int]:
+    return [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
 
 
 def weights_data(weights: dict[str, Value]) -> dict[str, Any]:
@@ -215,27 +219,38 @@ def setup_data(session: LiveSession, features: Sequence[str], n: int) -> dict[st
         for target in layer
         for i, source in enumerate(before)
     ]
+    features = list(features) if len(features) == model.nin else names[0]
+    bounds = plane_bounds(data.X + data.X_val) if plane else []
     return {
-        "features": list(features) if len(features) == model.nin else names[0],
+        "features": features,
         "X": data.X if plane else [],
         "y": data.y,
         "Xval": data.X_val if plane else [],
         "yval": data.y_val if plane else [],
-        "Xtext": ["(" + ", ".join(exact(v) for v in x) + ")" for x in data.X],
-        "Xfmt": [", ".join(fmt(v) for v in x) for x in data.X],
+        "Xtext": [", ".join(f"{f} = {exact(v)}" for f, v in zip(features, x)) for x in data.X],
+        "Xfmt": [", ".join(f"{f} = {fmt(v)}" for f, v in zip(features, x)) for x in data.X],
         "pickable": list(range(len(data.X))),
-        "class_colours": [css_colour(hex_colour(c), "a class colour") for c in points_rgb],
+        "colours": [css_colour(hex_colour(c), "a class colour") for c in points_rgb],
         "grid": (
             {
                 "n": n,
-                "bounds": plane_bounds(data.X + data.X_val),
+                "bounds": bounds,
                 "multiclass": multiclass,
                 "palette": grid_palette(multiclass, area_rgb),
             }
             if plane
             else None
         ),
-        "levels": grid_palette(False, area_rgb),  # a neuron's heat map: its output's level()
+        "axes": (
+            {
+                "x": {"name": features[0], "ticks": linear_ticks(bounds[0], bounds[1])},
+                "y": {"name": features[1], "ticks": linear_ticks(bounds[2], bounds[3])},
+            }
+            if plane
+            else None
+        ),
+        "key": key(points_rgb, area_rgb, plane),
+        "levels": sign_palette(),
         "boundary_note": boundary_note(model.nin),
         "network": {"layers": names, "edges": edges},
         "run": f"MLP {'-'.join(str(len(layer)) for layer in names)}, {session.row.name} loss",
