@@ -413,6 +413,13 @@ def test_play_trains_in_a_thread_and_pause_stops_it(lab) -> None:  # type: ignor
     assert not lab.running and lab.history["step"] == list(range(len(lab.history)))
 
 
+def test_closing_the_widget_stops_the_thread(lab) -> None:  # type: ignore[no-untyped-def]
+    lab.play()
+    _wait(lambda: len(lab.history) >= 1, "a step")
+    lab.close()
+    assert not lab.running and lab._thread is None
+
+
 def test_frames_wait_for_the_pages_acknowledgement() -> None:
     lab = nn.LiveLab(grid=2, fallback=1e9)
     seq = lab.frame["seq"]
@@ -436,9 +443,12 @@ def test_a_diverging_run_stops_and_says_so() -> None:
     with pytest.raises(nn.TrainingDiverged, match="LiveLab: the loss became"):
         lab.train(20)
     assert lab.frame["step"] == len(lab.history)
+    lab.receive({"type": "step"})  # from the page: shown, not raised
+    assert lab.error.startswith("step: LiveLab: the loss became")
     lab.play()
     _wait(lambda: not lab.running, "the thread to stop")
     assert "LiveLab: the loss became" in lab.error and "lower the learning rate" in lab.error
+    assert all(math.isfinite(w) for w in lab.frame["weights"]["width"])
 
 
 def test_import_nn_works_without_anywidget_and_livelab_names_the_extra() -> None:

@@ -95,7 +95,7 @@ class Kernel:
         self.received += messages
         for key in TRAITS:
             value = getattr(self.lab, key)
-            if value != self.known[key]:
+            if value is not self.known[key]:  # the kernel sets a new object, as ipywidgets sees
                 self.known[key] = value
                 self.page.evaluate("([k, v]) => window.model.update(k, v)", [key, value])
         return messages

@@ -100,7 +100,7 @@ function render(context) { // an ES module: strict mode already
   view.point = E("h3", { "data-readout": "point" }, gPanel);
   view.why = E("p", { "class": "vg-live-why", hidden: "" }, gPanel);
   var gbar = E("div", { "class": "vg-live-bar" }, gPanel);
-  button(gbar, "backward-clear", "forward only", "no backward step done", function () { showBackward(-1); });
+  button(gbar, "backward-clear", "clear backward", "undo every backward step: the forward pass only", function () { showBackward(-1); });
   button(gbar, "backward-back", "\u25c0 back", "undo one backward step", function () { showBackward(bstep - 1); });
   view.bnext = button(gbar, "backward-step", "backward step \u25b6", "one backward step (predict mode: guess first)", function () {
     if (predict) ask(); else showBackward(bstep + 1);
@@ -215,7 +215,7 @@ function render(context) { // an ES module: strict mode already
   /* ---- the network view (TF Playground's) ------------------------------------------------- */
 
   function buildNetwork(s) {
-    var layers = s.network.layers, box = view.network, CELL = 30, GAP = 6, COL = 96;
+    var layers = s.network.layers, box = view.network, CELL = 26, GAP = 4, COL = 96;
     var tall = Math.max.apply(null, layers.map(function (l) { return l.length; }));
     var H = tall * (CELL + GAP) + GAP, W = (layers.length - 1) * COL + CELL + 40;
     box.textContent = "";

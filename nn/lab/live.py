@@ -176,6 +176,9 @@ class LiveLab(anywidget.AnyWidget):
         self._seq = self._acked = self._version = 0
         self._sent_at = 0.0
         self._layouts: Layouts = {}
+        #: The last plane drawn, by what it was drawn for (model, weights, grid): a pick or a
+        #: guess changes no weight, and its frame reuses it.
+        self._plane: tuple[Any, tuple[str | None, dict[str, str]]] = (None, (None, {}))
         self._picked = 0
         self.on_msg(lambda _widget, content, _buffers: self.receive(content))
         with self._held():
@@ -258,12 +261,17 @@ class LiveLab(anywidget.AnyWidget):
             self._session.set_weight(name, value)
             self._changed()
 
+    def close(self) -> None:
+        """Stop training, then close the widget (its views disappear)."""
+        self.pause()
+        super().close()
+
     def receive(self, message: Mapping[str, Any]) -> None:
         """Handle one message of the page (see the module docstring); a failure sets
         :attr:`error` instead of raising, as a page has nowhere to show an exception."""
         try:
             self._dispatch(message)
-        except (ValueError, TypeError, KeyError, IndexError) as e:
+        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as e:
             self.error = f"{message.get('name') or message.get('type')}: {e}"
         else:
             if message.get("type") not in ("ack", "guess"):
@@ -417,11 +425,15 @@ class LiveLab(anywidget.AnyWidget):
     def _send_frame(self) -> None:
         """Build the frame of this moment (under the lock) and send it."""
         s = self._session
-        grid, neurons = (
-            plane_pass(s.model, self.setup["grid"]["bounds"], self._grid)
-            if self.setup["grid"]
-            else (None, {})
-        )
+        weights = tuple(p.data for p in s.model.parameters())
+        if self._plane[0] != (s.model, weights, self.setup["grid"]):  # else: the same plane
+            plane = (
+                plane_pass(s.model, self.setup["grid"]["bounds"], self._grid)
+                if self.setup["grid"]
+                else (None, {})
+            )
+            self._plane = ((s.model, weights, self.setup["grid"]), plane)
+        grid, neurons = self._plane[1]
         g, graph = point_graph(*self._picked_point(), self._layouts)
         if g.loss == 0:
             hardest = hardest_sample(s.model, s.data.X, s.data.y, s.row.name)

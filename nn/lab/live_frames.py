@@ -130,7 +130,10 @@ def weights_data(weights: dict[str, Value]) -> dict[str, Any]:
         "text": [fmt(v) for v in values],
         "exact": [exact(v) for v in values],
         "colour": [css_colour(grad_colour(v, scale), "a weight's colour") for v in values],
-        "width": [round(1.0 + 4.0 * min(1.0, abs(v) / largest), 2) for v in values],
+        "width": [
+            round(1.0 + 4.0 * min(1.0, abs(v) / largest), 2) if math.isfinite(v) else 5.0
+            for v in values
+        ],
     }
 
 
