@@ -10,29 +10,41 @@ ES module (``draw.js`` + ``live.js``, no build step) that only draws: every numb
 engine's, formatted here (:mod:`nn.lab.live_frames`); the training is
 :class:`nn.lab.live_session.LiveSession`'s.
 
-**The protocol.** The kernel's state is in synced traits (JSON):
+**The protocol.** The kernel's state is in synced traits (JSON), every number in them as
+text formatted here (the floats only place things: points, curves, ticks):
 
-* ``setup``: what changes only with the data or the model (the points, the grid's bounds and
-  palette, the network's neurons and edges, the controls' choices): :func:`setup_data`;
+* ``setup``: what changes only with the data or the model
+  (:func:`~nn.lab.live_frames.setup_data`): ``X``, ``y``, ``Xval``, ``yval``, ``Xtext``,
+  ``Xfmt``, ``features``, ``pickable``, ``colours``, ``grid`` (``n``, ``bounds``,
+  ``multiclass``, ``palette``; None unless the inputs are 2-D, ``boundary_note`` says why),
+  ``axes``, ``key``, ``levels`` (the heat maps' palette), ``network`` (``layers``: the
+  neurons' names by layer, inputs first; ``edges``: ``[from, to, weight name]``), ``run``,
+  ``options`` (the choices of the ``optimizer``, ``activation`` and ``dataset`` controls);
 * ``controls``: each control's value as text, by its ``data-control`` name (``lr``,
   ``optimizer``, ``batch-size``, ``momentum``, ``activation``, ``hidden``, ``dataset``,
-  ``noise``, ``val-fraction``), and ``version``: the count of changes (controls, weights set,
-  resets) so far;
-* ``frame``: ``seq`` (1, 2, ...), ``step`` (steps trained), ``version`` (the settings it was
-  drawn with), ``running``, ``loss`` (the last step's training loss: ``text``, ``exact``, its
-  ``repr``; None before the first step), ``history`` (:func:`chart`), ``grid`` (the boundary,
-  base64, or None), ``neurons`` (each hidden neuron's heat map, base64, by name), ``weights``
-  (:func:`weights_data`), ``graph`` (the picked point, :func:`point_graph`);
-* ``layout``: the picked point's graph laid out (``id`` matches ``graph.sample.layout``);
-* ``verdict``: the answer to the last guess (:func:`verdict`); ``error``: the last refused
-  message, as text ("" after a good one); ``running``: training in the thread.
+  ``noise``, ``val-fraction``), and ``version``: the count of changes so far (controls,
+  weights set, resets);
+* ``frame``: ``seq`` (1, 2, ...), ``version`` (the changes it shows), ``running``, and
+  :meth:`~nn.lab.live_frames.FrameBuilder.frame`'s ``step`` (steps trained), ``method``,
+  ``loss`` (the last step's training loss: ``text`` and ``exact``, its ``repr``; None before
+  the first step), ``history`` (:func:`~nn.lab.live_frames.chart`), ``grid`` (the boundary,
+  base64, or None), ``neurons`` (each hidden neuron's heat map, base64, by name),
+  ``weights`` (:func:`~nn.lab.live_frames.weights_data`), ``graph`` (the picked point:
+  :func:`~nn.lab.live_frames.point_graph`, with ``why`` when its loss is 0) and ``layout``
+  (the id of its graph's layout);
+* ``layout``: that layout (:func:`nn.lab.content.layout`, Graphviz's SVG), with its ``id``;
+  set before the first frame that needs it;
+* ``verdict``: the answer to the last guess (:func:`~nn.lab.live_frames.verdict`: ``step``,
+  ``node``, ``correct``, ``guess``, ``exact``, ``text``); ``error``: the last refused message
+  or failed training, as text ("" after a good message); ``running``: training in the thread.
 
 The page sends messages (``model.send``), each a dict with a ``type``:
 ``{"type": "ack", "seq"}`` (frame ``seq`` is drawn), ``{"type": "control", "name", "value"}``
 (a control's new value, as text or number), ``play``, ``pause``, ``step`` (one training step),
 ``reset``, ``{"type": "pick", "index"}``, ``{"type": "set_weight", "name", "value"}`` and
-``{"type": "guess", "step", "value"}`` (a guess of backward step ``step``'s gradient for the
-picked point). A message that fails sets ``error``; nothing is raised into the void.
+``{"type": "guess", "step", "value"}`` (a guess of the gradient that backward step ``step``,
+0 for the loss, gives its node, for the picked point). A message that fails sets ``error``;
+nothing is raised into the void. :meth:`nn.LiveLab.receive` handles one, as from the page.
 
 **Flow control.** While playing, the thread trains step after step; after a step it sends a
 frame only if the page has acknowledged the last one (or ``fallback`` seconds went by with
@@ -48,8 +60,8 @@ import inspect
 import math
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 try:
@@ -60,22 +72,11 @@ except ImportError as missing:  # pragma: no cover - the lab extra is installed 
         "nn.LiveLab needs anywidget (a notebook widget): pip install 'valuegrad[lab]'"
     ) from missing
 
+from nn._validate import NON_NEGATIVE, number
 from nn.lab.assets import script, style
-from nn.lab.content import exact
 from nn.lab.drawing import hardest_sample
-from nn.lab.graph import fmt
-from nn.lab.live_frames import (
-    GRID,
-    Layouts,
-    chart,
-    plane_pass,
-    point_graph,
-    setup_data,
-    verdict,
-    weights_data,
-    why_no_gradient,
-)
-from nn.lab.live_session import CONTROLS, LiveSession, Settings, hidden_sizes
+from nn.lab.live_frames import GRID, FrameBuilder, verdict
+from nn.lab.live_session import CONTROLS, LiveSession, Settings, TurnLock, hidden_sizes
 from nn.module import MLP
 from nn.train import History, TrainingDiverged
 
@@ -165,20 +166,13 @@ class LiveLab(anywidget.AnyWidget):
             n_samples=n_samples,
             seed=seed,
         )
-        self._features = list(features)
-        self._grid = grid
-        self._fallback = fallback
-        self._lock = threading.RLock()
-        self._waiting = 0
-        self._turn = threading.Condition()
+        self._frames = FrameBuilder(features, grid)
+        self._fallback = number("LiveLab", "fallback", fallback, NON_NEGATIVE)
+        self._lock = TurnLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._seq = self._acked = self._version = 0
         self._sent_at = 0.0
-        self._layouts: Layouts = {}
-        #: The last plane drawn, by what it was drawn for (model, weights, grid): a pick or a
-        #: guess changes no weight, and its frame reuses it.
-        self._plane: tuple[Any, tuple[str | None, dict[str, str]]] = (None, (None, {}))
         self._picked = 0
         self.on_msg(lambda _widget, content, _buffers: self.receive(content))
         with self._held():
@@ -338,7 +332,7 @@ class LiveLab(anywidget.AnyWidget):
 
     def _check_guess(self, step: int, guess: float) -> None:
         with self._held():
-            g, _ = point_graph(*self._picked_point(), self._layouts)
+            g, _ = self._frames.graph(self._session, self._picked)
         if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < len(g.steps):
             raise ValueError(
                 f"guess: step must be an int from 0 to {len(g.steps) - 1}, got {step!r}"
@@ -350,9 +344,7 @@ class LiveLab(anywidget.AnyWidget):
     def _train_on(self) -> None:
         try:
             while not self._stop.is_set():
-                with self._turn:  # whoever waits for the model goes first
-                    self._turn.wait_for(lambda: self._waiting == 0)
-                with self._held(waiting=False):
+                with self._lock.thread_turn():  # after whoever waits for the model
                     self._session.train_step()
                     if self._acked >= self._seq or self._due():
                         self._send_frame()
@@ -362,7 +354,7 @@ class LiveLab(anywidget.AnyWidget):
             self.error = f"training stopped: {type(e).__name__}: {e}"
             raise
         finally:
-            with self._held(waiting=False):
+            with self._lock.thread_turn():
                 self._thread = None
                 self.running = False
                 self._send_frame()
@@ -370,25 +362,9 @@ class LiveLab(anywidget.AnyWidget):
     def _due(self) -> bool:
         return time.monotonic() - self._sent_at >= self._fallback
 
-    @contextmanager
-    def _held(self, *, waiting: bool = True) -> Iterator[None]:
-        """The model's lock. Who waits for it counts as waiting (``waiting``; not the
-        thread): the thread lets them in before its next step."""
-        if waiting:
-            with self._turn:
-                self._waiting += 1
-            try:
-                self._lock.acquire()
-            finally:
-                with self._turn:
-                    self._waiting -= 1
-                    self._turn.notify_all()
-        else:
-            self._lock.acquire()
-        try:
-            yield
-        finally:
-            self._lock.release()
+    def _held(self) -> AbstractContextManager[None]:
+        """The model's lock, for anyone but the thread: it lets them in between two steps."""
+        return self._lock.turn()
 
     # -- frames ------------------------------------------------------------------------------
 
@@ -414,48 +390,24 @@ class LiveLab(anywidget.AnyWidget):
     def _new_data(self) -> None:
         """New data or a new model: the setup, and the point of the largest loss picked."""
         s = self._session
-        self.setup = setup_data(s, self._features, self._grid)
+        self.setup = self._frames.setup(s)
         self._picked = hardest_sample(s.model, s.data.X, s.data.y, s.row.name)[0]
 
-    def _picked_point(self) -> tuple[MLP, list[float], int, int, str]:
-        s = self._session
-        i = self._picked
-        return s.model, s.data.X[i], s.data.y[i], i, s.row.name
-
     def _send_frame(self) -> None:
-        """Build the frame of this moment (under the lock) and send it."""
-        s = self._session
-        weights = tuple(p.data for p in s.model.parameters())
-        if self._plane[0] != (s.model, weights, self.setup["grid"]):  # else: the same plane
-            plane = (
-                plane_pass(s.model, self.setup["grid"]["bounds"], self._grid)
-                if self.setup["grid"]
-                else (None, {})
-            )
-            self._plane = ((s.model, weights, self.setup["grid"]), plane)
-        grid, neurons = self._plane[1]
-        g, graph = point_graph(*self._picked_point(), self._layouts)
-        if g.loss == 0:
-            hardest = hardest_sample(s.model, s.data.X, s.data.y, s.row.name)
-            graph["why"] = why_no_gradient(g, s.row.name, hardest)
-        layout_id, layout = self._layouts[g.signature]
+        """Build the frame of this moment (under the lock) and send it, with its layout first
+        if the page does not have it yet."""
+        grid = self.setup["grid"]
+        frame = self._frames.frame(self._session, self._picked, grid and grid["bounds"])
+        layout_id = frame["layout"]
         if self.layout.get("id") != layout_id:
-            self.layout = {"id": layout_id, **layout}
-        last = s.history.last.get("loss")
+            self.layout = {"id": layout_id, **self._frames.layout(layout_id)}
         self._seq += 1
         self._sent_at = time.monotonic()
         self.frame = {
             "seq": self._seq,
-            "step": len(s.history),
             "version": self._version,
             "running": self._thread is not None,
-            "method": s.history.method,
-            "loss": None if last is None else {"text": fmt(last), "exact": exact(last)},
-            "history": chart(s.history),
-            "grid": grid,
-            "neurons": neurons,
-            "weights": weights_data(s.weights()),
-            "graph": graph,
+            **frame,
         }
 
 

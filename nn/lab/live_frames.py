@@ -20,10 +20,12 @@ import autograd
 from autograd import Value
 from autograd.extend import css_colour
 from autograd.viz import grad_colour, grad_scale
+from nn._validate import positive_int
 from nn.lab.axes import linear_ticks
 from nn.lab.budget import spread
 from nn.lab.colours import class_colours, grid_palette, hex_colour, key
 from nn.lab.content import NOT_SHIPPED, exact, history_data, layout, sample_data
+from nn.lab.drawing import hardest_sample
 from nn.lab.graph import SampleGraph, fmt, sample_graph
 from nn.lab.live_session import DATASETS, OPTIMIZERS, YOURS, LiveSession
 from nn.metrics import boundary_note, predicted_class
@@ -201,6 +203,66 @@ def verdict(g: SampleGraph, step: int, guess: float) -> dict[str, Any]:
         "exact": exact(value),
         "text": text,
     }
+
+
+class FrameBuilder:
+    """The frames of one lab: what it draws of its session, keeping what it can reuse.
+
+    ``features`` names the inputs on the plane's axes, ``grid`` is the cells per side of the
+    plane. It keeps every graph structure's layout (``layouts``) and the last plane drawn,
+    which a frame reuses when no weight changed (a pick, a guess).
+    """
+
+    def __init__(self, features: Sequence[str], grid: int) -> None:
+        self.features = list(features)
+        self.grid = positive_int("LiveLab", "grid", grid)
+        self.layouts: Layouts = {}
+        self._plane: tuple[Any, tuple[str | None, dict[str, str]]] = (None, (None, {}))
+
+    def layout(self, layout_id: int) -> dict[str, Any]:
+        """The layout of that id (as :func:`point_graph` gave it)."""
+        return next(lay for i, lay in self.layouts.values() if i == layout_id)
+
+    def setup(self, session: LiveSession) -> dict[str, Any]:
+        """The session's :func:`setup_data`."""
+        return setup_data(session, self.features, self.grid)
+
+    def graph(self, session: LiveSession, index: int) -> tuple[SampleGraph, dict[str, Any]]:
+        """Training point ``index``'s :func:`point_graph`, and :func:`why_no_gradient` when
+        its loss is 0."""
+        data, loss = session.data, session.row.name
+        g, graph = point_graph(
+            session.model, data.X[index], data.y[index], index, loss, self.layouts
+        )
+        if g.loss == 0:
+            graph["why"] = why_no_gradient(
+                g, loss, hardest_sample(session.model, data.X, data.y, loss)
+            )
+        return g, graph
+
+    def frame(self, session: LiveSession, index: int, bounds: list[float] | None) -> dict[str, Any]:
+        """The frame of this moment, ``index`` picked, the plane in ``bounds`` (None: none):
+        ``step``, ``method``, ``loss``, ``history``, ``grid``, ``neurons``, ``weights``,
+        ``graph`` and ``layout``, the id of the graph's layout (see :mod:`nn.lab.live`)."""
+        model = session.model
+        drawn_for = (model, tuple(p.data for p in model.parameters()), bounds)
+        if self._plane[0] != drawn_for:
+            plane = plane_pass(model, bounds, self.grid) if bounds else (None, {})
+            self._plane = (drawn_for, plane)
+        grid, neurons = self._plane[1]
+        g, graph = self.graph(session, index)
+        last = session.history.last.get("loss")
+        return {
+            "step": len(session.history),
+            "method": session.history.method,
+            "loss": None if last is None else {"text": fmt(last), "exact": exact(last)},
+            "history": chart(session.history),
+            "grid": grid,
+            "neurons": neurons,
+            "weights": weights_data(session.weights()),
+            "graph": graph,
+            "layout": self.layouts[g.signature][0],
+        }
 
 
 def setup_data(session: LiveSession, features: Sequence[str], n: int) -> dict[str, Any]:

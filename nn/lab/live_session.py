@@ -25,7 +25,9 @@ Every check runs before anything changes: a refused value leaves the session as 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -383,3 +385,38 @@ def _your_data(
             raise ValueError(f"LiveLab: y[{i}] must be a class index >= 0, got {shorten(label)}")
         labels.append(c)
     return rows, labels
+
+
+class TurnLock:
+    """The lock that guards a session's model between its training thread and everything
+    else (picks, weights set, controls). Between two steps the thread lets in whoever waits:
+    :meth:`thread_turn` (the thread's) waits until no one is waiting for :meth:`turn`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._waiting = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold the lock; the thread lets this caller in before its next step."""
+        with self._changed:
+            self._waiting += 1
+        try:
+            self._lock.acquire()
+        finally:
+            with self._changed:
+                self._waiting -= 1
+                self._changed.notify_all()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def thread_turn(self) -> Iterator[None]:
+        """Hold the lock once no one waits for it (the training thread's turn)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._waiting == 0)
+        with self._lock:
+            yield
