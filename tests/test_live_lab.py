@@ -157,8 +157,9 @@ def test_a_point_of_loss_zero_says_why_and_which_to_pick() -> None:
     best = losses.index(max(losses))
     assert why.startswith("This point's loss is 0: its score L3.n0 = ")
     assert f"the largest is point {best} ({fmt(max(losses))})" in why
+    assert lab.frame["graph"]["suggest"] == best
     lab.pick(best)
-    assert lab.frame["graph"]["why"] is None
+    assert lab.frame["graph"]["why"] is None and lab.frame["graph"]["suggest"] is None
 
 
 def test_the_weights_and_the_loss_readout_are_the_engines(lab) -> None:  # type: ignore[no-untyped-def]
@@ -239,6 +240,7 @@ def test_set_weight_changes_the_parameter_and_the_graph_as_the_engine_says(lab) 
         ("activation", "gelu", "LiveLab: activation must be one of"),
         ("hidden", "16,x", "LiveLab: hidden must be layer sizes separated by commas"),
         ("hidden", "64", "LiveLab: hidden takes at most 4 layers of at most 32 neurons"),
+        ("hidden", "32,32", "LiveLab: a 2-32-32-1 network has 1120 weights between neurons"),
         ("dataset", "yours", "(yours: only when the lab was given data)"),
         ("noise", "3", "LiveLab: noise must be a finite number in [0, 2]"),
         ("val-fraction", "1", "LiveLab: val_fraction must be a finite number in [0, 0.9]"),

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import nn
+from nn.losses import classification_loss
 from tests.browser import watch
 
 CONTROLS = [
@@ -280,3 +281,23 @@ def test_play_and_pause_send_their_messages(live) -> None:  # type: ignore[no-un
     exact = live.page.get_attribute("[data-readout=loss]", "data-exact")
     assert exact == repr(live.lab.history["loss"][-1])
     assert _root(live, "data-seq") == str(live.lab.frame["seq"])
+
+
+def test_a_point_of_loss_zero_says_why_and_offers_the_largest(live) -> None:  # type: ignore[no-untyped-def]
+    live.lab.lr = 0.5
+    live.lab.train(30)
+    live.pump()
+    lab = live.lab
+    losses = [
+        classification_loss("hinge", [lab.model(x)], [c]).data
+        for x, c in zip(lab.setup["X"], lab.setup["y"])
+    ]
+    zero = losses.index(0.0)
+    lab.pick(zero)
+    live.pump()
+    assert live.page.text_content(".vg-live-why").startswith(live.lab.frame["graph"]["why"])
+    suggested = live.lab.frame["graph"]["suggest"]
+    live.page.click("[data-action=pick-suggested]")
+    assert live.pump()[-1] == {"type": "pick", "index": suggested}
+    assert suggested == losses.index(max(losses)) == live.lab.picked
+    assert live.page.is_hidden(".vg-live-why")

@@ -98,7 +98,11 @@ function render(context) { // an ES module: strict mode already
 
   var gPanel = E("div", { "class": "vg-live-panel vg-live-graph-panel" }, root);
   view.point = E("h3", { "data-readout": "point" }, gPanel);
-  view.why = E("p", { "class": "vg-live-why", hidden: "" }, gPanel);
+  view.why = E("div", { "class": "vg-live-why", hidden: "" }, gPanel);
+  view.whyText = E("span", {}, view.why);
+  view.suggest = button(view.why, "pick-suggested", "", "show the point of the largest loss", function () {
+    send({ type: "pick", index: +view.suggest.getAttribute("data-index") });
+  });
   var gbar = E("div", { "class": "vg-live-bar" }, gPanel);
   button(gbar, "backward-clear", "clear backward", "undo every backward step: the forward pass only", function () { showBackward(-1); });
   button(gbar, "backward-back", "\u25c0 back", "undo one backward step", function () { showBackward(bstep - 1); });
@@ -365,7 +369,10 @@ function render(context) { // an ES module: strict mode already
       "): its own loss " + g.sample.loss + ", one box per neuron";
     view.point.title = "x = " + g.pointx + ", loss = " + g.sample.lossx;
     view.why.hidden = !g.why;
-    view.why.textContent = g.why || "";
+    view.whyText.textContent = (g.why || "") + " ";
+    view.suggest.hidden = g.suggest === null;
+    view.suggest.setAttribute("data-index", g.suggest === null ? "" : g.suggest);
+    view.suggest.textContent = "show point " + g.suggest;
     showBackward(bstep);
   }
 

@@ -145,7 +145,7 @@ def point_graph(
     """Training point ``index``'s folded graph (:func:`nn.lab.graph.sample_graph`) and what the
     page shows of it: the numbers as text (:func:`nn.lab.content.sample_data`), the text of
     each backward step, which layout it takes (laid out once per structure, kept in
-    ``layouts``), and, when its loss is 0, why there is no gradient to see."""
+    ``layouts``); ``why`` and ``suggest`` None (see :meth:`FrameBuilder.graph`)."""
     g = sample_graph(model, x, label, loss)
     if g.signature not in layouts:
         layouts[g.signature] = (len(layouts), layout(g, "auto"))
@@ -159,6 +159,7 @@ def point_graph(
         "sample": shown_data,
         "texts": data["text"],
         "why": None,
+        "suggest": None,
     }
 
 
@@ -228,16 +229,17 @@ class FrameBuilder:
         return setup_data(session, self.features, self.grid)
 
     def graph(self, session: LiveSession, index: int) -> tuple[SampleGraph, dict[str, Any]]:
-        """Training point ``index``'s :func:`point_graph`, and :func:`why_no_gradient` when
-        its loss is 0."""
+        """Training point ``index``'s :func:`point_graph`; when its loss is 0,
+        :func:`why_no_gradient` (``why``) and the point of the largest loss (``suggest``;
+        None if that is 0 too)."""
         data, loss = session.data, session.row.name
         g, graph = point_graph(
             session.model, data.X[index], data.y[index], index, loss, self.layouts
         )
         if g.loss == 0:
-            graph["why"] = why_no_gradient(
-                g, loss, hardest_sample(session.model, data.X, data.y, loss)
-            )
+            hardest = hardest_sample(session.model, data.X, data.y, loss)
+            graph["why"] = why_no_gradient(g, loss, hardest)
+            graph["suggest"] = hardest[0] if hardest[1] > 0 else None
         return g, graph
 
     def frame(self, session: LiveSession, index: int, bounds: list[float] | None) -> dict[str, Any]:

@@ -24,6 +24,7 @@ Every check runs before anything changes: a refused value leaves the session as 
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 from collections.abc import Iterator, Sequence
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from autograd import Value
+from autograd.viz import DEFAULT_MAX_EDGES
 from nn._validate import (
     FRACTION,
     NON_NEGATIVE,
@@ -67,6 +69,8 @@ CONTROLS = {
 }
 #: The widest hidden layer and the most hidden layers the lab draws.
 MAX_WIDTH, MAX_LAYERS = 32, 4
+#: The most weights between neurons: a point's graph keeps room for the loss's few edges.
+MAX_EDGES = DEFAULT_MAX_EDGES - 20
 NOISE = Range(0.0, 2.0)
 VAL_FRACTION = Range(0.0, 0.9)
 
@@ -345,7 +349,17 @@ class LiveSession:
         )
 
     def _check_fit(self, model: MLP, X: list[list[float]], y: list[int]) -> None:
-        """ValueError unless the model takes these inputs and the loss these labels."""
+        """ValueError unless the model takes these inputs and the loss these labels, and its
+        graph has few enough edges between neurons to be laid out (autograd's limit)."""
+        sizes = [model.nin, *model.nouts]
+        edges = sum(a * b for a, b in itertools.pairwise(sizes))
+        if edges > MAX_EDGES:
+            raise ValueError(
+                f"LiveLab: a {'-'.join(map(str, sizes))} network has {edges} weights between "
+                f"neurons, more than the {MAX_EDGES} a point's graph can show (autograd's "
+                "drawing lays out at most DEFAULT_MAX_EDGES edges, the loss's included): use "
+                "fewer or narrower layers"
+            )
         if model.nin != len(X[0]):
             raise ValueError(
                 f"LiveLab: the model takes {model.nin} inputs, the data has {len(X[0])} features"
