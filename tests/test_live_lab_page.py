@@ -102,9 +102,8 @@ class Kernel:
         return messages
 
 
-@pytest.fixture
-def live(browser, tmp_path) -> Any:  # type: ignore[no-untyped-def]
-    lab = nn.LiveLab(grid=8)
+def _open(browser: Any, tmp_path: Any, lab: nn.LiveLab) -> tuple[Any, list[str]]:
+    """A new page rendering the widget with ``lab``'s state; the problems it reports."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = watch(page)
     state = {k: getattr(lab, k) for k in TRAITS}
@@ -113,8 +112,14 @@ def live(browser, tmp_path) -> Any:  # type: ignore[no-untyped-def]
     path.write_text(html, encoding="utf-8")
     page.goto(path.as_uri())
     page.wait_for_function("window.rendered === true")
-    kernel = Kernel(page, lab)
-    yield kernel
+    return page, problems
+
+
+@pytest.fixture
+def live(browser, tmp_path) -> Any:  # type: ignore[no-untyped-def]
+    lab = nn.LiveLab(grid=8)
+    page, problems = _open(browser, tmp_path, lab)
+    yield Kernel(page, lab)
     page.close()
     assert problems == []
 
@@ -301,3 +306,38 @@ def test_a_point_of_loss_zero_says_why_and_offers_the_largest(live) -> None:  # 
     assert live.pump()[-1] == {"type": "pick", "index": suggested}
     assert suggested == losses.index(max(losses)) == live.lab.picked
     assert live.page.is_hidden(".vg-live-why")
+
+
+def test_dragging_a_bias_sets_it_as_the_mouse_moves(live) -> None:  # type: ignore[no-untyped-def]
+    live.pump()
+    bias = live.lab.model.layers[1].neurons[2].b
+    start = bias.data
+    box = live.page.locator("[data-weight='L2.n2.b']").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    live.page.mouse.move(x, y)
+    live.page.mouse.down()
+    live.page.mouse.move(x, y - 30)  # up 30 px: + 0.3
+    live.page.mouse.up()
+    sent = [m for m in live.pump() if m["type"] == "set_weight"]
+    assert sent and all(m["name"] == "L2.n2.b" for m in sent)
+    assert sent[-1]["value"] == pytest.approx(start + 0.3, abs=1e-9)
+    assert bias.data == sent[-1]["value"]
+    weight = live.page.locator("[data-control=weight]")
+    assert weight.get_attribute("data-weight-name") == "L2.n2.b"
+    assert weight.input_value() == repr(bias.data)
+
+
+def test_inputs_that_are_not_2d_get_a_button_a_point(browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    X = [[float(i), float(i % 3), float(i % 5)] for i in range(12)]
+    y = [i % 2 for i in range(12)]
+    lab = nn.LiveLab(None, X, y, hidden="3", val_fraction=0.0)
+    page, problems = _open(browser, tmp_path, lab)
+    kernel = Kernel(page, lab)
+    assert lab.setup["grid"] is None and lab.frame["grid"] is None
+    assert page.text_content(".vg-live-why") == lab.setup["boundary_note"]
+    assert page.locator("canvas[data-neuron]").count() == 0
+    page.click("button[data-index='4']")
+    assert {"type": "pick", "index": 4} in kernel.pump()
+    assert lab.picked == 4 and page.locator("[data-name='x2']").count() == 1
+    page.close()
+    assert problems == []

@@ -133,6 +133,10 @@ function render(context) { // an ES module: strict mode already
   var split = E("div", { "class": "vg-live-split" }, gPanel);
   view.graphBox = E("div", { "class": "vg-live-graph" }, split);
   view.arithmetic = E("pre", { "data-readout": "arithmetic", "class": "vg-live-arith" }, split);
+  E("p", { "class": "vg-live-help" }, root,
+    "Keys (click the lab first): space plays or pauses, \u2190 \u2192 step backward. Red is " +
+    "positive, blue negative: weights, neurons' outputs and gradients alike. The kernel computes " +
+    "every number; this page only draws them.");
   view.graph = VgDraw.graph(view.graphBox, {
     onHover: function (text) { view.hover.textContent = text; }, arith: view.arithmetic,
   });
@@ -336,16 +340,16 @@ function render(context) { // an ES module: strict mode already
     send({ type: "set_weight", name: selected, value: value });
   }
 
-  /* Drag an edge up or down: its weight changes by 0.01 a pixel (sent as the mouse moves). */
+  /* Drag an edge (or a bias) up or down: its weight changes by 0.01 a pixel, sent as the mouse
+   * moves; the kernel answers with the value set (and the frame it gives). */
   function dragWeight(e, name) {
     select(name);
     var w = view.weights && view.weights[name];
     if (!w) return;
     var y0 = e.clientY, start = parseFloat(w.exact), moved = false;
-    function move(m) {
+    function move(m) { // the value the learner drags to; the box shows the kernel's
       moved = true;
-      view.weight.value = (start + (y0 - m.clientY) * 0.01).toPrecision(4);
-      setWeight(view.weight.value);
+      setWeight(start + (y0 - m.clientY) * 0.01);
     }
     function up() {
       window.removeEventListener("mousemove", move);
@@ -420,6 +424,18 @@ function render(context) { // an ES module: strict mode already
   function drawRunning() {
     view.play.textContent = model.get("running") ? "\u275a\u275a pause" : "\u25b6 play";
   }
+
+  /* Keys, when the lab has the focus (not in a box): space plays or pauses, the arrows step
+   * backward and back. */
+  root.addEventListener("keydown", function (e) {
+    var tag = e.target && e.target.tagName;
+    if (tag === "INPUT" || tag === "SELECT" || tag === "BUTTON") return;
+    if (e.key === " ") send({ type: model.get("running") ? "pause" : "play" });
+    else if (e.key === "ArrowRight") { if (predict) ask(); else showBackward(bstep + 1); }
+    else if (e.key === "ArrowLeft") showBackward(bstep - 1);
+    else return;
+    e.preventDefault();
+  });
 
   var handlers = {
     "change:frame": drawFrame, "change:setup": drawSetup, "change:controls": drawControls,
