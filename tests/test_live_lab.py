@@ -284,6 +284,10 @@ def test_good_controls_take_effect(lab) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(lab._session.optimizer, nn.Adam) and lab.batch_size == 8
     lab.train(1)
     assert lab.history.method == "Adam, batches of 8 of 80 training points, lr 0.05"
+    adam = lab._session.optimizer
+    lab.batch_size = 4
+    lab.lr = 0.02
+    assert lab._session.optimizer is adam and adam.lr == 0.02  # its moments kept
     lab.optimizer = "momentum"
     lab.momentum = 0.5
     assert isinstance(lab._session.optimizer, nn.SGD) and lab._session.optimizer.momentum == 0.5

@@ -11,7 +11,7 @@ The controls, by the name the page gives them (``batch-size``) and their meaning
 * ``optimizer``: ``gd`` (full batch: the whole training set every step), ``sgd`` (mini-batches of
   ``batch-size``), ``momentum`` (the same with momentum ``momentum``: a batch size of at least
   the training set's is GD with momentum) or ``adam`` (mini-batches, :class:`nn.Adam`); a new
-  optimizer starts with fresh state, as does a new ``momentum``;
+  optimizer starts with fresh state, as does a new ``momentum`` (a new batch size keeps it);
 * ``activation`` and ``hidden`` (the hidden layers' sizes, ``"16,16"``; ``""`` for none): a
   new model with a fresh initialisation, and training starts again (the history is cleared);
 * ``dataset`` (``moons``, ``circles``, ``xor``, ``spirals``, ``blobs``, and ``yours`` when data
@@ -211,18 +211,16 @@ class LiveSession:
             )
         if self.yours is not None:
             settings = replace(settings, dataset=YOURS)
-        self.settings = replace(
-            settings,
-            **{
-                name: check_setting(settings, name, getattr(settings, name), self.yours is not None)
-                for name in CONTROLS.values()
-            },
-        )
-        settings = self.settings
-        X, y = self._all_data(settings)
-        self.model = model if model is not None else self._new_model(settings, len(X[0]), y)
+        yours = self.yours is not None
+        checked = {
+            name: check_setting(settings, name, getattr(settings, name), yours)
+            for name in CONTROLS.values()
+        }
+        self.settings = replace(settings, **checked)
+        X, y = self._all_data(self.settings)
+        self.model = model if model is not None else self._new_model(self.settings, len(X[0]), y)
         self._check_fit(self.model, X, y)
-        self.data = self._split(X, y, settings)
+        self.data = self._split(X, y, self.settings)
         self.start = self.model.state_dict()
         self.history = History(self.method())
         self.optimizer = self._new_optimizer()
@@ -233,7 +231,8 @@ class LiveSession:
         """Set the setting ``name`` (checked first; see the module docstring for its effect)."""
         checked = check_setting(self.settings, name, value, self.yours is not None)
         settings = replace(self.settings, **{name: checked})
-        if name in ("hidden", "activation", "dataset", "noise", "val_fraction"):
+        rebuilt = name in ("hidden", "activation", "dataset", "noise", "val_fraction")
+        if rebuilt:
             X, y = self._all_data(settings)
             model = self.model
             if name in ("hidden", "activation") or model.nin != len(X[0]):
@@ -246,7 +245,7 @@ class LiveSession:
         self.settings = settings
         if name == "lr":
             self.optimizer.lr = checked
-        else:
+        elif rebuilt or name in ("optimizer", "momentum"):
             self.optimizer = self._new_optimizer()
         self.history.method = self.method()
 
