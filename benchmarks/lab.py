@@ -30,8 +30,8 @@ from tests.browser import ARGS, CHROMIUM  # the flags the page tests use
 def parts(page: Path) -> dict[str, int]:
     """Bytes of the page's data by part (uncompressed JSON), and the page's total."""
     text = page.read_text(encoding="utf-8")
-    payload = re.search(r"<script type='application/x-valuegrad-lab'>([^<]*)</script>", text)[1]
-    data = json.loads(gzip.decompress(base64.b64decode(payload)))
+    payload = re.search(r"<script [^>]*data-vg-payload>([^<]*)</script>", text)[1]
+    data = json.loads(gzip.decompress(base64.b64decode(json.loads(payload)["gzip"])))
     frames = data["frames"]
     samples = [s for f in frames for s in f["samples"]]
     return {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import random
 import re
 from pathlib import Path
@@ -68,7 +69,15 @@ def run(tmp_path_factory):
         grid=12,
     )
     path = lab.write(tmp_path_factory.mktemp("lab") / "lab.html")
-    return {"X": X, "y": y, "history": history, "snapshots": mine, "lab": lab, "path": path}
+    return {
+        "X": X,
+        "y": y,
+        "val": (Xv, yv),
+        "history": history,
+        "snapshots": mine,
+        "lab": lab,
+        "path": path,
+    }
 
 
 def engine_reference(snapshot: list[float], x: list[float], label: int) -> dict:
@@ -83,6 +92,12 @@ def engine_reference(snapshot: list[float], x: list[float], label: int) -> dict:
     model.zero_grad()
     loss.backward()
     return {"model": model, "acts": acts, "loss": loss}
+
+
+def z_name(layer: int, j: int) -> str:
+    """A neuron's weighted sum as the page names it: ``L1.n0.z`` if it has an activation (its
+    box shows z), the neuron itself for the linear output layer."""
+    return f"L{layer}.n{j}.z" if layer < len(SIZES) else f"L{layer}.n{j}"
 
 
 def fmt(x: float) -> str:
@@ -172,17 +187,22 @@ def test_step_moves_the_highlight_and_the_arithmetic_matches_the_engine(page, ru
             layer, j = int(match[1]), int(match[2])
             neuron = ref["model"].layers[layer - 1].neurons[j]
             z_grad = neuron.b.grad  # d loss / d b = d loss / d z: the engine's number
+            lines = text.splitlines()
+            z = z_name(layer, j)  # the text names only what the page shows
             for i, w in enumerate(neuron.w):
                 source = f"x{i}" if layer == 1 else f"L{layer - 1}.n{i}"
                 x_i = ref["acts"][layer - 1][i].data
-                line = f"w{i}.grad += {source}.data * z.grad = {fmt(x_i)} * {fmt(z_grad)} = "
-                assert line + fmt(w.grad) in text.splitlines(), (name, line, text)
-            assert f"b.grad += z.grad = {fmt(z_grad)}" in text.splitlines()
-            if layer < len(SIZES):  # the sum over the paths to the next layer's neurons
-                lines = text.splitlines()
-                for k, user in enumerate(ref["model"].layers[layer].neurons):
+                line = f"{name}.w{i}.grad += {source}.data * {z}.grad = {fmt(x_i)} * {fmt(z_grad)}"
+                assert f"{line} = {fmt(w.grad)}" in lines, (name, line, text)
+            assert f"{name}.b.grad += {z}.grad = {fmt(z_grad)}" in lines
+            if layer < len(SIZES):  # a ReLU: z.grad = its output's grad * ReLU'(z)
+                out = ref["acts"][layer][j]
+                relu = f"{z}.grad = {name}.grad * ReLU'({z}) = {fmt(out.grad)} * "
+                relu += f"{fmt(1.0 if out.data > 0 else 0.0)} = {fmt(z_grad)}   ({z} = "
+                assert any(t.startswith(relu) for t in lines), (relu, text)
+                for k, user in enumerate(ref["model"].layers[layer].neurons):  # paths onward
                     term = (
-                        f"  L{layer + 1}.n{k}.w{j} * L{layer + 1}.n{k}.z.grad = "
+                        f"  L{layer + 1}.n{k}.w{j} * {z_name(layer + 1, k)}.grad = "
                         f"{fmt(user.w[j].data)} * {fmt(user.b.grad)} = "
                         f"{fmt(user.b.grad * user.w[j].data)}"
                     )
@@ -685,3 +705,240 @@ def test_class_colours_cannot_be_read_as_gradient_signs(page):
                 assert min(apart, 360 - apart) > 60, (c, fill, sign)
         key = page.locator(".vg-key").inner_text()
         assert all(t in key for t in ("class 0", "class 1", "grad > 0", "grad < 0"))
+
+
+# --------------------------------------------------------------------------------------------
+# A new user's trial (issue 24): what the page got wrong, each checked
+# --------------------------------------------------------------------------------------------
+
+
+def trained_losses(run) -> list[float]:
+    """Each training point's own hinge loss under the trained model (this file's snapshot)."""
+    return [
+        engine_reference(run["snapshots"][-1], x, c)["loss"].data
+        for x, c in zip(run["X"], run["y"], strict=True)
+    ]
+
+
+def test_the_last_frame_is_the_trained_model(page, run):
+    """After the last update, not before it: its losses are the trained model's."""
+    data = run["lab"].data()
+    last = data["frames"][-1]
+    assert last["step"] == STEPS and "the trained model" in last["label"]
+    losses = trained_losses(run)
+    for i, sample in zip(data["pickable"], last["samples"], strict=True):
+        assert float(sample["lossx"]) == losses[i]
+    with screenshot_on_failure(page):
+        page.locator(".vg-scrub").fill(str(len(data["frames"]) - 1))
+        assert shown_step(page) == STEPS
+        readout = page.locator("[data-readout=loss]")
+        mean = sum(losses) / len(losses)  # the data loss over all training points
+        assert float(readout.get_attribute("data-exact")) == pytest.approx(mean, rel=1e-12)
+        assert "the trained model" in readout.inner_text()
+        i = picked_point(page)
+        title = page.locator(".vg-node[data-name='loss'] title").text_content()
+        assert float(re.search(r"data = ([^,]+)", title)[1]) == losses[i]
+
+
+def test_the_pickable_points_hold_the_largest_losses_and_the_default_has_one(run):
+    data = run["lab"].data()
+    losses = trained_losses(run)
+    positive = sorted((i for i, v in enumerate(losses) if v > 0), key=lambda i: -losses[i])
+    assert len(positive) >= 2 and losses.count(0.0) > len(losses) // 2  # mostly 0, as in the trial
+    assert set(positive[:2]) <= set(data["pickable"])  # max_points=5: the 2 largest
+    default = data["pickable"][data["default_point"]]
+    assert losses[default] == max(losses[i] for i in data["pickable"]) > 0
+
+
+def test_a_point_that_passes_no_gradient_says_why(page, run):
+    data = run["lab"].data()
+    zero = [
+        (f, j)
+        for f, frame in enumerate(data["frames"])
+        for j, sample in enumerate(frame["samples"])
+        if float(sample["lossx"]) == 0
+    ]
+    assert zero, "the run has no point of loss 0 to check"
+    f, j = zero[-1]
+    i = data["pickable"][j]
+    with screenshot_on_failure(page):
+        note = page.locator(".vg-zero-note")
+        assert not note.is_visible()  # the default point: loss above 0
+        page.locator(".vg-scrub").fill(str(f))
+        page.locator(f"circle[data-index='{i}']").click()
+        assert note.is_visible()
+        text = note.inner_text()
+        # the margin, from the engine: (2 * class - 1) * score, past 1
+        model = engine_reference(run["snapshots"][data["frames"][f]["step"]], run["X"][i], 0)
+        margin = (2 * run["y"][i] - 1) * model["acts"][-1][0].data
+        assert margin >= 1
+        assert f"= {fmt(margin)} is past 1" in text and "Pick a ringed point" in text
+        page.locator("[data-action=backward-all]").click()
+        for name in ("L1.n0", "L2.n0", "L3.n0"):  # and indeed nothing flowed back
+            title = page.locator(f".vg-node[data-name='{name}'] title").text_content()
+            assert float(re.search(r"grad = ([^;,]+)", title)[1]) == 0
+
+
+def test_zoom_scales_the_graph_and_fit_fills_the_width(page):
+    def width() -> float:
+        return page.locator(".vg-graph svg").bounding_box()["width"]
+
+    with screenshot_on_failure(page):
+        box = page.locator(".vg-graph").bounding_box()["width"]
+        fitted = width()
+        page.locator("[data-action=zoom-in]").click()
+        assert width() == pytest.approx(fitted * 1.25, abs=2)
+        page.locator("[data-action=zoom-in]").click()
+        page.locator("[data-action=zoom-out]").click()
+        page.locator("[data-action=zoom-out]").click()
+        page.locator("[data-action=zoom-out]").click()
+        assert width() == pytest.approx(fitted / 1.25, abs=2)
+        page.locator("[data-action=zoom-fit]").click()
+        assert width() == fitted
+        # fitted: the graph fills the width (up to twice its size), its text readable
+        natural = page.evaluate(
+            "() => document.querySelector('.vg-graph svg').viewBox.baseVal.width * 4 / 3"
+        )
+        assert fitted == pytest.approx(min(box - 2, 2 * natural), abs=2)
+        text = page.locator(".vg-node[data-name='L1.n0'] text").first.bounding_box()
+        assert text["height"] >= 11
+
+
+def test_on_a_1280x800_screen_the_graph_starts_above_the_fold(browser, run):
+    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+    pg.goto(Path(run["path"]).as_uri())
+    pg.wait_for_selector(".vg-lab[data-ready]", timeout=10_000)
+    arithmetic = pg.locator("[data-readout=arithmetic]").bounding_box()
+    assert arithmetic["y"] + arithmetic["height"] <= 800  # the backward text: all of it
+    assert pg.locator(".vg-graph svg").bounding_box()["y"] + 250 <= 800  # 250 px of graph
+    pg.close()
+
+
+def test_buttons_say_what_they_do_and_the_keys_help_names_them(page):
+    buttons = {
+        b.get_attribute("data-action"): b.inner_text() for b in page.locator("[data-action]").all()
+    }
+    assert buttons["train-step"] == "train step \u25b6"
+    assert buttons["backward-step"] == "backward step \u25b6"
+    assert buttons["backward-clear"] == "undo backward"
+    texts = list(buttons.values())
+    assert len(set(texts)) == len(texts)  # no two buttons read alike
+    help_text = page.locator(".vg-help").inner_text()
+    for name in ("train step", "backward step", "undo backward", "zoom in / out / fit"):
+        assert name in help_text
+    with screenshot_on_failure(page):
+        page.locator(".vg-lab h2").click()
+        page.keyboard.press("End")
+        steps = int(re.search(r"of (\d+)", page.locator("[data-readout=backward]").inner_text())[1])
+        assert (
+            f"backward step {steps} of {steps}"
+            in page.locator("[data-readout=backward]").inner_text()
+        )
+        page.keyboard.press("Home")
+        assert current_node(page) is None
+
+
+def test_every_constant_of_the_loss_is_shown_with_its_value(page, run):
+    with screenshot_on_failure(page):
+        i = picked_point(page)
+        sign = 2 * run["y"][i] - 1  # hinge: t0 = c * score with c the label's sign, t1 = 1 - t0
+        expected = {"t0": f"c = {sign}", "t1": "c = 1", "t3": "c = 0", "loss": "c = 1"}
+        for name, constant in expected.items():
+            texts = [
+                t.text_content() for t in page.locator(f".vg-node[data-name='{name}'] text").all()
+            ]
+            assert re.search(r"\bc\b", texts[0]) and texts[-1] == constant, (name, texts)
+        page.locator("[data-action=backward-all]").click()  # the text writes it by value too
+        text = page.locator("[data-readout=arithmetic]").inner_text()
+        assert "t0 = c * L3.n0" not in text
+
+
+def test_the_arithmetic_names_only_what_the_page_shows(page):
+    """No ``a.grad`` or bare ``z``: every name is a box, a box's z (shown in it), or one of
+    a box's own weights and bias (which the step's text introduces)."""
+    with screenshot_on_failure(page):
+        boxes = {n.get_attribute("data-name") for n in page.locator(".vg-node").all()}
+        total = int(re.search(r"of (\d+)", page.locator("[data-readout=backward]").inner_text())[1])
+        named = set()
+        for _ in range(total):
+            page.locator("[data-action=backward-step]").click()
+            text = page.locator("[data-readout=arithmetic]").inner_text()
+            named |= set(
+                re.findall(r"(?<![\w.])([A-Za-z][\w]*(?:\.[A-Za-z]\w*)*)\.(?:grad|data)\b", text)
+            )
+            assert not re.search(r"(?<![\w.])[az]\.grad|\(z\)", text), text
+        for name in named:
+            base = re.sub(r"\.(z|w\d+|b)$", "", name)
+            assert base in boxes, name
+            if name.endswith(".z"):  # the box shows its z and z.grad
+                shown = page.locator(f".vg-node[data-name='{base}'] text").all_text_contents()
+                assert any(t.startswith("z ") and "z.grad" in t for t in shown), (name, shown)
+        assert {"L1.n0.z", "L1.n0.w0", "L1.n0.b"} <= named
+
+
+def test_the_loss_chart_is_logarithmic_with_train_and_validation(page, run):
+    with screenshot_on_failure(page):
+        ticks = page.locator("svg.vg-loss text.vg-tick").all_text_contents()
+        assert {"0.1", "1"} <= set(ticks)
+        assert page.locator("svg.vg-loss polyline.vg-train").count() >= 1
+        assert page.locator("svg.vg-loss polyline.vg-val").count() >= 1
+        decades = page.evaluate(
+            """() => Array.from(document.querySelectorAll('svg.vg-loss text.vg-tick'))
+                 .filter(t => t.getAttribute('text-anchor') === 'end' && !isNaN(+t.textContent))
+                 .map(t => [+t.textContent, +t.getAttribute('y')])"""
+        )
+        (v0, y0), (v1, y1) = decades[0], decades[1]
+        points = page.locator("svg.vg-loss polyline.vg-train").first.get_attribute("points")
+        first = [float(v) for v in points.split()[0].split(",")]
+        loss = run["history"]["loss"][0]
+        # y of a loss is linear in log10(loss): the decade ticks are its scale (3 px: text baseline)
+        expected = (
+            y0
+            + 0
+            + (math.log10(loss) - math.log10(v0)) / (math.log10(v1) - math.log10(v0)) * (y1 - y0)
+        )
+        assert first[1] == pytest.approx(expected - 3, abs=0.2)
+
+
+def test_the_boundary_has_axes_named_by_the_features_and_escaped(browser, tmp_path):
+    model, X, y, history, rec = small_run()
+    names = ["petal <b>length</b>", "width & 'depth'"]
+    lab = Lab(
+        model,
+        X,
+        y,
+        history,
+        rec,
+        loss="hinge",
+        max_frames=2,
+        max_points=2,
+        grid=4,
+        feature_names=names,
+    )
+    pg = open_lab(browser, lab, tmp_path)
+    with screenshot_on_failure(pg):
+        axis_names = pg.locator(".vg-boundary text.vg-axis-name").all_text_contents()
+        assert axis_names == names
+        assert pg.locator(".vg-lab b").count() == 0  # text, not markup
+        ticks = pg.locator(".vg-boundary text.vg-tick").all_text_contents()
+        assert len(ticks) >= 4 and all(re.fullmatch(r"-?[\d.]+", t) for t in ticks)
+        i = picked_point(pg)
+        point = pg.locator("[data-readout=point]").inner_text()
+        assert f"{names[0]} = {fmt(X[i][0])}, {names[1]} = {fmt(X[i][1])}" in point
+        assert pg.problems == []
+    pg.close()
+
+
+@pytest.mark.parametrize(
+    "names, message",
+    [
+        (["a"], "feature_names has 1 names, but the model takes 2"),
+        ("ab", "feature_names must be a list of strings"),
+        (["a", ""], r"feature_names\[1\] must be a non-empty string"),
+        (["a", 3], r"feature_names\[1\] must be a non-empty string, got 3"),
+    ],
+)
+def test_feature_names_are_checked(names, message):
+    model, X, y, history, rec = small_run()
+    with pytest.raises(ValueError, match=message):
+        Lab(model, X, y, history, rec, loss="hinge", feature_names=names)

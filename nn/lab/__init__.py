@@ -26,7 +26,7 @@ the text of every backward step, one line per parameter and per path between neu
 page holds at most ``max_frames`` frames (spread over the run, first and last kept) and
 ``max_points`` pickable points; the data is gzip-compressed (the browser inflates it with
 ``DecompressionStream``), with the texts grouped by step so that gzip finds their likeness
-(micrograd's 2-16-16-1 demo of ``make demo``, 40 frames x 16 points: about 1.6 MB). The size
+(micrograd's 2-16-16-1 demo of ``make demo``, 40 frames x 16 points: about 1.9 MB). The size
 is measured on the parts built, never predicted from constants (:mod:`nn.lab.budget`): frames
 (then points) are dropped evenly until the page fits ``max_bytes``, and the page says so; only
 what the page ships is built, so time and memory grow with ``max_bytes``, not with

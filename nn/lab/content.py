@@ -14,7 +14,7 @@ import autograd
 from autograd.viz import DEFAULT_MAX_EDGES, DEFAULT_TIMEOUT, GraphDrawing, GraphTooLargeError
 from nn.lab.axes import linear_ticks, log_scale
 from nn.lab.drawing import folded_digraph, node_colours
-from nn.lab.graph import SampleGraph, fmt
+from nn.lab.graph import SampleGraph, constant_names, fmt
 from nn.losses import classification_loss
 from nn.metrics import accuracy
 from nn.module import MLP
@@ -65,11 +65,14 @@ def layout(g: SampleGraph, backend: str) -> dict[str, Any]:
 NOT_SHIPPED = ("loss_value", "text")
 
 
-def sample_data(g: SampleGraph, layout: int) -> dict[str, Any]:
+def sample_data(g: SampleGraph, layout: int, note: str | None = None) -> dict[str, Any]:
     """One sample at one step as the page shows it: every number as text, every fill colour.
 
-    ``v``/``g`` the boxes' data and grad (:func:`fmt`), ``vx``/``gx``/``z`` their exact values
-    for hover (``repr``), ``c`` the fills (autograd's gradient colours over the whole graph).
+    ``v``/``g`` the boxes' data and grad (:func:`fmt`), ``zt`` a neuron's pre-activation z and
+    its grad (:func:`fmt`; None without an activation), ``k`` the text of a loss operation's
+    constants (``c = 1``; None without), ``vx``/``gx``/``z`` the exact values for hover
+    (``repr``), ``c`` the fills (autograd's gradient colours over the whole graph), ``note``
+    why nothing flows back, if so (:func:`nn.lab.points.zero_gradient_note`, given as ``note``).
     The engine graph is not kept: this is all the page needs of it.
     """
     return {
@@ -81,10 +84,21 @@ def sample_data(g: SampleGraph, layout: int) -> dict[str, Any]:
         "vx": [exact(x) for x in g.values],
         "gx": [exact(x) for x in g.grads],
         "z": [None if e is None else [exact(e[0]), exact(e[1])] for e in g.extra],
+        "zt": [None if e is None else [fmt(e[0]), fmt(e[1])] for e in g.extra],
+        "k": [constants_text(c) for c in g.constants],
+        "note": note,
         "c": node_colours(g.grads),
         "loss_value": g.loss,
         "text": ["\n".join(lines) for _, lines in g.steps],
     }
+
+
+def constants_text(values: Sequence[float]) -> str | None:
+    """``c = 1`` (or ``c0 = 0, c1 = 1``): a loss operation's constants by the names its label
+    gives them (:func:`nn.lab.graph.constant_names`); None for none."""
+    if not values:
+        return None
+    return ", ".join(f"{c} = {fmt(v)}" for c, v in zip(constant_names(len(values)), values))
 
 
 def exact(x: float) -> str:
@@ -164,14 +178,14 @@ def trained_readout(
             val_loss: float | None = classification_loss(loss, val_outputs, val[1]).data
         else:
             val_loss = None
-    parts = [(f"loss on all {len(X)} training points", train)]
+    parts = [("loss", train, f" (all {len(X)} training points)")]
     if val_loss is not None:
-        parts.append(("validation loss", val_loss))
-    text = "the trained model: " + ", ".join(f"{what} {fmt(v)}" for what, v in parts)
-    title = "the trained model: " + ", ".join(f"{what} {exact(v)}" for what, v in parts)
+        parts.append(("validation loss", val_loss, ""))
+    text = ", ".join(f"{what} {fmt(v)}{where}" for what, v, where in parts)
+    title = ", ".join(f"{what} {exact(v)}{where}" for what, v, where in parts)
     return {
-        "text": f"{text}, accuracy {train_accuracy:.1%}",
-        "title": f"{title}, accuracy {exact(train_accuracy)}",
+        "text": f"the trained model: {text}, accuracy {train_accuracy:.1%}",
+        "title": f"the trained model: {title}, accuracy {exact(train_accuracy)}",
         "lossx": exact(train),
     }
 

@@ -54,7 +54,7 @@ var VgDraw = (function () {
   /* ---- the loss chart: log scale, train and validation ------------------------------------ */
 
   function lossChart(parent, history, opts) {
-    var W = 420, H = 190, L = 46, R = 10, T = 8, B = 30;
+    var W = 340, H = 210, L = 44, R = 14, T = 8, B = 30;
     opts = opts || {};
     var svg = el("svg:svg", { viewBox: "0 0 " + W + " " + H, "class": "vg-loss" }, parent);
     var h = null, n = 1, lo = 0, hi = 1, marker = null, marked = null;
@@ -243,7 +243,8 @@ var VgDraw = (function () {
         var on = reached(k), t = node.texts;
         t[1].textContent = "data " + s.v[k];
         t[2].textContent = "grad " + (on ? s.g[k] : "?");
-        if (t[3] && s.zt && s.zt[k]) t[3].textContent = "z " + s.zt[k][0] + ", grad " + (on ? s.zt[k][1] : "?");
+        if (t[3] && s.zt[k]) t[3].textContent = "z " + s.zt[k][0] + ", z.grad " + (on ? s.zt[k][1] : "?");
+        else if (t[3] && s.k[k]) t[3].textContent = s.k[k]; // the values of the label's constants
         // a reached node's fill: its gradient's colour on the scale of the whole graph
         if (node.shape) node.shape.setAttribute("fill", on ? s.c[k] : "white");
         node.g.classList.toggle("vg-pending", !on);

@@ -17,7 +17,7 @@ from autograd.viz import (
     grad_scale,
     graph_label,
 )
-from nn.lab.graph import SampleGraph, fmt, members, sample_graph
+from nn.lab.graph import SampleGraph, constant_names, fmt, members, sample_graph
 from nn.losses import classification_loss
 from nn.module import MLP
 
@@ -29,7 +29,9 @@ def folded_digraph(
     in one cluster per layer (inputs left, loss right).
 
     With ``values`` the boxes show the data and gradient and are coloured by the gradient (as
-    :func:`autograd.viz.draw_graph`); without, they hold placeholders for the lab page to fill in.
+    :func:`autograd.viz.draw_graph`); without, they hold placeholders for the lab page to fill
+    in: data, grad, and a neuron's pre-activation ``z`` and its grad, or the values of a loss
+    operation's constants.
     Every label goes through :func:`autograd.viz.graph_label` and every fill through
     :func:`autograd.viz.grad_colour`: the same escaping and colours as autograd's drawings.
     """
@@ -63,8 +65,13 @@ def folded_digraph(
                     head = n.picture_label or n.label
                     text = f"{head}\ndata {fmt(g.values[i])}\ngrad {fmt(g.grads[i])}"
                     fill = colours[i]
-                else:
+                else:  # the page fills in the numbers: placeholders as wide as most
                     text, fill = f"{n.label}\ndata -0.0000\ngrad -0.0000", "white"
+                    if g.extra[i] is not None:
+                        text += "\nz -0.0000, z.grad -0.0000"
+                    if g.constants[i]:
+                        names = constant_names(len(g.constants[i]))
+                        text += "\n" + ", ".join(f"{c} = -0.0000" for c in names)
                 sub.node(f"n{i}", label=graph_label(text), id=f"n{i}", fillcolor=fill)
     for a, b in g.edges:
         dot.edge(f"n{a}", f"n{b}", id=f"e{a}_{b}")

@@ -18,6 +18,7 @@ depends on the label; ``SampleGraph.signature`` tells structures apart.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,8 +62,11 @@ class SampleGraph:
     """One sample's folded graph at one set of parameter values, after backward.
 
     ``values[i]`` and ``grads[i]`` are display node i's data and gradient; ``extra[i]`` the
-    pre-activation ``z`` and its gradient for a neuron (else None); ``steps`` lists the display
-    nodes in the order backward completes them, with the lines of arithmetic of each step.
+    pre-activation ``z`` and its gradient for a neuron with an activation (else None);
+    ``constants[i]`` the values of the constants a loss operation's label names ``c`` (or
+    ``c0``, ``c1``... if several; :func:`constant_names`), in order, else empty; ``steps``
+    lists the display nodes in the order backward completes them, with the lines of
+    arithmetic of each step.
     """
 
     nodes: list[DisplayNode]
@@ -70,6 +74,7 @@ class SampleGraph:
     values: list[float]
     grads: list[float]
     extra: list[tuple[float, float] | None]
+    constants: list[list[float]]
     steps: list[tuple[int, list[str]]]
     loss: float
     signature: tuple[Any, ...]
@@ -165,6 +170,10 @@ def sample_graph(model: MLP, x: Sequence[float], label: int, loss: str) -> Sampl
         values=[n.output.data for n in nodes],
         grads=[grads[n.output] for n in nodes],
         extra=extra,
+        constants=[
+            [p.data for p in n.output._prev if p not in group] if n.kind == "op" else []
+            for n in nodes
+        ],
         steps=steps,
         loss=root.data,
         signature=signature,
@@ -176,17 +185,30 @@ def _expression(
 ) -> str:
     """How a loss operation computes its value: ``t1 = 1 - t0``, ``t2 = ReLU(t1)``.
 
-    Operands are display names; constants show their value, or ``c`` if not ``constants``
-    (the page lays a graph out once, and a constant such as cross-entropy's max logit
-    changes from step to step; the step text gives its value).
+    Operands are display names; constants show their value, or their name (``c``, or ``c0``,
+    ``c1``... if several: :func:`constant_names`) if not ``constants`` (the page lays a graph
+    out once, and a constant such as cross-entropy's max logit changes from step to step: the
+    box shows each name's value below, ``SampleGraph.constants``).
     """
-    args = []
-    for p in v._prev:
-        i = group.get(p)
-        args.append(nodes[i].name if i is not None else fmt(p.data) if constants else "c")
+    args = [
+        fmt(p.data) if constants and p not in group else name
+        for p, name in zip(v._prev, _operand_names(v, group, nodes))
+    ]
     if v._op in ("+", "-", "*", "/", "**") and len(args) == 2:
         return f"{args[0]} {v._op} {args[1]}"
     return f"{v._op}({', '.join(args)})"
+
+
+def _operand_names(v: Value, group: dict[Value, int], nodes: list[DisplayNode]) -> list[str]:
+    """The names of ``v``'s operands as the page shows them: a box's name, or a constant's
+    (:func:`constant_names`)."""
+    constants = iter(constant_names(sum(p not in group for p in v._prev)))
+    return [nodes[group[p]].name if p in group else next(constants) for p in v._prev]
+
+
+def constant_names(count: int) -> list[str]:
+    """The names of an operation's ``count`` constants: ``c`` alone, else ``c0``, ``c1``..."""
+    return ["c"] if count == 1 else [f"c{i}" for i in range(count)]
 
 
 def members(out: Value, inputs: set[Value]) -> list[Value]:
@@ -204,7 +226,7 @@ def members(out: Value, inputs: set[Value]) -> list[Value]:
 def _pre_activation(node: DisplayNode) -> Value | None:
     """A neuron's z (the input of its activation), or None if it has no activation."""
     out = node.output
-    if node.kind == "neuron" and out._op in RULES and out._op in _ACTIVATION_OPS:
+    if node.kind == "neuron" and out._op in _ACTIVATION_OPS.values():
         return out._prev[0]
     return None
 
@@ -252,8 +274,9 @@ def _step_lines(
             local, passed = _contribution(c, grads[c], out, cache)
             where = nodes[group[c]]
             if where.kind == "neuron":  # the local derivative is the weight on this input
-                factor = _weight_name(c, out, param_names) or f"d {where.name}.z/d {node.name}"
-                what = f"{where.name}.z.grad"
+                what = _z_name(where)
+                factor = _weight_name(c, out, param_names) or f"d {what}/d {node.name}"
+                what += ".grad"
             else:
                 factor, what = f"d {where.name}/d {node.name}", f"{where.name}.grad"
             terms.append(f"  {factor} * {what} = {fmt(local)} * {fmt(grads[c])} = {fmt(passed)}")
@@ -263,35 +286,56 @@ def _step_lines(
         lines.extend(terms)
         lines.append(f"  = {fmt(g)}")
     z = _pre_activation(node)
+    zname = _z_name(node)
     if z is not None:
         local, passed = _contribution(out, g, z, cache)
+        rule = _named_rule(out._op, [zname]).split(" =")[0]  # ReLU'(L1.n0.z)
         lines.append(
-            f"z.grad = a.grad * {RULES[out._op].split(' =')[0]} = {fmt(g)} * {fmt(local)} "
-            f"= {fmt(passed)}   (z = {fmt(z.data)})"
+            f"{zname}.grad = {node.name}.grad * {rule} = {fmt(g)} * {fmt(local)} "
+            f"= {fmt(passed)}   ({zname} = {fmt(z.data)})"
         )
     if node.kind == "neuron":
-        lines.append(f"{node.name}'s own weights w_i and bias b, each used once by this sample:")
+        lines.append(f"{node.name}'s own weights and bias (in its box), each used once here:")
         own = []  # (order, line): w0, w1, ..., b whatever order the graph holds them in
         for m in node.members:
             for p in dict.fromkeys(m._prev):
                 if p in param_names:
                     local, passed = _contribution(m, grads[m], p, cache)
-                    name = param_names[p].rsplit(".", 1)[1]  # w3 or b: the neuron's own
-                    if name == "b":
-                        own.append((math.inf, f"{name}.grad += z.grad = {fmt(passed)}"))
+                    name = param_names[p]  # L1.n0.w3 or L1.n0.b: the neuron's own
+                    own_name = name.rsplit(".", 1)[1]
+                    if own_name == "b":
+                        own.append((math.inf, f"{name}.grad += {zname}.grad = {fmt(passed)}"))
                     else:
                         source = _source_name(m, p, group, nodes)
                         line = (
-                            f"{name}.grad += {source}.data * z.grad = {fmt(local)} * "
+                            f"{name}.grad += {source}.data * {zname}.grad = {fmt(local)} * "
                             f"{fmt(grads[m])} = {fmt(passed)}"
                         )
-                        own.append((int(name[1:]), line))
+                        own.append((int(own_name[1:]), line))
         lines.extend(line for _, line in sorted(own))
     elif node.kind == "op":
         lines.append(f"{node.name} = {_expression(out, group, nodes, constants=True)}")
         if out._op in RULES:
-            lines.append(f"rule of {out._op}: {RULES[out._op]}")
+            names = _operand_names(out, group, nodes)
+            lines.append(f"rule of {out._op}: {_named_rule(out._op, names)}")
     return lines
+
+
+def _named_rule(op: str, names: list[str]) -> str:
+    """The local rule of ``op`` (:data:`RULES`) in the names the page shows: its generic
+    operands ``a`` and ``z`` (the first) and ``b`` (the second) become ``names``."""
+    by_letter = {"a": names[0], "z": names[0], "b": names[-1]}
+
+    def named(m: re.Match[str]) -> str:
+        return m[1] + (" " if m[1] else "") + by_letter[m[2]]
+
+    return re.sub(r"(?<![A-Za-z_.])(d?)([abz])(?![A-Za-z_0-9])", named, RULES[op])
+
+
+def _z_name(node: DisplayNode) -> str:
+    """What the text calls a neuron's weighted sum ``z``: ``L1.n0.z`` if the neuron has an
+    activation (its box shows z), else the neuron itself (a linear neuron's output is z)."""
+    return f"{node.name}.z" if _pre_activation(node) is not None else node.name
 
 
 def _weight_name(consumer: Value, x: Value, param_names: dict[Value, str]) -> str | None:

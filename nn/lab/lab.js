@@ -72,22 +72,26 @@
     this.hover = el("p", { "class": "vg-hover vg-readout", "data-readout": "hover" }, lossPanel,
       "Hover a point, a box or the loss curve for its exact values.");
 
+    var back = el("div", { "class": "vg-panel vg-backward-panel" }, row);
+    this.graphTitle = el("h3", { "data-readout": "point" }, back);
+    this.zeroNote = el("p", { "class": "vg-zero-note", hidden: "" }, back);
+    var bbar = el("div", { "class": "vg-controls" }, back);
+    button(bbar, "backward-clear", "undo backward", "undo every backward step: the forward pass only (home)", function () { self.showBackward(-1); });
+    button(bbar, "backward-back", "\u25c0 back", "undo one backward step (\u2190)", function () { self.showBackward(self.bstep - 1); });
+    button(bbar, "backward-step", "backward step \u25b6", "one backward step (\u2192)", function () { self.showBackward(self.bstep + 1); });
+    button(bbar, "backward-all", "all steps", "backward to the end (end)", function () { self.showBackward(Infinity); });
+    this.bReadout = el("div", { "class": "vg-bstep-readout", "data-readout": "backward" }, back);
+    this.arith = el("pre", { "class": "vg-arith", "data-readout": "arithmetic" }, back);
+
     var gPanel = el("div", { "class": "vg-panel vg-graph-panel" }, root);
-    this.graphTitle = el("h3", { "data-readout": "point" }, gPanel);
-    this.zeroNote = el("p", { "class": "vg-zero-note", hidden: "" }, gPanel);
     var gbar = el("div", { "class": "vg-controls" }, gPanel);
-    button(gbar, "backward-clear", "undo backward", "undo every backward step: the forward pass only (home)", function () { self.showBackward(-1); });
-    button(gbar, "backward-back", "\u25c0 back", "undo one backward step (\u2190)", function () { self.showBackward(self.bstep - 1); });
-    button(gbar, "backward-step", "backward step \u25b6", "one backward step (\u2192)", function () { self.showBackward(self.bstep + 1); });
-    button(gbar, "backward-all", "all steps", "backward to the end (end)", function () { self.showBackward(Infinity); });
-    this.bReadout = el("span", { "class": "vg-bstep-readout", "data-readout": "backward" }, gbar);
+    el("h3", {}, gbar, "The picked point's graph: one box per neuron (its weights and bias folded in) " +
+      "and per step of its loss");
     var zbar = el("span", { "class": "vg-zoom-bar" }, gbar);
     button(zbar, "zoom-out", "\u2212", "zoom out (-)", function () { self.graph.zoomOut(); });
     button(zbar, "zoom-fit", "fit", "fit the graph to the width (0)", function () { self.graph.zoomFit(); });
     button(zbar, "zoom-in", "+", "zoom in (+)", function () { self.graph.zoomIn(); });
-    var split = el("div", { "class": "vg-split" }, gPanel);
-    this.arith = el("pre", { "class": "vg-arith", "data-readout": "arithmetic" }, split);
-    this.graph = VgDraw.graph(split, {
+    this.graph = VgDraw.graph(gPanel, {
       arith: this.arith,
       onHover: function (text) { self.hover.textContent = text; }
     });
@@ -169,8 +173,8 @@
     if (this.plane) this.plane.setPicked(i);
     if (this.pointButtons) this.pointButtons.forEach(function (b, j) { b.classList.toggle("vg-picked", j === self.pi); });
     if (s.layout !== this.layout) { this.layout = s.layout; this.graph.place(d.layouts[s.layout]); }
-    this.graphTitle.textContent = "Point " + i + " (" + d.Xfmt[i] + "; class " + d.y[i] + "): its own " +
-      d.loss + " loss " + s.loss + " at " + d.frames[this.fi].label + ", one box per neuron";
+    this.graphTitle.textContent = "Point " + i + " (" + d.Xfmt[i] + "; class " + d.y[i] + ") " +
+      d.frames[this.fi].when + ": its own " + d.loss + " loss " + s.loss;
     this.graphTitle.title = "loss = " + s.lossx;
     this.graphTitle.setAttribute("data-index", i);
     if (s.note) { this.zeroNote.textContent = s.note; this.zeroNote.hidden = false; }

@@ -33,6 +33,7 @@ from nn.lab.content import (
     trained_readout,
 )
 from nn.lab.graph import fmt, sample_graph
+from nn.lab.points import pickable_points, sample_losses, zero_gradient_note
 from nn.lab.recorder import LabRecorder, check_recorder
 from nn.losses import LOSSES
 from nn.metrics import boundary_note, predicted_class
@@ -192,7 +193,7 @@ class Lab(ShownAsWidget):
         """
         steps = len(self.history)
         frames = spread(steps + 1, self.max_frames)  # the models before each step, and after
-        points = spread(len(self.X), self.max_points)
+        points = self._pickable()
         static = self._static(points)
         budget = Budget(
             max_bytes=self.max_bytes,
@@ -230,7 +231,8 @@ class Lab(ShownAsWidget):
             f"{len(frames)} of the {steps + 1} models of the run recorded (before each of its "
             f"{steps} steps, and after the last; spread evenly, the first and last always kept)",
             f"{len(points)} of {len(self.X)} training points can be picked "
-            + ("(ringed)" if self.boundary_note is None else "(the buttons)"),
+            + ("(ringed)" if self.boundary_note is None else "(the buttons)")
+            + ": those of the largest loss under the trained model, and more spread evenly",
         ]
         self._frames(frames, points, built, layouts, signatures)
         for _ in range(ATTEMPTS):  # the estimate was low: thin what is built, no rebuilding
@@ -335,10 +337,17 @@ class Lab(ShownAsWidget):
                     if g.signature not in signatures:
                         signatures[g.signature] = len(layouts)
                         layouts.append(layout(g, self.backend))
-                    samples[i] = sample_data(g, signatures[g.signature])
+                    note = zero_gradient_note(g, self.loss, self.y[i])
+                    samples[i] = sample_data(g, signatures[g.signature], note)
         finally:
             for p, v in zip(params, final):
                 p.data = v
+
+    def _pickable(self) -> list[int]:
+        """The points to build graphs for: those of the largest loss under the trained model,
+        and more spread over the data (:func:`nn.lab.points.pickable_points`)."""
+        losses = sample_losses(self.model, self.X, self.y, self.loss)
+        return pickable_points(losses, len(self.X), self.max_points)
 
     def _grid(self) -> str:
         """The model's output on a grid, one byte a cell, base64: tanh(score) or the class."""
@@ -434,10 +443,18 @@ class Lab(ShownAsWidget):
         steps = len(self.history)
         if k < steps:
             label, readout = f"training step {k} of {steps}", None
+            when = f"at {label}"
         else:
-            label = f"after the last step ({steps} of {steps}): the trained model"
+            label = when = f"after the last step ({steps} of {steps}, the trained model)"
             readout = self._trained_readout()
-        return {"step": k, "label": label, "readout": readout, "grid": grid, "samples": kept}
+        return {
+            "step": k,
+            "label": label,
+            "when": when,
+            "readout": readout,
+            "grid": grid,
+            "samples": kept,
+        }
 
     def _trained_readout(self) -> dict[str, str]:
         """The loss readout of the last frame: the trained model's losses (the history records

@@ -1,0 +1,81 @@
+"""The points a lab page lets the learner pick, and the page's word when one passes no gradient.
+
+After training most points are classified with room to spare: under the hinge loss, a point
+whose margin is past 1 has loss 0 and its graph's every gradient is 0, so a backward step
+reads ``... * 0 = 0``. The pickable points therefore include the ones with the largest loss
+under the trained model (:func:`pickable_points`), and a point with nothing flowing back
+says why (:func:`zero_gradient_note`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import autograd
+from nn.lab.budget import spread
+from nn.lab.graph import SampleGraph, fmt
+from nn.losses import classification_loss
+from nn.module import MLP
+
+#: At most this many points are scored to find the largest losses (spread over the data).
+MAX_SCORED = 2_000
+
+
+def sample_losses(
+    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], loss: str
+) -> dict[int, float]:
+    """Each point's own ``loss`` under ``model`` (the engine's, without recording a graph), by
+    index: every point, or :data:`MAX_SCORED` of them spread evenly over a larger data set."""
+    with autograd.no_grad():
+        return {
+            i: classification_loss(loss, [model(list(X[i]))], [y[i]]).data
+            for i in spread(len(X), MAX_SCORED)
+        }
+
+
+def pickable_points(losses: dict[int, float], n: int, k: int) -> list[int]:
+    """``k`` indices of ``range(n)`` (all if ``n <= k``), in order: up to ``k // 2`` with the
+    largest positive ``losses`` (ties by index), then points spread evenly over the data."""
+    if n <= k:
+        return list(range(n))
+    worst = sorted((i for i, v in losses.items() if v > 0), key=lambda i: (-losses[i], i))
+    chosen = set(worst[: k // 2])
+    for i in [*spread(n, k), *range(n)]:
+        if len(chosen) == k:
+            break
+        chosen.add(i)
+    return sorted(chosen)
+
+
+def zero_gradient_note(g: SampleGraph, loss: str, label: int) -> str | None:
+    """Why no gradient reaches any neuron of this sample's graph (so no weight learns from it
+    at this step), in words for the page; None if some does.
+
+    Hinge, loss 0: the margin ``t * s`` (``t = 2 label - 1``, ``s`` the score) is at least 1,
+    where ``max(0, 1 - t s)`` is flat. Any loss of 0 otherwise: nothing to decrease. A loss
+    above 0: every path back to the neurons crosses an activation whose derivative is 0 here
+    (a ReLU that is off).
+    """
+    neurons = [i for i, n in enumerate(g.nodes) if n.kind == "neuron"]
+    if not neurons or any(g.grads[i] != 0 for i in neurons):
+        return None
+    pick = "Pick a ringed point near the boundary (or another step) to see gradient flow."
+    if g.loss == 0 and loss == "hinge":
+        output = max(neurons, key=lambda i: g.nodes[i].layer)
+        name, score = g.nodes[output].name, g.values[output]
+        sign = 2 * label - 1
+        return (
+            f"This point's hinge loss is 0: its margin (class {label}: {sign:+d}) * {name} = "
+            f"{fmt(sign * score)} is past 1, where max(0, 1 - margin) is flat, so the loss's "
+            f"gradient is 0 and nothing flows back: every grad below is 0. {pick}"
+        )
+    if g.loss == 0:
+        return (
+            f"This point's {loss} loss is 0: there is nothing to decrease, the loss's gradient "
+            f"is 0 and nothing flows back: every grad below is 0. {pick}"
+        )
+    return (
+        f"This point's {loss} loss is {fmt(g.loss)}, but no gradient reaches any neuron: every "
+        "path back crosses an activation whose derivative is 0 here (a ReLU that is off, its "
+        f"z <= 0), so no weight learns from this point at this step. {pick}"
+    )
