@@ -28,6 +28,7 @@ from nn.lab.content import NOT_SHIPPED, exact, history_data, layout, sample_data
 from nn.lab.drawing import hardest_sample
 from nn.lab.graph import SampleGraph, fmt, sample_graph
 from nn.lab.live_session import DATASETS, OPTIMIZERS, YOURS, LiveSession
+from nn.lab.points import zero_gradient_note
 from nn.metrics import boundary_note, predicted_class
 from nn.module import ACTIVATIONS, MLP
 from nn.train import History
@@ -163,25 +164,6 @@ def point_graph(
     }
 
 
-def why_no_gradient(g: SampleGraph, loss: str, hardest: tuple[int, float]) -> str:
-    """Why a point of loss 0 shows no gradient, and which point to pick instead."""
-    out = max((i for i, n in enumerate(g.nodes) if n.kind == "neuron"), key=lambda i: i)
-    score = g.values[out]
-    where = (
-        f"its score {g.nodes[out].name} = {fmt(score)} is past the hinge's margin on its "
-        "class's side (t * score >= 1, so max(0, 1 - t * score) = 0)"
-        if loss == "hinge"
-        else f"its {loss} loss is exactly 0"
-    )
-    best, best_loss = hardest
-    instead = (
-        f"pick a point with a loss above 0: the largest is point {best} ({fmt(best_loss)})"
-        if best_loss > 0
-        else "every training point has loss 0: the model separates them all with margin"
-    )
-    return f"This point's loss is 0: {where}. So every gradient in its graph is 0; {instead}."
-
-
 def verdict(g: SampleGraph, step: int, guess: float) -> dict[str, Any]:
     """Whether ``guess`` is the gradient that backward step ``step`` (0: the loss) gives its
     node, by the engine's number: right within ``REL_TOL`` relative (``ABS_TOL`` near 0)."""
@@ -229,17 +211,20 @@ class FrameBuilder:
         return setup_data(session, self.features, self.grid)
 
     def graph(self, session: LiveSession, index: int) -> tuple[SampleGraph, dict[str, Any]]:
-        """Training point ``index``'s :func:`point_graph`; when its loss is 0,
-        :func:`why_no_gradient` (``why``) and the point of the largest loss (``suggest``;
-        None if that is 0 too)."""
+        """Training point ``index``'s :func:`point_graph`; when no gradient reaches its
+        neurons, why (``why``: :func:`nn.lab.points.zero_gradient_note`) and the point of the
+        largest loss (``suggest``; None if that is 0 too, or this one)."""
         data, loss = session.data, session.row.name
         g, graph = point_graph(
             session.model, data.X[index], data.y[index], index, loss, self.layouts
         )
-        if g.loss == 0:
-            hardest = hardest_sample(session.model, data.X, data.y, loss)
-            graph["why"] = why_no_gradient(g, loss, hardest)
-            graph["suggest"] = hardest[0] if hardest[1] > 0 else None
+        note = zero_gradient_note(g, loss, data.y[index])
+        if note is not None:
+            best, best_loss = hardest_sample(session.model, data.X, data.y, loss)
+            graph["why"] = note
+            if best_loss > 0 and best != index:
+                graph["why"] += f" The largest loss is point {best}'s ({fmt(best_loss)})."
+                graph["suggest"] = best
         return g, graph
 
     def frame(self, session: LiveSession, index: int, bounds: list[float] | None) -> dict[str, Any]:
