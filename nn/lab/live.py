@@ -49,9 +49,10 @@ nothing is raised into the void. :meth:`nn.LiveLab.receive` handles one, as from
 **Flow control.** While playing, the thread trains step after step; after a step it sends a
 frame only if the page has acknowledged the last one (or ``fallback`` seconds went by with
 no acknowledgement: no page is attached), so frames come as fast as the page draws them and
-training goes on between them. A lock guards the model between the thread and everything
-else (:meth:`nn.LiveLab.pick`, :meth:`nn.LiveLab.set_weight`, the controls), which the thread lets
-in between two steps.
+training goes on between them; and only once training had as long as the last frame took to
+build, so that frames take at most about half of the thread's time. A lock guards the model
+between the thread and everything else (:meth:`nn.LiveLab.pick`, :meth:`nn.LiveLab.set_weight`,
+the controls), which the thread lets in between two steps.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ class LiveLab(anywidget.AnyWidget):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._seq = self._acked = self._version = 0
-        self._sent_at = 0.0
+        self._sent_at = self._cost = 0.0  # when the last frame went, how long it took
         self._picked = 0
         self.on_msg(lambda _widget, content, _buffers: self.receive(content))
         with self._held():
@@ -346,7 +347,7 @@ class LiveLab(anywidget.AnyWidget):
             while not self._stop.is_set():
                 with self._lock.thread_turn():  # after whoever waits for the model
                     self._session.train_step()
-                    if self._acked >= self._seq or self._due():
+                    if self._due():
                         self._send_frame()
         except TrainingDiverged as e:
             self.error = str(e)
@@ -360,7 +361,11 @@ class LiveLab(anywidget.AnyWidget):
                 self._send_frame()
 
     def _due(self) -> bool:
-        return time.monotonic() - self._sent_at >= self._fallback
+        """Whether the thread sends a frame after this step: the page drew the last one and
+        training had at least as long as that frame took to build; or ``fallback`` seconds
+        went by without an acknowledgement."""
+        waited = time.monotonic() - self._sent_at
+        return (self._acked >= self._seq and waited >= self._cost) or waited >= self._fallback
 
     def _held(self) -> AbstractContextManager[None]:
         """The model's lock, for anyone but the thread: it lets them in between two steps."""
@@ -385,7 +390,7 @@ class LiveLab(anywidget.AnyWidget):
         if self._thread is None:
             self._send_frame()
         else:
-            self._acked = self._seq  # the next step's frame goes, acknowledged or not
+            self._acked, self._sent_at = self._seq, 0.0  # due after the next step, whatever
 
     def _new_data(self) -> None:
         """New data or a new model: the setup, and the point of the largest loss picked."""
@@ -396,19 +401,21 @@ class LiveLab(anywidget.AnyWidget):
     def _send_frame(self) -> None:
         """Build the frame of this moment (under the lock) and send it, with its layout first
         if the page does not have it yet."""
+        start = time.monotonic()
         grid = self.setup["grid"]
         frame = self._frames.frame(self._session, self._picked, grid and grid["bounds"])
         layout_id = frame["layout"]
         if self.layout.get("id") != layout_id:
             self.layout = {"id": layout_id, **self._frames.layout(layout_id)}
         self._seq += 1
-        self._sent_at = time.monotonic()
         self.frame = {
             "seq": self._seq,
             "version": self._version,
             "running": self._thread is not None,
             **frame,
         }
+        self._sent_at = time.monotonic()
+        self._cost = self._sent_at - start
 
 
 def _number(value: object, what: str) -> float:
