@@ -34,7 +34,7 @@ from nn.module import ACTIVATIONS, MLP
 from nn.train import History
 
 #: Cells per side of the boundary's grid and of each neuron's heat map.
-GRID = 24
+GRID = 20
 #: The most points of a loss curve a frame holds (evenly spread; the first and last exact).
 MAX_CURVE = 400
 #: A guessed gradient is right within this relative tolerance of the engine's (or absolute,
