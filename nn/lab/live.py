@@ -144,7 +144,8 @@ class LiveLab(anywidget.AnyWidget):
         grid: int = GRID,
         fallback: float = 1.0,
     ) -> None:
-        super().__init__()
+        self._thread: threading.Thread | None = None  # first: close() reads it, even on a
+        self._stop = threading.Event()  # lab refused below (ipywidgets closes it when freed)
         if (X is None) != (y is None):
             raise ValueError("LiveLab: give both X and y, or neither")
         settings = Settings(
@@ -169,9 +170,8 @@ class LiveLab(anywidget.AnyWidget):
         )
         self._frames = FrameBuilder(features, grid)
         self._fallback = number("LiveLab", "fallback", fallback, NON_NEGATIVE)
+        super().__init__()  # the widget's channel opens only for a lab that is well made
         self._lock = TurnLock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._seq = self._acked = self._version = 0
         self._sent_at = self._cost = 0.0  # when the last frame went, how long it took
         self._picked = 0
