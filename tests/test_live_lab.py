@@ -371,6 +371,29 @@ def test_your_data_and_model(lab) -> None:  # type: ignore[no-untyped-def]
         nn.LiveLab(nn.Neuron(2))  # type: ignore[arg-type]
 
 
+def test_several_classes_with_cross_entropy() -> None:
+    X, y = nn.make_blobs(60, centers=[[-1.0, 0.0], [1.0, 0.0], [0.0, 1.5]], std=0.3, seed=2)
+    lab = nn.LiveLab(None, X, y, loss="cross_entropy", hidden=[4], grid=4, val_fraction=0.0)
+    assert lab.model.nouts == [4, 3] and lab.setup["grid"]["multiclass"] is True
+    lab.train(3)
+    x0, x1, y0, y1 = lab.setup["grid"]["bounds"]
+    for k, cell in enumerate(_cells(lab.frame["grid"])):
+        point = [x0 + (k % 4 + 0.5) * (x1 - x0) / 4, y1 - (k // 4 + 0.5) * (y1 - y0) / 4]
+        logits = lab.model(point)
+        assert isinstance(logits, list)
+        scores = [v.data for v in logits]
+        assert cell == scores.index(max(scores))
+        assert _cells(lab.frame["neurons"]["L2.n1"])[k] == level(scores[1])
+    assert sorted(lab.frame["neurons"]) == [
+        *(f"L1.n{j}" for j in range(4)),
+        "L2.n0",
+        "L2.n1",
+        "L2.n2",
+    ]
+    lab.receive({"type": "guess", "step": 0, "value": "1"})
+    assert lab.verdict["correct"] and lab.error == ""
+
+
 def test_a_guess_is_checked_against_the_engine(lab) -> None:  # type: ignore[no-untyped-def]
     lab.train(2)
     order = lab.layout["order"]

@@ -278,11 +278,9 @@ function render(context) { // an ES module: strict mode already
   function drawNeurons(f) {
     var s = model.get("setup");
     if (!s.grid) return;
-    var last = s.network.layers[s.network.layers.length - 1];
-    Object.keys(view.cells).forEach(function (name) {
-      var output = last.indexOf(name) >= 0;
-      var b64 = output ? f.grid : f.neurons[name];
-      if (b64) paint(view.cells[name], b64, output ? s.grid.palette : s.levels);
+    Object.keys(view.cells).forEach(function (name) { // one output: its map is the boundary
+      var own = f.neurons[name];
+      paint(view.cells[name], own || f.grid, own ? s.levels : s.grid.palette);
     });
   }
 

@@ -61,23 +61,24 @@ def level(x: float) -> int:
 def plane_pass(model: MLP, bounds: Sequence[float], n: int) -> tuple[str, dict[str, str]]:
     """The model over an ``n`` x ``n`` grid of the input plane (top row first), base64, one
     byte a cell: the output's :func:`level` (or its class, with one output per class), and
-    each hidden neuron's output's :func:`level`, by neuron name (``L1.n0``); one forward
-    pass per cell, without a graph."""
+    each neuron's output's :func:`level`, by name (``L1.n0``): the hidden ones, and the
+    outputs too when there are several; one forward pass per cell, without a graph."""
     x0, x1, y0, y1 = bounds
     out_cells = bytearray()
-    hidden = model.layers[:-1]
-    cells = [[bytearray() for _ in layer.neurons] for layer in hidden]
+    several = len(model.layers[-1].neurons) > 1
+    shown = model.layers if several else model.layers[:-1]
+    cells = [[bytearray() for _ in layer.neurons] for layer in shown]
     with autograd.no_grad():
         for r in range(n):
             yy = y1 - (r + 0.5) * (y1 - y0) / n
             for c in range(n):
                 acts: list[Value] = [Value(x0 + (c + 0.5) * (x1 - x0) / n), Value(yy)]
-                for li, layer in enumerate(hidden):
+                for li, layer in enumerate(model.layers):
                     acts = layer.outputs(acts)
-                    for j, a in enumerate(acts):
-                        cells[li][j].append(level(a.data))
-                outs = model.layers[-1].outputs(acts)
-                out_cells.append(predicted_class(outs) if len(outs) > 1 else level(outs[0].data))
+                    if li < len(shown):
+                        for j, a in enumerate(acts):
+                            cells[li][j].append(level(a.data))
+                out_cells.append(predicted_class(acts) if several else level(acts[0].data))
     neurons = {
         f"L{li}.n{j}": _b64(c)
         for li, layer in enumerate(cells, start=1)
