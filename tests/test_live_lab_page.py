@@ -117,7 +117,7 @@ def _open(browser: Any, tmp_path: Any, lab: nn.LiveLab) -> tuple[Any, list[str]]
 
 @pytest.fixture
 def live(browser, tmp_path) -> Any:  # type: ignore[no-untyped-def]
-    lab = nn.LiveLab(grid=8)
+    lab = nn.LiveLab(hidden="6,5", grid=8)  # small: quick to lay out and draw
     page, problems = _open(browser, tmp_path, lab)
     yield Kernel(page, lab)
     page.close()
@@ -202,7 +202,7 @@ def test_a_bad_value_is_shown_in_the_error_readout(live) -> None:  # type: ignor
 
 def test_heat_maps_are_the_kernels_bytes_in_the_kernels_colours(live) -> None:  # type: ignore[no-untyped-def]
     setup, frame = live.lab.setup, live.lab.frame
-    for name in ("L1.n0", "L2.n15"):
+    for name in ("L1.n0", "L2.n4"):
         cells = base64.b64decode(frame["neurons"][name])
         pixels = live.page.evaluate(
             "(name) => Array.from(document.querySelector(`canvas[data-neuron='${name}']`)"
