@@ -421,7 +421,7 @@ def test_unknown_and_malformed_messages_are_shown(lab) -> None:  # type: ignore[
     lab.receive({"type": "dance"})
     assert lab.error == "dance: LiveLab: unknown message type 'dance'"
     lab.receive({"type": "pick"})
-    assert lab.error.startswith("pick: ")
+    assert lab.error == "pick: the message has no 'index': {'type': 'pick'}"
     lab.receive({"type": "pick", "index": 3})
     assert lab.error == "" and lab.picked == 3
 

@@ -264,10 +264,13 @@ class LiveLab(anywidget.AnyWidget):
     def receive(self, message: Mapping[str, Any]) -> None:
         """Handle one message of the page (see the module docstring); a failure sets
         :attr:`error` instead of raising, as a page has nowhere to show an exception."""
+        what = message.get("name") or message.get("type")
         try:
             self._dispatch(message)
-        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as e:
-            self.error = f"{message.get('name') or message.get('type')}: {e}"
+        except (ValueError, TypeError, ArithmeticError) as e:  # a refused message
+            self.error = f"{what}: {e}"
+        except Exception as e:  # anything else, shown too: the page is where one looks
+            self.error = f"{what}: {type(e).__name__}: {e}"
         else:
             if message.get("type") not in ("ack", "guess"):
                 self.error = ""
@@ -310,7 +313,7 @@ class LiveLab(anywidget.AnyWidget):
     def _dispatch(self, message: Mapping[str, Any]) -> None:
         kind = message.get("type")
         if kind == "ack":
-            self._acked = max(self._acked, int(message["seq"]))
+            self._acked = max(self._acked, int(_field(message, "seq")))
         elif kind == "control":
             name = message.get("name")
             if name not in CONTROLS:
@@ -323,11 +326,11 @@ class LiveLab(anywidget.AnyWidget):
         elif kind == "step":
             self.train(1)
         elif kind == "pick":
-            self.pick(message["index"])
+            self.pick(_field(message, "index"))
         elif kind == "set_weight":
-            self.set_weight(message["name"], _number(message.get("value"), "the weight"))
+            self.set_weight(_field(message, "name"), _number(message.get("value"), "the weight"))
         elif kind == "guess":
-            self._check_guess(message["step"], _number(message.get("value"), "the guess"))
+            self._check_guess(_field(message, "step"), _number(message.get("value"), "the guess"))
         else:
             raise ValueError(f"LiveLab: unknown message type {kind!r}")
 
@@ -416,6 +419,13 @@ class LiveLab(anywidget.AnyWidget):
         }
         self._sent_at = time.monotonic()
         self._cost = self._sent_at - start
+
+
+def _field(message: Mapping[str, Any], key: str) -> Any:
+    """``message[key]``; ValueError naming the key if the message lacks it."""
+    if key not in message:
+        raise ValueError(f"the message has no {key!r}: {dict(message)!r}")
+    return message[key]
 
 
 def _number(value: object, what: str) -> float:
