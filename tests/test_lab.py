@@ -772,7 +772,7 @@ def test_a_point_that_passes_no_gradient_says_why(page, run):
         model = engine_reference(run["snapshots"][data["frames"][f]["step"]], run["X"][i], 0)
         margin = (2 * run["y"][i] - 1) * model["acts"][-1][0].data
         assert margin >= 1
-        assert f"= {fmt(margin)} is past 1" in text and "Pick a ringed point" in text
+        assert f"is {fmt(margin)}, past 1" in text and "Pick a ringed point" in text
         page.locator("[data-action=backward-all]").click()
         for name in ("L1.n0", "L2.n0", "L3.n0"):  # and indeed nothing flowed back
             title = page.locator(f".vg-node[data-name='{name}'] title").text_content()
@@ -942,3 +942,19 @@ def test_feature_names_are_checked(names, message):
     model, X, y, history, rec = small_run()
     with pytest.raises(ValueError, match=message):
         Lab(model, X, y, history, rec, loss="hinge", feature_names=names)
+
+
+def test_thinning_the_points_keeps_the_largest_loss():
+    """A page thinned to fewer points still holds the point of largest loss after training."""
+    model, X, y, history, rec = small_run(steps=30, seed=6)  # even thinning would drop it
+    losses = [classification_loss("hinge", [model(x)], [c]).data for x, c in zip(X, y)]
+    worst = max(range(len(X)), key=lambda i: losses[i])
+    assert losses[worst] > 0
+    args = dict(loss="hinge", max_frames=2, max_points=8, grid=4)
+    full = Lab(model, X, y, history, rec, **args)
+    assert worst in full.data()["pickable"]
+    small = Lab(model, X, y, history, rec, **args, max_bytes=len(full.html()) - 1_500)
+    data = small.data()
+    assert len(data["pickable"]) < 8 and any("pickable points" in n for n in data["notes"])
+    assert worst in data["pickable"]
+    assert data["pickable"][data["default_point"]] == worst

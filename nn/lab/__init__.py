@@ -20,7 +20,14 @@ Why here, in ``nn``: the page needs a model, a loss and a training run, which ``
 knows nothing of (``autograd`` never imports ``nn``); it uses ``autograd`` only to build
 graphs and to lay them out with Graphviz (either backend), once per distinct graph.
 
-Size, and the work of building it. A frame is one recorded step: its decision boundary
+The pickable points include those of the largest loss under the trained model (after
+training most points are past the hinge's margin, loss 0, and nothing flows back through
+their graphs); the page opens on the one of largest loss, and says why when the picked point
+passes no gradient (:mod:`nn.lab.points`). The loss operations' constants (``c`` in
+``t0 = c * L3.n0``) show their values in their boxes, a neuron's box shows its weighted sum
+``z`` and ``z.grad``, and the arithmetic names only what the page shows.
+
+Size, and the work of building it. A frame is one recorded model: its decision boundary
 (``grid**2`` cells) and, for every pickable point, the folded graph's numbers (as text) and
 the text of every backward step, one line per parameter and per path between neurons. The
 page holds at most ``max_frames`` frames (spread over the run, first and last kept) and
@@ -43,8 +50,9 @@ value on hover), every colour chosen here: fills are autograd's gradient colours
 The modules, one concern each: :mod:`~nn.lab.recorder` (recording a run), :mod:`~nn.lab.page`
 (the page, :class:`Lab`), :mod:`~nn.lab.budget` (the size limit), :mod:`~nn.lab.colours`,
 :mod:`~nn.lab.content` (the page's data as text), :mod:`~nn.lab.axes` (the charts' ticks),
-:mod:`~nn.lab.assets` (the scripts and styles), :mod:`~nn.lab.graph` (one sample's folded
-graph and its backward steps) and :mod:`~nn.lab.drawing` (its pictures, :func:`draw_sample`).
+:mod:`~nn.lab.assets` (the scripts and styles), :mod:`~nn.lab.points` (the pickable points),
+:mod:`~nn.lab.graph` (one sample's folded graph and its backward steps) and
+:mod:`~nn.lab.drawing` (its pictures, :func:`draw_sample`).
 """
 
 from nn.lab.budget import spread

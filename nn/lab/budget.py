@@ -14,9 +14,10 @@ model: the sizes come from this run's own parts, in three steps.
    size; what the corner samples add to it, each on average, is what one more sample is taken
    to cost, and the largest corner grid encoded alone what one more frame's grid costs
    (:meth:`Budget.measured`). gzip finds more to share in a larger page, so this errs high: on
-   micrograd's demo a corner sample adds about 4.4 KB, a sample of a page of 40 x 16 about
-   2.8 KB. Frames, then points, are dropped evenly until the
-   page these costs extrapolate to fits (:meth:`Budget.choose`), and only those are built.
+   micrograd's demo a corner sample adds about 6.7 KB, a sample of a page of 40 x 16 about
+   2.7 KB. Frames, then points, are dropped evenly (points keeping those of largest loss,
+   ``Budget.thin_points``) until the page these costs extrapolate to fits
+   (:meth:`Budget.choose`), and only those are built.
 3. The page is encoded; if it is still too large it is thinned (:meth:`Budget.thin`) and
    encoded again, without building anything more: ``max_bytes`` holds exactly.
 """
@@ -39,6 +40,11 @@ def spread(n: int, k: int) -> list[int]:
     return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)})
 
 
+def evenly(items: list[int], k: int) -> list[int]:
+    """At most ``k`` of ``items``, evenly spread, first and last included (:func:`spread`)."""
+    return [items[i] for i in spread(len(items), k)]
+
+
 def grid_text(n: int) -> int:
     """The characters of one frame's boundary grid: ``n * n`` bytes in base64."""
     return 4 * math.ceil(n * n / 3)
@@ -54,7 +60,8 @@ class Budget:
     text; ``sample`` one more (frame, point) and ``frame`` one more frame's grid, measured
     (both 0 until :meth:`measured`). ``describe`` says in words what the data, the grid, the
     steps and the graph are, for the message of a page that cannot fit. ``notes`` say what
-    was thinned.
+    was thinned. ``thin_points(points, k)`` keeps ``k`` of ``points`` (by default evenly
+    spread, first and last kept, as :func:`spread`).
     """
 
     max_bytes: int
@@ -67,6 +74,7 @@ class Budget:
     sample: float = 0.0
     frame: float = 0.0
     notes: list[str] = field(default_factory=list)
+    thin_points: Callable[[list[int], int], list[int]] = evenly
 
     def before_building(self) -> None:
         """ValueError if the page cannot fit even before its graphs, with 2 frames' grids."""
@@ -99,7 +107,7 @@ class Budget:
         while p > 2 and self.estimate(len(frames), p) > self.max_bytes:
             p = max(2, min(p - 1, int(p * self.max_bytes / self.estimate(len(frames), p))))
         if p < len(points):
-            points = [points[i] for i in spread(len(points), p)]
+            points = self.thin_points(points, p)
             self.note(f"{len(points)} pickable points", full, estimated=True)
         return frames, points
 
@@ -115,7 +123,7 @@ class Budget:
             return kept, list(points)
         if len(points) > 2:
             keep = max(2, int(len(points) * self.max_bytes / size * 0.9))
-            kept = [points[i] for i in spread(len(points), keep)]
+            kept = self.thin_points(list(points), keep)
             self.note(f"{len(kept)} pickable points", size)
             return list(frames), kept
         return None

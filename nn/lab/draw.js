@@ -21,9 +21,13 @@
  *       [[value, text]]), key: [[css colour, text, "point" | "fill"]]}; i is an index into X
  *   VgDraw.graph(parent, {onHover(text), arith: element})
  *       -> {place(layout), show(sample, bstep, text), zoomIn(), zoomOut(), zoomFit(), zoom()}
- *       layout: content.layout's dict; sample: content.sample_data's dict; bstep: backward steps
- *       done (-1 none); text: that step's arithmetic, written into opts.arith. The graph is
- *       fitted to the width available (zoomFit), or scaled by zoomIn/zoomOut and scrolled.
+ *       layout: content.layout's dict; sample: content.sample_data's dict (v, g: data and grad;
+ *       zt: a neuron's z and z.grad; k: a loss step's constants; vx, gx, z: exact, for hover;
+ *       c: fills); bstep: backward steps done (-1 none); text: that step's arithmetic, written
+ *       into opts.arith. show returns {step, steps, current, name} (current: the box index
+ *       of the step, -1 none). The graph is fitted to the width available (zoomFit, at most
+ *       twice its size; again when the width changes), or scaled by zoomIn/zoomOut (x1.25)
+ *       and scrolled; its box carries data-zoom (the scale).
  */
 var VgDraw = (function () {
   "use strict";
@@ -54,7 +58,7 @@ var VgDraw = (function () {
   /* ---- the loss chart: log scale, train and validation ------------------------------------ */
 
   function lossChart(parent, history, opts) {
-    var W = 340, H = 210, L = 44, R = 14, T = 8, B = 30;
+    var W = 340, H = 210, L = 44, R = 20, T = 8, B = 30;
     opts = opts || {};
     var svg = el("svg:svg", { viewBox: "0 0 " + W + " " + H, "class": "vg-loss" }, parent);
     var h = null, n = 1, lo = 0, hi = 1, marker = null, marked = null;
@@ -243,8 +247,8 @@ var VgDraw = (function () {
         var on = reached(k), t = node.texts;
         t[1].textContent = "data " + s.v[k];
         t[2].textContent = "grad " + (on ? s.g[k] : "?");
-        if (t[3] && s.zt[k]) t[3].textContent = "z " + s.zt[k][0] + ", z.grad " + (on ? s.zt[k][1] : "?");
-        else if (t[3] && s.k[k]) t[3].textContent = s.k[k]; // the values of the label's constants
+        if (t[3] && s.zt && s.zt[k]) t[3].textContent = "z " + s.zt[k][0] + ", z.grad " + (on ? s.zt[k][1] : "?");
+        else if (t[3] && s.k && s.k[k]) t[3].textContent = s.k[k]; // the values of the label's constants
         // a reached node's fill: its gradient's colour on the scale of the whole graph
         if (node.shape) node.shape.setAttribute("fill", on ? s.c[k] : "white");
         node.g.classList.toggle("vg-pending", !on);

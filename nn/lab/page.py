@@ -61,7 +61,9 @@ class Lab(ShownAsWidget):
     model or run is refused), ``loss`` the loss it was trained with, as :func:`nn.fit` names
     it: a required keyword (the history does not record it). ``val`` optional held-out data
     ``(X_val, y_val)``, drawn hollow. Limits, each a positive int: ``max_frames`` and
-    ``max_points`` (at least 2) recorded steps and pickable points, ``grid`` cells per side of
+    ``max_points`` (at least 2) recorded models (the model before each step, and the trained
+    one after the last: always the last frame) and pickable points (half of them the points
+    of largest loss under the trained model, see :mod:`nn.lab.points`), ``grid`` cells per side of
     the decision boundary, ``max_bytes`` for the page (thinned to fit before building, see
     the module docstring), ``max_parameters`` above which the model is refused. ``backend``
     lays the graph out (``"auto"``, ``"dot"``, ``"wasm"``, as autograd's drawing).
@@ -193,7 +195,8 @@ class Lab(ShownAsWidget):
         """
         steps = len(self.history)
         frames = spread(steps + 1, self.max_frames)  # the models before each step, and after
-        points = self._pickable()
+        losses = sample_losses(self.model, self.X, self.y, self.loss)  # under the trained model
+        points = pickable_points(losses, range(len(self.X)), self.max_points)
         static = self._static(points)
         budget = Budget(
             max_bytes=self.max_bytes,
@@ -205,6 +208,7 @@ class Lab(ShownAsWidget):
             },
             grid=0 if self.boundary_note else grid_text(self.grid),
             describe=self._describe,
+            thin_points=lambda kept, k: pickable_points(losses, kept, k),
         )
         budget.before_building()
         corners = (sorted({frames[0], frames[-1]}), sorted({points[0], points[-1]}))
@@ -342,12 +346,6 @@ class Lab(ShownAsWidget):
         finally:
             for p, v in zip(params, final):
                 p.data = v
-
-    def _pickable(self) -> list[int]:
-        """The points to build graphs for: those of the largest loss under the trained model,
-        and more spread over the data (:func:`nn.lab.points.pickable_points`)."""
-        losses = sample_losses(self.model, self.X, self.y, self.loss)
-        return pickable_points(losses, len(self.X), self.max_points)
 
     def _grid(self) -> str:
         """The model's output on a grid, one byte a cell, base64: tanh(score) or the class."""

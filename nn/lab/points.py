@@ -33,18 +33,17 @@ def sample_losses(
         }
 
 
-def pickable_points(losses: dict[int, float], n: int, k: int) -> list[int]:
-    """``k`` indices of ``range(n)`` (all if ``n <= k``), in order: up to ``k // 2`` with the
-    largest positive ``losses`` (ties by index), then points spread evenly over the data."""
-    if n <= k:
-        return list(range(n))
-    worst = sorted((i for i, v in losses.items() if v > 0), key=lambda i: (-losses[i], i))
-    chosen = set(worst[: k // 2])
-    for i in [*spread(n, k), *range(n)]:
-        if len(chosen) == k:
-            break
-        chosen.add(i)
-    return sorted(chosen)
+def pickable_points(losses: dict[int, float], candidates: Sequence[int], k: int) -> list[int]:
+    """``k`` of the ``candidates`` (all if there are no more), in order: the first and the
+    last, up to ``k // 2`` of the largest positive ``losses`` (ties by index), then more spread
+    evenly. Thinning a list this chose keeps its first and last and its largest losses."""
+    if len(candidates) <= k:
+        return list(candidates)
+    worst = sorted((i for i in candidates if losses.get(i, 0.0) > 0), key=lambda i: (-losses[i], i))
+    order = [candidates[0], candidates[-1], *worst[: k // 2]]
+    order += [candidates[j] for j in spread(len(candidates), k)] + list(candidates)
+    chosen = set(list(dict.fromkeys(order))[:k])
+    return [i for i in candidates if i in chosen]
 
 
 def zero_gradient_note(g: SampleGraph, loss: str, label: int) -> str | None:
@@ -65,9 +64,10 @@ def zero_gradient_note(g: SampleGraph, loss: str, label: int) -> str | None:
         name, score = g.nodes[output].name, g.values[output]
         sign = 2 * label - 1
         return (
-            f"This point's hinge loss is 0: its margin (class {label}: {sign:+d}) * {name} = "
-            f"{fmt(sign * score)} is past 1, where max(0, 1 - margin) is flat, so the loss's "
-            f"gradient is 0 and nothing flows back: every grad below is 0. {pick}"
+            f"This point's hinge loss is 0: its margin, the label's sign ({sign:+d} for class "
+            f"{label}) times the score {name}, is {fmt(sign * score)}, past 1, where "
+            "max(0, 1 - margin) is flat: the loss's gradient is 0 and nothing flows back "
+            f"(every grad below is 0). {pick}"
         )
     if g.loss == 0:
         return (
