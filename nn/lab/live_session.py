@@ -9,9 +9,10 @@ The controls, by the name the page gives them (``batch-size``) and their meaning
 
 * ``lr``: the learning rate, a finite number >= 0 (kept by the optimizer: Adam keeps its moments);
 * ``optimizer``: ``gd`` (full batch: the whole training set every step), ``sgd`` (mini-batches of
-  ``batch-size``), ``momentum`` (the same with momentum ``momentum``: a batch size of at least
-  the training set's is GD with momentum) or ``adam`` (mini-batches, :class:`nn.Adam`); a new
-  optimizer starts with fresh state, as does a new ``momentum`` (a new batch size keeps it);
+  ``batch-size``, each step's drawn afresh: that many distinct points at random), ``momentum``
+  (the same with momentum ``momentum``: a batch size of at least the training set's is GD with
+  momentum) or ``adam`` (mini-batches, :class:`nn.Adam`); a new optimizer starts with fresh
+  state, as does a new ``momentum`` (a new batch size keeps it);
 * ``activation`` and ``hidden`` (the hidden layers' sizes, ``"16,16"``; ``""`` for none): a
   new model with a fresh initialisation, and training starts again (the history is cleared);
 * ``dataset`` (``moons``, ``circles``, ``xor``, ``spirals``, ``blobs``, and ``yours`` when data
