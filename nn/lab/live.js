@@ -81,7 +81,7 @@ function render(context) { // an ES module: strict mode already
   view.boundaryBox = E("div", { "class": "vg-live-boundary" }, bPanel);
   view.hover = E("p", { "data-readout": "hover", "class": "vg-live-readout" }, bPanel);
   var nPanel = E("div", { "class": "vg-live-panel vg-live-network-panel" }, row);
-  E("h3", {}, nPanel, "Network: each neuron's output over the plane; click an edge to set its weight");
+  E("h3", {}, nPanel, "Network: each neuron's output over the plane; click or drag an edge (a weight)");
   view.network = E("div", { "class": "vg-live-network" }, nPanel);
   var wbar = E("div", { "class": "vg-live-weight" }, nPanel);
   view.weightName = E("span", { "class": "vg-live-weight-name" }, wbar, "no weight selected");
@@ -223,7 +223,7 @@ function render(context) { // an ES module: strict mode already
   /* ---- the network view (TF Playground's) ------------------------------------------------- */
 
   function buildNetwork(s) {
-    var layers = s.network.layers, box = view.network, CELL = 26, GAP = 4, COL = 96;
+    var layers = s.network.layers, box = view.network, CELL = 22, GAP = 3, COL = 90;
     var tall = Math.max.apply(null, layers.map(function (l) { return l.length; }));
     var H = tall * (CELL + GAP) + GAP, W = (layers.length - 1) * COL + CELL + 40;
     box.textContent = "";
