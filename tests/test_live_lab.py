@@ -68,6 +68,10 @@ def test_the_default_lab_is_micrograds_network_on_moons_with_a_validation_split(
     assert (lab.lr, lab.optimizer, lab.hidden, lab.dataset) == (0.1, "gd", (16, 16), "moons")
     assert lab.frame["seq"] == 1 and lab.frame["step"] == 0 and lab.frame["loss"] is None
     assert len(lab.history) == 0 and not lab.running and lab.error == ""
+    assert repr(lab) == (
+        "<LiveLab: MLP 2-16-16-1, hinge loss on moons, 0 steps, gradient descent, full batch of "
+        "80 training points, lr 0.1>"
+    )
 
 
 def test_the_boundary_and_every_hidden_neurons_heat_map_are_the_models_forward(lab) -> None:  # type: ignore[no-untyped-def]

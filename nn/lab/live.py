@@ -200,6 +200,13 @@ class LiveLab(anywidget.AnyWidget):
         """The index (into the training points) of the point whose graph is shown."""
         return self._picked
 
+    def __repr__(self) -> str:
+        """What a front end without widgets shows: the run, the data, the steps so far."""
+        return (
+            f"<LiveLab: {self.setup['run']} on {self.dataset}, {len(self.history)} steps, "
+            f"{self.history.method}>"
+        )
+
     def play(self) -> None:
         """Train in a thread, step after step, until :meth:`pause` (the kernel stays free)."""
         if self._stop.is_set():
