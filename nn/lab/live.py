@@ -28,10 +28,11 @@ text formatted here (the floats only place things: points, curves, ticks):
   :meth:`~nn.lab.live_frames.FrameBuilder.frame`'s ``step`` (steps trained), ``method``,
   ``loss`` (the last step's training loss: ``text`` and ``exact``, its ``repr``; None before
   the first step), ``history`` (:func:`~nn.lab.live_frames.chart`), ``grid`` (the boundary,
-  base64, or None), ``neurons`` (each hidden neuron's heat map, base64, by name),
-  ``weights`` (:func:`~nn.lab.live_frames.weights_data`), ``graph`` (the picked point:
-  :func:`~nn.lab.live_frames.point_graph`, with ``why`` when its loss is 0) and ``layout``
-  (the id of its graph's layout);
+  base64, or None), ``neurons`` (each hidden neuron's heat map, base64, by name; the
+  outputs' too when there are several), ``weights``
+  (:func:`~nn.lab.live_frames.weights_data`), ``graph`` (the picked point:
+  :func:`~nn.lab.live_frames.point_graph`, with ``why`` and ``suggest`` when no gradient
+  reaches its neurons) and ``layout`` (the id of its graph's layout);
 * ``layout``: that layout (:func:`nn.lab.content.layout`, Graphviz's SVG), with its ``id``;
   set before the first frame that needs it;
 * ``verdict``: the answer to the last guess (:func:`~nn.lab.live_frames.verdict`: ``step``,
