@@ -139,7 +139,7 @@ nitpick_ignore = [
 nitpick_ignore_regex = [
     (r"py:\w+", rf"({'|'.join(sorted(sys.stdlib_module_names))})(\..+)?"),
     # The optional dependencies' types in signatures (graphviz.Digraph, matplotlib's Axes).
-    (r"py:class", r"(graphviz|matplotlib|numpy|torch)\..+|Axes"),
+    (r"py:class", r"(graphviz|matplotlib|numpy|torch|anywidget)\..+|Axes"),
     # Type variables (nn.datasets.T) and the private types of signatures (autograd.engine._GradMode,
     # nn._validate.Range): documented nowhere, on purpose. A short private name in a docstring
     # (:meth:`_check`) is no reference: it is written as code (``_check``).

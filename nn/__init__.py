@@ -8,6 +8,8 @@
 337
 """
 
+from typing import TYPE_CHECKING
+
 from autograd import __version__ as __version__  # one version, autograd's (same object)
 from nn.csv import load_csv
 from nn.datasets import make_blobs, make_circles, make_moons, make_spirals, make_xor, split
@@ -20,6 +22,9 @@ from nn.run import write_run
 from nn.serialize import StateError, load, load_model, save
 from nn.train import EarlyStopping, History, Trainer, TrainingDiverged, fit
 
+if TYPE_CHECKING:
+    from nn.lab.live import LiveLab
+
 __all__ = [
     "GD",
     "MLP",
@@ -31,6 +36,7 @@ __all__ = [
     "Lab",
     "LabRecorder",
     "Layer",
+    "LiveLab",
     "Module",
     "Neuron",
     "Optimizer",
@@ -57,3 +63,18 @@ __all__ = [
     "split",
     "write_run",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``nn.LiveLab``, imported on first use: it needs anywidget (``pip install
+    'valuegrad[lab]'``), which ``import nn`` does not."""
+    if name == "LiveLab":
+        from nn.lab.live import LiveLab
+
+        return LiveLab
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, ``LiveLab`` among them before its first use."""
+    return sorted({*globals(), *__all__})

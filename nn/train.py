@@ -329,30 +329,8 @@ def fit(
         if isinstance(callback, EarlyStopping):  # before the first step changes any weight
             callback.check_recorded(recorded)
     mode = _compile_mode(compile, row)
-    params = model.parameters()
-    optimizer = optimizer if optimizer is not None else GD(params, lr=lr)
-
-    def evaluate(batch: Sequence[tuple[Sequence[float], int]]) -> tuple[Value, float]:
-        xs = [[Value(v) for v in x] for x, _ in batch]  # lift once, not once per neuron
-        labels = [label for _, label in batch]
-        outputs = [model(x) for x in xs]
-        return classification_loss(loss, outputs, labels), accuracy(outputs, labels)
-
-    def objective(
-        batch: Sequence[tuple[Sequence[float], int]],
-    ) -> tuple[Value, dict[str, float]]:
-        data_loss, batch_accuracy = evaluate(batch)
-        total = data_loss + l2(params, alpha) if alpha else data_loss
-        return total, {"accuracy": batch_accuracy}
-
-    validate = None
-    if val is not None:
-        val_batch = list(zip(*val))
-
-        def validate() -> dict[str, float]:
-            val_loss, val_accuracy = evaluate(val_batch)
-            return {"val_loss": val_loss.data, "val_accuracy": val_accuracy}
-
+    optimizer = optimizer if optimizer is not None else GD(model.parameters(), lr=lr)
+    objective, validate = classification_objective(model, loss, alpha, val)
     trainer = Trainer(
         objective if mode is None else _compiled_objective(model, loss, alpha, mode),
         optimizer,
@@ -365,6 +343,47 @@ def fit(
     return trainer.run(
         list(zip(X, y)), steps=steps, epochs=epochs, batch_size=batch_size, seed=seed
     )
+
+
+#: Labelled examples as :func:`fit` trains on them: ``(x, class label)`` pairs.
+Examples = Sequence[tuple[Sequence[float], int]]
+
+
+def classification_objective(
+    model: Module,
+    loss: str,
+    alpha: float,
+    val: tuple[Sequence[Sequence[float]], Sequence[int]] | None = None,
+) -> tuple[Objective, Callable[[], dict[str, float]] | None]:
+    """:func:`fit`'s objective on the engine, and its validation (None without ``val``).
+
+    The objective maps a batch of ``(x, label)`` pairs to the mean ``loss`` of the model's
+    outputs plus ``alpha * sum(p^2)`` over the parameters (no term if ``alpha`` is 0), with
+    the batch's accuracy: ``(loss, {"accuracy": ...})``. The validation returns
+    ``{"val_loss", "val_accuracy"}`` on ``val``. Labels are not checked here (``fit`` does).
+    """
+    params = model.parameters()
+
+    def evaluate(batch: Examples) -> tuple[Value, float]:
+        xs = [[Value(v) for v in x] for x, _ in batch]  # lift once, not once per neuron
+        labels = [label for _, label in batch]
+        outputs = [model(x) for x in xs]
+        return classification_loss(loss, outputs, labels), accuracy(outputs, labels)
+
+    def objective(batch: Examples) -> tuple[Value, dict[str, float]]:
+        data_loss, batch_accuracy = evaluate(batch)
+        total = data_loss + l2(params, alpha) if alpha else data_loss
+        return total, {"accuracy": batch_accuracy}
+
+    if val is None:
+        return objective, None
+    val_batch = list(zip(*val))
+
+    def validate() -> dict[str, float]:
+        val_loss, val_accuracy = evaluate(val_batch)
+        return {"val_loss": val_loss.data, "val_accuracy": val_accuracy}
+
+    return objective, validate
 
 
 def _compile_mode(compile: CompileMode, loss: Loss) -> str | None:
