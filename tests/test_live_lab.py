@@ -19,7 +19,7 @@ import autograd
 import nn
 from autograd import Value
 from nn.lab.graph import fmt
-from nn.lab.live_frames import level
+from nn.lab.plane import level
 from nn.losses import classification_loss
 
 

@@ -51,8 +51,15 @@ The modules, one concern each: :mod:`~nn.lab.recorder` (recording a run), :mod:`
 (the page, :class:`Lab`), :mod:`~nn.lab.budget` (the size limit), :mod:`~nn.lab.colours`,
 :mod:`~nn.lab.content` (the page's data as text), :mod:`~nn.lab.axes` (the charts' ticks),
 :mod:`~nn.lab.assets` (the scripts and styles), :mod:`~nn.lab.points` (the pickable points),
-:mod:`~nn.lab.graph` (one sample's folded graph and its backward steps) and
+:mod:`~nn.lab.plane` (the model over the input plane: the boundary's grid, the neurons'
+heat maps), :mod:`~nn.lab.graph` (one sample's folded graph and its backward steps) and
 :mod:`~nn.lab.drawing` (its pictures, :func:`draw_sample`).
+
+The live lab, :class:`nn.LiveLab` (an anywidget in a notebook: the kernel trains, the page
+draws), shares the data of :mod:`~nn.lab.content`, :mod:`~nn.lab.graph` and
+:mod:`~nn.lab.plane` and the drawing script ``draw.js`` (with ``draw.css``) with this page:
+:mod:`~nn.lab.live` (the widget), :mod:`~nn.lab.live_session` (the training state and its
+controls) and :mod:`~nn.lab.live_frames` (what a frame holds).
 """
 
 from nn.lab.budget import spread

@@ -8,12 +8,10 @@ writing: :class:`autograd.extend.Widget`) with the script ``lab.js`` and the sty
 
 from __future__ import annotations
 
-import base64
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import autograd
 from autograd.extend import ShownAsWidget, Widget, css_colour, decode_payload, encode_payload
 from autograd.viz import BACKENDS
 from nn._validate import class_index, positive_int, shorten
@@ -33,10 +31,11 @@ from nn.lab.content import (
     trained_readout,
 )
 from nn.lab.graph import fmt, sample_graph
+from nn.lab.plane import plane_bounds, plane_pass
 from nn.lab.points import pickable_points, sample_losses, zero_gradient_note
 from nn.lab.recorder import LabRecorder, check_recorder
 from nn.losses import LOSSES
-from nn.metrics import boundary_note, predicted_class
+from nn.metrics import boundary_note
 from nn.module import MLP
 from nn.train import History
 
@@ -182,7 +181,7 @@ class Lab(ShownAsWidget):
                 "<p class='vg-loading'>Loading the lab... (it needs JavaScript: a notebook "
                 "viewer that does not run scripts, such as GitHub's, shows only this line)</p>"
             ),
-            style=style("lab.css"),
+            style=style("draw.css", "lab.css"),
         )
 
     def _build(self) -> str:
@@ -348,30 +347,11 @@ class Lab(ShownAsWidget):
                 p.data = v
 
     def _grid(self) -> str:
-        """The model's output on a grid, one byte a cell, base64: tanh(score) or the class."""
-        x0, x1, y0, y1 = self._bounds()
-        n = self.grid
-        cells = bytearray()
-        with autograd.no_grad():
-            for r in range(n):
-                yy = y1 - (r + 0.5) * (y1 - y0) / n  # top row first
-                for c in range(n):
-                    xx = x0 + (c + 0.5) * (x1 - x0) / n
-                    out = self.model([xx, yy])
-                    if isinstance(out, list):
-                        cells.append(predicted_class(out))
-                    else:
-                        s = out.data
-                        t = math.tanh(s) if math.isfinite(s) else math.copysign(1.0, s)
-                        cells.append(min(255, max(0, round(127.5 + 127.5 * t))))
-        return base64.b64encode(bytes(cells)).decode("ascii")
+        """The model's output on the plane's grid (:func:`nn.lab.plane.plane_pass`), base64."""
+        return plane_pass(self.model, self._bounds(), self.grid, neurons=False)[0]
 
-    def _bounds(self) -> tuple[float, float, float, float]:
-        xs = [x[0] for x in self.X] + [x[0] for x in (self.val[0] if self.val else [])]
-        ys = [x[1] for x in self.X] + [x[1] for x in (self.val[0] if self.val else [])]
-        padx = 0.1 * (max(xs) - min(xs) or 1.0)
-        pady = 0.1 * (max(ys) - min(ys) or 1.0)
-        return min(xs) - padx, max(xs) + padx, min(ys) - pady, max(ys) + pady
+    def _bounds(self) -> list[float]:
+        return plane_bounds(self.X + (self.val[0] if self.val else []))
 
     def _static(self, points: list[int]) -> dict[str, Any]:
         """What does not change from frame to frame: the run, the data, the grid's frame.
