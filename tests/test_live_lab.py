@@ -161,6 +161,7 @@ def test_a_point_of_loss_zero_says_why_and_which_to_pick() -> None:
     why = lab.frame["graph"]["why"]
     best = losses.index(max(losses))
     assert why.startswith("This point's hinge loss is 0")  # nn.lab.points' note
+    assert "ringed" not in why  # the static page's advice: here every point can be picked
     assert why.endswith(f" The largest loss is point {best}'s ({fmt(max(losses))}).")
     assert lab.frame["graph"]["suggest"] == best
     lab.pick(best)

@@ -46,9 +46,16 @@ def pickable_points(losses: dict[int, float], candidates: Sequence[int], k: int)
     return [i for i in candidates if i in chosen]
 
 
-def zero_gradient_note(g: SampleGraph, loss: str, label: int) -> str | None:
+#: What to do instead, on the static page: only the ringed points have recorded graphs.
+PICK_ANOTHER = "Pick a ringed point near the boundary (or another step) to see gradient flow."
+
+
+def zero_gradient_note(
+    g: SampleGraph, loss: str, label: int, pick: str = PICK_ANOTHER
+) -> str | None:
     """Why no gradient reaches any neuron of this sample's graph (so no weight learns from it
-    at this step), in words for the page; None if some does.
+    at this step), in words for the page, ending with ``pick`` (what to do instead); None if
+    some gradient does.
 
     Hinge, loss 0: the margin ``t * s`` (``t = 2 label - 1``, ``s`` the score) is at least 1,
     where ``max(0, 1 - t s)`` is flat. Any loss of 0 otherwise: nothing to decrease. A loss
@@ -58,7 +65,6 @@ def zero_gradient_note(g: SampleGraph, loss: str, label: int) -> str | None:
     neurons = [i for i, n in enumerate(g.nodes) if n.kind == "neuron"]
     if not neurons or any(g.grads[i] != 0 for i in neurons):
         return None
-    pick = "Pick a ringed point near the boundary (or another step) to see gradient flow."
     if g.loss == 0 and loss == "hinge":
         output = max(neurons, key=lambda i: g.nodes[i].layer)
         name, score = g.nodes[output].name, g.values[output]
