@@ -2,7 +2,8 @@
 (``-W -n``; with no network when the machine lets us cut it), loads nothing from elsewhere
 (neither its HTML and CSS nor, opened in Chromium, its scripts), documents every public name
 with its docstring, and a broken cross-reference in a docstring or a page fails it; the
-README's examples print what their comments say; every relative link points at a file."""
+README's and the live lab guide's examples print what their comments say; every relative link
+points at a file."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -603,14 +605,43 @@ def test_the_readmes_examples_print_what_their_comments_say(needs_torch: bool) -
     if needs_torch:
         pytest.importorskip("torch")
     for block in blocks:
-        claims = re.findall(r"^print\(.*\)  # (.*)$", block, re.M)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            exec(compile(block, str(ROOT / "README.md"), "exec"), {"__name__": "readme"})
-        printed = out.getvalue().splitlines()
+        claims, printed = _run_block(block, ROOT / "README.md", {"__name__": "readme"})
         assert claims and len(printed) == len(claims), (claims, printed)
         for claim, line in zip(claims, printed):
             assert _matches(claim, line), (claim, line)
+
+
+def _run_block(block: str, page: Path, namespace: dict[str, object]) -> tuple[list[str], list[str]]:
+    """Run one Python block of ``page`` in ``namespace``: what its ``print(...)  # claim``
+    lines claim, and the lines it printed."""
+    claims = re.findall(r"^print\(.*\)  # (.*)$", block, re.M)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, str(page), "exec"), namespace)
+    return claims, out.getvalue().splitlines()
+
+
+def test_the_live_lab_guides_examples_print_what_their_comments_say() -> None:
+    """docs/guide/live-lab.md's Python blocks, run in order in one namespace (each goes on
+    from the one before, as a notebook's cells do; no front end: the widget works without
+    one): each prints what its comments say, and no training thread is left behind."""
+    page = DOCS / "guide" / "live-lab.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    namespace: dict[str, object] = {"__name__": "guide"}
+    claimed = 0
+    try:
+        for block in blocks:
+            claims, printed = _run_block(block, page, namespace)
+            assert len(printed) == len(claims), (claims, printed)
+            for claim, line in zip(claims, printed):
+                assert _matches(claim, line), (claim, line)
+            claimed += len(claims)
+    finally:
+        for lab in ("lab", "mine"):  # a failed block must not leave a thread training
+            if hasattr(namespace.get(lab), "close"):
+                namespace[lab].close()  # type: ignore[attr-defined]
+    assert len(blocks) >= 5 and claimed >= 10
+    assert [t.name for t in threading.enumerate() if t.name == "LiveLab"] == []
 
 
 def _relative_links(page: Path) -> list[str]:
