@@ -114,16 +114,16 @@ def _check_graph_against_the_engine(lab: nn.LiveLab) -> None:
     graph = lab.frame["graph"]
     index = graph["index"]
     loss, neurons = _engine_graph(lab, index)
-    names = lab.layout["names"]
+    names = lab.graph_layout["names"]
     sample = graph["sample"]
-    assert sample["layout"] == lab.layout["id"]
+    assert sample["layout"] == lab.graph_layout["id"]
     assert sample["lossx"] == repr(loss.data)
     for name, out in neurons.items():
         i = names.index(name)
         assert sample["vx"][i] == repr(out.data), name
         assert sample["gx"][i] == repr(out.grad), name
     # each neuron's backward step writes its weights' gradients as the engine has them
-    texts = dict(zip([names[i] for i in lab.layout["order"]], graph["texts"]))
+    texts = dict(zip([names[i] for i in lab.graph_layout["order"]], graph["texts"]))
     weights = lab._session.weights()
     for name in ("L1.n0", "L2.n5", "L3.n0"):
         w1 = weights[f"{name}.w1"]
@@ -328,7 +328,7 @@ def test_hidden_and_activation_rebuild_the_model_and_restart(lab) -> None:  # ty
 
 def _check_graph_against_the_engine_small(lab: nn.LiveLab) -> None:
     _loss, neurons = _engine_graph(lab, lab.picked)
-    names = lab.layout["names"]
+    names = lab.graph_layout["names"]
     for name, out in neurons.items():
         assert lab.frame["graph"]["sample"]["gx"][names.index(name)] == repr(out.grad)
     lab.model.zero_grad()
@@ -401,8 +401,8 @@ def test_several_classes_with_cross_entropy() -> None:
 
 def test_a_guess_is_checked_against_the_engine(lab) -> None:  # type: ignore[no-untyped-def]
     lab.train(2)
-    order = lab.layout["order"]
-    names = lab.layout["names"]
+    order = lab.graph_layout["order"]
+    names = lab.graph_layout["names"]
     _loss, neurons = _engine_graph(lab, lab.picked)
     step = next(k for k, i in enumerate(order) if names[i] == "L3.n0")
     exact = neurons["L3.n0"].grad
@@ -494,3 +494,13 @@ def test_import_nn_works_without_anywidget_and_livelab_names_the_extra() -> None
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'valuegrad[lab]'" in done.stdout and "anywidget" in done.stdout
+
+
+def test_the_synced_traits_leave_every_ipywidget_trait_alone() -> None:
+    # A trait named like one of DOMWidget's (``layout`` is its Layout widget) would be read by
+    # the front end as that one: JupyterLab then fails to render the widget.
+    import ipywidgets
+
+    own = set(nn.LiveLab.class_own_traits(sync=True))
+    assert own == {"setup", "controls", "frame", "graph_layout", "verdict", "error", "running"}
+    assert not own & set(ipywidgets.DOMWidget.class_traits())

@@ -45,7 +45,7 @@ ACTIONS = [
     "predict",
 ]
 #: The traits the page reads (the rest are anywidget's and ipywidgets' own).
-TRAITS = ("setup", "controls", "frame", "layout", "verdict", "error", "running")
+TRAITS = ("setup", "controls", "frame", "graph_layout", "verdict", "error", "running")
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><style>%s</style></head><body>
 <div id="host"></div>
@@ -237,7 +237,7 @@ def test_setting_a_weight_recomputes_the_arithmetic_in_the_kernel(live) -> None:
     weight = live.page.locator("[data-control=weight]")
     assert weight.get_attribute("data-weight-name") == "L1.n0.w1"
     assert weight.input_value() == repr(live.lab.model.layers[0].neurons[0].w[1].data)
-    layout = live.lab.layout
+    layout = live.lab.graph_layout
     step = layout["order"].index(layout["names"].index("L1.n0"))  # L1.n0's own backward step
     for _ in range(step + 1):
         live.page.click("[data-action=backward-step]")

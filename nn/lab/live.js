@@ -2,7 +2,7 @@
  *
  * The kernel computes every number and formats it (nn/lab/live.py, live_frames.py); this script
  * only draws what the synced traits hold and sends the learner's actions as messages. The
- * protocol (traits setup, controls, frame, layout, verdict, error, running; messages ack,
+ * protocol (traits setup, controls, frame, graph_layout, verdict, error, running; messages ack,
  * control, play, pause, step, reset, pick, set_weight, guess) is in nn/lab/live.py's docstring.
  *
  * Flow control: after drawing frame `seq` the page sends {type: "ack", seq}; the kernel sends
@@ -54,6 +54,11 @@ function render(context) { // an ES module: strict mode already
     changeSent();
     send({ type: "reset" });
   });
+  /* Enter commits a box: leaving it fires its change event once. (JupyterLab cancels the
+   * line break that Enter would insert, and with it the change event Enter fires elsewhere.) */
+  function sendOnEnter(input) {
+    input.addEventListener("keydown", function (e) { if (e.key === "Enter") input.blur(); });
+  }
   view.controls = {};
   LIVE_CONTROLS.forEach(function (c) {
     var label = E("label", { title: c[3] }, bar);
@@ -65,6 +70,7 @@ function render(context) { // an ES module: strict mode already
       changeSent();
       send({ type: "control", name: c[0], value: input.value });
     });
+    sendOnEnter(input);
     view.controls[c[0]] = input;
   });
   var readouts = E("div", { "class": "vg-live-readouts" }, root);
@@ -89,6 +95,7 @@ function render(context) { // an ES module: strict mode already
   view.slider = E("input", { type: "range", min: "-3", max: "3", step: "0.01", "class": "vg-live-slider",
                              "aria-label": "drag to set the weight", disabled: "" }, wbar);
   view.weight.addEventListener("change", function () { setWeight(view.weight.value); });
+  sendOnEnter(view.weight);
   view.slider.addEventListener("input", function () { setWeight(view.slider.value); });
   var lPanel = E("div", { "class": "vg-live-panel" }, row);
   E("h3", {}, lPanel, "Loss (log scale): train and validation");
@@ -362,7 +369,7 @@ function render(context) { // an ES module: strict mode already
   /* ---- the graph, backward steps and predict-then-reveal ------------------------------------ */
 
   function drawGraph(g) {
-    var layout = model.get("layout");
+    var layout = model.get("graph_layout");
     if (layout && layout.id !== placedLayout) {
       view.graph.place(layout);
       placedLayout = layout.id;
@@ -379,7 +386,7 @@ function render(context) { // an ES module: strict mode already
   }
 
   function showBackward(b) {
-    var f = model.get("frame"), layout = model.get("layout");
+    var f = model.get("frame"), layout = model.get("graph_layout");
     if (!f || !f.graph || !layout.order) return;
     var n = layout.order.length;
     bstep = Math.max(-1, Math.min(n - 1, b));
@@ -393,7 +400,7 @@ function render(context) { // an ES module: strict mode already
   }
 
   function ask() {
-    var layout = model.get("layout");
+    var layout = model.get("graph_layout");
     if (bstep + 1 >= layout.order.length) return;
     view.ask.hidden = false;
     view.question.textContent = "Predict: " + layout.names[layout.order[bstep + 1]] + ".grad = ";
@@ -437,7 +444,7 @@ function render(context) { // an ES module: strict mode already
 
   var handlers = {
     "change:frame": drawFrame, "change:setup": drawSetup, "change:controls": drawControls,
-    "change:layout": function () { placedLayout = -1; }, "change:verdict": drawVerdict,
+    "change:graph_layout": function () { placedLayout = -1; }, "change:verdict": drawVerdict,
     "change:error": drawError, "change:running": drawRunning,
   };
   Object.keys(handlers).forEach(function (k) { model.on(k, handlers[k]); });

@@ -33,7 +33,8 @@ text formatted here (the floats only place things: points, curves, ticks):
   (:func:`~nn.lab.live_frames.weights_data`), ``graph`` (the picked point:
   :func:`~nn.lab.live_frames.point_graph`, with ``why`` and ``suggest`` when no gradient
   reaches its neurons) and ``layout`` (the id of its graph's layout);
-* ``layout``: that layout (:func:`nn.lab.content.layout`, Graphviz's SVG), with its ``id``;
+* ``graph_layout``: that layout (:func:`nn.lab.content.layout`, Graphviz's SVG), with its
+  ``id`` (not ``layout``: that is every ipywidget's own Layout widget);
   set before the first frame that needs it;
 * ``verdict``: the answer to the last guess (:func:`~nn.lab.live_frames.verdict`: ``step``,
   ``node``, ``correct``, ``guess``, ``exact``, ``text``); ``error``: the last refused message
@@ -114,7 +115,7 @@ class LiveLab(anywidget.AnyWidget):
     #: The last frame sent (see the module docstring).
     frame = traitlets.Dict().tag(sync=True)
     #: The picked point's graph laid out by Graphviz (SVG with placeholders), with its ``id``.
-    layout = traitlets.Dict().tag(sync=True)
+    graph_layout = traitlets.Dict().tag(sync=True)
     #: The answer to the last guess of a gradient.
     verdict = traitlets.Dict().tag(sync=True)
     #: The last refused message or failed training, as text ("" when all is well).
@@ -416,8 +417,8 @@ class LiveLab(anywidget.AnyWidget):
         grid = self.setup["grid"]
         frame = self._frames.frame(self._session, self._picked, grid and grid["bounds"])
         layout_id = frame["layout"]
-        if self.layout.get("id") != layout_id:
-            self.layout = {"id": layout_id, **self._frames.layout(layout_id)}
+        if self.graph_layout.get("id") != layout_id:
+            self.graph_layout = {"id": layout_id, **self._frames.layout(layout_id)}
         self._seq += 1
         self.frame = {
             "seq": self._seq,
