@@ -157,6 +157,11 @@ def test_a_training_step_draws_the_kernels_loss(live) -> None:  # type: ignore[n
     assert _root(live, "data-step") == "1" and _root(live, "data-frames-drawn") == "2"
     assert live.page.get_attribute("[data-readout=step]", "data-step") == "1"
     assert live.pump() == [{"type": "ack", "seq": live.lab.frame["seq"]}]
+    # The chart's curve has a point per step (its loss, before its update); no replay marker
+    # (the static page's), which unplaced stood at the chart's left edge.
+    curve = live.page.get_attribute(".vg-loss polyline.vg-train", "points") or ""
+    assert len(curve.split()) == len(live.lab.history)
+    assert live.page.locator(".vg-loss .vg-marker").count() == 0
 
 
 def test_the_controls_send_their_values_and_the_kernel_answers(live) -> None:  # type: ignore[no-untyped-def]

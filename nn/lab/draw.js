@@ -101,12 +101,13 @@ var VgDraw = (function () {
       });
       el("svg:text", { x: W - R, y: T + 10, "text-anchor": "end", "class": "vg-tick vg-train-label" }, svg, "train");
       if (h.val_loss) el("svg:text", { x: W - R, y: T + 23, "text-anchor": "end", "class": "vg-tick vg-val-label" }, svg, "validation");
-      marker = el("svg:line", { y1: T, y2: H - B, "class": "vg-marker" }, svg);
+      marker = null; // drawn by the first mark(k): a chart that is never marked has none
       if (marked !== null) mark(marked);
     }
 
     function mark(k) {
       marked = k;
+      if (!marker) marker = el("svg:line", { y1: T, y2: H - B, "class": "vg-marker" }, svg);
       marker.setAttribute("x1", x(k));
       marker.setAttribute("x2", x(k));
     }
