@@ -39,12 +39,13 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/python -m nn --out out
 
 # The lint first (ruff: style and format), the types (mypy --strict over autograd and nn, see
-# pyproject.toml), then the tests (tests/test_layering.py holds the house's import rules).
+# pyproject.toml), then the tests (tests/test_layering.py holds the house's import rules), on
+# every core (pytest-xdist; the live lab's Jupyter tests, which share one server, in one worker).
 test: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # Runs every notebook top to bottom in a fresh kernel and writes the outputs back.
 notebooks: $(VENV)/.installed-notebooks

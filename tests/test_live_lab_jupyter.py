@@ -21,6 +21,9 @@ import pytest
 
 from tests import jupyter
 
+#: One worker runs this module (make test's pytest -n auto --dist loadgroup): one server.
+pytestmark = pytest.mark.xdist_group("jupyter")
+
 #: The notebook's one cell: a small lab (32 training points, 2-4-3-1, an 8x8 grid), shown.
 CELL = 'import nn\nlab = nn.LiveLab(seed=0, hidden="4,3", grid=8, n_samples=40)\nlab'
 
