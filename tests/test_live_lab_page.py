@@ -321,12 +321,18 @@ def test_dragging_a_bias_sets_it_as_the_mouse_moves(live) -> None:  # type: igno
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     live.page.mouse.move(x, y)
     live.page.mouse.down()
-    live.page.mouse.move(x, y - 30)  # up 30 px: + 0.3
+    live.page.mouse.move(x, y - 30, steps=10)  # up 30 px in 10 moves of 3: + 0.03 each
     live.page.mouse.up()
+    # One change in flight: the first move's value; the latest waits for its frame.
     sent = [m for m in live.pump() if m["type"] == "set_weight"]
-    assert sent and all(m["name"] == "L2.n2.b" for m in sent)
-    assert sent[-1]["value"] == pytest.approx(start + 0.3, abs=1e-9)
-    assert bias.data == sent[-1]["value"]
+    assert [m["name"] for m in sent] == ["L2.n2.b"]
+    assert sent[0]["value"] == pytest.approx(start + 0.03, abs=1e-9)
+    assert bias.data == sent[0]["value"]
+    sent = [m for m in live.pump() if m["type"] == "set_weight"]  # sent once it was drawn
+    assert [m["name"] for m in sent] == ["L2.n2.b"]
+    assert sent[0]["value"] == pytest.approx(start + 0.3, abs=1e-9)
+    assert bias.data == sent[0]["value"]
+    assert [m for m in live.pump() if m["type"] == "set_weight"] == []
     weight = live.page.locator("[data-control=weight]")
     assert weight.get_attribute("data-weight-name") == "L2.n2.b"
     assert weight.input_value() == repr(bias.data)

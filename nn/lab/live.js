@@ -29,6 +29,7 @@ function render(context) { // an ES module: strict mode already
   var E = VgDraw.el;
   var root = E("div", { "class": "vg-live", tabindex: "0" }, el);
   var drawn = 0, lastVersion = 0, pending = null, bstep = -1, predict = false;
+  var waitingWeight = null; // the latest weight asked for while one is in flight
   var selected = null, placedLayout = -1, setupShown = null;
   var view = {};
 
@@ -223,6 +224,7 @@ function render(context) { // an ES module: strict mode already
     if (pending && f.version >= pending.version) {
       attr("data-latency-ms", (performance.now() - pending.t).toFixed(1));
       pending = null;
+      sendWaitingWeight();
     }
     send({ type: "ack", seq: f.seq });
   }
@@ -339,10 +341,23 @@ function render(context) { // an ES module: strict mode already
     view.weight.title = "exactly " + w.exact;
   }
 
+  /* One weight change in flight: while the kernel has not drawn the last one, a newer value
+   * (a drag, the slider) waits, and only the latest is sent when the frame comes. */
   function setWeight(value) {
     if (!selected) return;
+    if (pending && pending.weight) { waitingWeight = { name: selected, value: value }; return; }
     changeSent();
+    pending.weight = true;
     send({ type: "set_weight", name: selected, value: value });
+  }
+
+  function sendWaitingWeight() {
+    var w = waitingWeight;
+    waitingWeight = null;
+    if (!w) return;
+    changeSent();
+    pending.weight = true;
+    send({ type: "set_weight", name: w.name, value: w.value });
   }
 
   /* Drag an edge (or a bias) up or down: its weight changes by 0.01 a pixel, sent as the mouse
@@ -423,7 +438,7 @@ function render(context) { // an ES module: strict mode already
     var text = model.get("error");
     view.error.textContent = text;
     view.error.hidden = !text;
-    if (text) { pending = null; drawControls(); }
+    if (text) { pending = null; waitingWeight = null; drawControls(); }
   }
 
   function drawRunning() {
