@@ -32,8 +32,8 @@ from nn.metrics import boundary_note
 from nn.module import ACTIVATIONS, MLP
 from nn.train import History
 
-#: What to do instead, in the live lab: any point can be picked, and training moves them all.
-PICK_ANOTHER_LIVE = "Pick a point near the boundary, or train on, to see gradient flow."
+#: What to do instead, in the live lab: any point can be picked.
+PICK_ANOTHER_LIVE = "Pick a point near the boundary to see gradient flow."
 #: Cells per side of the boundary's grid and of each neuron's heat map.
 GRID = 20
 #: The most points of a loss curve a frame holds (evenly spread; the first and last exact).
