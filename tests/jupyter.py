@@ -209,7 +209,11 @@ class Server:
 
 
 def _end(pid: int) -> None:
-    """End process ``pid`` if it still runs: SIGTERM, then SIGKILL after 5 s."""
+    """End process ``pid`` if it still runs and is still a kernel (its command line names
+    ipykernel: a process id can be reused): SIGTERM, then SIGKILL after 5 s."""
+    with suppress(OSError):
+        if b"ipykernel" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return
     deadline = time.monotonic() + 5.0
     sig = signal.SIGTERM
     while _alive(pid):

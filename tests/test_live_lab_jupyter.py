@@ -21,9 +21,6 @@ import pytest
 
 from tests import jupyter
 
-#: One worker runs this module (make test's pytest -n auto --dist loadgroup): one server.
-pytestmark = pytest.mark.xdist_group("jupyter")
-
 #: The notebook's one cell: a small lab (32 training points, 2-4-3-1, an 8x8 grid), shown.
 CELL = 'import nn\nlab = nn.LiveLab(seed=0, hidden="4,3", grid=8, n_samples=40)\nlab'
 
@@ -122,17 +119,24 @@ class Live:
 
 def _open(browser: Any, server: jupyter.Server, name: str, front_end: str) -> Iterator[Live]:
     server.write_notebook(name, [CELL])
-    live = Live(jupyter.open_notebook(browser, server, name, front_end), server.kernel(name))
-    live.errors_before = len(live.opened.errors)
-    jupyter.run_all(live.page)
-    jupyter.wait_for_widget(live.page)
-    yield live
-    live.kernel.close()
-    live.page.close()
+    opened = jupyter.open_notebook(browser, server, name, front_end)
+    try:
+        live = Live(opened, server.kernel(name))
+        try:
+            live.errors_before = len(live.opened.errors)
+            jupyter.run_all(live.page)
+            jupyter.wait_for_widget(live.page)
+            yield live
+        finally:
+            live.kernel.close()
+    finally:
+        opened.page.close()
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[jupyter.Server]:
+    pytest.importorskip("jupyterlab", reason="JupyterLab is in the test extra")
+    pytest.importorskip("notebook", reason="Notebook 7 is in the test extra")
     with jupyter.running() as s:
         yield s
 
