@@ -40,12 +40,12 @@ demo: $(VENV)/.installed-demo
 
 # The lint first (ruff: style and format), the types (mypy --strict over autograd and nn, see
 # pyproject.toml), then the tests (tests/test_layering.py holds the house's import rules), on
-# every core (pytest-xdist; the live lab's Jupyter tests, which share one server, in one worker).
+# every core (pytest-xdist; a test file's tests in one worker, which sets up its fixtures once).
 test: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Runs every notebook top to bottom in a fresh kernel and writes the outputs back.
 notebooks: $(VENV)/.installed-notebooks
