@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import autograd
 from nn._validate import shorten
+from nn.lab.colours import class_colours, hex_colour
 from nn.metrics import boundary_note, predicted_class, single_output
 from nn.module import Module
 from nn.train import History
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
-#: One colour per class, for the regions and the points alike.
-CLASS_COLORS = ("#3b6fb6", "#c8432f", "#3a9a4a", "#e39b2d", "#8a5fb0", "#6d4c41")
 
 
 def _pyplot() -> Any:
@@ -135,8 +134,11 @@ def decision_boundary(
         high = max(max(row) for row in surface)
         levels = [min(low, -1e-9), 0.0, max(high, 1e-9)]
         ax.contour(gx, gy, surface, levels=[0.0], colors="k", linewidths=1.0)
-    palette = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(max(n_classes, max(y) + 1))]
-    ax.contourf(gx, gy, surface, levels=levels, colors=palette[:n_classes], alpha=0.3)
+    # the lab's class colours (nn.lab.colours: purple, green, ...; never red or blue)
+    points_rgb, areas_rgb = class_colours(max(n_classes, max(y) + 1))
+    palette = [hex_colour(rgb) for rgb in points_rgb]
+    areas = [hex_colour(rgb) for rgb in areas_rgb[:n_classes]]
+    ax.contourf(gx, gy, surface, levels=levels, colors=areas, alpha=0.6)
     for c, colour in enumerate(palette):
         members = [i for i, label in enumerate(y) if label == c]
         ax.scatter(

@@ -65,6 +65,10 @@ def test_decision_boundary_colours_the_plane_by_the_models_prediction() -> None:
     assert [p.get_label() for p in points] == ["class 0", "class 1"]
     assert sum(len(p.get_offsets()) for p in points) == len(X)
     assert len(points[1].get_offsets()) == sum(y)
+    # the classes in the lab's colours (purple, green: red and blue are the gradient's sign)
+    from matplotlib.colors import to_hex
+
+    assert [to_hex(p.get_facecolor()[0]) for p in points] == ["#762a83", "#1b7837"]
     with pytest.raises(ValueError, match="needs 2-D inputs, these have 3 features"):
         decision_boundary(model, [[0.0, 1.0, 2.0]], [0])
     with pytest.raises(ValueError, match="needs 2-D inputs, these have 1 feature "):
