@@ -48,13 +48,21 @@ def check(
     Right means: ``test(answer)`` is true when ``test`` is given, else ``answer`` equals
     ``expected`` (numbers within ``rel``/``abs_``, sequences element by element). Prints a
     line when right or not answered (``answer is TODO``: returns False); raises
-    ``AssertionError`` with the expected value and ``hint`` when wrong.
+    ``AssertionError`` with ``hint`` when wrong, never the expected value (that is the folded
+    solution's to tell), and also when ``test`` cannot take the answer (a wrong type, say):
+    the message names the exercise and what failed, not a bare ``TypeError``.
     """
     if answer is TODO:
         print(f"[ ] {what}: not answered yet (replace TODO with your answer and re-run).")
         return False
     if test is not None:
-        ok = bool(test(answer))
+        try:
+            ok = bool(test(answer))
+        except Exception as error:
+            raise AssertionError(
+                f"{what}: {answer!r} could not be checked ({type(error).__name__}: {error})."
+                + (f" Hint: {hint}" if hint else "")
+            ) from None
     elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
         ok = isinstance(answer, (int, float)) and _close(float(answer), expected, rel, abs_)
     elif isinstance(expected, Sequence) and not isinstance(expected, str):
@@ -69,9 +77,8 @@ def check(
     else:
         ok = answer == expected
     if not ok:
-        wanted = "" if test is not None else f" (expected {expected!r})"
         raise AssertionError(
-            f"{what}: {answer!r} is not right{wanted}." + (f" Hint: {hint}" if hint else "")
+            f"{what}: {answer!r} is not right." + (f" Hint: {hint}" if hint else "")
         )
     shown = repr(answer)
     shown = shown if len(shown) <= 80 else shown[:60] + " ... " + shown[-15:]

@@ -1,0 +1,65 @@
+"""notebooks/teach.py's check: the exercises' one mechanism, against the answers it judges.
+
+It says "not answered yet" to TODO, "is right" to a right answer, and raises AssertionError to
+a wrong one without telling the expected value (that is the folded solution's job); a test
+that cannot take the answer gives the same kind of error, naming the exercise.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location(
+    "teach", Path(__file__).resolve().parent.parent / "notebooks" / "teach.py"
+)
+assert _spec is not None and _spec.loader is not None
+teach = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(teach)
+
+
+def test_todo_is_not_answered_and_does_not_raise(capsys: pytest.CaptureFixture[str]) -> None:
+    assert teach.check("exercise 1", teach.TODO, expected=0.5) is False
+    assert "[ ] exercise 1: not answered yet" in capsys.readouterr().out
+
+
+def test_a_right_answer_is_right_within_the_tolerance(capsys: pytest.CaptureFixture[str]) -> None:
+    assert teach.check("exercise 1", 0.5000001, expected=0.5, rel=1e-3) is True
+    assert teach.check("exercise 2", [1, 2.0], expected=[1.0, 2.0]) is True
+    assert teach.check("exercise 3", 7, test=lambda n: n % 7 == 0) is True
+    out = capsys.readouterr().out
+    assert "[x] exercise 1: 0.5000001 is right." in out and "[x] exercise 3: 7 is right." in out
+
+
+@pytest.mark.parametrize(
+    "answer, options",
+    [
+        (0.123456789, {"expected": 0.987654321}),
+        ([1.0, 2.5], {"expected": [1.0, 3.75]}),
+        ("tanh", {"expected": "relu"}),
+        (8, {"test": lambda n: n % 7 == 0}),
+    ],
+)
+def test_a_wrong_answer_raises_with_the_hint_but_not_the_answer(answer, options) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(AssertionError) as raised:
+        teach.check("exercise 4", answer, hint="look at the table", **options)
+    message = str(raised.value)
+    assert message.startswith(f"exercise 4: {answer!r} is not right.")
+    assert message.endswith("Hint: look at the table")
+    expected = options.get("expected")
+    if expected is not None:
+        for shown in expected if isinstance(expected, list) else [expected]:
+            assert repr(shown) not in message.replace(repr(answer), "")
+
+
+def test_a_test_that_cannot_take_the_answer_names_the_exercise() -> None:
+    with pytest.raises(
+        AssertionError,
+        match=r"^exercise 5: 'abc' could not be checked "
+        r"\(ValueError: could not convert string to float: 'abc'\)\. Hint: a number",
+    ):
+        teach.check("exercise 5", "abc", test=lambda a: float(a) > 0, hint="a number")
+    with pytest.raises(AssertionError, match=r"^exercise 5: None could not be checked \(TypeError"):
+        teach.check("exercise 5", None, test=lambda a: a + 1 > 0)
