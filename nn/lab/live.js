@@ -345,19 +345,20 @@ function render(context) { // an ES module: strict mode already
    * (a drag, the slider) waits, and only the latest is sent when the frame comes. */
   function setWeight(value) {
     if (!selected) return;
-    if (pending && pending.weight) { waitingWeight = { name: selected, value: value }; return; }
+    if (pending && pending.weight) waitingWeight = { name: selected, value: value };
+    else sendWeight(selected, value);
+  }
+
+  function sendWeight(name, value) {
     changeSent();
     pending.weight = true;
-    send({ type: "set_weight", name: selected, value: value });
+    send({ type: "set_weight", name: name, value: value });
   }
 
   function sendWaitingWeight() {
     var w = waitingWeight;
     waitingWeight = null;
-    if (!w) return;
-    changeSent();
-    pending.weight = true;
-    send({ type: "set_weight", name: w.name, value: w.value });
+    if (w) sendWeight(w.name, w.value);
   }
 
   /* Drag an edge (or a bias) up or down: its weight changes by 0.01 a pixel, sent as the mouse
