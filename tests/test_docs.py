@@ -605,20 +605,21 @@ def test_the_readmes_examples_print_what_their_comments_say(needs_torch: bool) -
     if needs_torch:
         pytest.importorskip("torch")
     for block in blocks:
-        claims, printed = _run_block(block, ROOT / "README.md", {"__name__": "readme"})
-        assert claims and len(printed) == len(claims), (claims, printed)
-        for claim, line in zip(claims, printed):
-            assert _matches(claim, line), (claim, line)
+        assert _check_block(block, ROOT / "README.md", {"__name__": "readme"}) > 0, block
 
 
-def _run_block(block: str, page: Path, namespace: dict[str, object]) -> tuple[list[str], list[str]]:
-    """Run one Python block of ``page`` in ``namespace``: what its ``print(...)  # claim``
-    lines claim, and the lines it printed."""
+def _check_block(block: str, page: Path, namespace: dict[str, object]) -> int:
+    """Run one Python block of ``page`` in ``namespace`` and check that it printed a line per
+    ``print(...)  # claim`` line, each matching its claim; the number of claims."""
     claims = re.findall(r"^print\(.*\)  # (.*)$", block, re.M)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(block, str(page), "exec"), namespace)
-    return claims, out.getvalue().splitlines()
+    printed = out.getvalue().splitlines()
+    assert len(printed) == len(claims), (claims, printed)
+    for claim, line in zip(claims, printed):
+        assert _matches(claim, line), (claim, line)
+    return len(claims)
 
 
 def test_the_live_lab_guides_examples_print_what_their_comments_say() -> None:
@@ -631,11 +632,7 @@ def test_the_live_lab_guides_examples_print_what_their_comments_say() -> None:
     claimed = 0
     try:
         for block in blocks:
-            claims, printed = _run_block(block, page, namespace)
-            assert len(printed) == len(claims), (claims, printed)
-            for claim, line in zip(claims, printed):
-                assert _matches(claim, line), (claim, line)
-            claimed += len(claims)
+            claimed += _check_block(block, page, namespace)
     finally:
         for lab in ("lab", "mine"):  # a failed block must not leave a thread training
             if hasattr(namespace.get(lab), "close"):
