@@ -1,7 +1,7 @@
 """Execute the notebooks in this folder top to bottom, each in a fresh kernel.
 
     python notebooks/run.py                 # every notebook, outputs written back in place
-    python notebooks/run.py 04_*.ipynb      # some of them
+    python notebooks/run.py 05_*.ipynb      # some of them
     python notebooks/run.py --check         # execute, write nothing (what the tests do)
 
 ``make notebooks`` runs the first form. Each notebook gets a new "python3" kernel (from

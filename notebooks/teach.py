@@ -9,7 +9,7 @@
 is wrong (and a hint); an answer still equal to :data:`TODO` prints "not answered yet"
 without raising, so the committed notebooks run clean with the exercises unanswered.
 :func:`check_expressions` compares a home-made ``Value`` class with ``autograd.Value`` on
-random expressions (values and gradients), for notebook 07. No PyTorch needed.
+random expressions (values and gradients), for notebook 02. No PyTorch needed.
 """
 
 from __future__ import annotations
@@ -29,6 +29,26 @@ TODO: Any = _Todo()
 """The placeholder of an unanswered exercise."""
 
 
+class Verdict:
+    """What :func:`check` found: true when the answer is right, false when not answered yet.
+
+    It displays nothing in a notebook (the check has printed its line already), so a check at
+    the end of a cell leaves no stray ``Out: False`` under it; ``if check(...):`` still works.
+    """
+
+    def __init__(self, right: bool) -> None:
+        self.right = right
+
+    def __bool__(self) -> bool:
+        return self.right
+
+    def __repr__(self) -> str:
+        return f"Verdict(right={self.right})"
+
+    def _ipython_display_(self) -> None:
+        """IPython calls this instead of showing the repr: show nothing."""
+
+
 def _close(a: float, b: float, rel: float, abs_: float) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
 
@@ -42,19 +62,19 @@ def check(
     rel: float = 1e-9,
     abs_: float = 0.0,
     hint: str = "",
-) -> bool:
-    """Check ``answer`` for the exercise ``what``; return True when it is right.
+) -> Verdict:
+    """Check ``answer`` for the exercise ``what``; the result is true when it is right.
 
     Right means: ``test(answer)`` is true when ``test`` is given, else ``answer`` equals
     ``expected`` (numbers within ``rel``/``abs_``, sequences element by element). Prints a
-    line when right or not answered (``answer is TODO``: returns False); raises
+    line when right or not answered (``answer is TODO``: a false result); raises
     ``AssertionError`` with ``hint`` when wrong, never the expected value (that is the folded
     solution's to tell), and also when ``test`` cannot take the answer (a wrong type, say):
     the message names the exercise and what failed, not a bare ``TypeError``.
     """
     if answer is TODO:
         print(f"[ ] {what}: not answered yet (replace TODO with your answer and re-run).")
-        return False
+        return Verdict(False)
     if test is not None:
         try:
             ok = bool(test(answer))
@@ -83,7 +103,7 @@ def check(
     shown = repr(answer)
     shown = shown if len(shown) <= 80 else shown[:60] + " ... " + shown[-15:]
     print(f"[x] {what}: {shown} is right.")
-    return True
+    return Verdict(True)
 
 
 def random_expression(V: Callable[[float], Any], rng: random.Random, ops: Sequence[str], n: int):
@@ -130,7 +150,7 @@ def check_expressions(
     size: int = 8,
     seed: int = 0,
     tol: float = 1e-9,
-) -> bool:
+) -> Verdict:
     """Compare the class ``Mine`` with ``autograd.Value`` on ``trials`` random expressions.
 
     Each expression is built twice from the same random choices: once from ``Mine``, once
@@ -166,4 +186,4 @@ def check_expressions(
                 )
     what = "values and gradients" if grads else "values"
     print(f"[x] {trials} random expressions of {', '.join(ops)}: {what} match autograd.Value.")
-    return True
+    return Verdict(True)

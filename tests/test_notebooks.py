@@ -27,7 +27,7 @@ BUDGET = 30
 
 # Notebooks whose exercises check themselves: each answer cell is followed by a check cell
 # (notebooks/teach.py's check, or an assert) and a solution folded in <details>.
-SELF_CHECKING = ("01_", "02_", "03_", "04_", "05_", "06_", "07_", "08_")
+SELF_CHECKING = ("01_", "02_", "03_", "04_", "05_", "06_", "07_", "08_", "09_", "10_")
 
 
 def test_the_notebooks_are_all_there() -> None:

@@ -21,14 +21,14 @@ _spec.loader.exec_module(teach)
 
 
 def test_todo_is_not_answered_and_does_not_raise(capsys: pytest.CaptureFixture[str]) -> None:
-    assert teach.check("exercise 1", teach.TODO, expected=0.5) is False
+    assert not teach.check("exercise 1", teach.TODO, expected=0.5)
     assert "[ ] exercise 1: not answered yet" in capsys.readouterr().out
 
 
 def test_a_right_answer_is_right_within_the_tolerance(capsys: pytest.CaptureFixture[str]) -> None:
-    assert teach.check("exercise 1", 0.5000001, expected=0.5, rel=1e-3) is True
-    assert teach.check("exercise 2", [1, 2.0], expected=[1.0, 2.0]) is True
-    assert teach.check("exercise 3", 7, test=lambda n: n % 7 == 0) is True
+    assert teach.check("exercise 1", 0.5000001, expected=0.5, rel=1e-3)
+    assert teach.check("exercise 2", [1, 2.0], expected=[1.0, 2.0])
+    assert teach.check("exercise 3", 7, test=lambda n: n % 7 == 0)
     out = capsys.readouterr().out
     assert "[x] exercise 1: 0.5000001 is right." in out and "[x] exercise 3: 7 is right." in out
 
@@ -63,3 +63,17 @@ def test_a_test_that_cannot_take_the_answer_names_the_exercise() -> None:
         teach.check("exercise 5", "abc", test=lambda a: float(a) > 0, hint="a number")
     with pytest.raises(AssertionError, match=r"^exercise 5: None could not be checked \(TypeError"):
         teach.check("exercise 5", None, test=lambda a: a + 1 > 0)
+
+
+def test_a_check_at_the_end_of_a_cell_shows_nothing_more() -> None:
+    """IPython shows a cell's last value as ``Out[n]``; a check's result shows nothing (its line
+    is printed already), unanswered or right, so no stray ``Out: False`` follows a check."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    formatter = InteractiveShell.instance().display_formatter
+    for verdict in (
+        teach.check("exercise 5", teach.TODO, expected=1.0),
+        teach.check("exercise 5", 1.0, expected=1.0),
+    ):
+        assert formatter.format(verdict) == ({}, {})
+    assert formatter.format(False) != ({}, {})  # what a plain bool would show
