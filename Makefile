@@ -3,6 +3,7 @@
 #   make test        run the test suite
 # and, on demand:
 #   make notebooks   re-execute notebooks/*.ipynb in place (their committed outputs)
+#   make notebooks-html  the notebooks as HTML pages that read right offline, in out/notebooks/
 #   make fuzz        the long fuzzing profile
 #   make bench       the performance table
 #   make torch       PyTorch: MLP.to_torch/from_torch, and an extra oracle for the tests
@@ -13,7 +14,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test notebooks fuzz bench torch docs clean
+.PHONY: demo test notebooks notebooks-html fuzz bench torch docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,10 @@ test: $(VENV)/.installed-test
 # Runs every notebook top to bottom in a fresh kernel and writes the outputs back.
 notebooks: $(VENV)/.installed-notebooks
 	$(BIN)/python notebooks/run.py
+
+# The committed notebooks as HTML (math as MathML, nothing fetched), for reading offline.
+notebooks-html: $(VENV)/.installed-notebooks
+	$(BIN)/python notebooks/export.py out/notebooks
 
 # On demand: the long fuzzing profile (about 3,000 random graphs per property): the engine
 # against its oracles, and the compiled path (compile, compile_mean) against the engine.
