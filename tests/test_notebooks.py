@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -75,14 +76,79 @@ def test_exercises_check_themselves_and_are_left_unanswered(path: Path) -> None:
     assert "is right" not in text
 
 
+# The exercise convention (notebooks/teach.py): an answer cell opens with "# Exercise N", the
+# next code cell checks it, and "Solution N" is folded in <details> with one python block.
+ANSWER = re.compile(r"\A# Exercise (\d+)\b")
+SOLUTION = re.compile(r"<summary>\s*<b>Solution (\d+)</b>\s*</summary>(.*?)</details>", re.S)
+PYTHON_BLOCK = re.compile(r"^[ \t]*```python\n(.*?)^[ \t]*```", re.S | re.M)
+
+
+def solutions(nb) -> dict[int, str]:
+    """Each folded solution's code by its number, from markdown cells and the Markdown that
+    code cells display (a solution whose prose holds numbers computed in the run)."""
+    texts = [c.source for c in nb.cells if c.cell_type == "markdown"] + [
+        str(out.get("data", {}).get("text/markdown", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for out in c.outputs
+    ]
+    found: dict[int, str] = {}
+    for text in texts:
+        for number, body in SOLUTION.findall(text):
+            blocks = PYTHON_BLOCK.findall(body)
+            assert len(blocks) == 1, f"Solution {number} holds {len(blocks)} python blocks, not 1"
+            found[int(number)] = textwrap.dedent(blocks[0])
+    return found
+
+
+def with_solutions_after(nb):
+    """``nb`` with, appended at its end, each exercise's folded solution and its check cell
+    again: run, the committed notebook runs first as it is (exercises unanswered), then every
+    solution must satisfy its check. Returns the notebook and the number of exercises."""
+    import nbformat
+
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    answers = {int(m[1]): i for i in code if (m := ANSWER.match(nb.cells[i].source.lstrip()))}
+    folded = solutions(nb)
+    assert sorted(folded) == sorted(answers), "every exercise has one folded solution"
+    extended = nbformat.from_dict(nb)
+    for number, i in sorted(answers.items()):
+        check_cell = nb.cells[code[code.index(i) + 1]]
+        assert "check" in check_cell.source, f"exercise {number}: no check follows its answer"
+        extended.cells += [
+            nbformat.v4.new_code_cell(folded[number]),
+            nbformat.v4.new_code_cell(check_cell.source),
+        ]
+    return extended, len(answers)
+
+
 @pytest.mark.parametrize("path", run.notebooks(), ids=lambda p: p.stem)
-def test_notebook_runs_without_errors(path: Path, tmp_path: Path) -> None:
+def test_notebook_runs_without_errors_and_its_solutions_pass_their_checks(
+    path: Path, tmp_path: Path
+) -> None:
+    """The committed notebook runs top to bottom; then, in the same kernel, each folded
+    solution in place of its answer makes its check say right (a solution that does not is a
+    wrong solution, or a check that rejects a right answer)."""
+    import nbformat
+
+    nb, exercises_count = with_solutions_after(nbformat.read(path, as_version=4))
+    if path.name.startswith(SELF_CHECKING):
+        assert exercises_count >= 1
+    source = tmp_path / "with-solutions" / path.name
+    source.parent.mkdir()
+    nbformat.write(nb, source)
     # raises on the first failing cell, or on a cell still running after BUDGET seconds (a
     # guard against a hang, not a measurement: how long a notebook takes is no unit test's
     # business on a shared machine)
-    nb = run.execute(path, cwd=tmp_path, timeout=BUDGET)
-    assert run.problems(nb) == []
-    assert list(tmp_path.iterdir()) == []  # no files left behind
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    ran = run.execute(source, cwd=cwd, timeout=BUDGET)
+    assert run.problems(ran) == []
+    assert list(cwd.iterdir()) == []  # no files left behind
+    for k in range(exercises_count):
+        check_cell = ran.cells[len(ran.cells) - 2 * exercises_count + 2 * k + 1]
+        said = "".join(out.get("text", "") for out in check_cell.outputs)
+        assert "[x]" in said and "not answered yet" not in said, (check_cell.source[:80], said)
 
 
 @pytest.mark.parametrize("path", run.notebooks(), ids=lambda p: p.stem)
