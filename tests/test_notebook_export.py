@@ -15,10 +15,10 @@ import pytest
 
 pytest.importorskip("nbconvert")
 pytest.importorskip("latex2mathml")
-import nbformat  # noqa: E402
-from latex2mathml.converter import convert  # noqa: E402
+import nbformat
+from latex2mathml.converter import convert
 
-from tests.browser import watch  # noqa: E402
+from tests.browser import watch
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 _spec = importlib.util.spec_from_file_location("notebooks_export", NOTEBOOKS / "export.py")
