@@ -129,9 +129,11 @@ def backward_steps(root: Value, grad: Operand = 1.0) -> Iterator[tuple[Value, fl
 
     Starts at ``root`` and visits every node it depends on, leaves included, each one only
     after every node that uses it, so the gradient yielded with a node is complete. Nothing
-    is written to ``.grad``. For an MLP of fused neurons (one node per neuron) this shows
-    the last layer's gradients finished before the layer to its left is touched; with
-    elementwise neurons the order interleaves the layers' ``*`` and ``+`` nodes.
+    is written to ``.grad``. For one sample through an MLP of fused neurons (one node per
+    neuron) this shows the last layer's gradients finished before the layer to its left is
+    touched; with elementwise neurons the order interleaves the layers' ``*`` and ``+`` nodes,
+    and so does a loss summed over several samples: one sample's first layer can come before
+    another's last (notebook 03 measures it).
     """
     return cast("Iterator[tuple[Value, float]]", backward_pass(root, grad, create_graph=False))
 
