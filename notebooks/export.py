@@ -101,10 +101,16 @@ def exporter() -> HTMLExporter:
     return html
 
 
+# nbconvert gives each heading an anchor by parsing and re-writing it with ElementTree, which
+# writes the MathML inside with a namespace prefix (<ns0:math>) that HTML does not know.
+PREFIXED = re.compile(r'\s+xmlns:ns\d+="[^"]*"|(?<=<)ns\d+:|(?<=</)ns\d+:')
+
+
 def export(path: Path, folder: Path) -> Path:
     """Write the notebook at ``path`` as ``folder/<name>.html``; return that path."""
     nb = with_mathml(nbformat.read(path, as_version=4), path.name)
     body, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+    body = PREFIXED.sub("", body)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{path.stem}.html"
     target.write_text(body, encoding="utf-8")

@@ -94,7 +94,7 @@ def test_the_page_draws_its_math_offline_and_hides_tagged_inputs(browser, tmp_pa
     shown = v4.new_code_cell("print('visible code')")
     nb = v4.new_notebook(
         cells=[
-            v4.new_markdown_cell("# T\n\nA slope $\\frac{dL}{da}$:\n\n$$y = x^2$$"),
+            v4.new_markdown_cell("# T of $x_i$\n\nA slope $\\frac{dL}{da}$:\n\n$$y = x^2$$"),
             hidden,
             shown,
         ]
@@ -106,7 +106,8 @@ def test_the_page_draws_its_math_offline_and_hides_tagged_inputs(browser, tmp_pa
     try:
         problems = watch(page)
         page.goto(page_path.as_uri())
-        assert page.locator("math").count() == 3
+        assert page.locator("math").count() == 4
+        assert page.locator("h1 math msub").count() == 1  # a heading's math is MathML too
         assert page.locator("math[display='block']").count() == 1
         for box in page.eval_on_selector_all(
             "math", "ms => ms.map(m => m.getBoundingClientRect().height)"
