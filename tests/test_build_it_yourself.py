@@ -2,13 +2,15 @@
 catch the bugs a learner writes.
 
 The committed notebook's answer cells are stubs (methods that raise NotImplementedError), each
-followed by a check cell (notebooks/teach.py's ``check_expressions``, or ``check``). Here the
-cells run in plain Python, with teach.py loaded from its file as tests/test_teach.py does:
-the stubs say "not answered yet"; every folded solution, run in place of its answer cell in
-order, makes its check say right (also with ``_prev`` written as a set, as micrograd does);
-and each bug injected into a solution (a text substitution, asserted to have happened) makes
-the check of its exercise raise AssertionError naming the exercise and the expression, not
-pass, and not a raw error.
+followed by a check cell (notebooks/build_checks.py's ``check_expressions``, or teach.py's
+``check``). Here the cells run in plain Python, with those modules loaded from their files:
+the stubs say "not answered yet" and which stub to finish first; every folded solution, run
+in place of its answer cell in order, makes its check say right (also with ``_prev`` written
+as a set, as micrograd does); each bug injected into a solution (a text substitution,
+asserted to have happened) makes the check of its exercise raise AssertionError naming the
+exercise and the expression, not pass, and not a raw error; a backward() that keeps state
+between calls also stops step 6's training with a hint; and re-running exercise 1's cell
+(a new class without the methods attached later) gives hints, not raw errors.
 """
 
 from __future__ import annotations
@@ -29,10 +31,19 @@ nbformat = pytest.importorskip("nbformat")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "02_build_it_yourself.ipynb"
-_spec = importlib.util.spec_from_file_location("teach", ROOT / "notebooks" / "teach.py")
-assert _spec is not None and _spec.loader is not None
-teach = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(teach)
+
+
+def _load(name: str) -> Any:
+    """The module notebooks/<name>.py, registered under its name (the next ones import it)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "notebooks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+teach, expressions, build_checks = (_load(n) for n in ("teach", "expressions", "build_checks"))
 
 ANSWER = re.compile(r"\A# Exercise (\d+)\b")
 SOLUTION = re.compile(r"<summary>\s*<b>Solution (\d+)</b>\s*</summary>(.*?)</details>", re.S)
@@ -70,10 +81,11 @@ def cells() -> Cells:
 
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """A fresh namespace in which the notebook's import cell has run (its ``from teach import``
-    finds the teach module loaded above); ``run(source)`` executes a cell there and returns
-    what it printed."""
-    monkeypatch.setitem(sys.modules, "teach", teach)
+    """A fresh namespace in which the notebook's import cell has run (its imports find the
+    modules loaded above); ``run(source)`` executes a cell there and returns what it
+    printed."""
+    for module in (teach, expressions, build_checks):
+        monkeypatch.setitem(sys.modules, module.__name__, module)
     namespace: dict[str, Any] = {"__name__": "notebook_02"}
 
     def run_cell(source: str) -> str:
@@ -100,11 +112,31 @@ def test_the_stubs_are_not_answered_yet_and_the_demos_wait_for_them(run) -> None
     for n in sorted(c.answers):
         run(c.answers[n])
         said = run(c.checks[n])
-        assert f"[ ] exercise {n}" in said and "not answered yet" in said, said
-        if n < 8:  # it names the stub to finish first: exercise 1's, the first one met
-            assert 'the stub that says "your turn (exercise 1)' in said, said
+        assert said.startswith(f"[ ] exercise {n}, ") and "TODO here" not in said, said
+        if n == 1:  # its own stub: what to write in its place
+            assert said.endswith(
+                ": not answered yet (write Value.__init__ in place of its stub, and re-run).\n"
+            ), said
+        elif n < 8:  # a stub met before its own: exercise 1's
+            assert said.endswith(": not answered yet (finish the stub of exercise 1 first).\n")
+        else:  # a number, left TODO
+            assert said.endswith(": not answered yet (replace TODO with your answer and re-run).\n")
     assert "waits for exercises 1 and 2" in run(c.naive_demo)
     assert "your Value: waits for exercises 1 to 5" in run(c.training)
+
+
+def test_with_exercise_1_done_the_stubs_name_exercise_2(run) -> None:  # type: ignore[no-untyped-def]
+    c = cells()
+    run(c.solutions[1])
+    for n in range(2, 8):
+        run(c.answers[n])
+        said = run(c.checks[n])
+        if n == 2:
+            assert said.endswith(
+                "not answered yet (write __add__ in place of its stub, and re-run).\n"
+            )
+        else:
+            assert said.endswith("not answered yet (finish the stub of exercise 2 first).\n"), said
 
 
 def solved(
@@ -162,16 +194,66 @@ NAIVE = """def backward(self):
     visit(self)
 """
 
+# backward()s that keep state from one call to the next: they pass every probe on a single
+# graph, and training on them goes wrong (loss 7.73 -> 4.0 against 0.008).
+MODULE_LEVEL = [
+    (
+        "def backward(self):\n    topo, visited = [], set()\n",
+        "topo, visited = [], set()\n\n\ndef backward(self):\n",
+    )
+]
+DEFAULT_ARGS = """def build_topo(v, topo=[], visited=set()):
+    if v not in visited:
+        visited.add(v)
+        for child in v._prev:
+            build_topo(child, topo, visited)
+        topo.append(v)
+    return topo
+
+
+def backward(self):
+    topo = build_topo(self)
+    self.grad = 1.0
+    for node in reversed(topo):
+        node._backward()
+"""
+SEED = "    self.grad = 1.0\n    for node in reversed(topo):\n        node._backward()\n"
+KEEPS_STATE = {
+    "module level": MODULE_LEVEL,
+    "default arguments": [(cells().solutions[4].split("\n\n\nValue")[0], DEFAULT_ARGS)],
+}
+
 # (name, the solution's number, its substitutions, what the check's message must name); the
 # check of that solution's exercise must catch the bug.
 BUGS = [
     ("a leaf's grad starts at None", 1, [("self.grad = 0.0", "self.grad = None")], "grad is None"),
+    ("a leaf's data made an int", 1, [("self.data = data", "self.data = int(data)")], "data is 2;"),
     ("_prev forgets the inputs", 1, [("tuple(_children)", "()")], "_prev"),
     ("a leaf's _backward is None", 1, [("lambda: None", "None")], "_backward()"),
     ("+ assigns to self", 2, [("self.grad += 1.0 *", "self.grad = 1.0 *")], "(b + a)"),
     ("+ assigns to other", 2, [("other.grad += 1.0 *", "other.grad = 1.0 *")], "a + a"),
     ("+ forgets out.grad", 2, [("self.grad += 1.0 * out.grad", "self.grad += 1.0")], "d + d"),
-    ("+ wraps no number", 2, [("other = other if", "other = other\n    _ = 0 if")], "+ 2"),
+    (
+        "+ wraps no number",
+        2,
+        [("other = other if", "other = other\n    _ = 0 if")],
+        "c = a + 2 with a = 3.0 raised AttributeError: 'int' object has no attribute 'data'. "
+        "Hint: a plain number",
+    ),
+    (
+        "+ keeps the plain number in _prev",
+        2,
+        [
+            (
+                "other = other if isinstance(other, Value) else Value(other)\n"
+                '    out = Value(self.data + other.data, (self, other), "+")',
+                "wrapped = other if isinstance(other, Value) else Value(other)\n"
+                '    out = Value(self.data + wrapped.data, (self, other), "+")',
+            ),
+            ("other.grad += 1.0 * out.grad", "wrapped.grad += 1.0 * out.grad"),
+        ],
+        "c = a + 2 with a = 3.0: a node's _prev holds 2, a plain int, not a Value",
+    ),
     ("* assigns to self", 2, [("self.grad += other.data", "self.grad = other.data")], "b * a"),
     ("* assigns to other", 2, [("other.grad += self.data", "other.grad = self.data")], "a * a"),
     ("* swaps the slopes", 2, [("self.grad += other.data", "self.grad += self.data")], "a * b"),
@@ -181,7 +263,42 @@ BUGS = [
     ("tanh forgets out.grad", 3, [("(1 - t**2) * out.grad", "(1 - t**2)")], "d * 3"),
     ("backward visits a node twice", 4, [("if v not in visited:", "if True:")], "b + b"),
     ("backward goes inputs first", 4, [("in reversed(topo)", "in topo")], "c.backward()"),
-    ("backward forgets the seed", 4, [("self.grad = 1.0", "self.grad = 0.0")], "c.backward()"),
+    (
+        "backward forgets the seed",
+        4,
+        [("self.grad = 1.0", "self.grad = 0.0")],
+        "c.grad was 0.0. The root's gradient (dc/dc) must be 1 before anything is passed on",
+    ),
+    (
+        "backward seeds after the loop",
+        4,
+        [(SEED, SEED[len("    self.grad = 1.0\n") :] + "    self.grad = 1.0\n")],
+        "must be 1 before anything is passed on",
+    ),
+    (
+        "backward keeps topo and visited at module level",
+        4,
+        KEEPS_STATE["module level"],
+        "e = a + b, e.backward() with a = 3.0, b = -2.0: your a.grad is -1.0; it should be the "
+        "slope of e in a, 1.0 (backward() must start afresh at each call",
+    ),
+    (
+        "backward keeps topo and visited as default arguments",
+        4,
+        KEEPS_STATE["default arguments"],
+        "your a.grad is -1.0; it should be the slope of e in a, 1.0 (backward() must start afresh",
+    ),
+    (
+        "backward marks the nodes it visited",
+        4,
+        [
+            (
+                "if v not in visited:\n            visited.add(v)",
+                'if not getattr(v, "seen", 0):\n            v.seen = 1',
+            )
+        ],
+        "c.backward() again with a = 3.0, b = -2.0: your a.grad is 0.0",
+    ),
     (
         "backward is the naive walk",
         4,
@@ -262,3 +379,58 @@ def test_exercise_8_takes_the_right_number_only(run, answer: str, right: bool) -
     else:
         with pytest.raises(AssertionError, match=r"^exercise 8, .* is not right\."):
             run(cells().checks[8])
+
+
+@pytest.mark.parametrize("where", sorted(KEEPS_STATE))
+def test_step_6_stops_with_a_hint_on_a_backward_that_keeps_state(run, where: str) -> None:  # type: ignore[no-untyped-def]
+    """Such a backward() trains wrong (the gap between the two runs' losses is about 8), and
+    the training cell says so with a hint instead of printing the gap and going on."""
+    solved(run, 5, {4: KEEPS_STATE[where]}, check=False)
+    with pytest.raises(AssertionError) as raised:
+        run(cells().training)
+    message = str(raised.value)
+    assert message.startswith("step 6: your Value's losses differ from autograd.Value's by up to")
+    assert "Hint: " in message and "default argument" in message
+
+
+def test_a_class_value_made_anew_gets_hints_not_raw_errors(run) -> None:  # type: ignore[no-untyped-def]
+    """Running exercise 1's cell again after the others makes a new class without +, *, ...:
+    the checks say so and how to recover, the naive-walk demo says it stopped (no raw
+    TypeError), step 6 stops with a hint; running the answer cells again mends it."""
+    c = cells()
+    solved(run, 7, check=False)
+    run(c.solutions[1])
+    for n in range(2, 8):
+        with pytest.raises(AssertionError) as raised:
+            run(c.checks[n])
+        message = str(raised.value)
+        assert message.startswith(f"exercise {n}, ") and "your Value has no __add__" in message
+        assert "`class Value:` again makes a new class" in message, message
+    printed = run(c.naive_demo)
+    assert "the naive walk on your Value stopped with TypeError" in printed, printed
+    with pytest.raises(AssertionError, match=r"^step 6: training on your Value stopped .* Hint"):
+        run(c.training)
+    for n in range(2, 8):
+        run(c.solutions[n])
+    assert "[x] exercise 7" in run(c.checks[7])
+
+
+def test_exercise_8s_check_runs_no_experiment_in_sight() -> None:
+    """Exercise 8 asks to predict what assigning in __mul__'s _backward gives: its check cell
+    must not run that experiment where the learner reads it (build_checks.py does, out of sight)."""
+    check_cell = cells().checks[8]
+    assert "grad_if_mul_assigns(3.0)" in check_cell
+    assert "_backward" not in check_cell and "class " not in check_cell
+
+
+def test_a_wrong_answer_leaves_one_frame_of_teach_for_ipython_to_show(run) -> None:  # type: ignore[no-untyped-def]
+    """IPython shows the last frame of a traceback and hides every other frame whose locals
+    hold ``__tracebackhide__``: check_expressions raises afresh from its own frame, so a
+    wrong answer shows the learner's cell and one line of build_checks.py, not its insides."""
+    solved(run, 4, {4: [("self.grad = 1.0", "self.grad = 0.0")]}, check=False)
+    with pytest.raises(AssertionError) as raised:
+        run(cells().checks[4])
+    frames = [entry.frame for entry in raised.traceback]
+    mine = [f for f in frames if f.code.path == Path(build_checks.__file__)]
+    assert [f.code.name for f in mine] == ["check_expressions"]
+    assert all(f.f_locals.get("__tracebackhide__") for f in mine)

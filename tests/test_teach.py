@@ -38,6 +38,7 @@ def test_a_right_answer_is_right_within_the_tolerance(capsys: pytest.CaptureFixt
     [
         (0.123456789, {"expected": 0.987654321}),
         ([1.0, 2.5], {"expected": [1.0, 3.75]}),
+        ([None, "2"], {"expected": [1.0, 2.0]}),  # not numbers: wrong, not a raw TypeError
         ("tanh", {"expected": "relu"}),
         (8, {"test": lambda n: n % 7 == 0}),
     ],
@@ -77,3 +78,34 @@ def test_a_check_at_the_end_of_a_cell_shows_nothing_more() -> None:
     ):
         assert formatter.format(verdict) == ({}, {})
     assert formatter.format(False) != ({}, {})  # what a plain bool would show
+
+
+def test_unanswered_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    """``unanswered`` replaces the TODO wording, for an answer that is a stub; the default
+    stays "replace TODO"."""
+    assert not teach.check(
+        "exercise 3", teach.TODO, unanswered="finish the stub of exercise 1 first"
+    )
+    assert not teach.check("exercise 4", teach.TODO, expected=1.0)
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "[ ] exercise 3: not answered yet (finish the stub of exercise 1 first).",
+        "[ ] exercise 4: not answered yet (replace TODO with your answer and re-run).",
+    ]
+
+
+def test_a_wrong_answer_leaves_one_short_frame_of_teach_for_ipython_to_show() -> None:
+    """IPython hides a frame whose locals hold ``__tracebackhide__`` (all but the last): a
+    wrong answer's traceback holds the learner's cell and check's last line, not teach's
+    insides. Every teach frame on the way sets it."""
+    try:
+        teach.check("exercise 6", 2.0, expected=3.0, hint="look again")
+    except AssertionError as error:
+        frames = []
+        tb = error.__traceback__
+        while tb is not None:
+            frames.append(tb.tb_frame)
+            tb = tb.tb_next
+    teach_frames = [f for f in frames if f.f_code.co_filename == teach.__file__]
+    assert [f.f_code.co_name for f in teach_frames] == ["check"]
+    assert all(f.f_locals.get("__tracebackhide__") for f in teach_frames)
