@@ -9,7 +9,8 @@ TeX source for MathJax, which it loads from a CDN: offline, a learner reads ``$\
 Here each ``$...$`` and ``$$...$$`` of a markdown cell (and of the Markdown a cell displays, such
 as a folded solution) becomes MathML (latex2mathml), which browsers draw themselves; the page
 loads no MathJax, RequireJS, Mermaid or widget manager. The players are self-contained and
-work as in Jupyter; a live widget (notebook 08's lab) needs a kernel and shows its text form.
+work as in Jupyter; a live widget (notebook 08's lab) needs a kernel: the page shows its
+text form.
 A code cell tagged ``hide-input`` (a conclusion computed in code) shows its output only.
 The committed outputs are exported as they are: run ``make notebooks`` first to refresh them.
 """
@@ -73,9 +74,13 @@ def mathml(markdown: str, where: str = "markdown") -> str:
     return "".join(part if i % 2 else MATH.sub(formula, part) for i, part in enumerate(parts))
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
 def with_mathml(nb: Any, name: str) -> Any:
     """The notebook ``nb`` (changed in place) with its markdown cells' and Markdown outputs'
-    formulas as MathML (see :func:`mathml`)."""
+    formulas as MathML (see :func:`mathml`), and each widget shown as its text form (a page
+    without a kernel cannot run a widget; nbconvert would leave its output empty)."""
     for i, cell in enumerate(nb.cells):
         where = f"{name}, cell {i}"
         if cell.cell_type == "markdown":
@@ -84,6 +89,9 @@ def with_mathml(nb: Any, name: str) -> Any:
             data = out.get("data", {})
             if "text/markdown" in data:
                 data["text/markdown"] = mathml(data["text/markdown"], where)
+            if WIDGET in data and data.get("text/plain"):
+                del data[WIDGET]
+                data["text/plain"] += "\n(a live widget: it runs in Jupyter with a kernel)"
     return nb
 
 

@@ -17,8 +17,14 @@ short traceback (the learner's cell and one line of this module), not this modul
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
+
+try:  # NumPy's bool is no number either, where NumPy is installed
+    from numpy import bool_ as numpy_bool
+except ImportError:  # pragma: no cover - the notebooks extra brings NumPy
+    numpy_bool = bool
 
 
 class _Todo:
@@ -55,6 +61,22 @@ def close(a: float, b: float, rel: float, abs_: float) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
 
 
+def _is_number(x: Any) -> bool:
+    """A real number, plain or NumPy's (``np.float32(0.5)``, ``np.int64(3)``), not a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, numpy_bool))
+
+
+def _as_list(x: Any) -> list[Any] | None:
+    """A sequence or a 1-D NumPy array as a list; None for anything else (a string, say)."""
+    if isinstance(x, str):
+        return None
+    if isinstance(x, Sequence):
+        return list(x)
+    if getattr(x, "ndim", None) == 1 and hasattr(x, "tolist"):  # a NumPy array
+        return list(x.tolist())
+    return None
+
+
 def check(
     what: str,
     answer: Any,
@@ -69,7 +91,8 @@ def check(
     """Check ``answer`` for the exercise ``what``; the result is true when it is right.
 
     Right means: ``test(answer)`` is true when ``test`` is given, else ``answer`` equals
-    ``expected`` (numbers within ``rel``/``abs_``, sequences element by element). Prints a
+    ``expected`` (numbers within ``rel``/``abs_``, plain or NumPy's; sequences and 1-D arrays
+    element by element). Prints a
     line when right or not answered (``answer is TODO``: a false result); raises
     ``AssertionError`` with ``hint`` when wrong, never the expected value (that is the folded
     solution's to tell), and also when ``test`` cannot take the answer (a wrong type, say):
@@ -87,17 +110,16 @@ def check(
             ok = bool(test(answer))
         except Exception as error:  # the message names the exercise: no bare TypeError
             ok, failed = False, f"could not be checked ({type(error).__name__}: {error})."
-    elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
-        ok = isinstance(answer, (int, float)) and close(float(answer), expected, rel, abs_)
+    elif _is_number(expected):
+        ok = _is_number(answer) and close(float(answer), expected, rel, abs_)
     elif isinstance(expected, Sequence) and not isinstance(expected, str):
+        answers = _as_list(answer)
         ok = (
-            isinstance(answer, Sequence)
-            and len(answer) == len(expected)
+            answers is not None
+            and len(answers) == len(expected)
             and all(
-                isinstance(a, (int, float)) and close(float(a), float(e), rel, abs_)
-                if isinstance(e, (int, float))
-                else a == e
-                for a, e in zip(answer, expected)
+                _is_number(a) and close(float(a), float(e), rel, abs_) if _is_number(e) else a == e
+                for a, e in zip(answers, expected)
             )
         )
     else:

@@ -121,6 +121,26 @@ def test_the_page_draws_its_math_offline_and_hides_tagged_inputs(browser, tmp_pa
         page.close()
 
 
+def test_a_widget_shows_its_text_form_on_the_page(tmp_path: Path) -> None:
+    """A live widget needs a kernel: the page shows what its repr says, not an empty output."""
+    v4 = nbformat.v4
+    cell = v4.new_code_cell("lab = nn.LiveLab()\nlab")
+    widget = {"model_id": "abc", "version_major": 2, "version_minor": 0}
+    shown = "<LiveLab: MLP 2-16-16-1, 0 steps>"
+    cell.outputs = [
+        v4.new_output(
+            "execute_result",
+            data={"application/vnd.jupyter.widget-view+json": widget, "text/plain": shown},
+            execution_count=1,
+        )
+    ]
+    path = tmp_path / "08_lab.ipynb"
+    nbformat.write(v4.new_notebook(cells=[cell]), path)
+    page = export.export(path, tmp_path / "html").read_text(encoding="utf-8")
+    assert "&lt;LiveLab: MLP 2-16-16-1, 0 steps&gt;" in page
+    assert "it runs in Jupyter with a kernel" in page
+
+
 def test_a_real_notebook_exports_with_nothing_fetched_and_no_tex_shown(browser, tmp_path) -> None:
     path = NOTEBOOKS / "01_derivatives_and_the_chain_rule.ipynb"
     page_path = export.export(path, tmp_path)

@@ -29,6 +29,10 @@ def test_a_right_answer_is_right_within_the_tolerance(capsys: pytest.CaptureFixt
     assert teach.check("exercise 1", 0.5000001, expected=0.5, rel=1e-3)
     assert teach.check("exercise 2", [1, 2.0], expected=[1.0, 2.0])
     assert teach.check("exercise 3", 7, test=lambda n: n % 7 == 0)
+    np = pytest.importorskip("numpy")  # what np.sum and np.mean return is right too
+    assert teach.check("exercise 4", np.int64(144), expected=144)
+    assert teach.check("exercise 4", np.float32(0.0795), expected=0.0795, rel=1e-6)
+    assert teach.check("exercise 4", np.array([1.5, -0.25]), expected=[1.5, -0.25])
     out = capsys.readouterr().out
     assert "[x] exercise 1: 0.5000001 is right." in out and "[x] exercise 3: 7 is right." in out
 
@@ -39,6 +43,8 @@ def test_a_right_answer_is_right_within_the_tolerance(capsys: pytest.CaptureFixt
         (0.123456789, {"expected": 0.987654321}),
         ([1.0, 2.5], {"expected": [1.0, 3.75]}),
         ([None, "2"], {"expected": [1.0, 2.0]}),  # not numbers: wrong, not a raw TypeError
+        (True, {"expected": 1.0}),  # a bool is no number
+        ("1.0", {"expected": 1.0}),
         ("tanh", {"expected": "relu"}),
         (8, {"test": lambda n: n % 7 == 0}),
     ],
