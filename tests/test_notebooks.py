@@ -122,6 +122,37 @@ def with_solutions_after(nb):
     return extended, len(answers)
 
 
+def answers_and_checks(nb) -> list[tuple[int, int]]:
+    """Each exercise's answer cell and check cell (the next code cell), by index."""
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    return [
+        (i, code[code.index(i) + 1])
+        for i in code
+        if ANSWER.match(nb.cells[i].source.lstrip()) and code.index(i) + 1 < len(code)
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in run.notebooks() if p.name.startswith(SELF_CHECKING)], ids=lambda p: p.stem
+)
+def test_a_check_keeps_its_code_folded_and_shows_no_value(path: Path) -> None:
+    """A check's code computes the answer it compares with: it is folded (JupyterLab hides the
+    input, the exported page drops it), as a solution is, so reading it is opening it. And it
+    shows no ``Out[n]`` under its line (no stray ``False`` for an unanswered check)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    pairs = answers_and_checks(nb)
+    assert pairs
+    for answer, check_cell in pairs:
+        cell = nb.cells[check_cell]
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, f"cell {check_cell}"
+        assert "hide-input" in cell.metadata.get("tags", []), f"cell {check_cell}"
+        assert not nb.cells[answer].metadata.get("jupyter", {}).get("source_hidden")
+        results = [o for o in cell.outputs if o.output_type == "execute_result"]
+        assert results == [], f"cell {check_cell} shows {results[0]['data']}"
+
+
 @pytest.mark.parametrize("path", run.notebooks(), ids=lambda p: p.stem)
 def test_notebook_runs_without_errors_and_its_solutions_pass_their_checks(
     path: Path, tmp_path: Path
