@@ -514,14 +514,14 @@ def dot(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand = 0
     ws, xs = list(weights), list(inputs)
     if len(ws) != len(xs):
         raise ValueError(f"autograd.dot: {len(ws)} weights but {len(xs)} inputs")
+    bias = as_value(bias, "autograd.dot(bias)")  # one operand: the default 0.0 is a number
     try:  # The common case, all Values: no per-element checks, which would double the cost.
-        total = bias.data  # type: ignore[union-attr]
+        total = bias.data
         for w, x in zip(ws, xs):
             total += w.data * x.data  # type: ignore[union-attr]
     except (AttributeError, TypeError):  # numbers among them: lift them to Values
         ws = [as_value(w, "autograd.dot(weights)") for w in ws]
         xs = [as_value(x, "autograd.dot(inputs)") for x in xs]
-        bias = as_value(bias, "autograd.dot(bias)")
         total = bias.data
         for w, x in zip(ws, xs):
             total += w.data * x.data  # type: ignore[union-attr]

@@ -323,6 +323,28 @@ def test_fused_dot_sums_in_micrograds_order() -> None:
     assert autograd.dot(ws, xs, b).data == elementwise.data  # bit for bit
 
 
+def test_fused_dot_of_values_with_the_default_bias_checks_no_operand_but_the_bias(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The default bias is the number 0.0: it alone is lifted to a Value, and the Values
+    of weights and inputs go through unchecked (lifting each one doubled a dot's cost)."""
+    import autograd.functional as functional
+
+    lifted: list[object] = []
+    as_value = functional.as_value
+    monkeypatch.setattr(
+        functional, "as_value", lambda x, where: lifted.append(x) or as_value(x, where)
+    )
+    ws, xs = [Value(0.5), Value(-2.0)], [Value(3.0), Value(0.25)]
+    out = autograd.dot(ws, xs)
+    assert lifted == [0.0]
+    assert out.data == 0.0 + 0.5 * 3.0 + -2.0 * 0.25
+    out.backward()
+    assert [w.grad for w in ws] == [3.0, 0.25] and [x.grad for x in xs] == [0.5, -2.0]
+    autograd.dot([0.5, ws[1]], xs)  # a number among them: every operand is checked
+    assert len(lifted) == 1 + 1 + 4
+
+
 def test_fused_dot_rejects_mismatched_lengths() -> None:
     with pytest.raises(ValueError, match="2 weights but 3 inputs"):
         autograd.dot([1.0, 2.0], [1.0, 2.0, 3.0])
