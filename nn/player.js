@@ -103,8 +103,14 @@ var NNPlayer = (function () {
         });
         if (line.label) {
           var item = el("span", { style: "margin-right:14px;white-space:nowrap" }, legend);
-          // the colour (checked in Python) as a CSS value of its own, never spliced into a style
-          el("span", { style: "display:inline-block;width:18px;height:3px;vertical-align:middle;margin-right:4px" }, item).style.background = color;
+          if (line.dash) {  // a dashed line's swatch is a short line with the same dashes
+            var swatch = el("svg", { width: 18, height: 6, style: "vertical-align:middle;margin-right:4px" }, item, true);
+            el("line", { x1: 0, y1: 3, x2: 18, y2: 3, stroke: color, "stroke-width": 3,
+                         "stroke-dasharray": line.dash }, swatch, true);
+          } else {
+            // the colour (checked in Python) as a CSS value of its own, never spliced into a style
+            el("span", { style: "display:inline-block;width:18px;height:3px;vertical-align:middle;margin-right:4px" }, item).style.background = color;
+          }
           item.appendChild(document.createTextNode(line.label));
         }
       });

@@ -15,7 +15,7 @@ control and holds any of
 * ``lines``: series drawn as SVG over the background, in data coordinates mapped through the
   ``axes`` box (see :func:`axes_box`): ``{"xy": [[x, y], ...], "color": "#1f77b4",
   "width": 2, "dash": "4 3", "markers": "none" | "all" | "last" | "ends", "radius": 4,
-  "label": "shown in the legend"}``;
+  "label": "shown in the legend"}`` (a dashed line's legend swatch is dashed the same way);
 * ``text``: a caption under the picture (plain text).
 
 Text of any kind (captions, labels, names) is shown as written: the page's data is JSON

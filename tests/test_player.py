@@ -208,6 +208,33 @@ def test_checked_colours_of_every_form_are_drawn_and_fetch_nothing(browser, tmp_
         page.close()
 
 
+def test_a_dashed_line_has_a_dashed_legend_swatch_and_a_solid_one_a_solid_swatch(
+    browser, tmp_path
+) -> None:
+    lines = [
+        {"xy": [[0, 0], [1, 1]], "color": "#1f77b4", "label": "solid"},
+        {"xy": [[0, 1], [1, 0]], "color": "#d62728", "dash": "6 4", "label": "dashed"},
+    ]
+    p = Player([Control("a", [1])], {(0,): {"lines": lines}}, axes=BOX)
+    page = browser.new_page()
+    try:
+        problems = watch(page)
+        page.goto(p.write(tmp_path / "player.html").as_uri())
+        solid = page.eval_on_selector_all(
+            "span > span", "ss => ss.map(s => getComputedStyle(s).backgroundColor)"
+        )
+        dashed = page.eval_on_selector_all(
+            "span > svg > line",
+            "ls => ls.map(l => [getComputedStyle(l).stroke, l.getAttribute('stroke-dasharray'),"
+            " l.parentNode.parentNode.textContent])",
+        )
+        assert solid == ["rgb(31, 119, 180)"]
+        assert dashed == [["rgb(214, 39, 40)", "6 4", "dashed"]]
+        assert problems == []
+    finally:
+        page.close()
+
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
