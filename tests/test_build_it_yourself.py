@@ -21,11 +21,12 @@ import importlib.util
 import io
 import re
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.exercises import answers_and_checks, solutions
 
 nbformat = pytest.importorskip("nbformat")
 
@@ -45,10 +46,6 @@ def _load(name: str) -> Any:
 
 teach, expressions, build_checks = (_load(n) for n in ("teach", "expressions", "build_checks"))
 
-ANSWER = re.compile(r"\A# Exercise (\d+)\b")
-SOLUTION = re.compile(r"<summary>\s*<b>Solution (\d+)</b>\s*</summary>(.*?)</details>", re.S)
-PYTHON_BLOCK = re.compile(r"^[ \t]*```python\n(.*?)^[ \t]*```", re.S | re.M)
-
 
 class Cells:
     """The notebook's cells that matter here: the imports, each exercise's answer (a stub),
@@ -58,18 +55,10 @@ class Cells:
         nb = nbformat.read(NOTEBOOK, as_version=4)
         code = [c.source for c in nb.cells if c.cell_type == "code"]
         self.imports = code[0]
-        self.answers: dict[int, str] = {}
-        self.checks: dict[int, str] = {}
-        for i, source in enumerate(code):
-            if found := ANSWER.match(source):
-                self.answers[int(found[1])] = source
-                self.checks[int(found[1])] = code[i + 1]
-        self.solutions: dict[int, str] = {}
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                for number, body in SOLUTION.findall(cell.source):
-                    (block,) = PYTHON_BLOCK.findall(body)
-                    self.solutions[int(number)] = textwrap.dedent(block)
+        pairs = answers_and_checks(nb)
+        self.answers = {n: nb.cells[answer].source for n, (answer, _) in pairs.items()}
+        self.checks = {n: nb.cells[check].source for n, (_, check) in pairs.items()}
+        self.solutions = solutions(nb)
         self.naive_demo = next(s for s in code if "def naive_backward" in s)
         self.training = next(s for s in code if "def train(" in s)
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests.exercises import answers_and_checks, solutions
 
 pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
@@ -76,60 +77,24 @@ def test_exercises_check_themselves_and_are_left_unanswered(path: Path) -> None:
     assert "is right" not in text
 
 
-# The exercise convention (notebooks/teach.py): an answer cell opens with "# Exercise N", the
-# next code cell checks it, and "Solution N" is folded in <details> with one python block.
-ANSWER = re.compile(r"\A# Exercise (\d+)\b")
-SOLUTION = re.compile(r"<summary>\s*<b>Solution (\d+)</b>\s*</summary>(.*?)</details>", re.S)
-PYTHON_BLOCK = re.compile(r"^[ \t]*```python\n(.*?)^[ \t]*```", re.S | re.M)
-
-
-def solutions(nb) -> dict[int, str]:
-    """Each folded solution's code by its number, from markdown cells and the Markdown that
-    code cells display (a solution whose prose holds numbers computed in the run)."""
-    texts = [c.source for c in nb.cells if c.cell_type == "markdown"] + [
-        str(out.get("data", {}).get("text/markdown", ""))
-        for c in nb.cells
-        if c.cell_type == "code"
-        for out in c.outputs
-    ]
-    found: dict[int, str] = {}
-    for text in texts:
-        for number, body in SOLUTION.findall(text):
-            blocks = PYTHON_BLOCK.findall(body)
-            assert len(blocks) == 1, f"Solution {number} holds {len(blocks)} python blocks, not 1"
-            found[int(number)] = textwrap.dedent(blocks[0])
-    return found
-
-
 def with_solutions_after(nb):
     """``nb`` with, appended at its end, each exercise's folded solution and its check cell
     again: run, the committed notebook runs first as it is (exercises unanswered), then every
     solution must satisfy its check. Returns the notebook and the number of exercises."""
     import nbformat
 
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    answers = {int(m[1]): i for i in code if (m := ANSWER.match(nb.cells[i].source.lstrip()))}
+    pairs = answers_and_checks(nb)
     folded = solutions(nb)
-    assert sorted(folded) == sorted(answers), "every exercise has one folded solution"
+    assert sorted(folded) == sorted(pairs), "every exercise has one folded solution"
     extended = nbformat.from_dict(nb)
-    for number, i in sorted(answers.items()):
-        check_cell = nb.cells[code[code.index(i) + 1]]
-        assert "check" in check_cell.source, f"exercise {number}: no check follows its answer"
+    for number, (_, check_cell) in sorted(pairs.items()):
+        source = nb.cells[check_cell].source
+        assert "check" in source, f"exercise {number}: no check follows its answer"
         extended.cells += [
             nbformat.v4.new_code_cell(folded[number]),
-            nbformat.v4.new_code_cell(check_cell.source),
+            nbformat.v4.new_code_cell(source),
         ]
-    return extended, len(answers)
-
-
-def answers_and_checks(nb) -> list[tuple[int, int]]:
-    """Each exercise's answer cell and check cell (the next code cell), by index."""
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    return [
-        (i, code[code.index(i) + 1])
-        for i in code
-        if ANSWER.match(nb.cells[i].source.lstrip()) and code.index(i) + 1 < len(code)
-    ]
+    return extended, len(pairs)
 
 
 @pytest.mark.parametrize(
@@ -144,7 +109,7 @@ def test_a_check_keeps_its_code_folded_and_shows_no_value(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     pairs = answers_and_checks(nb)
     assert pairs
-    for answer, check_cell in pairs:
+    for answer, check_cell in pairs.values():
         cell = nb.cells[check_cell]
         assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, f"cell {check_cell}"
         assert "hide-input" in cell.metadata.get("tags", []), f"cell {check_cell}"
