@@ -53,3 +53,75 @@ def test_the_scaling_forms_agree_at_another_size() -> None:
     for run in forms:
         for a, b in zip(run(2, sizes, 30), reference, strict=True):
             assert math.isclose(a, b, rel_tol=1e-12)
+
+
+# -- microgpt (benchmarks/microgpt.py): the same algorithm on two engines ------------------------
+
+
+#: A small microgpt, so that a test takes well under a second: 8 wide, 2 heads, block 8, 3 names.
+SMALL_MICROGPT = {"n_embd": 8, "n_head": 2, "block_size": 8, "n_names": 3}
+
+
+@pytest.mark.parametrize("with_dot", [False, True])
+def test_microgpt_on_valuegrad_gives_its_own_engines_losses_and_gradients(with_dot: bool) -> None:
+    """microgpt re-typed once runs on autograd.Value (with microgpt's sum chains, or with
+    autograd.dot in the linear layers) and on microgpt's own engine: two steps' losses and
+    every parameter's gradient after the first backward agree within 1e-12."""
+    import autograd
+    from benchmarks import microgpt, microgpt_engine
+
+    config = microgpt.Config(**SMALL_MICROGPT)
+    own = microgpt.MicroGPT(microgpt_engine.Value, config, steps=2)
+    ours = microgpt.MicroGPT(
+        autograd.Value, config, steps=2, dot=autograd.dot if with_dot else None
+    )
+    assert isinstance(ours.params[0], autograd.Value)
+    assert isinstance(own.params[0], microgpt_engine.Value)
+    assert [p.data for p in own.params] == [p.data for p in ours.params]  # the same init
+    for step in range(2):
+        a, b = own.loss(step), ours.loss(step)
+        assert math.isfinite(a.data)
+        assert abs(a.data - b.data) <= 1e-12, step
+        a.backward()
+        b.backward()
+        if step == 0:
+            grads = [(p.grad, q.grad) for p, q in zip(own.params, ours.params, strict=True)]
+            assert sum(g != 0 for g, _ in grads) > len(grads) // 4  # most of the model is reached
+            assert max(abs(g - h) for g, h in grads) <= 1e-12
+        own.update(step)
+        ours.update(step)
+    assert max(abs(p.data - q.data) for p, q in zip(own.params, ours.params)) <= 1e-12
+
+
+def test_microgpts_own_engine_differentiates_like_the_chain_rule() -> None:
+    """The re-typed engine's backward on a small expression (every op microgpt uses) gives
+    the derivatives worked out by hand."""
+    from benchmarks.microgpt_engine import Value
+
+    x, y = Value(0.5), Value(-2.0)
+    z = (x * y + 3).exp() / (1 - x) + (x**2).log() - y.relu() * 2 - (-x)
+    z.backward()
+    # z = exp(xy + 3) / (1 - x) + 2 log x - 0 + x
+    e = math.exp(0.5 * -2.0 + 3)
+    assert math.isclose(z.data, e / 0.5 + math.log(0.25) + 0.5, rel_tol=1e-14)
+    assert math.isclose(x.grad, -2.0 * e / 0.5 + e / 0.25 + 2 / 0.5 + 1, rel_tol=1e-14)
+    assert math.isclose(y.grad, 0.5 * e / 0.5, rel_tol=1e-14)
+
+
+def test_the_microgpt_table_measures_equal_losses_and_restores_the_collector() -> None:
+    """measure() (what the command line prints) trains every engine on the same names with
+    equal losses, counts each step's nodes, and leaves the garbage collector as it was."""
+    import gc
+
+    from benchmarks import microgpt
+
+    result = microgpt.measure(2, True, microgpt.Config(**SMALL_MICROGPT), collector=False)
+    assert gc.isenabled()
+    losses = result["losses"]
+    assert set(losses) == {microgpt.OWN, microgpt.VALUEGRAD, microgpt.DOT}
+    for name in losses:
+        assert len(losses[name]) == 2
+        assert max(abs(a - b) for a, b in zip(losses[name], losses[microgpt.OWN])) <= 1e-12
+        assert set(map(len, result["times"][name].values())) == {2}
+    nodes = result["nodes"]
+    assert nodes[microgpt.DOT][0] < nodes[microgpt.VALUEGRAD][0]  # one node per neuron
