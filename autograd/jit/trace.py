@@ -185,19 +185,28 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
     made: list[weakref.ref[Value]] = []
 
     def add(top: Value) -> None:
+        """Number ``top`` and what it depends on (a walk only where a parent is new: a
+        compared node, or one made for nothing, usually reads numbered nodes only)."""
+        if top in index:
+            return
+        if all(p in index for p in top._prev):
+            number(top)
+            return
         for v in topological_order(top, include_leaves=True):
-            if v in index:
-                continue
-            index[v] = len(nodes)
-            if v._prev:
-                # made before, or by a worker thread; or made here (it must die with the call)
-                (made if id(v) in made_here else foreign).append(weakref.ref(v))
-                op, c = _row_of(v)
-                parents = tuple(index[p] for p in v._prev)
-                nodes.append(Node(op, parents, v.label, v.data, c, v._vjp))
-            else:
-                leaves[len(nodes)] = weakref.ref(v)
-                nodes.append(Node(None, (), v.label, v.data))
+            if v not in index:
+                number(v)
+
+    def number(v: Value) -> None:
+        index[v] = len(nodes)
+        if v._prev:
+            # made before, or by a worker thread; or made here (it must die with the call)
+            (made if id(v) in made_here else foreign).append(weakref.ref(v))
+            op, c = _row_of(v)
+            parents = tuple(index[p] for p in v._prev)
+            nodes.append(Node(op, parents, v.label, v.data, c, v._vjp))
+        else:
+            leaves[len(nodes)] = weakref.ref(v)
+            nodes.append(Node(None, (), v.label, v.data))
 
     for top in (root, *aux):
         add(top)
