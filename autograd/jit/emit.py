@@ -190,22 +190,28 @@ class Emitter:
         seed: str,
         given: Iterable[int] = (),
         seed_leaf: bool = True,
+        into: dict[int, str] | None = None,
     ) -> list[str]:
         """The chain rule in the engine's order, into ``g<name>`` accumulators (a parameter's
         from 0.0, as ``backward()`` adds into ``.grad``); a loss that is a parameter gets the
-        seed, unless ``seed_leaf`` is false (the caller adds it where the engine does).
+        seed, unless ``seed_leaf`` is false (the caller adds it where the engine does). The
+        gradient of a leaf in ``into`` is added to the expression given there instead (a
+        leaf passed in: ``G[s3]``, its place chosen at run time), also in the engine's order.
 
         An interior node's gradient starts at its first contribution, where the engine
         starts from 0.0: they differ only in the sign of a zero, which no rule reads and
         which vanishes in the parameters' sums (0.0 + -0.0 is 0.0), so every float the
         caller sees is the engine's.
         """
-        nodes, skip = graph.nodes, set(given)
+        nodes, skip, into = graph.nodes, set(given), into or {}
         seen: set[int] = set()
         root = graph.root
         lines = [] if nodes[root].op is None else [f"gv{root} = {seed}"]
-        if nodes[root].op is None and names[root] is not None and root not in skip and seed_leaf:
-            lines.append(f"g{names[root]} += {seed}")  # a leaf loss: its gradient is the seed
+        if nodes[root].op is None and seed_leaf:  # a leaf loss: its gradient is the seed
+            if root in into:
+                lines.append(f"{into[root]} += {seed}")
+            elif names[root] is not None and root not in skip:
+                lines.append(f"g{names[root]} += {seed}")
 
         def first(p: int) -> bool:
             """Whether ``g<p>`` is assigned (not added to) by this contribution."""
@@ -215,6 +221,9 @@ class Emitter:
             return True
 
         def add(p: int, expr: str) -> None:
+            if p in into:
+                lines.append(f"{into[p]} += {expr}")
+                return
             if p in skip or names[p] is None:
                 return  # an input's or a constant's gradient is not kept
             lines.append(f"g{names[p]} {'=' if first(p) else '+='} {expr}")

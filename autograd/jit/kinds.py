@@ -22,7 +22,7 @@ Kind = tuple[object, int]
 _SAME_WHEN_EQUAL = {int, str, bool, type(None)}
 
 
-def static_key(static: object) -> object:
+def static_key(static: object, where: str = "compile_mean") -> object:
     """A static value as a key that tells apart what Python's ``==`` may not: its type
     (``1`` is not ``True``), a float by its bits (``0.0`` is not ``-0.0``; NaN is NaN),
     tuples item by item. Static values must be hashable, as ``jax.jit``'s static arguments."""
@@ -30,10 +30,10 @@ def static_key(static: object) -> object:
     if kind is float:
         return (kind, static.hex())  # type: ignore[attr-defined]
     if kind is tuple:
-        return (kind, tuple(map(static_key, static)))  # type: ignore[call-overload]
+        return (kind, tuple(static_key(part, where) for part in static))  # type: ignore[attr-defined]
     if kind.__hash__ is object.__hash__:  # by identity: a change to it would go unseen
         raise TypeError(
-            "compile_mean: static values must be compared by value (numbers, strings, tuples, "
+            f"{where}: static values must be compared by value (numbers, strings, tuples, "
             f"frozen dataclasses), got {kind.__name__} {_shown(static)}, which is hashed by "
             "identity: a change to it would replay the program traced before the change"
         )

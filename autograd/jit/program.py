@@ -10,6 +10,7 @@ pass's``, as ``backward()`` writes them.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from autograd.extend import (
     read_out,
     topological_order,
 )
+from autograd.jit.arguments import Call
 from autograd.jit.emit import Emitter, indent
 from autograd.jit.trace import Graph, build, refuse_made_before, refuse_result, trace
 
@@ -124,15 +126,19 @@ class Program:
     written: list[int]  # the parameters whose .grad a call writes (the leaves fn reaches)
     source: str
     differentiates: bool  # fn takes a gradient inside: under no_grad, the engine answers
+    #: the places of the leaves passed in that the output depends on (see arguments.py)
+    reached_places: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         leaves = [self.params[j] for j in self.written]
         object.__setattr__(self, "written_leaves", leaves)
         # where the written are all the parameters, in order, the gradients need no picking
         object.__setattr__(self, "picks", self.written != list(range(len(self.params))))
+        object.__setattr__(self, "param_ids", frozenset(map(id, self.params)))
 
     written_leaves: list[Value] = field(init=False)
     picks: bool = field(init=False)
+    param_ids: frozenset[int] = field(init=False)
 
 
 class Compiled:
@@ -142,7 +148,14 @@ class Compiled:
     copy (``copy.copy``, ``copy.deepcopy``) is a new, untraced ``compile`` of the same ``fn``.
     """
 
-    def __init__(self, fn: Callable[[], Value], mode: Mode, check: bool) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Value],
+        mode: Mode,
+        check: bool,
+        static_argnums: int | Iterable[int] = (),
+        max_nodes: int = 100_000,
+    ) -> None:
         if mode not in ("python", "interpret"):
             raise ValueError(
                 f"compile: mode must be 'python' or 'interpret', got {mode!r} (NumPy runs "
@@ -157,27 +170,48 @@ class Compiled:
         self.mode = mode
         #: Whether every call is also run on the engine and compared (``CompileMismatch``).
         self.check = check
+        #: The positions of the static arguments (see :mod:`autograd.jit.arguments`).
+        self.static_argnums = _argnums(static_argnums)
+        if type(max_nodes) is not int or max_nodes < 1:
+            raise ValueError(f"compile: max_nodes must be a positive int, got {max_nodes!r:.60}")
+        #: The longest graph written down as code: a longer one runs on the engine (writing
+        #: code takes time and memory in proportion to the graph, ~0.1 ms and ~7 kB a node).
+        self.max_nodes = max_nodes
         #: How many times ``fn`` was traced again after the first trace (a guard flipped).
         self.retraces = -1
+        #: How many programs were traced for calls with arguments (one per static value and
+        #: layout of what is passed in, and again when a guard flips), and how many calls
+        #: ran on the engine instead of a program (a graph longer than ``max_nodes``; with
+        #: arguments also: a guard failed, an error, a parameter passed in too).
+        self.traces = self.fallbacks = 0
         self._program: Program | None = None
+        self._programs: dict[tuple[object, ...], Program] = {}
+        self._too_long: set[tuple[object, ...]] = set()  # keys whose graph passed max_nodes
 
     def __copy__(self) -> Compiled:
-        return Compiled(self.fn, self.mode, self.check)
+        return Compiled(self.fn, self.mode, self.check, self.static_argnums, self.max_nodes)
 
     def __reduce__(self) -> tuple[type[Compiled], tuple[Any, ...]]:
-        return Compiled, (self.fn, self.mode, self.check)  # pickled untraced, as a copy
+        # pickled untraced, as a copy
+        return Compiled, (self.fn, self.mode, self.check, self.static_argnums, self.max_nodes)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Compiled:
         return self.__copy__()
 
     @property
     def source(self) -> str:
-        """The generated code (empty until the first call traces ``fn``)."""
+        """The generated code (empty until the first call traces ``fn``); with arguments,
+        the programs' codes, in the order they were traced."""
+        if self._programs:
+            return "\n\n".join(program.source for program in self._programs.values())
         return "" if self._program is None else self._program.source
 
-    def __call__(self) -> float:
+    def __call__(self, *args: Any) -> float:
         read_out("a compiled function")  # refused inside another compiled function's trace
-        if self.mode == "interpret" or anomaly_detector() is not None:
+        if args or self.static_argnums:
+            return self._call_with(Call.of(args, self.static_argnums))
+        if self.mode == "interpret" or anomaly_detector() is not None or self._too_long:
+            self.fallbacks += bool(self._too_long)
             return engine_call(self.fn, "compile")
         program = self._program
         if not is_grad_enabled() and (program is None or program.differentiates):
@@ -187,9 +221,10 @@ class Compiled:
             return float(result[0]) if result is not None else engine_call(self.fn, "compile")
         if program is None or result is None:  # untraced, a guard failed, or an error
             return self._retrace()
-        if self.check:
-            self._check(program, result)
         loss, grads = result
+        if self.check:
+            ours = {id(program.params[j]): grads[j] for j in program.written}
+            self._check(self.fn, loss, ours)
         picked = [grads[j] for j in program.written] if program.picks else grads
         write_grads(program.written_leaves, picked)
         return float(loss)
@@ -204,6 +239,9 @@ class Compiled:
         loss.backward()
         data: float = loss.data
         del loss, tracer  # so that the constants die: a leaf that outlives them is a parameter
+        if len(graph.nodes) > self.max_nodes:
+            self._too_long.add(())  # this call was the engine's: so will the next ones be
+            return data
         try:
             refuse_made_before(graph)
             self._program = generate(graph)
@@ -213,10 +251,93 @@ class Compiled:
         self.retraces += 1
         return data
 
-    def _check(self, program: Program, result: tuple[float, Sequence[float]]) -> None:
+    def _call_with(self, call: Call) -> float:
+        """A call with arguments: the program of its key (traced on first use), run on the
+        leaves and numbers it passes in."""
+
+        def fn() -> Value:
+            return self.fn(*call.on_engine())
+
+        if self.mode == "interpret" or anomaly_detector() is not None:
+            return engine_call(fn, "compile")
+        if call.key in self._too_long:
+            self.fallbacks += 1
+            return engine_call(fn, "compile")
+        program = self._programs.get(call.key)
+        if not is_grad_enabled() and (program is None or program.differentiates):
+            return engine_call(fn, "compile")  # forward only: nothing traced or written
+        if program is None:
+            traced = self._trace_with(call)
+            if traced is None:  # longer than max_nodes: this key runs on the engine
+                self._too_long.add(call.key)
+                self.fallbacks += 1
+                return engine_call(fn, "compile")
+            program = self._programs[call.key] = traced
+        places, distinct = call.accumulators()
+        result = None
+        aliased = not program.param_ids.isdisjoint(map(id, distinct))  # a leaf, two names
+        if not aliased:
+            accumulators = [0.0] * len(distinct)
+            args = (program.params, call.leaves, places, call.numbers, accumulators)
+            result = run(program.step, *args)
+        if result is None:  # a parameter passed in, a guard failed, or an error: this call
+            self.fallbacks += 1  # on the engine (which raises any error, naming it) ...
+            if not aliased:
+                self._programs.pop(call.key, None)  # ... and the next traces the key again
+            return engine_call(fn, "compile")
+        if not is_grad_enabled():
+            return float(result[0])
+        ours = {id(leaf): g for leaf, g in zip(program.params, result[1])}
+        reached = sorted({places[j] for j in program.reached_places})
+        leaves = [distinct[k] for k in reached]
+        grads = [accumulators[k] for k in reached]
+        if self.check:
+            written = {id(program.params[j]) for j in program.written}
+            ours = {k: g for k, g in ours.items() if k in written}
+            self._check(fn, result[0], ours, leaves, grads)
+        picked = [result[1][j] for j in program.written] if program.picks else result[1]
+        write_grads([*program.written_leaves, *leaves], [*picked, *grads])
+        return float(result[0])
+
+    def _trace_with(self, call: Call) -> Program | None:
+        """The program of ``call``'s key. ``fn`` is traced on stand-ins (a fresh leaf for each
+        place a Value is passed in, so that one leaf passed twice is two leaves of the graph,
+        and a fresh input per number); nothing is written: the program answers the call."""
+        stand_ins = [Value(leaf.data, label=leaf.label) for leaf in call.leaves]
+        inputs = [Value(x) for x in call.numbers]
+        args = call.arguments(stand_ins, inputs)
+        loss, tracer = trace(functools.partial(self.fn, *args))
+        refuse_result(loss, "compile")
+        graph = build(loss, tracer)
+        del loss, tracer
+        self.traces += 1
+        if len(graph.nodes) > self.max_nodes:
+            return None
+        place = {id(v): j for j, v in enumerate(stand_ins)}
+        number = {id(v): j for j, v in enumerate(inputs)}
+        places: dict[int, int] = {}
+        numbers: dict[int, int] = {}
+        for i, ref in list(graph.leaves.items()):
+            j = id(ref())
+            if j in place or j in number:
+                (places if j in place else numbers)[i] = place.get(j, number.get(j, -1))
+                del graph.leaves[i]  # not a parameter: each call passes its own
+        del args, stand_ins, inputs
+        refuse_made_before(graph)
+        return generate(graph, places, numbers)
+
+    def _check(
+        self,
+        fn: Callable[[], Value],
+        value: float,
+        ours: dict[int, float],
+        passed: Sequence[Value] = (),
+        passed_grads: Sequence[float] = (),
+    ) -> None:
         """``check=True``: the engine's answer for this call must be the program's, bit for
-        bit, on the same leaves; whatever the engine wrote is put back."""
-        loss = self.fn()
+        bit, on the same leaves (``ours``: a parameter's id -> its gradient; the leaves
+        ``passed`` in, with their gradients); whatever the engine wrote is put back."""
+        loss = fn()
         refuse_result(loss, "compile")
         nodes = topological_order(loss, include_leaves=True)
         restore = restoring(nodes)
@@ -230,8 +351,7 @@ class Compiled:
         expected = loss.data
         del loss, nodes  # what outlives them is what the engine treats as parameters
         engine = {id(ref()): g for ref, g in wanted if ref() is not None}
-        value, grads = result
-        ours = {id(program.params[j]): grads[j] for j in program.written}
+        ours = {**ours, **{id(leaf): g for leaf, g in zip(passed, passed_grads)}}
         if (
             not same(float(value), expected)
             or engine.keys() != ours.keys()
@@ -245,33 +365,82 @@ class Compiled:
             )
 
 
-def generate(graph: Graph) -> Program:
-    """The program of one traced graph: forward, guards, the chain rule, the gradients."""
+def generate(
+    graph: Graph, places: dict[int, int] | None = None, numbers: dict[int, int] | None = None
+) -> Program:
+    """The program of one traced graph: forward, guards, the chain rule, the gradients.
+
+    ``places`` and ``numbers`` (node -> its place in the call) are the leaves and the
+    numbers a call passes in (see :mod:`autograd.jit.arguments`): the program then takes
+    ``(P, A, S, X, G)``, reads a leaf's value from ``A`` and adds its gradient into
+    ``G[S[place]]``, its leaf's accumulator (one per distinct leaf, in the engine's order)."""
+    places, numbers = places or {}, numbers or {}
     emitter = Emitter()
-    names = emitter.bind(graph, {})
+    given = {i: f"a{j}" for i, j in places.items()} | {i: f"x{j}" for i, j in numbers.items()}
+    names = emitter.bind(graph, given)
     forward = emitter.forward(graph, names) + emitter.guards(graph, names, "return None")
-    backward = emitter.backward(graph, names, "1.0")
+    into = {i: f"G[s{j}]" for i, j in places.items()}
+    backward = emitter.backward(graph, names, "1.0", given=given, into=into)
     loss = emitter.ref(graph, names, graph.root)
+    if given:
+        head = (
+            f"def step(P, A, S, X, G):  # P: the {len(emitter.params)} parameters; A: the "
+            "leaves passed in, S: the place of each one's gradient in G; X: the numbers"
+        )
+        read = [
+            *(f"a{j} = A[{j}].data" for j in sorted(places.values())),
+            *(f"s{j} = S[{j}]" for j in sorted(places.values())),
+            *(f"x{j} = X[{j}]" for j in sorted(numbers.values())),
+        ]
+    else:
+        head, read = f"def step(P):  # P: the {len(emitter.params)} parameters", []
     lines = [
-        f"def step(P):  # P: the {len(emitter.params)} parameters",
-        *indent([emitter.legend(), emitter.read(), "# forward", *forward], 1),
+        head,
+        *indent([emitter.legend(), emitter.read(), *read, "# forward", *forward], 1),
         *indent(["# backward: the chain rule, output first", emitter.zero(), *backward], 1),
         f"    return {loss}, {emitter.grads()}",
     ]
     source = "\n".join(lines) + "\n"
     written = sorted(emitter.index(leaf) for leaf in reached_leaves(graph))
     step = emitter.build(source, "step")
-    return Program(step, emitter.params, written, source, graph.differentiates)
+    reached = tuple(sorted(j for i, j in places.items() if i in graph.reached))
+    return Program(step, emitter.params, written, source, graph.differentiates, reached)
 
 
-def compile(fn: Callable[[], Value], *, mode: Mode = "python", check: bool = False) -> Compiled:
-    """``fn`` (no arguments, builds a loss from parameters) as generated straight-line code.
+def _argnums(static_argnums: int | Iterable[int]) -> frozenset[int]:
+    """``static_argnums`` as a set of non-negative positions (a TypeError or ValueError)."""
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    if not all(type(i) is int for i in nums):
+        raise TypeError(f"compile: static_argnums must be ints, got {nums!r:.60}")
+    if any(i < 0 for i in nums):
+        raise ValueError(f"compile: static_argnums must be positions (>= 0), got {nums!r:.60}")
+    return frozenset(nums)
 
-    The result, called with no arguments, does what ``loss = fn(); loss.backward(); return
+
+def compile(
+    fn: Callable[..., Value],
+    *,
+    mode: Mode = "python",
+    check: bool = False,
+    static_argnums: int | Iterable[int] = (),
+    max_nodes: int = 100_000,
+) -> Compiled:
+    """``fn`` (builds a loss from parameters) as generated straight-line code.
+
+    The result, called as ``fn`` is, does what ``loss = fn(*args); loss.backward(); return
     loss.data`` does, bit for bit, by replaying the code written from the first call's graph
     (see :mod:`autograd.jit` for the guards and the precondition ``check=True`` verifies).
     Under ``no_grad`` a call computes the loss only. ``mode="interpret"`` runs the engine
     every call. A whole data set in ``fn`` is unrolled into the code: for a mean over
     examples, :func:`compile_mean` loops instead.
+
+    Arguments (:mod:`autograd.jit.arguments`): those at ``static_argnums`` choose the program
+    (one is traced per distinct value, as ``jax.jit``'s); the others are passed in (leaves,
+    numbers, lists and tuples of them), so that calls which differ only in *which* leaves
+    or numbers they pass share one program: ``step(n, rows)`` with ``rows`` the embedding
+    rows of ``n`` tokens is one program per ``n``.
+
+    Writing the code takes time and memory in proportion to the graph: a graph of more than
+    ``max_nodes`` nodes is not written down, and its calls run on the engine.
     """
-    return Compiled(fn, mode, check)
+    return Compiled(fn, mode, check, static_argnums, max_nodes)
