@@ -152,11 +152,12 @@ class MicroGPT:
         return [xi * scale for xi in x]
 
     def gpt(
-        self, token: int, pos: int, keys: list[list[Any]], values: list[list[Any]]
+        self, embedding: Sequence[Scalar], pos: int, keys: list[list[Any]], values: list[list[Any]]
     ) -> list[Scalar]:
-        """The logits of the token after ``token`` at ``pos``; appends to the KV cache."""
+        """The logits of the token after the one at ``pos`` (its row of ``wte``, ``embedding``);
+        appends to the KV cache."""
         sd, hd = self.state, self.head_dim
-        x = [t + p for t, p in zip(sd["wte"][token], sd["wpe"][pos])]
+        x = [t + p for t, p in zip(embedding, sd["wpe"][pos])]
         x = self.rmsnorm(x)
         for li in range(self.config.n_layer):
             residual = x
@@ -196,7 +197,7 @@ class MicroGPT:
         values: list[list[Any]] = [[] for _ in range(self.config.n_layer)]
         losses = []
         for pos in range(n):
-            probs = self.softmax(self.gpt(tokens[pos], pos, keys, values))
+            probs = self.softmax(self.gpt(self.state["wte"][tokens[pos]], pos, keys, values))
             losses.append(-probs[tokens[pos + 1]].log())
         return (1 / n) * sum(losses)
 
