@@ -39,6 +39,11 @@ computed under ``no_grad`` inside ``fn``, and backward passes in floats or compi
 run inside it (their numbers would be frozen, their writes not done again); a node computed
 before ``fn`` was called and held from outside, or one ``fn`` makes and keeps (the engine
 would reuse its old value where a replay recomputes it).
+**Arguments** (:mod:`autograd.jit.arguments`): ``compile(fn, static_argnums=...)`` traces one
+program per static value; leaves and numbers passed in are read at run time, so calls that
+pass other leaves in the same places (other tokens' embedding rows) share one program. A
+graph of more than ``max_nodes`` nodes is not written down: its calls run on the engine.
+
 Under ``no_grad`` a call returns the loss and writes no gradient. Calls from several
 threads take turns on :data:`autograd.extend.gradient_lock`, as ``backward()`` does. Under
 :func:`autograd.detect_anomaly`, or with ``mode="interpret"``, calls run on the engine.
