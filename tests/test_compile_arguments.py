@@ -88,8 +88,9 @@ def test_a_leaf_passed_in_several_places_gets_its_terms_added_in_the_engines_ord
     twin_rows, twin_b, twin_loss = model()
     f = autograd.compile(loss, static_argnums=0, check=True)  # check: the engine, every call
     for tokens in ([0, 1, 2], [3, 3, 3], [1, 3, 1]):
-        for leaf in leaves_of(rows, b) + leaves_of(twin_rows, twin_b):
-            leaf.grad = 0.125  # gradients accumulate, as backward()'s
+        for leaves in (leaves_of(rows, b), leaves_of(twin_rows, twin_b)):
+            for j, leaf in enumerate(leaves):  # gradients accumulate, as backward()'s; an int
+                leaf.grad = 3 if j % 2 else 0.125  # as micrograd's zero_grad writes
         got = f(3, [rows[t] for t in tokens], [1.0, -1.0, 0.5])
         want = engine(twin_loss, 3, [twin_rows[t] for t in tokens], lifted([1.0, -1.0, 0.5]))
         assert bits(got) == bits(want)

@@ -66,11 +66,16 @@ def write_grads(leaves: Sequence[Value], grads: Sequence[float]) -> None:
     leaves all of them as they were."""
     with gradient_lock:
         for leaf in leaves:  # a plain loop: all() of a generator is slower here
-            if type(leaf.grad) is not float:  # None, an int, a Value, or one to refuse
+            if type(leaf.grad) not in _PLAIN:  # None, a Value, or one to refuse
                 _write_checked(leaves, grads)
                 return
         for leaf, g in zip(leaves, grads):  # the usual case
             leaf.grad += g
+
+
+#: Gradients a compiled call adds to as they are: a float, or an int (micrograd's zero_grad
+#: writes ``p.grad = 0``), which ``grad_before`` also returns as it is.
+_PLAIN = (float, int)
 
 
 def _write_checked(leaves: Sequence[Value], grads: Sequence[float]) -> None:
@@ -287,13 +292,11 @@ class Compiled:
             return engine_call(fn, "compile")
         if not is_grad_enabled():
             return float(result[0])
-        ours = {id(leaf): g for leaf, g in zip(program.params, result[1])}
         reached = sorted({places[j] for j in program.reached_places})
         leaves = [distinct[k] for k in reached]
         grads = [accumulators[k] for k in reached]
         if self.check:
-            written = {id(program.params[j]) for j in program.written}
-            ours = {k: g for k, g in ours.items() if k in written}
+            ours = {id(program.params[j]): result[1][j] for j in program.written}
             self._check(fn, result[0], ours, leaves, grads)
         picked = [result[1][j] for j in program.written] if program.picks else result[1]
         write_grads([*program.written_leaves, *leaves], [*picked, *grads])
