@@ -312,3 +312,13 @@ def test_a_graph_longer_than_max_nodes_is_not_written_down_and_runs_on_the_engin
     assert autograd.compile(make(ws), max_nodes=200)() == autograd.compile(make(ws))()
     with pytest.raises(ValueError, match="max_nodes must be a positive int"):
         autograd.compile(make(ws), max_nodes=0)
+
+
+def test_a_loss_that_is_a_leaf_passed_in_or_a_function_of_numbers_only() -> None:
+    a, w = Value(2.0), Value(1.5)
+    f = autograd.compile(lambda x: x)
+    assert (f(a), a.grad, f(a), a.grad) == (2.0, 1.0, 2.0, 2.0)  # the seed, added each call
+    g = autograd.compile(lambda x: w * x)
+    assert (g(3.0), w.grad, g(4), w.grad, g.traces) == (4.5, 3.0, 6.0, 7.0, 1)
+    h = autograd.compile(lambda x: Value(2.0) * 3)  # a constant loss: nothing written
+    assert (h(a), a.grad) == (6.0, 2.0)
