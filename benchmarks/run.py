@@ -8,7 +8,9 @@ Times are medians over ``--repeats`` rounds; in each round every workload trains
 model for ``--steps`` steps (micrograd, about a second a step, for ``--micrograd-steps``:
 its first steps are cheaper, before its uncollected cycles pile up), one after the other, so
 all of them see the same machine state. Before timing, the workloads' losses
-are checked against each other: the floor and the engine must agree.
+are checked against each other: the floor and the engine must agree. PyTorch's and JAX's
+rows (JAX: the whole step one ``jax.jit`` program, f64, one XLA thread) are there when the
+library is installed, else a one-line note says how to add them.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ TIGHT = "floor, tight: sum/map over floats"
 PYTHON = "trainer, compile='python' (tracing included)"
 NUMPY = "trainer, compile='numpy' (tracing included)"
 TORCH = "PyTorch batched, f64, 1 thread"
+JAX = "JAX jit, f64, 1 thread"
 
 
 def has_micrograd() -> bool:
@@ -62,7 +65,8 @@ def check_agreement(steps: int) -> None:
     """The floor, the trainer and both demo loops give the same losses (to rounding)."""
     reference = workload.floor_steps(steps)
     names = [TRAINER, FUSED, ELEMENTWISE, TIGHT, PYTHON, NUMPY]
-    for name in names + ([TORCH] if TORCH in workload.WORKLOADS else []):
+    names += [name for name in (TORCH, JAX) if name in workload.WORKLOADS]
+    for name in names:
         losses = workload.WORKLOADS[name](steps)
         worst = max(abs(a - b) / abs(b) for a, b in zip(losses, reference, strict=True))
         if worst > 1e-9:
@@ -75,8 +79,11 @@ def check_agreement(steps: int) -> None:
 
 
 def time_workloads(steps: int, micrograd_steps: int, repeats: int) -> dict[str, float]:
-    """Median seconds per step of each workload."""
+    """Median seconds per step of each workload. JAX's row times the compiled step: it is
+    compiled for these shapes first (its compile time is printed apart)."""
     names = [name for name in workload.WORKLOADS if name != MICROGRAD or has_micrograd()]
+    if JAX in names:
+        workload.jax_steps(1)
     samples: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(repeats):
         for name in names:
@@ -136,10 +143,19 @@ def peak_bytes(run: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
-def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
-    """Seconds per step of MLP 2-H-H-1 on N points, per form; for the compiled forms, per
-    replayed step (the trainer's steps after the first, timed by a callback) and the first
-    step (tracing, code generation and one step), apart."""
+def missing_notes() -> list[str]:
+    """One line for each optional library whose rows the tables leave out."""
+    notes = []
+    if not workload.has_torch():
+        notes.append("(PyTorch is not installed: its column is skipped; `make torch` installs it)")
+    if not workload.has_jax():
+        notes.append(workload.JAX_MISSING)
+    return notes
+
+
+def scaling_forms() -> dict[str, Callable[[int, list[int], int], list[float]]]:
+    """The scaling table's uncompiled columns: ``run(steps, sizes, n) -> losses``; PyTorch's
+    and JAX's only when installed."""
     forms: dict[str, Callable[[int, list[int], int], list[float]]] = {
         "floor": workload.floor_steps,
         "tight floor": workload.tight_floor_steps,
@@ -147,6 +163,19 @@ def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
     }
     if workload.has_torch():
         forms["PyTorch"] = workload.torch_steps
+    if workload.has_jax():
+        forms["JAX jit"] = workload.jax_steps
+    return forms
+
+
+def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
+    """Seconds per step of MLP 2-H-H-1 on N points, per form; for the compiled forms, per
+    replayed step (the trainer's steps after the first, timed by a callback) and the first
+    step (tracing, code generation and one step), apart. JAX's first step (tracing, XLA
+    compilation and one step, its caches cleared) is timed apart too, before its replayed
+    steps."""
+    forms = scaling_forms()
+    if "PyTorch" in forms:
         workload.torch_steps(2)  # its first call in a process warms PyTorch up
     rows = []
     for hidden in (8, 16, 32, 64):
@@ -154,10 +183,15 @@ def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
             sizes = workload.sizes_of(hidden)
             times = {}
             for name, run in forms.items():
+                if name == "JAX jit":  # compiled for this shape first, its time apart
+                    gc.collect()
+                    first = workload.jax_first_step_seconds(sizes, n)
                 gc.collect()
                 start = time.perf_counter()
                 run(steps, sizes, n)
                 times[name] = (time.perf_counter() - start) / steps
+                if name == "JAX jit":
+                    times["JAX jit first step"] = first
             for mode in ("python", "numpy"):
                 gc.collect()
                 stamps = [time.perf_counter()]
@@ -269,8 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print(machine())
-    if not workload.has_torch():
-        print("(PyTorch is not installed: its column is skipped; `make torch` installs it)")
+    for note in missing_notes():
+        print(note)
     check_agreement(min(args.steps, 10))
     bitwise, numpy_worst = compiled_agreement(args.steps)
     per_step = time_workloads(args.steps, args.micrograd_steps, args.repeats)
@@ -312,6 +346,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     for name, seconds in replay.items():
         print(f"| {name.split(' (')[0]}, replay only (no tracing) | {seconds * 1e3:.2f} ms/step |")
+    if JAX in per_step:
+        print(
+            f"| JAX jit: trace + XLA compile of the step (its row replays the compiled step) | "
+            f"{workload.jax_compile_seconds():.3f} s |"
+        )
+        if TORCH in per_step:
+            ratio = per_step[JAX] / per_step[TORCH]
+            print(f"| JAX jit / PyTorch batched, ms per step | {ratio:.2f}x |")
 
     sizes = [args.chain // 4, args.chain // 2, args.chain]
     timings = chain_backward(sizes)
@@ -378,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         for hidden, n, times in rows:
             cells = " | ".join(f"{times[name] * 1e3:.2f}" for name in names)
             print(f"| H={hidden}, N={n} | {cells} |")
+        if "PyTorch" in names and "JAX jit" in names:
+            ratios = [times["JAX jit"] / times["PyTorch"] for _, _, times in rows]
+            print(f"\nJAX jit / PyTorch, ms per step: {min(ratios):.2f}x to {max(ratios):.2f}x")
         if "PyTorch" in names:
             worst = max(times["numpy"] / times["PyTorch"] for _, _, times in rows)
             targets.append(

@@ -19,6 +19,8 @@ other before their times are compared.
 * :func:`compiled_steps`: the trainer with ``compile="python"`` or ``"numpy"`` (tracing
   and code generation included in its time).
 * :func:`torch_steps`: PyTorch batched tensors, float64, one thread, when installed.
+* :func:`jax_steps`: the same batched arithmetic in JAX, float64, the whole training step
+  (forward, gradient, update) one ``jax.jit`` program on the CPU, when JAX is installed.
 
 Every function takes the hidden width and the number of points (``sizes``, ``n``) for the
 scaling table; the defaults are the reference workload.
@@ -29,8 +31,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import operator
+import os
 import random
+import time
 from collections.abc import Callable
+from typing import Any
 
 import autograd
 import nn
@@ -295,19 +300,139 @@ def torch_steps(steps: int, sizes: list[int] = SIZES, n: int = 100) -> list[floa
     return losses
 
 
-WORKLOADS: dict[str, Callable[[int], list[float]]] = {
-    "floor: hand-written floats, no graph": floor_steps,
-    "valuegrad trainer (nn.fit), fused neurons": trainer_steps,
-    "demo loop, fused neurons": user_loop_steps,
-    "demo loop, elementwise graph": lambda steps: user_loop_steps(steps, fused=False),
-    "demo loop, fused, without gc_paused": lambda steps: user_loop_steps(steps, pause_gc=False),
-    "demo loop, elementwise, without gc_paused": lambda steps: user_loop_steps(
-        steps, fused=False, pause_gc=False
-    ),
-    "micrograd 0.1.0, demo loop": micrograd_steps,
-    "floor, tight: sum/map over floats": tight_floor_steps,
-    "trainer, compile='python' (tracing included)": compiled_steps,
-    "trainer, compile='numpy' (tracing included)": lambda steps: compiled_steps(steps, "numpy"),
-}
-if has_torch():
-    WORKLOADS["PyTorch batched, f64, 1 thread"] = torch_steps
+#: Printed by the benchmark when JAX cannot be imported and its rows are left out.
+JAX_MISSING = "JAX not installed: pip install jax to add its row"
+#: XLA's CPU flag for single-threaded Eigen kernels, added to ``XLA_FLAGS`` before JAX starts.
+XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false"
+
+
+def has_jax() -> bool:
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def jax_step() -> Any:
+    """The jitted training step ``step(params, X, y, lr) -> (new params, loss)``: forward,
+    ``jax.value_and_grad`` and the SGD update in one XLA program, float64.
+
+    Built once per process, so JAX's cache shares its compiled programs across runs of the
+    same shapes (one per ``sizes`` and ``n``): the first call at a shape pays tracing and
+    compilation, the next ones replay. Before JAX's CPU backend starts, ``XLA_FLAGS`` gets
+    :data:`XLA_ONE_THREAD` (one thread, as for PyTorch and NumPy; had another import started
+    the backend already, the flag comes too late and is ignored). XLA runs each step on a
+    worker thread while Python waits: at the scaling table's largest size, with the flag or
+    without, all threads' CPU time stayed under the wall time (one core). ``jax_enable_x64``
+    is switched on for the whole process.
+    """
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_cpu_multi_thread_eigen" not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} {XLA_ONE_THREAD}".strip()
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+
+    def loss_of(params: tuple[Any, ...], X: Any, y: Any) -> Any:
+        h = X
+        for i in range(0, len(params), 2):
+            h = h @ params[i].T + params[i + 1]
+            if i + 2 < len(params):
+                h = jax.nn.relu(h)  # derivative 0 at 0, as the engine's relu
+        data_loss = jax.nn.relu(1.0 - y * h[:, 0]).mean()
+        return data_loss + ALPHA * sum(jnp.sum(p * p) for p in params)
+
+    def step(params: tuple[Any, ...], X: Any, y: Any, lr: Any) -> tuple[tuple[Any, ...], Any]:
+        loss, grads = jax.value_and_grad(loss_of)(params, X, y)
+        return tuple(p - lr * g for p, g in zip(params, grads, strict=True)), loss
+
+    return jax.jit(step)
+
+
+def jax_params(sizes: list[int]) -> tuple[Any, ...]:
+    """micrograd's initial weights as JAX float64 arrays ``(W1, b1, W2, b2, ...)``."""
+    jax_step()  # float64 on (and the thread flag) before the first array is made
+    params = []
+    for layer in initial_layers(sizes):
+        params.append(jax_array([w for w, _ in layer]))
+        params.append(jax_array([b for _, b in layer]))
+    return tuple(params)
+
+
+def jax_array(values: list[Any]) -> Any:
+    """A float64 JAX array of nested lists of floats, through NumPy (a JAX dependency): from
+    a list, ``jnp.asarray`` checks every element and took 1.5 ms for the 1000 x 2 points."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    return jnp.asarray(np.asarray(values, dtype=np.float64))
+
+
+def jax_steps(steps: int, sizes: list[int] = SIZES, n: int = 100) -> list[float]:
+    """JAX jit: :func:`torch_steps`'s arithmetic as one jitted step (:func:`jax_step`), float64,
+    one XLA thread; each step's loss is read back as a float, as ``loss.item()`` there."""
+    step = jax_step()
+    params = jax_params(sizes)
+    X, y = data(n)
+    Xj, yj = jax_array(X), jax_array(y)
+    losses = []
+    for k in range(steps):
+        params, loss = step(params, Xj, yj, learning_rate(k))
+        losses.append(float(loss))
+    return losses
+
+
+def jax_compile_seconds(sizes: list[int] = SIZES, n: int = 100) -> float:
+    """Seconds to trace, lower and compile :func:`jax_step` for these shapes afresh: JAX's
+    caches cleared first (``jax.clear_caches()``), then ``lower(...).compile()`` alone."""
+    import jax
+
+    step = jax_step()
+    X, y = data(n)
+    args = (jax_params(sizes), jax_array(X), jax_array(y), 1.0)
+    jax.clear_caches()
+    start = time.perf_counter()
+    step.lower(*args).compile()
+    return time.perf_counter() - start
+
+
+def jax_first_step_seconds(sizes: list[int] = SIZES, n: int = 100) -> float:
+    """Seconds of a one-step :func:`jax_steps` run with JAX's caches cleared first: tracing,
+    XLA compilation and one step (the scaling table's first-step column)."""
+    import jax
+
+    jax_step()
+    jax.clear_caches()
+    start = time.perf_counter()
+    jax_steps(1, sizes, n)
+    return time.perf_counter() - start
+
+
+def build_workloads() -> dict[str, Callable[[int], list[float]]]:
+    """Every form of the reference workload by its row's name; PyTorch's and JAX's rows only
+    when their library imports (the benchmark prints a note for each left out)."""
+    workloads: dict[str, Callable[[int], list[float]]] = {
+        "floor: hand-written floats, no graph": floor_steps,
+        "valuegrad trainer (nn.fit), fused neurons": trainer_steps,
+        "demo loop, fused neurons": user_loop_steps,
+        "demo loop, elementwise graph": lambda steps: user_loop_steps(steps, fused=False),
+        "demo loop, fused, without gc_paused": lambda steps: user_loop_steps(steps, pause_gc=False),
+        "demo loop, elementwise, without gc_paused": lambda steps: user_loop_steps(
+            steps, fused=False, pause_gc=False
+        ),
+        "micrograd 0.1.0, demo loop": micrograd_steps,
+        "floor, tight: sum/map over floats": tight_floor_steps,
+        "trainer, compile='python' (tracing included)": compiled_steps,
+        "trainer, compile='numpy' (tracing included)": lambda steps: compiled_steps(steps, "numpy"),
+    }
+    if has_torch():
+        workloads["PyTorch batched, f64, 1 thread"] = torch_steps
+    if has_jax():
+        workloads["JAX jit, f64, 1 thread"] = jax_steps
+    return workloads
+
+
+WORKLOADS = build_workloads()

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import math
+import os
+import sys
 
 import pytest
 
@@ -50,9 +52,73 @@ def test_the_scaling_forms_agree_at_another_size() -> None:
     forms += [lambda s, sz, n: workload.compiled_steps(s, "numpy", sz, n)]
     if workload.has_torch():
         forms.append(workload.torch_steps)
+    if workload.has_jax():
+        forms.append(workload.jax_steps)
     for run in forms:
         for a, b in zip(run(2, sizes, 30), reference, strict=True):
             assert math.isclose(a, b, rel_tol=1e-12)
+
+
+# -- JAX's row: an optional dependency, in the tables when installed, a note when not ----------
+
+
+def test_jax_jit_trains_like_the_floor_and_joins_every_table() -> None:
+    """With JAX installed, its jitted step (forward, gradient and update, float64) gives the
+    floor's losses within 1e-12 at the reference size and at another one, as PyTorch's row
+    does; its row is in the main table, the agreement check and the scaling table, with no
+    note printed; and the compile-time measurements the table prints run."""
+    jax = pytest.importorskip("jax")
+    from benchmarks import run
+
+    floor = workload.floor_steps(4)
+    losses = workload.jax_steps(4)
+    assert len(losses) == 4
+    assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(losses, floor, strict=True))
+    sizes = workload.sizes_of(8)
+    other = workload.jax_steps(3, sizes, 30)
+    reference = workload.floor_steps(3, sizes, 30)
+    assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(other, reference, strict=True))
+    assert jax.config.jax_enable_x64
+    assert "xla_cpu_multi_thread_eigen" in os.environ["XLA_FLAGS"]
+    assert workload.WORKLOADS[run.JAX] is workload.jax_steps
+    assert run.scaling_forms()["JAX jit"] is workload.jax_steps
+    assert workload.JAX_MISSING not in run.missing_notes()
+    assert math.isfinite(workload.jax_compile_seconds(sizes, 30))
+    assert math.isfinite(workload.jax_first_step_seconds(sizes, 30))
+
+
+def test_without_jax_its_rows_are_left_out_with_a_one_line_note(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With ``import jax`` failing (simulated, so this runs whether JAX is installed or not),
+    the tables are built without its row and column, the agreement check runs on the rest,
+    and the benchmark prints the one-line note before anything is measured."""
+    from benchmarks import run
+
+    monkeypatch.setitem(sys.modules, "jax", None)  # `import jax` raises ImportError
+    assert not workload.has_jax()
+    table = workload.build_workloads()
+    assert run.JAX not in table
+    assert {run.FLOOR, run.TRAINER, run.NUMPY} <= set(table)
+    assert "JAX jit" not in run.scaling_forms()
+    assert workload.JAX_MISSING in run.missing_notes()
+
+    monkeypatch.setattr(workload, "WORKLOADS", table)
+    monkeypatch.setattr(run, "has_micrograd", lambda: False)  # seconds, not minutes
+    run.check_agreement(1)  # no KeyError for the missing row
+
+    class Measuring(Exception):
+        """Raised where main starts measuring: what it printed before is the preamble."""
+
+    def stop(steps: int) -> None:
+        raise Measuring
+
+    monkeypatch.setattr(run, "check_agreement", stop)
+    with pytest.raises(Measuring):
+        run.main(["--steps", "2"])
+    printed = capsys.readouterr().out.splitlines()
+    assert printed.count(workload.JAX_MISSING) == 1
+    assert not any("JAX jit" in line for line in printed)
 
 
 # -- microgpt (benchmarks/microgpt.py): the same algorithm on two engines ------------------------
