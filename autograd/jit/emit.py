@@ -18,6 +18,7 @@ the engine's order of addition.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import operator
 import re
@@ -38,6 +39,7 @@ CHUNK = 64
 NESTING = 32
 
 
+@functools.cache  # asked for every node of every program
 def inline(op: Op) -> bool:
     """A row written inline: its forward is a Python operator, its partials plain."""
     return isinstance(op.forward, types.BuiltinFunctionType) and all(
