@@ -35,8 +35,8 @@ from nn.datasets import batches
 from nn.losses import Loss, classification_loss, l2, loss_named
 from nn.metrics import accuracy, single_output
 from nn.module import Module
-from nn.optim import GD, SGD, Optimizer
-from nn.schedules import LRScheduler, Schedule
+from nn.optim import GD, SGD, FlatUpdate, Optimizer
+from nn.schedules import Constant, CosineDecay, LinearDecay, LRScheduler, Schedule, StepDecay
 
 #: An objective maps a batch of examples to the loss, optionally with float metrics. An
 #: objective that computes its own gradient (``Trainer(..., backward=False)``) returns the
@@ -199,6 +199,7 @@ class Trainer:
         self.validate_every = positive_int("Trainer", "validate_every", validate_every)
         self.callbacks = list(callbacks)
         self.progress = progress
+        self._flat: _FlatRun | None = None  # fit(compile="numpy")'s steps on flat arrays
 
     def run(
         self,
@@ -228,6 +229,11 @@ class Trainer:
         )
         scheduler = LRScheduler(self.optimizer, self.schedule) if self.schedule else None
         stream = _endless_batches(data, batch_size, random.Random(seed))
+        # flat arrays (fit, numpy) are written back before code that may read the model
+        nothing: Callable[[], None] = lambda: None  # noqa: E731
+        sync = self._flat.sync if self._flat is not None else nothing
+        sync_schedule = sync if self.schedule and _reads_model(self.schedule) else nothing
+        sync_callbacks = sync if any(map(_reads_model, self.callbacks)) else nothing
         start = time.perf_counter()
         try:
             label = history.method.split(":")[0]
@@ -236,21 +242,29 @@ class Trainer:
                     with gc_paused():
                         record = self._step(k, next(stream), history)
                     if scheduler is not None:
+                        sync_schedule()
                         scheduler.step()
                     if self.validate is not None and (
                         (k + 1) % self.validate_every == 0 or k + 1 == total
                     ):
+                        sync()
                         with autograd.no_grad():
                             record.update(self.validate())
                     history.records.append(record)
                     bar.update(record)
+                    sync_callbacks()
                     if any(callback(history) for callback in self.callbacks):
                         break
         finally:
+            sync()  # at the end, and if anything raised
             history.seconds = time.perf_counter() - start
         return history
 
     def _step(self, k: int, batch: Sequence[Any], history: History) -> dict[str, float]:
+        if self._flat is not None:
+            done = self._flat.step(batch)
+            if done is not None:
+                return {"step": k, "loss": done[0], "lr": self.optimizer.lr, **done[1]}
         if not self.backward:  # the objective writes the gradients itself (compiled)
             before = [p.grad for p in self.optimizer.params]
             self.optimizer.zero_grad()
@@ -313,7 +327,10 @@ def fit(
     example's loss once per label and replays it as generated Python looped over the batch
     (:func:`autograd.compile_mean`): the same losses, history and updates, bit for bit, about
     ten times faster. ``"numpy"`` runs that program across the batch as NumPy arrays
-    (NumPy: the ``compile`` extra): within 1e-12 relative, as fast as PyTorch.
+    (NumPy: the ``compile`` extra): within 1e-12 relative, as fast as PyTorch. With GD, SGD,
+    Adam or AdamW the parameters, gradients and optimizer state stay in flat arrays between
+    steps, written back to the model before validation, before a callback or schedule other
+    than the library's, and when the run ends or raises.
     ``cross_entropy`` cannot be compiled (its max shift is read from the logits' data, which
     a trace would freeze): it raises ``ValueError``.
     """
@@ -331,8 +348,9 @@ def fit(
     mode = _compile_mode(compile, row)
     optimizer = optimizer if optimizer is not None else GD(model.parameters(), lr=lr)
     objective, validate = classification_objective(model, loss, alpha, val)
+    compiled = None if mode is None else _compiled_objective(model, loss, alpha, mode)
     trainer = Trainer(
-        objective if mode is None else _compiled_objective(model, loss, alpha, mode),
+        objective if compiled is None else compiled[0],
         optimizer,
         schedule=schedule,
         validate=validate,
@@ -340,6 +358,8 @@ def fit(
         progress=progress,
         backward=mode is None,
     )
+    if compiled is not None and mode == "numpy" and (update := FlatUpdate.of(optimizer)):
+        trainer._flat = _FlatRun(compiled[1], update)
     return trainer.run(
         list(zip(X, y)), steps=steps, epochs=epochs, batch_size=batch_size, seed=seed
     )
@@ -400,9 +420,9 @@ def _compile_mode(compile: CompileMode, loss: Loss) -> str | None:
     return mode
 
 
-def _compiled_objective(model: Module, loss: str, alpha: float, mode: str) -> Objective:
-    """fit's objective as one compiled per-example program: each example's loss (traced
-    once per label) averaged, plus the L2 penalty; the model's output as an auxiliary."""
+def _compiled_objective(model: Module, loss: str, alpha: float, mode: str) -> tuple[Objective, Any]:
+    """fit's objective as one compiled per-example program (also returned): each example's
+    loss (traced once per label) averaged, plus the L2 penalty; the output as an aux."""
 
     def example(xs: list[Value], label: int) -> tuple[Value, Value]:
         output = single_output(model(xs))
@@ -418,7 +438,47 @@ def _compiled_objective(model: Module, loss: str, alpha: float, mode: str) -> Ob
         outputs = [Value(out) for (out,) in aux]
         return value, {"accuracy": accuracy(outputs, labels)}
 
-    return objective
+    return objective, compiled
+
+
+class _FlatRun:
+    """``fit(compile="numpy")``'s steps on flat arrays: the NumPy program on the parameters'
+    array (``run_flat``; a batch's arrays made once), then :class:`nn.optim.FlatUpdate`: no
+    Python work per parameter. :meth:`sync` writes the arrays back: the trainer calls it
+    before code that may read the model (validation, a schedule or callback it does not
+    know), at the end and on an exception. A step the arrays cannot take (the first, which
+    traces; a new kind of example; a failed guard; a value not finite) is written back and
+    runs the usual way (:meth:`step` returns None); the next one reads the Values again."""
+
+    def __init__(self, compiled: Any, update: FlatUpdate) -> None:  # a CompiledMean
+        self.compiled, self.update, self.sync = compiled, update, update.write_back
+        self._ready: tuple[object, Any, Any] | None = None  # (batch, FlatBatch, labels)
+
+    def step(self, batch: Examples) -> tuple[float, dict[str, float]] | None:
+        """One step on the arrays: the loss and the batch's accuracy, or None."""
+        np, update, ready = self.update.np, self.update, self._ready
+        if ready is None or ready[0] is not batch:
+            labels = [label for _, label in batch]
+            made = self.compiled.flat_batch([x for x, _ in batch], labels)
+            ready = self._ready = None if made is None else (batch, made, np.array(labels))
+        result = None
+        if ready is not None and (update.ahead or update.read()):
+            result = self.compiled.run_flat(ready[1], update.p, update.params)
+        if ready is None or result is None:
+            self._ready = None  # perhaps made for older programs
+            self.sync()
+            return None
+        loss, g, parts = result
+        update.apply(g)
+        predicted = np.empty(len(ready[2]), dtype=bool)  # predicted_class: 1 if score > 0
+        for index, (out, *_) in parts:
+            predicted[index] = out > 0
+        return loss, {"accuracy": int(np.count_nonzero(predicted == ready[2])) / len(ready[2])}
+
+
+def _reads_model(code: object) -> bool:
+    """Whether code the trainer calls may read the model (anything it does not know)."""
+    return type(code) not in (EarlyStopping, Constant, LinearDecay, StepDecay, CosineDecay)
 
 
 def _checked_labels(

@@ -23,6 +23,7 @@ from autograd.jit.program import run
 
 if TYPE_CHECKING:
     from autograd.jit.kinds import Variant
+    from autograd.jit.trace import Graph
 
 
 def numpy_module() -> types.ModuleType:
@@ -138,10 +139,20 @@ class Batched:
         return for_arrays(Emitter.spelled(node.op, args, out, node.c))
 
     def partial(self, i: int, k: int, args: list[str], out: str) -> str:
+        """A local derivative for arrays; a step's ``np.where(t, 1.0, 0.0)`` as the bools
+        ``t`` (a gradient times True or False is the same float: one pass less)."""
         node = self.nodes[i]
         assert node.op is not None
         c = literal(0.0 if node.c is None else node.c)
-        return for_arrays(node.op.partials[k].format(*args, out=out, c=c))
+        code = for_arrays(node.op.partials[k].format(*args, out=out, c=c))
+        tree = ast.parse(code, mode="eval").body
+        if (
+            isinstance(tree, ast.Call)
+            and ast.unparse(tree.func) == "np.where"
+            and [ast.unparse(a) for a in tree.args[1:]] == ["1.0", "0.0"]
+        ):
+            return ast.unparse(tree.args[0])
+        return code
 
     def forward(self, unit: Group | int) -> list[str]:
         if isinstance(unit, Group):
@@ -164,7 +175,8 @@ class Batched:
             W = f"W_{unit.name}"
             return [
                 f"{W} = pv[{at}].reshape({len(unit.members)}, {n + 1})",
-                f"{unit.name} = {x} @ {W}[:, :{n}].T + {W}[:, {n}]  # a layer of dots",
+                f"{unit.name} = {x} @ {W}[:, :{n}].T  # a layer of dots",
+                f"{unit.name} += {W}[:, {n}]  # their biases (in place: one array less)",
             ]
         node, args = self.nodes[unit], [self.ref(p) for p in self.nodes[unit].parents]
         assert node.op is not None
@@ -245,7 +257,9 @@ class Batched:
         cols = first.parents[n:-1]
         target = self.matrix(cols)
         if target in {g.name for g in self.groups}:
-            self.bwd.append(f"G_{target} += {G} @ W_{unit.name}[:, :{n}]")
+            # one neuron: an outer product, as a broadcast product (the same floats, faster)
+            product = "*" if len(unit.members) == 1 else "@"
+            self.bwd.append(f"G_{target} += {G} {product} W_{unit.name}[:, :{n}]")
             return
         if all(c in self.given or self.names[c] is None for c in cols):
             return  # inputs and constants: no gradient kept
@@ -267,30 +281,73 @@ class Batched:
 
     def lines(self) -> list[str]:
         units = self.units()
-        body = [
-            "X = np.asarray([batch[j] for j in index], dtype=float)"
-            f".reshape(len(index), {self.variant.width})",
-            "B = len(index)",
-        ]
-        if self.variant.constants:
-            body.append("C = np.array([keys[j][1] for j in index])  # the examples' constants")
+        body = [f"index, X, C = prepared[{self.k}]", "B = len(index)"]
         for unit in units:
             body += self.forward(unit)
         body += self.guards()
         body.append(f"total += float(np.sum({self.column(self.graph.root)}))")
         aux = ", ".join(self.column(a) for a in self.graph.aux)
         body.append(f"aux.append((index, [{aux}]))")
-        body += [f"G_{g.name} = np.zeros((B, {len(g.members)}))" for g in self.groups]
-        body += self.seed()
+        seed = self.seed()
         for unit in reversed(units):
             self.backward(unit)
-        head = [f"index = groups.get({self.k})", "if index is not None:"]
-        return head + indent(body + self.bwd, 1)
+        body += [f"G_{name} = np.full((B, {m}), 0.0)" for name, m in self.first_writes(seed)]
+        body += seed
+        return [f"if {self.k} in prepared:", *indent(body + self.bwd, 1)]
+
+    def first_writes(self, seed: list[str]) -> list[tuple[str, int]]:
+        """A group's gradient starts as the array its first whole addition makes: ``G = e``,
+        ``G += 0.0`` (the bits of ``0.0 + e``) in place of ``G = np.zeros(...)``, ``G += e``:
+        each large array allocated is pages the system maps again (a 1000 x 64 one took
+        0.26 ms). Returns the groups that still need zeros (seeded, first written a column
+        at a time, or never), with their widths."""
+        zeros = []
+        for g in self.groups:
+            G = f"G_{g.name}"
+            if any(re.search(rf"\b{G}\b", line) for line in seed):
+                zeros.append((g.name, len(g.members)))
+                continue
+            first = next((j for j, line in enumerate(self.bwd) if G in line.split("#")[0]), None)
+            line = "" if first is None else self.bwd[first]
+            expr = line.removeprefix(f"{G} += ")
+            fresh = line.startswith(f"{G} += ") and isinstance(
+                ast.parse(expr, mode="eval").body, ast.BinOp
+            )  # an operation's result: an array of its own, never a view of another
+            if first is not None and fresh and not re.search(rf"\b{G}\b", expr):
+                self.bwd[first : first + 1] = [f"{G} = {expr}", f"{G} += 0.0  # 0.0 + the first"]
+            else:
+                zeros.append((g.name, len(g.members)))
+        return zeros
+
+
+#: A batch as the NumPy programs read it: program -> (its examples' places in the batch,
+#: their inputs as a (batch x width) matrix, their constants as one or None).
+Prepared = dict[int, tuple[list[int], Any, Any]]
+
+
+def prepare(
+    rows: Sequence[Sequence[float]],
+    keys: Sequence[tuple[int, tuple[float, ...]]],
+    programs: Sequence[Variant],
+) -> Prepared:
+    """The batch split by program (``keys[j]``: example j's program and constants), each
+    part's inputs and constants as arrays: once per batch, whatever the parameters."""
+    np = numpy_module()
+    groups: dict[int, list[int]] = {}
+    for j, (k, _) in enumerate(keys):
+        groups.setdefault(k, []).append(j)
+    prepared: Prepared = {}
+    for k, index in groups.items():
+        X = np.asarray([rows[j] for j in index], dtype=float).reshape(len(index), programs[k].width)
+        C = np.array([keys[j][1] for j in index]) if programs[k].constants else None
+        prepared[k] = (index, X, C)
+    return prepared
 
 
 def generate_numpy(emitter: Emitter, programs: list[Batched]) -> tuple[str, Callable[..., Any]]:
-    """One function: each program's examples as a batch (arrays), layers as matrix products;
-    returns the mean loss, the gradients (summed over the batch) and the aux."""
+    """One function of the parameters' values ``pv`` (an array, in the emitter's order) and a
+    :data:`Prepared` batch: each program's examples as arrays, layers as matrix products;
+    returns the mean loss, the gradients (an array, summed over the batch) and the aux."""
     emitter.namespace["np"] = numpy_module()
     blocks: list[str] = []
     for program in programs:
@@ -298,28 +355,68 @@ def generate_numpy(emitter: Emitter, programs: list[Batched]) -> tuple[str, Call
     # The parameters read one by one: those used outside the layers (which read pv and add
     # into gw), found by their names in the code (names this module made: p<j>, gp<j>).
     used = sorted({int(j) for j in re.findall(r"\bg?p(\d+)\b", "\n".join(blocks))})
-    scalars = [f"p{j} = P[{j}].data" for j in used]
+    scalars = ["pl = pv.tolist()", *(f"p{j} = pl[{j}]" for j in used)] if used else []
     if used:
         scalars.append(f"{' = '.join(f'gp{j}' for j in used)} = 0.0")
     lines = [
-        "def step(P, batch, keys, seed):  # keys: (program, constants); seed: 1 / len(batch)",
-        "    groups = {}",
-        "    for j, (k, _) in enumerate(keys):",
-        "        groups.setdefault(k, []).append(j)",
-        "    pv = np.fromiter(map(data, P), float, len(P))",
+        "def step(pv, prepared, seed):  # prepared: see batched.prepare; seed: 1 / len(batch)",
         *indent(scalars, 1),
-        "    gw = np.zeros(len(P))",
+        "    gw = np.zeros(len(pv))",
         "    total, aux = 0.0, []",
         *indent(blocks, 1),
         *([f"    gw[{used}] += ({''.join(f'gp{j}, ' for j in used)})"] if used else []),
-        "    return total * seed, gw.tolist(), aux",
+        "    return total * seed, gw, aux",
     ]
     source = "\n".join(lines) + "\n"
     return source, emitter.build(source, "step")
 
 
+def l2_penalty(emitter: Emitter, graph: Graph) -> Callable[[Any, Any], float] | None:
+    """``extra()`` as array operations when it is an L2 penalty, ``c * sum(p * p)`` over
+    distinct parameters (``nn.losses.l2``, what ``fit`` adds), else None.
+
+    ``penalty(pv, gw)`` returns ``c * sum(pv[i]**2)`` (NumPy's summation order: within
+    1e-12 relative of the engine's) and adds ``(c * p) + (c * p)`` into each ``gw[i]``
+    in the engine's order (the rule of ``p * p`` gives each parent ``g * p``), bit for bit
+    the generated Python's."""
+    nodes = graph.nodes
+    root = nodes[graph.root]
+    if root.op is None or root.op.name != "mul" or len(root.parents) != 2:
+        return None
+    consts = [i for i in root.parents if nodes[i].op is None and graph.leaf(i) is None]
+    sums = [i for i in root.parents if getattr(nodes[i].op, "name", None) == "sum"]
+    if len(consts) != 1 or len(sums) != 1:
+        return None
+    c = nodes[consts[0]].data
+    leaves: list[int] = []
+    for t in nodes[sums[0]].parents:
+        term = nodes[t]
+        if term.op is None and graph.leaf(t) is None and term.data == 0.0:
+            continue  # the sum's start, 0.0
+        if term.op is None or term.op.name != "mul" or term.parents[0] != term.parents[1]:
+            return None
+        leaf = graph.leaf(term.parents[0])
+        if leaf is None or nodes[term.parents[0]].op is not None:
+            return None
+        leaves.append(emitter.index(leaf))
+    if not leaves or len(set(leaves)) != len(leaves):
+        return None
+    np = numpy_module()
+    at = slice(None) if leaves == list(range(len(emitter.params))) else np.array(leaves)
+    g = 1.0 * c  # the sum's gradient: the root's (1.0) times c
+
+    def penalty(pv: Any, gw: Any) -> float:
+        q = pv[at]
+        gq = g * q
+        gw[at] += gq  # one parent of p * p
+        gw[at] += gq  # the other
+        return c * float(np.sum(q * q))
+
+    return penalty
+
+
 def run_numpy(program: Callable[..., Any], *args: Any) -> Any:
-    """The NumPy program's result with each example's auxiliary outputs in its place, or None
+    """The NumPy program's result (the gradients an array, the aux by program), or None
     where the engine must answer: an error, or a loss or gradient that is not finite (a
     domain error, or an overflow: the engine says which, or gives the IEEE value)."""
     np = numpy_module()
@@ -327,11 +424,15 @@ def run_numpy(program: Callable[..., Any], *args: Any) -> Any:
         result = run(program, *args)
     if result is None or result[0] is None:
         return result
-    loss, grads, parts = result
-    if not (math.isfinite(loss) and all(map(math.isfinite, grads))):
+    if not (math.isfinite(result[0]) and np.isfinite(result[1]).all()):
         return None
-    aux: list[tuple[float, ...]] = [()] * len(args[1])
+    return result
+
+
+def aux_rows(parts: list[tuple[list[int], list[Any]]], n: int) -> list[tuple[float, ...]]:
+    """Each example's auxiliary outputs in its place, from the programs' columns."""
+    aux: list[tuple[float, ...]] = [()] * n
     for index, columns in parts:
         for j, row in zip(index, zip(*(c.tolist() for c in columns))):
             aux[j] = row
-    return loss, grads, aux
+    return aux

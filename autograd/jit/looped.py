@@ -78,21 +78,30 @@ def generate_python(
     return source, emitter.build(source, "step")
 
 
-def generate_extra(emitter: Emitter, graph: Graph) -> tuple[str, Callable[..., Any]]:
+def generate_extra(
+    emitter: Emitter, graph: Graph, *, from_values: bool = True
+) -> tuple[str, Callable[..., Any]]:
     """``extra()`` as a function of its own (compiled apart: a smaller peak of memory), which
-    takes the gradients' sums so far and continues them."""
+    takes the gradients' sums so far and continues them. ``P``: the parameters (Values), or
+    with ``from_values=False`` their values (floats, in the same order)."""
     names = emitter.bind(graph, {})
     body = emitter.forward(graph, names) + emitter.guards(graph, names, "return None, None")
     body += emitter.backward(graph, names, "1.0", seed_leaf=False)  # added in step
     lines = [
         "def extra(P, G):  # G: the gradients' sums so far",
-        f"    {emitter.read()}",
+        f"    {emitter.read() if from_values else _read_floats(emitter)}",
         f"    {emitter.grad_names() or '_'} = G",
         *indent(body, 1),
         f"    return {emitter.ref(graph, names, graph.root)}, {emitter.grads()}",
     ]
     source = "\n".join(lines) + "\n"
     return source, emitter.build(source, "extra")
+
+
+def _read_floats(emitter: Emitter) -> str:
+    """The line reading the parameters' values ``p0, p1, ...`` from a list of floats ``P``."""
+    names = "".join(f"p{j}, " for j in range(len(emitter.params)))
+    return f"{names}= P" if names else "pass"
 
 
 def _parameter_loss(emitter: Emitter, graph: Graph) -> str | None:

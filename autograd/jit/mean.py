@@ -9,15 +9,26 @@ engine's order.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Sequence
-from operator import itemgetter
+from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 from typing import Any, Union
 
 from autograd.engine import Value
 from autograd.extend import anomaly_detector, is_grad_enabled, read_out
 from autograd.functional import sum as value_sum
-from autograd.jit.batched import Batched, generate_numpy, numpy_module, run_numpy
+from autograd.jit.batched import (
+    Batched,
+    Prepared,
+    aux_rows,
+    generate_numpy,
+    l2_penalty,
+    numpy_module,
+    prepare,
+    run_numpy,
+)
 from autograd.jit.emit import Emitter
 from autograd.jit.kinds import Kind, Variant, as_floats, kinds_of, merge, split
 from autograd.jit.looped import generate_extra, generate_python
@@ -28,6 +39,18 @@ from autograd.jit.trace import Graph, build, refuse_made_before, refuse_result, 
 ExampleResult = Union[Value, tuple[Value, Union[Value, Sequence[Value]]]]
 #: Where a guard of ``extra()`` failed (a guard of the examples names the example's index).
 EXTRA = -1
+#: A NumPy call's result: the loss, the gradients (an array) and the aux columns by program.
+NumpyResult = tuple[float, Any, list[tuple[list[int], list[Any]]]]
+
+
+@dataclass(frozen=True)
+class FlatBatch:
+    """A batch made ready once for :meth:`CompiledMean.run_flat` (its inputs as arrays)."""
+
+    generation: int  # the programs it was made for
+    n: int
+    prepared: Prepared
+    programs: frozenset[int]
 
 
 class CompiledMean:
@@ -73,6 +96,10 @@ class CompiledMean:
         self._written_by: dict[frozenset[int], tuple[list[Value], list[int] | None]] = {}
         self._extra_reached: set[int] = set()
         self._source = ""
+        self._programs: list[Variant] = []
+        self._penalty: Callable[[Any, Any], float] | None = None  # extra() in NumPy arrays
+        self._generation = 0  # counts the generated programs (a FlatBatch names its own)
+        self._places_cache: tuple[Any, ...] | None = None
 
     def __copy__(self) -> CompiledMean:
         return CompiledMean(self.example_loss, self.extra, self.mode)
@@ -132,16 +159,22 @@ class CompiledMean:
         keys: list[Any],
     ) -> tuple[float, list[tuple[float, ...]]]:
         assert self._program is not None
-        result = (run_numpy if self.numpy else run)(
-            self._program, self._params, rows, keys, 1.0 / len(rows)
-        )
-        if result is not None and result[0] is not None and self._extra_program is not None:
-            loss, grads, aux = result
-            extra = run(self._extra_program, self._params, grads)
-            if extra is None or extra[0] is None:  # an error, or a guard of extra() failed
-                result = None if extra is None else (None, EXTRA, None)
-            else:
-                result = (loss + extra[0], extra[1], aux)
+        result: Any
+        if self.numpy:
+            np = numpy_module()
+            pv = np.fromiter(map(attrgetter("data"), self._params), float, len(self._params))
+            result = self._numpy(pv, run(prepare, rows, keys, self._programs), len(rows))
+            if result is not None and result[0] is not None:
+                result = (result[0], result[1].tolist(), aux_rows(result[2], len(rows)))
+        else:
+            result = run(self._program, self._params, rows, keys, 1.0 / len(rows))
+            if result is not None and result[0] is not None and self._extra_program is not None:
+                loss, grads, aux = result
+                extra = run(self._extra_program, self._params, grads)
+                if extra is None or extra[0] is None:  # an error, or a guard of extra() failed
+                    result = None if extra is None else (None, EXTRA, None)
+                else:
+                    result = (loss + extra[0], extra[1], aux)
         if result is None or result[0] is None:  # an error, or a guard failed: the engine
             failed = None if result is None else result[1]
             return self._fallback(rows, statics, kinds, failed)
@@ -150,6 +183,106 @@ class CompiledMean:
             leaves, written = self._written(frozenset(map(itemgetter(0), keys)))
             write_grads(leaves, grads if written is None else [grads[j] for j in written])
         return float(loss), aux
+
+    def _numpy(self, pv: Any, prepared: Prepared | None, n: int) -> NumpyResult | Any | None:
+        """The NumPy program and ``extra()`` on parameter values ``pv`` (program order): a
+        :data:`NumpyResult`, ``(None, failed, None)`` for a failed guard, or None."""
+        if prepared is None or self._program is None:
+            return None
+        result = run_numpy(self._program, pv, prepared, 1.0 / n)
+        if result is None or result[0] is None:
+            return result
+        loss, gw, parts = result
+        if self._penalty is not None:
+            np = numpy_module()
+            with np.errstate(all="ignore"):
+                return loss + self._penalty(pv, gw), gw, parts
+        if self._extra_program is None:
+            return result
+        extra = run(self._extra_program, pv.tolist(), gw.tolist())
+        if extra is None or extra[0] is None:  # an error, or a guard of extra() failed
+            return None if extra is None else (None, EXTRA, None)
+        return loss + extra[0], numpy_module().array(extra[1], dtype=float), parts
+
+    def flat_batch(
+        self, inputs: Sequence[Sequence[float]], static: Sequence[object] | None = None
+    ) -> FlatBatch | None:
+        """The batch made ready for :meth:`run_flat` (NumPy mode), or None where only a call
+        can run it: no program yet, a kind of example not traced, no gradient to take."""
+        n = len(inputs)
+        statics: Sequence[object] = static if static is not None else [()] * n
+        if not self.numpy or n == 0 or len(statics) != n:
+            return None
+        if not is_grad_enabled() or anomaly_detector() is not None:
+            return None
+        rows = as_floats(inputs)
+        kinds = kinds_of(statics, rows)
+        with self._lock:
+            if self._program is None:
+                return None
+            keys = list(map(self._keys.get, kinds))
+            if None in keys:
+                return None
+            prepared = run(prepare, rows, keys, self._programs)
+            if prepared is None:
+                return None
+            programs = frozenset(key[0] for key in keys if key is not None)
+            return FlatBatch(self._generation, n, prepared, programs)
+
+    def run_flat(self, batch: FlatBatch, pv: Any, order: Sequence[Value]) -> NumpyResult | None:
+        """A call on parameter values given as an array ``pv``, in the order of the
+        parameters ``order``, instead of read from the Values; it writes nothing. Returns
+        the loss, the gradient as an array in that order (``0.0 + g``, as ``.grad`` holds
+        after ``zero_grad`` and a call; 0.0 where the call writes none) and the aux columns
+        by program: ``(places in the batch, columns)``. None where a call must answer: the
+        batch was made for older programs, a parameter of the programs is not in ``order``,
+        a guard failed, an error, a value that is not finite."""
+        read_out("a compiled function")
+        if not is_grad_enabled() or anomaly_detector() is not None:
+            return None
+        np = numpy_module()
+        with self._lock:
+            if batch.generation != self._generation:
+                return None
+            places = self._places(order, batch.programs)
+            if places is None:
+                return None
+            gather, scatter_from, scatter_to = places
+            result = self._numpy(pv if gather is None else pv[gather], batch.prepared, batch.n)
+        if result is None or result[0] is None:
+            return None
+        loss, gw, parts = result
+        if not (math.isfinite(loss) and np.isfinite(gw).all()):
+            return None
+        if scatter_from is None:
+            return loss, gw + 0.0, parts
+        g = np.zeros(len(order))
+        g[scatter_to] += gw[scatter_from]
+        return loss, g, parts
+
+    def _places(self, order: Sequence[Value], programs: frozenset[int]) -> tuple[Any, ...] | None:
+        """Where the programs' parameters are in ``order``: (the gather of their values, or
+        None for the same order; the gradients written and their places in ``order``, or
+        None, None for all in the same order); None if one is not in ``order``."""
+        cached = self._places_cache
+        if cached is not None and cached[:4] == (self._generation, programs, len(order), id(order)):
+            return cached[5]  # type: ignore[no-any-return]
+        np = numpy_module()
+        positions = {id(p): i for i, p in enumerate(order)}
+        at = [positions.get(id(p)) for p in self._params]
+        places: tuple[Any, ...] | None = None
+        if None not in at:
+            same = at == list(range(len(order)))
+            _, written = self._written(programs)
+            src = list(range(len(at))) if written is None else written
+            dst = [at[j] for j in src]
+            places = (
+                None if same else np.array(at),
+                None if same and written is None else np.array(src, dtype=int),
+                np.array(dst, dtype=int),
+            )
+        self._places_cache = (self._generation, programs, len(order), id(order), order, places)
+        return places
 
     def _written(self, programs: frozenset[int]) -> tuple[list[Value], list[int] | None]:
         """The parameters a call of these programs writes (those the engine's graph reaches),
@@ -229,6 +362,8 @@ class CompiledMean:
             del loss, tracer
             refuse_made_before(self._extra)
         programs, self._keys = merge(self._variants)
+        self._programs = programs
+        self._generation += 1
         emitter = Emitter()
         # Every function knows every parameter; NumPy's layers take theirs first, side by side.
         batched = [Batched(emitter, v, k) for k, v in enumerate(programs)] if self.numpy else []
@@ -246,9 +381,15 @@ class CompiledMean:
             k: {emitter.index(leaf) for leaf in reached_leaves(v.graph)}
             for k, v in enumerate(programs)
         }
-        self._extra_program, self._extra_reached = None, set()
+        self._extra_program, self._extra_reached, self._penalty = None, set(), None
         if self._extra is not None:
-            source, self._extra_program = generate_extra(emitter, self._extra)
+            self._penalty = l2_penalty(emitter, self._extra) if self.numpy else None
+            if self._penalty is None:
+                source, self._extra_program = generate_extra(
+                    emitter, self._extra, from_values=not self.numpy
+                )
+            else:
+                source = "# extra(): an L2 penalty c * sum(p * p), in arrays (l2_penalty)"
             self._source += "\n\n" + source
             self._extra_reached = {emitter.index(leaf) for leaf in reached_leaves(self._extra)}
         self._params = emitter.params
