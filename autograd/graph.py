@@ -40,6 +40,13 @@ class Node:
 
 
 _dot_rule = ops.DOT.rule
+#: The rules whose every partial derivative is 1 (``+``, ``sum``, ``identity``), read off the
+#: table's spellings: such a node passes its gradient unchanged to each parent. (A tuple, not
+#: a set: ``rule in`` it asks nothing of a rule but ``==``, and ``+`` is found first.)
+_PASSING = tuple(op.rule for op in ops.OPS if set(op.partials) == {"1.0"})
+#: The rule whose partials are each the other operand (``*``): ``a * b`` passes ``g * b`` to
+#: ``a`` and ``g * a`` to ``b``.
+_PRODUCT = next(op.rule for op in ops.OPS if op.partials == ("{1}", "{0}"))
 
 
 def topological_order(
@@ -81,33 +88,47 @@ def accumulate_gradients(order: list[Value], seed: float) -> None:
     reverse order, each node's rule gets its complete gradient and the parents' values and
     adds ``g * dout/dparent`` into every parent's ``.grad`` (leaves' included: the caller
     zeroes them first and adds back what they held).
+
+    The rules the table spells with partials 1 (``+``, ``sum``: ``g`` to each parent) and
+    "the other operand" (``*``: ``g * b`` to ``a``, ``g * a`` to ``b``), and ``dot``, are
+    applied in place instead of called: the same float operations in the same order.
     """
     for node in order:
         node.grad = 0.0
     order[-1].grad = seed
+    passing, product = _PASSING, _PRODUCT
     for node in reversed(order):
-        parents = node._prev
+        rule, parents, g = node._vjp, node._prev, node.grad
+        # The rules of most nodes (a sum chain is + and *, a neuron a dot) are done here in
+        # place: the same float operations as calling them, so the same gradients bit for bit,
+        # without a call and a tuple of results per node (a third of this loop's time).
         if len(parents) == 2:
             a, b = parents
-            ga, gb = node._vjp(node.grad, node.data, a.data, b.data)
-            a.grad += ga
-            b.grad += gb
+            if rule is product:  # d(a*b)/da = b, d(a*b)/db = a
+                a.grad += g * b.data
+                b.grad += g * a.data
+            elif rule in passing:  # d(a+b)/da = d(a+b)/db = 1
+                a.grad += g
+                b.grad += g
+            else:
+                ga, gb = rule(g, node.data, a.data, b.data)
+                a.grad += ga
+                b.grad += gb
         elif len(parents) == 1:
             (a,) = parents
-            (ga,) = node._vjp(node.grad, node.data, a.data)
+            (ga,) = rule(g, node.data, a.data)
             a.grad += ga
-        elif node._vjp is _dot_rule:
-            # Every neuron is a dot node: accumulating its 2n + 1 gradients in place (the
-            # same math as ops.DOT.rule) skips three temporary sequences and makes first-order
-            # training ~30% faster.
-            g = node.grad
+        elif rule is _dot_rule:  # d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1
             n = len(parents) // 2
             for w, x in zip(parents[:n], parents[n:-1]):
                 w.grad += g * x.data
                 x.grad += g * w.data
             parents[-1].grad += g
+        elif rule in passing:  # sum: d/dterm = 1
+            for p in parents:
+                p.grad += g
         else:
-            local = node._vjp(node.grad, node.data, *[p.data for p in parents])
+            local = rule(g, node.data, *[p.data for p in parents])
             for p, gp in zip(parents, local):
                 p.grad += gp
 
