@@ -169,12 +169,15 @@ def scaling_forms() -> dict[str, Callable[[int, list[int], int], list[float]]]:
 
 
 def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
-    """Seconds per step of MLP 2-H-H-1 on N points, per form; for the compiled forms, per
-    replayed step (the trainer's steps after the first, timed by a callback) and the first
-    step (tracing, code generation and one step), apart. JAX's first step (tracing, XLA
-    compilation and one step, its caches cleared) is timed apart too, before its replayed
-    steps."""
-    forms = scaling_forms()
+    """Seconds per step of MLP 2-H-H-1 on N points, per form: every form runs once for one
+    step and once for ``steps``, and a step is the difference over ``steps - 1`` (what the
+    runs share, making the data and the model, tracing, cancels). The compiled forms' first
+    step (with the data, the tracing and the code) is apart; so is JAX's (tracing and XLA
+    compilation, its caches cleared first). (Not a callback stamping each step: the trainer
+    writes its flat arrays back before a callback it does not know, which no step needs.)"""
+    forms: dict[str, Callable[..., list[float]]] = dict(scaling_forms())
+    for mode in ("python", "numpy"):
+        forms[mode] = functools.partial(workload.trainer_steps, compile=mode)
     if "PyTorch" in forms:
         workload.torch_steps(2)  # its first call in a process warms PyTorch up
     rows = []
@@ -185,25 +188,23 @@ def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
             for name, run in forms.items():
                 if name == "JAX jit":  # compiled for this shape first, its time apart
                     gc.collect()
-                    first = workload.jax_first_step_seconds(sizes, n)
-                gc.collect()
-                start = time.perf_counter()
-                run(steps, sizes, n)
-                times[name] = (time.perf_counter() - start) / steps
-                if name == "JAX jit":
-                    times["JAX jit first step"] = first
-            for mode in ("python", "numpy"):
-                gc.collect()
-                stamps = [time.perf_counter()]
-                stamp = functools.partial(
-                    lambda out, history: out.append(time.perf_counter()), stamps
-                )
-                workload.trainer_steps(steps, sizes, n, mode, [stamp])
-                times[mode] = (stamps[-1] - stamps[1]) / (steps - 1)
-                times[f"{mode} first step"] = stamps[1] - stamps[0]
+                    times["JAX jit first step"] = workload.jax_first_step_seconds(sizes, n)
+                first = timed_run(run, 1, sizes, n)
+                whole = timed_run(run, steps, sizes, n)
+                times[name] = (whole - first) / (steps - 1)
+                if name in ("python", "numpy"):
+                    times[f"{name} first step"] = first
             rows.append((hidden, n, times))
             print(f"  H={hidden} N={n} done", file=sys.stderr)
     return rows
+
+
+def timed_run(run: Callable[..., object], *args: object) -> float:
+    """Seconds for ``run(*args)``, the collector's garbage cleared first."""
+    gc.collect()
+    start = time.perf_counter()
+    run(*args)
+    return time.perf_counter() - start
 
 
 def chain(n: int) -> tuple[Value, Value]:
@@ -381,7 +382,10 @@ def main(argv: list[str] | None = None) -> int:
 
     per_node = [seconds / n for n, seconds in timings]
     targets: list[tuple[str, bool]] = [
-        ("trainer, fused neurons <= 5x the floor", per_step[TRAINER] <= 5 * floor),
+        (
+            f"trainer, fused neurons <= 2.5x the floor ({per_step[TRAINER] / floor:.2f}x)",
+            per_step[TRAINER] <= 2.5 * floor,
+        ),
         ("demo loop, elementwise <= 30x the floor", per_step[ELEMENTWISE] <= 30 * floor),
         ("bytes per elementwise node <= 400", bwd_bytes <= 400),
         (
@@ -392,9 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     targets += [
         (
-            f"compile='python', tracing included, <= 0.6x the floor "
-            f"({per_step[PYTHON] / floor:.2f}x; {per_step[PYTHON] / tight:.2f}x the tight floor)",
-            per_step[PYTHON] <= 0.6 * floor,
+            f"compile='python', tracing included, <= 0.85x the tight floor "
+            f"({per_step[PYTHON] / tight:.2f}x; {per_step[PYTHON] / floor:.2f}x the floor)",
+            per_step[PYTHON] <= 0.85 * tight,
         ),
         (f"compile='python' losses bitwise equal at all {args.steps} steps", bitwise),
         (f"trace + compile <= 0.3 s ({compile_seconds:.3f} s)", compile_seconds <= 0.3),
@@ -407,14 +411,16 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if TORCH in per_step:
         ratio = per_step[NUMPY] / per_step[TORCH]
-        targets.append((f"compile='numpy' <= 1.5x PyTorch batched ({ratio:.2f}x)", ratio <= 1.5))
+        targets.append((f"compile='numpy' <= 1.0x PyTorch batched ({ratio:.2f}x)", ratio <= 1.0))
     if args.scaling:
         rows = scaling(args.scaling_steps)
         names = list(rows[0][2])
         print()
         print(
-            f"| MLP 2-H-H-1, ms/step ({args.scaling_steps} steps; python and numpy: steps after "
-            "the first; their first step, with tracing, apart) | " + " | ".join(names) + " |"
+            f"| MLP 2-H-H-1, ms/step (a run of {args.scaling_steps} steps less a run of 1, per "
+            "step; the compiled forms' first step, with tracing, apart) | "
+            + " | ".join(names)
+            + " |"
         )
         print("|---|" + "---:|" * len(names))
         for hidden, n, times in rows:
@@ -427,9 +433,8 @@ def main(argv: list[str] | None = None) -> int:
             worst = max(times["numpy"] / times["PyTorch"] for _, _, times in rows)
             targets.append(
                 (
-                    f"numpy (replayed steps) within 2x of PyTorch at every size (worst "
-                    f"{worst:.2f}x)",
-                    worst <= 2,
+                    f"numpy (replayed steps) <= 1.5x PyTorch at every size (worst {worst:.2f}x)",
+                    worst <= 1.5,
                 )
             )
     if mg:
