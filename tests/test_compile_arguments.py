@@ -11,11 +11,14 @@ of several lengths; examples per test follow the Hypothesis profile (``make fuzz
 
 from __future__ import annotations
 
+import dataclasses
+import fractions
 import math
 import pickle
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -322,3 +325,118 @@ def test_a_loss_that_is_a_leaf_passed_in_or_a_function_of_numbers_only() -> None
     assert (g(3.0), w.grad, g(4), w.grad, g.traces) == (4.5, 3.0, 6.0, 7.0, 1)
     h = autograd.compile(lambda x: Value(2.0) * 3)  # a constant loss: nothing written
     assert (h(a), a.grad) == (6.0, 2.0)
+
+
+# --------------------------------------------------------------------------------------------
+# What a review found (each was a wrong answer or a silent slowdown before its fix)
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_subclass_of_value_passed_in_is_refused_naming_compile() -> None:
+    class Leaky(Value):
+        def relu(self) -> Value:
+            return self.leaky_relu(0.1)
+
+    a = Leaky(-0.3)
+    with pytest.raises(TypeError, match="compile: argument 0 passes in a Leaky, a subclass"):
+        autograd.compile(lambda x: x.relu() * 3)(a)
+    assert a.grad == 0.0
+
+
+def test_a_gradient_inside_fn_sees_one_leaf_in_two_places_as_the_engine_does() -> None:
+    """gradients(..., [a, b]) with a is b differs from two leaves: such programs are keyed
+    by which places share a leaf too."""
+
+    def fn(a: Value, b: Value) -> Value:
+        ga, gb = autograd.gradients(a * a * b, [a, b], create_graph=True)
+        return ga * gb  # type: ignore[operator]
+
+    f = autograd.compile(fn)
+    x, y, twin_x, twin_y = Value(0.3), Value(-0.7), Value(0.3), Value(-0.7)
+    for first, second, twins in ((x, y, (twin_x, twin_y)), (x, x, (twin_x, twin_x))):
+        got, want = f(first, second), engine(fn, *twins)
+        assert bits(got) == bits(want) and bits(x.grad) == bits(twin_x.grad)  # type: ignore[arg-type]
+    assert f.traces == 2 and f.fallbacks == 0
+
+
+def test_a_function_that_keeps_a_value_passed_in_is_refused() -> None:
+    cache: list[Value] = []
+
+    def fn(a: Value) -> Value:
+        if not cache:
+            cache.append(a)
+        return cache[0] * a
+
+    p = Value(0.3)
+    with pytest.raises(TypeError, match="keeps a Value passed in"):
+        autograd.compile(fn)(p)
+    assert p.grad == 0.0
+
+
+def test_static_values_equal_in_python_but_not_in_bits_pick_their_own_programs() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Scale:
+        by: float
+
+    a, twin = Value(1.0), Value(1.0)
+    f = autograd.compile(lambda s, x: x * s.by, static_argnums=0)
+    g = autograd.compile(lambda s, x: x * s, static_argnums=0)
+    assert bits(f(Scale(0.0), a)) == bits(0.0) and bits(f(Scale(-0.0), a)) == bits(-0.0)
+    assert bits(g(np.float64(0.0), a)) == bits(0.0) and bits(g(np.float64(-0.0), a)) == bits(-0.0)
+    assert f.traces == g.traces == 2
+    assert bits(engine(lambda x: x * -0.0, twin)) == bits(-0.0)
+
+
+def test_a_leaf_passed_in_holding_an_int_runs_on_the_engine_which_rounds_every_node() -> None:
+    def leaves() -> list[Value]:
+        out = [Value(0.0) for _ in range(3)]
+        out[0].data, out[1].data, out[2].data = 2**53, 1, 1  # type: ignore[assignment]
+        return out
+
+    def fn(a: Value, b: Value, c: Value) -> Value:
+        return (a + b) + c
+
+    f = autograd.compile(fn)
+    assert bits(f(*leaves())) == bits(engine(fn, *leaves())) == bits(2.0**53)
+    assert f.fallbacks == 1
+
+
+def test_a_call_that_passes_in_nothing_runs_its_program() -> None:
+    w = Value(0.5)
+    f = autograd.compile(lambda n: (w * n).tanh(), static_argnums=0)
+    g = autograd.compile(lambda n, xs: w * w, static_argnums=0)
+    for _ in range(3):
+        f(3)
+        g(2, [])
+    assert (f.traces, f.fallbacks, g.traces, g.fallbacks) == (1, 0, 1, 0)
+    assert f.retraces == g.retraces == 0
+
+
+def test_numbers_are_any_real_number_and_keywords_are_refused_naming_compile() -> None:
+    w, twin = Value(0.5), Value(0.5)
+    f = autograd.compile(lambda a, b, c: w * a + w * b + w * c)
+    got = f(np.int64(3), np.float32(0.1), fractions.Fraction(1, 3))
+    want = engine(
+        lambda: (
+            twin * Value(np.int64(3))
+            + twin * Value(np.float32(0.1))
+            + twin * Value(fractions.Fraction(1, 3))
+        )
+    )  # type: ignore[arg-type]
+    assert bits(got) == bits(want) and bits(w.grad) == bits(twin.grad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="compile: arguments are passed by position"):
+        f(1.0, 2.0, c=3.0)
+
+
+def test_a_key_past_max_nodes_leaves_calls_without_arguments_compiled() -> None:
+    w = Value(0.5)
+
+    def fn(xs: Sequence[Value] = ()) -> Value:
+        out = w * w
+        for x in xs:
+            out = out * x
+        return out
+
+    f = autograd.compile(fn, max_nodes=20)
+    f(), f(), f([Value(1.0) for _ in range(30)]), f()
+    assert f.fallbacks == 1 and f.source.count("def step(P)") == 1

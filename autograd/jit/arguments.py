@@ -17,6 +17,7 @@ leaves they pass (an embedding row chosen by a token) or in the numbers share on
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -28,10 +29,15 @@ from autograd.jit.kinds import static_key
 Layout = object
 
 
-def _layout(arg: object, where: str, leaves: list[Value], numbers: list[float]) -> Layout:
-    """``arg``'s layout; its Values appended to ``leaves`` and its numbers to ``numbers``."""
+def _layout(arg: object, where: str, leaves: list[Value], values: list[float]) -> Layout:
+    """``arg``'s layout; its Values appended to ``leaves`` and its numbers to ``values``."""
     kind = type(arg)
     if isinstance(arg, Value):
+        if kind is not Value:
+            raise TypeError(
+                f"compile: {where} passes in a {kind.__name__}, a subclass of Value: a program "
+                "traced on Values would not run its methods. Use mode='interpret'"
+            )
         if arg._prev:
             raise TypeError(
                 f"compile: {where} passes in Value(data={arg.data!r}) (operation {arg._op!r}), "
@@ -40,14 +46,14 @@ def _layout(arg: object, where: str, leaves: list[Value], numbers: list[float]) 
             )
         leaves.append(arg)
         return "v"
-    if isinstance(arg, (int, float)) and kind is not bool:
-        numbers.append(float(arg))
+    if isinstance(arg, numbers.Real) and kind is not bool:
+        values.append(Value(arg).data)  # type: ignore[arg-type]  # as the engine lifts it
         return "x"
     if kind is list or kind is tuple:
-        return (kind, tuple(_layout(a, where, leaves, numbers) for a in arg))  # type: ignore[attr-defined]
+        return (kind, tuple(_layout(a, where, leaves, values) for a in arg))  # type: ignore[attr-defined]
     raise TypeError(
-        f"compile: {where} must be a Value, a number, or a list or tuple of them, got "
-        f"{kind.__name__}; an argument that decides the graph is static (static_argnums)"
+        f"compile: {where} must be a Value, a number (not a bool), or a list or tuple of them, "
+        f"got {kind.__name__}; an argument that decides the graph is static (static_argnums)"
     )
 
 
@@ -71,6 +77,9 @@ class Call:
     layouts: list[Layout]
     leaves: list[Value]  # every Value passed in, in argument order (a leaf may repeat)
     numbers: list[float]
+    #: whether every leaf passed in holds a float (an int ``.data`` set by hand is rounded
+    #: by the engine at every node, not by a program: such a call runs on the engine)
+    floats: bool = True
 
     @classmethod
     def of(cls, args: tuple[Any, ...], static_argnums: frozenset[int]) -> Call:
@@ -93,7 +102,8 @@ class Call:
             else:
                 layouts.append(_layout(arg, f"argument {i}", leaves, numbers))
                 key.append(layouts[-1])
-        return cls(args, static_argnums, tuple(key), layouts, leaves, numbers)
+        floats = all(type(leaf.data) is float for leaf in leaves)
+        return cls(args, static_argnums, tuple(key), layouts, leaves, numbers, floats)
 
     def arguments(self, leaves: Sequence[Value], numbers: Sequence[Value]) -> tuple[Any, ...]:
         """The arguments with every passed-in place filled from ``leaves`` and ``numbers``

@@ -25,10 +25,11 @@ _SAME_WHEN_EQUAL = {int, str, bool, type(None)}
 def static_key(static: object, where: str = "compile_mean") -> object:
     """A static value as a key that tells apart what Python's ``==`` may not: its type
     (``1`` is not ``True``), a float by its bits (``0.0`` is not ``-0.0``; NaN is NaN),
-    tuples item by item. Static values must be hashable, as ``jax.jit``'s static arguments."""
+    tuples item by item, any other value also by its ``repr`` (a dataclass holding ``-0.0``).
+    Static values must be hashable, as ``jax.jit``'s static arguments."""
     kind = type(static)
-    if kind is float:
-        return (kind, static.hex())  # type: ignore[attr-defined]
+    if isinstance(static, float):  # NumPy's float64 too
+        return (kind, float(static).hex())
     if kind is tuple:
         return (kind, tuple(static_key(part, where) for part in static))  # type: ignore[attr-defined]
     if kind.__hash__ is object.__hash__:  # by identity: a change to it would go unseen
@@ -37,7 +38,11 @@ def static_key(static: object, where: str = "compile_mean") -> object:
             f"frozen dataclasses), got {kind.__name__} {_shown(static)}, which is hashed by "
             "identity: a change to it would replay the program traced before the change"
         )
-    return (kind, static)
+    if kind in _SAME_WHEN_EQUAL:
+        return (kind, static)
+    # Another type's equal values may differ (a frozen dataclass of 0.0 and of -0.0): its repr
+    # tells them apart.
+    return (kind, static, repr(static))
 
 
 def _shown(value: object) -> str:

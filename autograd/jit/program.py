@@ -192,6 +192,9 @@ class Compiled:
         self._program: Program | None = None
         self._programs: dict[tuple[object, ...], Program] = {}
         self._too_long: set[tuple[object, ...]] = set()  # keys whose graph passed max_nodes
+        self._traced: set[tuple[object, ...]] = set()  # keys traced once at least
+        #: keys whose program takes a gradient inside: its key adds which places share a leaf
+        self._by_pattern: set[tuple[object, ...]] = set()
 
     def __copy__(self) -> Compiled:
         return Compiled(self.fn, self.mode, self.check, self.static_argnums, self.max_nodes)
@@ -207,16 +210,20 @@ class Compiled:
     def source(self) -> str:
         """The generated code (empty until the first call traces ``fn``); with arguments,
         the programs' codes, in the order they were traced."""
-        if self._programs:
-            return "\n\n".join(program.source for program in self._programs.values())
-        return "" if self._program is None else self._program.source
+        programs = [] if self._program is None else [self._program]
+        return "\n\n".join(program.source for program in [*programs, *self._programs.values()])
 
-    def __call__(self, *args: Any) -> float:
+    def __call__(self, *args: Any, **kwargs: Any) -> float:
         read_out("a compiled function")  # refused inside another compiled function's trace
+        if kwargs:
+            raise TypeError(
+                f"compile: arguments are passed by position, got keyword {next(iter(kwargs))!r}"
+            )
         if args or self.static_argnums:
             return self._call_with(Call.of(args, self.static_argnums))
-        if self.mode == "interpret" or anomaly_detector() is not None or self._too_long:
-            self.fallbacks += bool(self._too_long)
+        too_long = () in self._too_long
+        if self.mode == "interpret" or anomaly_detector() is not None or too_long:
+            self.fallbacks += too_long
             return engine_call(self.fn, "compile")
         program = self._program
         if not is_grad_enabled() and (program is None or program.differentiates):
@@ -265,20 +272,28 @@ class Compiled:
 
         if self.mode == "interpret" or anomaly_detector() is not None:
             return engine_call(fn, "compile")
-        if call.key in self._too_long:
-            self.fallbacks += 1
-            return engine_call(fn, "compile")
-        program = self._programs.get(call.key)
+        places, distinct = call.accumulators()
+        key = call.key
+        if key in self._by_pattern:  # fn differentiates: which places share a leaf matters
+            key = (key, tuple(places))
+        if key in self._too_long or not call.floats:
+            self.fallbacks += 1  # too long to write down, or an int .data (the engine rounds
+            return engine_call(fn, "compile")  # each node's, a program would not)
+        program = self._programs.get(key)
         if not is_grad_enabled() and (program is None or program.differentiates):
             return engine_call(fn, "compile")  # forward only: nothing traced or written
         if program is None:
-            traced = self._trace_with(call)
-            if traced is None:  # longer than max_nodes: this key runs on the engine
-                self._too_long.add(call.key)
+            program = self._trace_with(call, merged=key is not call.key)
+            if program is not None and program.differentiates and key is call.key:
+                self._by_pattern.add(key)  # a gradient inside sees one leaf in two places
+                key = (key, tuple(places))
+                if len(distinct) < len(places):
+                    program = self._trace_with(call, merged=True)
+            if program is None:  # longer than max_nodes: this key runs on the engine
+                self._too_long.add(key)
                 self.fallbacks += 1
                 return engine_call(fn, "compile")
-            program = self._programs[call.key] = traced
-        places, distinct = call.accumulators()
+            self._programs[key] = program
         result = None
         aliased = not program.param_ids.isdisjoint(map(id, distinct))  # a leaf, two names
         if not aliased:
@@ -288,7 +303,7 @@ class Compiled:
         if result is None:  # a parameter passed in, a guard failed, or an error: this call
             self.fallbacks += 1  # on the engine (which raises any error, naming it) ...
             if not aliased:
-                self._programs.pop(call.key, None)  # ... and the next traces the key again
+                self._programs.pop(key, None)  # ... and the next traces the key again
             return engine_call(fn, "compile")
         if not is_grad_enabled():
             return float(result[0])
@@ -302,21 +317,33 @@ class Compiled:
         write_grads([*program.written_leaves, *leaves], [*picked, *grads])
         return float(result[0])
 
-    def _trace_with(self, call: Call) -> Program | None:
-        """The program of ``call``'s key. ``fn`` is traced on stand-ins (a fresh leaf for each
-        place a Value is passed in, so that one leaf passed twice is two leaves of the graph,
-        and a fresh input per number); nothing is written: the program answers the call."""
-        stand_ins = [Value(leaf.data, label=leaf.label) for leaf in call.leaves]
+    def _trace_with(self, call: Call, merged: bool) -> Program | None:
+        """The program of ``call``'s key, or None if its graph is longer than ``max_nodes``.
+
+        ``fn`` is traced on stand-ins: a fresh leaf for each place a Value is passed in, so
+        that one leaf passed twice is two leaves of the graph and the program serves any
+        pattern of repeats (``merged``: one stand-in per distinct leaf, for a program of one
+        pattern), and a fresh input per number. Nothing is written: the program answers."""
+        own: dict[int, Value] = {}
+        stand_ins = [
+            own.setdefault(id(leaf), Value(leaf.data, label=leaf.label))
+            if merged
+            else Value(leaf.data, label=leaf.label)
+            for leaf in call.leaves
+        ]
         inputs = [Value(x) for x in call.numbers]
         args = call.arguments(stand_ins, inputs)
         loss, tracer = trace(functools.partial(self.fn, *args))
         refuse_result(loss, "compile")
         graph = build(loss, tracer)
         del loss, tracer
+        self.retraces += 1 if call.key in self._traced else int(self.retraces < 0)
+        self._traced.add(call.key)
         self.traces += 1
         if len(graph.nodes) > self.max_nodes:
             return None
-        place = {id(v): j for j, v in enumerate(stand_ins)}
+        # merged, a stand-in is in several places: its first (written last) is kept
+        place = {id(v): j for j, v in reversed(list(enumerate(stand_ins)))}
         number = {id(v): j for j, v in enumerate(inputs)}
         places: dict[int, int] = {}
         numbers: dict[int, int] = {}
@@ -325,9 +352,16 @@ class Compiled:
             if j in place or j in number:
                 (places if j in place else numbers)[i] = place.get(j, number.get(j, -1))
                 del graph.leaves[i]  # not a parameter: each call passes its own
-        del args, stand_ins, inputs
+        passed = [weakref.ref(v) for v in (*stand_ins, *inputs)]
+        del args, stand_ins, inputs, own
+        if any(ref() is not None for ref in passed):
+            raise TypeError(
+                "compile: the function keeps a Value passed in to it (in a cache, a list, an "
+                "attribute), which a later call would use again; a program reads each call's "
+                "own. Keep its number (.data), or use mode='interpret'"
+            )
         refuse_made_before(graph)
-        return generate(graph, places, numbers)
+        return generate(graph, places, numbers, arguments=True)
 
     def _check(
         self,
@@ -369,14 +403,18 @@ class Compiled:
 
 
 def generate(
-    graph: Graph, places: dict[int, int] | None = None, numbers: dict[int, int] | None = None
+    graph: Graph,
+    places: dict[int, int] | None = None,
+    numbers: dict[int, int] | None = None,
+    arguments: bool = False,
 ) -> Program:
     """The program of one traced graph: forward, guards, the chain rule, the gradients.
 
     ``places`` and ``numbers`` (node -> its place in the call) are the leaves and the
-    numbers a call passes in (see :mod:`autograd.jit.arguments`): the program then takes
-    ``(P, A, S, X, G)``, reads a leaf's value from ``A`` and adds its gradient into
-    ``G[S[place]]``, its leaf's accumulator (one per distinct leaf, in the engine's order)."""
+    numbers a call passes in (see :mod:`autograd.jit.arguments`): a program of a call with
+    ``arguments`` takes ``(P, A, S, X, G)``, reads a leaf's value from ``A`` and adds its
+    gradient into ``G[S[place]]``, its leaf's accumulator (one per distinct leaf, in the
+    engine's order)."""
     places, numbers = places or {}, numbers or {}
     emitter = Emitter()
     given = {i: f"a{j}" for i, j in places.items()} | {i: f"x{j}" for i, j in numbers.items()}
@@ -385,7 +423,7 @@ def generate(
     into = {i: f"G[s{j}]" for i, j in places.items()}
     backward = emitter.backward(graph, names, "1.0", given=given, into=into)
     loss = emitter.ref(graph, names, graph.root)
-    if given:
+    if arguments:
         head = (
             f"def step(P, A, S, X, G):  # P: the {len(emitter.params)} parameters; A: the "
             "leaves passed in, S: the place of each one's gradient in G; X: the numbers"
