@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import collections
 import math
+import random
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 import autograd
@@ -140,3 +142,46 @@ def test_a_comparison_made_in_a_worker_thread_while_tracing_is_guarded() -> None
         return [w], fn
 
     check_compile(make, [[1.0], [-2.0], [1.0], [-0.5]])
+
+
+def test_threads_calling_with_arguments_whose_guards_flip_get_the_engines_answers() -> None:
+    """Other threads' comparisons of their own nodes (which share a parameter with the
+    program) were taken as the program's guards, and their live nodes refused it. (A thread
+    started while a trace runs counts as the traced function's worker: its comparisons guard
+    the program, so the threads here all start first.)"""
+    b = Value(0.5)
+
+    def fn(n: int, x: Value) -> Value:
+        s = b * x
+        if s > 0:
+            time.sleep(0.0005)  # holds s while another thread traces
+        for _ in range(n):
+            s = s * 0.9 + x
+        return s
+
+    f = autograd.compile(fn, static_argnums=0)
+    errors: list[BaseException] = []
+    wrong: list[tuple[float, float]] = []
+
+    ready = threading.Barrier(4)  # every thread runs before any trace: none is fn's worker
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        ready.wait()
+        for _ in range(60):
+            n, x = rng.randrange(20), rng.choice([0.3, -0.3])
+            try:
+                got = f(n, Value(x))
+            except BaseException as error:
+                errors.append(error)
+                continue
+            want = fn(n, Value(x)).data
+            if got.hex() != want.hex():
+                wrong.append((got, want))
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and wrong == []

@@ -213,8 +213,8 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
     guards: list[Guard] = []
     for k, (a, op, b, outcome) in enumerate(tracer.comparisons):
         compared = [v for v in (a, b) if isinstance(v, Value)]
-        if k in tracer.elsewhere and not _touches(compared, index):
-            continue  # an older thread's comparison of Values this program never reads
+        if k in tracer.elsewhere and not all(v in index or id(v) in made_here for v in compared):
+            continue  # an older thread's comparison of Values the traced function did not make
         for v in compared:
             add(v)
         guards.append((index[a], op, index[b] if isinstance(b, Value) else b, outcome))
@@ -230,11 +230,6 @@ def build(root: Value, tracer: Tracer, aux: Sequence[Value] = ()) -> Graph:
         nodes, order, guards, index[root], [index[v] for v in aux], leaves,
         frozenset(index[v] for v in reached), foreign, made, tracer.differentiates,
     )  # fmt: skip
-
-
-def _touches(values: list[Value], index: dict[Value, int]) -> bool:
-    """Whether the graphs of ``values`` share a node with the program's (a leaf at least)."""
-    return any(v in index for top in values for v in topological_order(top, include_leaves=True))
 
 
 def refuse_made_before(graph: Graph) -> None:
