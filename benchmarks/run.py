@@ -16,8 +16,8 @@ library is installed, else a one-line note says how to add them.
 from __future__ import annotations
 
 import argparse
-import functools
 import gc
+import itertools
 import os
 import platform
 import random
@@ -168,16 +168,24 @@ def scaling_forms() -> dict[str, Callable[[int, list[int], int], list[float]]]:
     return forms
 
 
+class Stamps(list[float]):
+    """A trainer callback that notes the time after every step; it reads no weights, so
+    ``fit(compile="numpy")`` keeps them in its arrays (``reads_model = False``)."""
+
+    reads_model = False
+
+    def __call__(self, history: object) -> None:
+        self.append(time.perf_counter())
+
+
 def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
-    """Seconds per step of MLP 2-H-H-1 on N points, per form: every form runs once for one
-    step and once for ``steps``, and a step is the difference over ``steps - 1`` (what the
-    runs share, making the data and the model, tracing, cancels). The compiled forms' first
-    step (with the data, the tracing and the code) is apart; so is JAX's (tracing and XLA
-    compilation, its caches cleared first). (Not a callback stamping each step: the trainer
-    writes its flat arrays back before a callback it does not know, which no step needs.)"""
-    forms: dict[str, Callable[..., list[float]]] = dict(scaling_forms())
-    for mode in ("python", "numpy"):
-        forms[mode] = functools.partial(workload.trainer_steps, compile=mode)
+    """Seconds per step of MLP 2-H-H-1 on N points, per form. The compiled forms: the median
+    of their steps after the first (the trainer's, stamped by a callback), and the first
+    step (making the data and the model, tracing, the code, one step) apart. The others run
+    once for one step and once for ``steps``: a step is the difference over ``steps - 1``
+    (making the data and the model cancels). JAX's first step (tracing and XLA compilation,
+    its caches cleared first) is apart too."""
+    forms = scaling_forms()
     if "PyTorch" in forms:
         workload.torch_steps(2)  # its first call in a process warms PyTorch up
     rows = []
@@ -192,8 +200,12 @@ def scaling(steps: int) -> list[tuple[int, int, dict[str, float]]]:
                 first = timed_run(run, 1, sizes, n)
                 whole = timed_run(run, steps, sizes, n)
                 times[name] = (whole - first) / (steps - 1)
-                if name in ("python", "numpy"):
-                    times[f"{name} first step"] = first
+            for mode in ("python", "numpy"):
+                gc.collect()
+                stamps = Stamps([time.perf_counter()])
+                workload.trainer_steps(steps, sizes, n, mode, [stamps])
+                times[mode] = statistics.median(b - a for a, b in itertools.pairwise(stamps[1:]))
+                times[f"{mode} first step"] = stamps[1] - stamps[0]
             rows.append((hidden, n, times))
             print(f"  H={hidden} N={n} done", file=sys.stderr)
     return rows
@@ -417,8 +429,8 @@ def main(argv: list[str] | None = None) -> int:
         names = list(rows[0][2])
         print()
         print(
-            f"| MLP 2-H-H-1, ms/step (a run of {args.scaling_steps} steps less a run of 1, per "
-            "step; the compiled forms' first step, with tracing, apart) | "
+            f"| MLP 2-H-H-1, ms/step ({args.scaling_steps} steps: a run of them less a run of "
+            "1; compiled: the median step after the first, the first apart) | "
             + " | ".join(names)
             + " |"
         )

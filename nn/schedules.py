@@ -107,7 +107,7 @@ class CosineDecay:
 
 
 class LRScheduler:
-    """Sets ``optimizer.lr = schedule(k)``: k = 0 on creation, k + 1 on every :meth:`step`.
+    """Sets ``optimizer.lr = schedule(k)``: k = 0 on creation, k + 1 on every ``step()``.
 
     As in PyTorch, call ``scheduler.step()`` after ``optimizer.step()``, so optimizer step k
     (counting from 0) runs with ``schedule(k)``. The optimizer checks every rate it is given:

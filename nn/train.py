@@ -32,10 +32,11 @@ from autograd import Value
 from autograd.extend import gc_paused
 from nn._validate import NON_NEGATIVE, number, positive_int, shorten
 from nn.datasets import batches
+from nn.flat import FlatRun, FlatUpdate
 from nn.losses import Loss, classification_loss, l2, loss_named
 from nn.metrics import accuracy, single_output
 from nn.module import Module
-from nn.optim import GD, SGD, FlatUpdate, Optimizer
+from nn.optim import GD, SGD, Optimizer
 from nn.schedules import Constant, CosineDecay, LinearDecay, LRScheduler, Schedule, StepDecay
 
 #: An objective maps a batch of examples to the loss, optionally with float metrics. An
@@ -92,7 +93,9 @@ class History:
 
 
 class Callback(Protocol):
-    """Called after every step with the history so far; return True to stop training."""
+    """Called after every step with the history so far; return True to stop training. (With
+    ``fit(compile="numpy")`` the model is written back from its arrays before each call,
+    unless the callback has an attribute ``reads_model`` that is False.)"""
 
     def __call__(self, history: History) -> bool | None: ...
 
@@ -199,7 +202,7 @@ class Trainer:
         self.validate_every = positive_int("Trainer", "validate_every", validate_every)
         self.callbacks = list(callbacks)
         self.progress = progress
-        self._flat: _FlatRun | None = None  # fit(compile="numpy")'s steps on flat arrays
+        self._flat: FlatRun | None = None  # fit(compile="numpy")'s steps on flat arrays
 
     def run(
         self,
@@ -359,7 +362,7 @@ def fit(
         backward=mode is None,
     )
     if compiled is not None and mode == "numpy" and (update := FlatUpdate.of(optimizer)):
-        trainer._flat = _FlatRun(compiled[1], update)
+        trainer._flat = FlatRun(compiled[1], update)
     return trainer.run(
         list(zip(X, y)), steps=steps, epochs=epochs, batch_size=batch_size, seed=seed
     )
@@ -441,44 +444,11 @@ def _compiled_objective(model: Module, loss: str, alpha: float, mode: str) -> tu
     return objective, compiled
 
 
-class _FlatRun:
-    """``fit(compile="numpy")``'s steps on flat arrays: the NumPy program on the parameters'
-    array (``run_flat``; a batch's arrays made once), then :class:`nn.optim.FlatUpdate`: no
-    Python work per parameter. :meth:`sync` writes the arrays back: the trainer calls it
-    before code that may read the model (validation, a schedule or callback it does not
-    know), at the end and on an exception. A step the arrays cannot take (the first, which
-    traces; a new kind of example; a failed guard; a value not finite) is written back and
-    runs the usual way (:meth:`step` returns None); the next one reads the Values again."""
-
-    def __init__(self, compiled: Any, update: FlatUpdate) -> None:  # a CompiledMean
-        self.compiled, self.update, self.sync = compiled, update, update.write_back
-        self._ready: tuple[object, Any, Any] | None = None  # (batch, FlatBatch, labels)
-
-    def step(self, batch: Examples) -> tuple[float, dict[str, float]] | None:
-        """One step on the arrays: the loss and the batch's accuracy, or None."""
-        np, update, ready = self.update.np, self.update, self._ready
-        if ready is None or ready[0] is not batch:
-            labels = [label for _, label in batch]
-            made = self.compiled.flat_batch([x for x, _ in batch], labels)
-            ready = self._ready = None if made is None else (batch, made, np.array(labels))
-        result = None
-        if ready is not None and (update.ahead or update.read()):
-            result = self.compiled.run_flat(ready[1], update.p, update.params)
-        if ready is None or result is None:
-            self._ready = None  # perhaps made for older programs
-            self.sync()
-            return None
-        loss, g, parts = result
-        update.apply(g)
-        predicted = np.empty(len(ready[2]), dtype=bool)  # predicted_class: 1 if score > 0
-        for index, (out, *_) in parts:
-            predicted[index] = out > 0
-        return loss, {"accuracy": int(np.count_nonzero(predicted == ready[2])) / len(ready[2])}
-
-
 def _reads_model(code: object) -> bool:
-    """Whether code the trainer calls may read the model (anything it does not know)."""
-    return type(code) not in (EarlyStopping, Constant, LinearDecay, StepDecay, CosineDecay)
+    """Whether code the trainer calls may read the model: anything it does not know, unless
+    it says otherwise (``reads_model = False``)."""
+    known = (EarlyStopping, Constant, LinearDecay, StepDecay, CosineDecay)
+    return type(code) not in known and getattr(code, "reads_model", True) is not False
 
 
 def _checked_labels(

@@ -22,7 +22,8 @@ np = pytest.importorskip("numpy")
 import nn  # noqa: E402
 from autograd import Value, compile_mean  # noqa: E402
 from nn import MLP, EarlyStopping, fit, make_moons  # noqa: E402
-from nn.optim import FlatUpdate, Optimizer  # noqa: E402
+from nn.flat import FlatUpdate  # noqa: E402
+from nn.optim import Optimizer  # noqa: E402
 from nn.schedules import StepDecay  # noqa: E402
 from tests.compiled import bits  # noqa: E402
 
@@ -328,3 +329,22 @@ def test_a_new_kind_of_example_mid_run_is_traced_and_the_arrays_go_on(
     assert_close_runs(flat, reference)
     # the first step and a later one ran the usual way (written back before it, and at the end)
     assert 0 < updates["flat step"] < 11 and updates["write back"] >= 2
+
+
+def test_a_callback_that_says_it_reads_no_weights_leaves_them_in_the_arrays(
+    updates: dict[str, int],
+) -> None:
+    seen: list[int] = []
+
+    class Count:
+        reads_model = False  # it reads the history only
+
+        def __call__(self, history: Any) -> None:
+            seen.append(len(history))
+
+    reference = train(False, OPTIMIZERS["GD"], callbacks=[Count()])
+    updates.update({"flat step": 0, "write back": 0})
+    flat = train("numpy", OPTIMIZERS["GD"], callbacks=[Count()])
+    assert_close_runs(flat, reference)
+    assert seen == [*range(1, 9)] * 2  # called after every step, in both runs
+    assert (updates["flat step"], updates["write back"]) == (7, 1)  # at the end only

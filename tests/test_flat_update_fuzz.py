@@ -1,4 +1,4 @@
-"""Differential fuzzing of ``nn.optim.FlatUpdate`` (``fit(compile="numpy")``'s optimizer step
+"""Differential fuzzing of ``nn.flat.FlatUpdate`` (``fit(compile="numpy")``'s optimizer step
 on flat arrays) against the optimizers' own per-parameter ``step()``: Hypothesis draws the
 optimizer, its hyperparameters (momentum, dampening, Nesterov, weight decay, betas, eps),
 the parameters, a few steps of gradients (zeros, negative zeros and large values included)
@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value
-from nn.optim import GD, SGD, Adam, AdamW, FlatUpdate, Optimizer
+from nn.flat import FlatUpdate
+from nn.optim import GD, SGD, Adam, AdamW, Optimizer
 
 _floats = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 _rates = st.floats(1e-4, 1.0)
