@@ -330,10 +330,12 @@ def fit(
     example's loss once per label and replays it as generated Python looped over the batch
     (:func:`autograd.compile_mean`): the same losses, history and updates, bit for bit, about
     ten times faster. ``"numpy"`` runs that program across the batch as NumPy arrays
-    (NumPy: the ``compile`` extra): within 1e-12 relative, as fast as PyTorch. With GD, SGD,
-    Adam or AdamW the parameters, gradients and optimizer state stay in flat arrays between
-    steps, written back to the model before validation, before a callback or schedule other
-    than the library's, and when the run ends or raises.
+    (NumPy: the ``compile`` extra): within 1e-12 relative with GD and SGD (Adam divides by a
+    gradient's running size, and a gradient that cancels to about 0 has no relative accuracy
+    in NumPy's order of summation: within 1e-9 here), faster than PyTorch. With GD, SGD, Adam
+    or AdamW the parameters, gradients and optimizer state stay in flat arrays between steps,
+    written back to the model before validation, before a callback or schedule other than the
+    library's (unless it has ``reads_model = False``), and when the run ends or raises.
     ``cross_entropy`` cannot be compiled (its max shift is read from the logits' data, which
     a trace would freeze): it raises ``ValueError``.
     """
