@@ -7,6 +7,7 @@
 #   make fuzz        the long fuzzing profile
 #   make bench       the performance table
 #   make torch       PyTorch: MLP.to_torch/from_torch, and an extra oracle for the tests
+#   make jax         JAX (CPU): the benchmark table's jax.jit row
 #   make docs        the docs site (Sphinx, -W -n) into site/: open site/index.html
 # Each creates $(VENV) with the Python named by PYTHON and installs what it needs into it.
 
@@ -14,7 +15,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test notebooks notebooks-html fuzz bench torch docs clean
+.PHONY: demo test notebooks notebooks-html fuzz bench torch jax docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +76,10 @@ docs: $(VENV)/.installed-docs
 # Optional: PyTorch, through the torch extra (pinned to the CPU build; see pyproject.toml).
 torch: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[torch]'
+
+# Optional: JAX (CPU), through the jax extra (pinned; see pyproject.toml).
+jax: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[jax]'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build site *.egg-info

@@ -192,6 +192,9 @@ def test_static_argnums_must_be_positions() -> None:
         autograd.compile(lambda: Value(1.0), static_argnums=["a"])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="positions"):
         autograd.compile(lambda: Value(1.0), static_argnums=-1)
+    with pytest.raises(ValueError, match="names argument 2, but the function takes 2 posit"):
+        autograd.compile(lambda n, xs: xs[0] * n, static_argnums=2)
+    autograd.compile(lambda *args: args[0], static_argnums=5)  # *args: any position
 
 
 def test_a_copy_keeps_the_static_arguments_and_no_program() -> None:

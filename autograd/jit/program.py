@@ -11,6 +11,7 @@ pass's``, as ``backward()`` writes them.
 from __future__ import annotations
 
 import functools
+import inspect
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -176,7 +177,7 @@ class Compiled:
         #: Whether every call is also run on the engine and compared (``CompileMismatch``).
         self.check = check
         #: The positions of the static arguments (see :mod:`autograd.jit.arguments`).
-        self.static_argnums = _argnums(static_argnums)
+        self.static_argnums = _argnums(static_argnums, fn)
         if type(max_nodes) is not int or max_nodes < 1:
             raise ValueError(f"compile: max_nodes must be a positive int, got {max_nodes!r:.60}")
         #: The longest graph written down as code: a longer one runs on the engine (writing
@@ -448,13 +449,26 @@ def generate(
     return Program(step, emitter.params, written, source, graph.differentiates, reached)
 
 
-def _argnums(static_argnums: int | Iterable[int]) -> frozenset[int]:
-    """``static_argnums`` as a set of non-negative positions (a TypeError or ValueError)."""
+def _argnums(static_argnums: int | Iterable[int], fn: Callable[..., Value]) -> frozenset[int]:
+    """``static_argnums`` as a set of non-negative positions that ``fn`` takes (a TypeError
+    or ValueError, as ``jax.jit`` checks them against the function's signature)."""
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     if not all(type(i) is int for i in nums):
         raise TypeError(f"compile: static_argnums must be ints, got {nums!r:.60}")
     if any(i < 0 for i in nums):
         raise ValueError(f"compile: static_argnums must be positions (>= 0), got {nums!r:.60}")
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (some builtins)
+        return frozenset(nums)
+    if all(p.kind is not p.VAR_POSITIONAL for p in parameters):
+        taken = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+        beyond = [i for i in nums if i >= taken]
+        if beyond:
+            raise ValueError(
+                f"compile: static_argnums names argument {beyond[0]}, but the function takes "
+                f"{taken} positional argument(s)"
+            )
     return frozenset(nums)
 
 
