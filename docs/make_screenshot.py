@@ -1,5 +1,6 @@
 """Write docs/assets/lab.png, the README's and the docs' picture of the lab: `make demo`'s
-page at recorded frame 9 of 40 (training step 21 of 100, as the page counts), point 40's graph at backward step 7.
+page at recorded frame 9 of 40 (training step 21 of 100, as the page counts), point 40's
+graph at backward step 7.
 
     python docs/make_screenshot.py [--out FOLDER]
 
