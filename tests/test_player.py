@@ -8,6 +8,10 @@ points, the play button animates, and the page makes no network request and logs
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -17,6 +21,20 @@ import nn
 from autograd.extend import script_json
 from nn.player import Control, Player, axes_box, png
 from tests.browser import watch
+
+
+@contextmanager
+def opened(browser: Any, player: Player, folder: Path) -> Iterator[tuple[Any, list[str]]]:
+    """``player`` written into ``folder`` and open in a new page, with the page's problems
+    (console errors, requests that leave the page) as they are recorded."""
+    page = browser.new_page()
+    try:
+        problems = watch(page)
+        page.goto(player.write(folder / "player.html").as_uri())
+        yield page, problems
+    finally:
+        page.close()
+
 
 LRS = [0.1, 0.2, 0.3]
 STEPS = [0, 1, 2, 3]
@@ -131,10 +149,7 @@ def test_a_caption_that_opens_a_comment_and_a_script_leaves_the_player_working(
         (1,): {"text": "</script><script>window.injected = 1</script>\u2028&amp;"},
     }
     p = Player([Control(HOSTILE, [HOSTILE, "b"])], frames, title=HOSTILE)
-    page = browser.new_page()
-    try:
-        problems = watch(page)
-        page.goto(p.write(tmp_path / "player.html").as_uri())
+    with opened(browser, p, tmp_path) as (page, problems):
         root = page.locator(".nn-player")
         assert root.get_attribute("data-mounted") == "1"  # the player's script ran
         assert page.locator(".nn-player-text").inner_text() == HOSTILE  # shown as written
@@ -146,8 +161,6 @@ def test_a_caption_that_opens_a_comment_and_a_script_leaves_the_player_working(
         assert text == frames[(1,)]["text"]
         assert page.evaluate("window.injected") is None
         assert problems == []
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize(
@@ -189,10 +202,7 @@ def test_checked_colours_of_every_form_are_drawn_and_fetch_nothing(browser, tmp_
                "steelblue"]  # fmt: skip
     lines = [{"xy": [[0, 0], [1, 1]], "color": c, "label": c} for c in colours]
     p = Player([Control("a", [1])], {(0,): {"lines": lines}}, axes=BOX)
-    page = browser.new_page()
-    try:
-        problems = watch(page)
-        page.goto(p.write(tmp_path / "player.html").as_uri())
+    with opened(browser, p, tmp_path) as (page, problems):
         strokes = page.eval_on_selector_all(
             "polyline", "ls => ls.map(l => getComputedStyle(l).stroke)"
         )
@@ -204,8 +214,6 @@ def test_checked_colours_of_every_form_are_drawn_and_fetch_nothing(browser, tmp_
             "rgba(51, 153, 51, 0.5)", "rgb(70, 130, 180)",
         ]  # fmt: skip
         assert problems == []  # no request but file: and data:, no error
-    finally:
-        page.close()
 
 
 def test_a_dashed_line_has_a_dashed_legend_swatch_and_a_solid_one_a_solid_swatch(
@@ -216,10 +224,7 @@ def test_a_dashed_line_has_a_dashed_legend_swatch_and_a_solid_one_a_solid_swatch
         {"xy": [[0, 1], [1, 0]], "color": "#d62728", "dash": "6 4", "label": "dashed"},
     ]
     p = Player([Control("a", [1])], {(0,): {"lines": lines}}, axes=BOX)
-    page = browser.new_page()
-    try:
-        problems = watch(page)
-        page.goto(p.write(tmp_path / "player.html").as_uri())
+    with opened(browser, p, tmp_path) as (page, problems):
         solid = page.eval_on_selector_all(
             "span > span", "ss => ss.map(s => getComputedStyle(s).backgroundColor)"
         )
@@ -231,8 +236,6 @@ def test_a_dashed_line_has_a_dashed_legend_swatch_and_a_solid_one_a_solid_swatch
         assert solid == ["rgb(31, 119, 180)"]
         assert dashed == [["rgb(214, 39, 40)", "6 4", "dashed"]]
         assert problems == []
-    finally:
-        page.close()
 
 
 JSON_VALUES = st.recursive(
